@@ -1,0 +1,68 @@
+//! Connecting to the database: SQLite in the data dir by default (WAL mode),
+//! PostgreSQL when `DATABASE_URL` says so.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::metrics::Metrics;
+use crate::services::{demo, import::Importer};
+use crate::settings::Settings;
+
+pub async fn connect(settings: &Settings, metrics: Option<Metrics>) -> anyhow::Result<DatabaseConnection> {
+    let url = settings.database_url();
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite && settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir)?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(if sqlite { 8 } else { 16 })
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        // WAL lets readers run beside the one writer; the busy timeout makes
+        // a second writer wait instead of failing at once. Set per connection.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+        });
+    let mut db = Database::connect(options)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot connect to the database: {err}"))?;
+    if let Some(metrics) = metrics {
+        db.set_metric_callback(move |_| metrics.sql_statement());
+    }
+    Ok(db)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .map_err(|err| anyhow::anyhow!("migrating the database failed: {err}"))
+}
+
+/// Seeds the demo catalogue when the catalogue is empty and the settings allow.
+pub async fn seed_if_empty(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<()> {
+    if !settings.seed_demo {
+        return Ok(());
+    }
+    if entities::artist::Entity::find().count(db).await? > 0 {
+        return Ok(());
+    }
+    let report = demo::seed(&Importer::new(db.clone()), db)
+        .await
+        .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
+    tracing::info!(
+        artists = report.artists_upserted,
+        albums = report.albums_upserted,
+        tracks = report.tracks_upserted,
+        products = report.products_upserted,
+        "demo catalogue seeded"
+    );
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! The one error type of the API edge.
+//!
+//! Every variant maps, with no catch-all arm, to a stable `extensions.code` of
+//! the contract. Internal causes are logged once, here, and the client only
+//! ever sees "internal error".
+
+use async_graphql::ErrorExtensions;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("the refresh token is invalid, expired or already used")]
+    InvalidRefreshToken,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    BadInput(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    QueryTooComplex(String),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadInput(message.into())
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidRefreshToken => {
+                "UNAUTHENTICATED"
+            }
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput(_) => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(err: sea_orm::TransactionError<ApiError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(api) => api,
+        }
+    }
+}
+
+impl ApiError {
+    /// Internal causes are logged here, once, as the error leaves for a client.
+    fn log_if_internal(&self) {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = format!("{cause:#}"), "internal error answered as INTERNAL");
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        err.log_if_internal();
+        let code = err.code();
+        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// Builds a client error for a failure detected outside a resolver
+/// (request parsing, limits).
+pub fn server_error(err: ApiError) -> async_graphql::ServerError {
+    err.log_if_internal();
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", err.code());
+    let mut error = async_graphql::ServerError::new(err.to_string(), None);
+    error.extensions = Some(extensions);
+    error
+}

@@ -1,0 +1,46 @@
+//! Relay connections over one page of an ordered list.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::SimpleObject;
+
+use crate::ids::{encode_cursor, Page};
+
+#[derive(SimpleObject)]
+pub struct ConnectionTotal {
+    /// How many items the whole list holds.
+    pub total_count: i32,
+}
+
+pub type Paged<N> = Connection<String, N, ConnectionTotal, EmptyFields>;
+
+/// Builds the connection of `items`, the page at `page` of a list of `total`.
+pub fn paged<T, N>(items: Vec<T>, total: u64, page: Page, node: impl Fn(T) -> N) -> Paged<N>
+where
+    N: async_graphql::OutputType,
+{
+    let returned = items.len() as u64;
+    let mut connection = Connection::with_additional_fields(
+        page.offset > 0,
+        page.offset + returned < total,
+        ConnectionTotal {
+            total_count: i32::try_from(total).unwrap_or(i32::MAX),
+        },
+    );
+    connection.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| Edge::new(encode_cursor(page.offset + index as u64), node(item))),
+    );
+    connection
+}
+
+/// The page of an already loaded list.
+pub fn paged_slice<T: Clone, N>(all: &[T], page: Page, node: impl Fn(T) -> N) -> Paged<N>
+where
+    N: async_graphql::OutputType,
+{
+    let start = (page.offset as usize).min(all.len());
+    let end = start.saturating_add(page.limit as usize).min(all.len());
+    paged(all[start..end].to_vec(), all.len() as u64, page, node)
+}

@@ -1,0 +1,107 @@
+//! The GraphQL schema: types, roots, loaders and the limits every request
+//! is held to. Resolvers stay thin; the rules live in `crate::services`.
+
+pub mod accounts;
+pub mod catalogue;
+pub mod connection;
+pub mod loaders;
+pub mod mutation;
+pub mod query;
+pub mod scalars;
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::{
+    Context, EmptySubscription, Schema, SchemaBuilder, ServerError, ValidationResult,
+};
+
+use crate::auth::Principal;
+use crate::error::{server_error, ApiError};
+use crate::services::Services;
+use crate::settings::RequestLimits;
+
+pub use loaders::Loaders;
+
+pub type CadenzaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+
+fn builder(limits: &RequestLimits) -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(16)
+        .extension(LimitErrors {
+            limits: limits.clone(),
+        })
+}
+
+pub fn build_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
+    builder(limits).data(services).finish()
+}
+
+/// The served schema in SDL, as `cadenza export-schema` writes it.
+pub fn sdl() -> String {
+    builder(&RequestLimits::default()).finish().sdl()
+}
+
+pub(crate) fn services<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Services> {
+    ctx.data::<Services>()
+}
+
+pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Principal> {
+    ctx.data::<Principal>()
+}
+
+pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+    ctx.data::<Loaders>()
+}
+
+/// A row that should exist (a foreign key points at it) but does not.
+pub(crate) fn dangling(from: &str, to: &str) -> async_graphql::Error {
+    ApiError::internal(anyhow::anyhow!("a {from} refers to a missing {to}")).into()
+}
+
+/// Gives async-graphql's depth and complexity rejections the contract's
+/// QUERY_TOO_COMPLEX code and a message that names the limit.
+struct LimitErrors {
+    limits: RequestLimits,
+}
+
+impl ExtensionFactory for LimitErrors {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(LimitErrorsExtension {
+            limits: self.limits.clone(),
+        })
+    }
+}
+
+struct LimitErrorsExtension {
+    limits: RequestLimits,
+}
+
+#[async_trait::async_trait]
+impl Extension for LimitErrorsExtension {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|error| match error.message.as_str() {
+                    "Query is too complex." => server_error(ApiError::QueryTooComplex(format!(
+                        "query is too complex: its cost exceeds the limit of {} (a list field costs `first` times its selection)",
+                        self.limits.max_complexity
+                    ))),
+                    "Query is nested too deep." => server_error(ApiError::QueryTooComplex(format!(
+                        "query is nested too deep: the limit is {} levels",
+                        self.limits.max_depth
+                    ))),
+                    _ => error,
+                })
+                .collect()
+        })
+    }
+}

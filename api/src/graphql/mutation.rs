@@ -1,0 +1,121 @@
+//! The mutation root: thin resolvers over the services.
+
+use async_graphql::{Context, Object, Result, Upload, ID};
+
+use super::accounts::{ApiKey, ApiScopeGql, AuthPayload, RegisterInput};
+use super::{principal, services};
+use crate::auth::{Role, Scope};
+use crate::error::ApiError;
+use crate::ids::{GlobalId, NodeKind};
+use crate::services::accounts::Registration;
+use crate::services::import::{ImportReport, Rejection};
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// A new customer account, signed in.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let session = services(ctx)?
+            .accounts
+            .register(Registration {
+                email: &input.email,
+                password: &input.password,
+                display_name: &input.display_name,
+                role: Role::Customer,
+            })
+            .await?;
+        Ok(session.into())
+    }
+
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
+        Ok(services(ctx)?.accounts.login(&email, &password).await?.into())
+    }
+
+    /// Rotates: the old refresh token stops working; reusing it revokes the whole family.
+    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+        Ok(services(ctx)?.accounts.refresh(&refresh_token).await?.into())
+    }
+
+    /// Ends the session of this refresh token; false if it was not live.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+        Ok(services(ctx)?.accounts.logout(&refresh_token).await?)
+    }
+
+    /// ADMIN or an API key with CATALOGUE_WRITE. JSON Lines as described in catalogue-feed.md; re-importing a line updates, never duplicates.
+    async fn import_catalogue(&self, ctx: &Context<'_>, file: Upload) -> Result<ImportReportGql> {
+        principal(ctx)?.require_admin_or_scope(Scope::CatalogueWrite)?;
+        let upload = file
+            .value(ctx)
+            .map_err(|err| ApiError::bad_input(format!("the feed could not be read: {err}")))?;
+        let feed = tokio::io::BufReader::with_capacity(64 * 1024, tokio::fs::File::from_std(upload.content));
+        let report = services(ctx)?.import.import(feed).await?;
+        Ok(ImportReportGql(report))
+    }
+
+    /// ADMIN only.
+    async fn create_api_key(&self, ctx: &Context<'_>, name: String, scopes: Vec<ApiScopeGql>) -> Result<ApiKey> {
+        let principal = principal(ctx)?;
+        principal.require_admin()?;
+        let scopes: Vec<Scope> = scopes.into_iter().map(Into::into).collect();
+        let created = services(ctx)?
+            .api_keys
+            .create(&name, &scopes, principal.user_id())
+            .await?;
+        Ok(ApiKey {
+            key: created.key,
+            secret: Some(created.secret),
+        })
+    }
+
+    /// ADMIN only.
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        principal(ctx)?.require_admin()?;
+        let id = GlobalId::decode_as(&id, NodeKind::ApiKey)?.ok_or(ApiError::NotFound("API key"))?;
+        services(ctx)?.api_keys.revoke(id).await?;
+        Ok(true)
+    }
+}
+
+pub struct ImportReportGql(ImportReport);
+
+#[Object(name = "ImportReport")]
+impl ImportReportGql {
+    async fn artists_upserted(&self) -> i32 {
+        clamp(self.0.artists_upserted)
+    }
+
+    async fn albums_upserted(&self) -> i32 {
+        clamp(self.0.albums_upserted)
+    }
+
+    async fn tracks_upserted(&self) -> i32 {
+        clamp(self.0.tracks_upserted)
+    }
+
+    async fn products_upserted(&self) -> i32 {
+        clamp(self.0.products_upserted)
+    }
+
+    /// One line per rejected record: its line number and why.
+    async fn rejected(&self) -> Vec<ImportRejection<'_>> {
+        self.0.rejected.iter().map(ImportRejection).collect()
+    }
+}
+
+pub struct ImportRejection<'a>(&'a Rejection);
+
+#[Object]
+impl ImportRejection<'_> {
+    async fn line(&self) -> i32 {
+        clamp(self.0.line)
+    }
+
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+}
+
+fn clamp(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}

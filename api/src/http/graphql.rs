@@ -1,0 +1,486 @@
+//! GraphQL over HTTP, by the GraphQL-over-HTTP spec: POST with JSON or a
+//! multipart upload, GET for queries only, `application/graphql-response+json`
+//! and `application/json` responses.
+//!
+//! The request is parsed here rather than by async-graphql's actix
+//! integration so every malformed request gets the spec's status code and a
+//! contract error code, and so the limits (batch size, document size, body
+//! size) apply before any work is done.
+
+use std::time::Instant;
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, ParseRequestError, Request, Response, Variables};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use super::AppState;
+use crate::auth::Principal;
+use crate::error::{server_error, ApiError};
+use crate::graphql::loaders::CatalogueLoader;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The media type a response is sent as, chosen from the `Accept` header.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+            Media::Json => JSON,
+        }
+    }
+
+    /// `None` when the client accepts neither JSON type.
+    fn negotiate(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(Media::Json);
+        };
+        let mut json = false;
+        let mut any = false;
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let refused = parts.any(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            match media.as_str() {
+                "application/graphql-response+json" => return Some(Media::GraphqlResponseJson),
+                "application/json" => json = true,
+                "*/*" | "application/*" | "" => any = true,
+                _ => {}
+            }
+        }
+        (json || any).then_some(Media::Json)
+    }
+}
+
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
+pub async fn graphiql() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Cadenza GraphiQL")
+                .finish(),
+        )
+}
+
+#[derive(serde::Deserialize)]
+pub struct GetParams {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let params = match web::Query::<GetParams>::from_query(req.query_string()) {
+        Ok(params) => params.into_inner(),
+        Err(_) => {
+            return request_error(
+                Media::negotiate(req.headers()).unwrap_or(Media::Json),
+                StatusCode::BAD_REQUEST,
+                ApiError::bad_input("the query string could not be read"),
+            )
+        }
+    };
+    if params.query.is_none() && wants_html(&req) {
+        return graphiql().await;
+    }
+    let Some(media) = Media::negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    let request = match get_request(params, &state) {
+        Ok(request) => request,
+        Err(err) => return request_error(media, StatusCode::BAD_REQUEST, err),
+    };
+    if is_mutation(&request) {
+        return HttpResponse::MethodNotAllowed()
+            .insert_header((header::ALLOW, "POST"))
+            .content_type(media.content_type())
+            .body(errors_body(vec![server_error(ApiError::bad_input(
+                "mutations are only accepted over POST",
+            ))]));
+    }
+    execute(&req, &state, media, BatchRequest::Single(request)).await
+}
+
+fn get_request(params: GetParams, state: &AppState) -> Result<Request, ApiError> {
+    let mut object = Map::new();
+    object.insert(
+        "query".into(),
+        params.query.map(Value::String).unwrap_or(Value::Null),
+    );
+    if let Some(name) = params.operation_name {
+        object.insert("operationName".into(), Value::String(name));
+    }
+    for (key, raw) in [("variables", params.variables), ("extensions", params.extensions)] {
+        if let Some(raw) = raw {
+            let value = serde_json::from_str::<Value>(&raw)
+                .map_err(|_| ApiError::bad_input(format!("`{key}` must be a JSON object")))?;
+            object.insert(key.into(), value);
+        }
+    }
+    graphql_request(object, state)
+}
+
+pub async fn post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(media) = Media::negotiate(req.headers()) else {
+        return not_acceptable();
+    };
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+    let batch = match essence.as_str() {
+        "application/json" => {
+            let charset_ok = content_type
+                .split(';')
+                .skip(1)
+                .filter_map(|p| p.trim().strip_prefix("charset="))
+                .all(|charset| charset.trim_matches('"').eq_ignore_ascii_case("utf-8"));
+            if !charset_ok {
+                return request_error(
+                    media,
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    ApiError::bad_input("request bodies must be UTF-8 JSON"),
+                );
+            }
+            json_batch(payload, &state).await
+        }
+        "multipart/form-data" => multipart_batch(&content_type, payload, &state).await,
+        _ => {
+            return request_error(
+                media,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ApiError::bad_input(
+                    "send the request as application/json, or multipart/form-data for uploads",
+                ),
+            )
+        }
+    };
+    match batch {
+        Ok(batch) => execute(&req, &state, media, batch).await,
+        Err((status, err)) => request_error(media, status, err),
+    }
+}
+
+type RequestFailure = (StatusCode, ApiError);
+
+async fn json_batch(
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<BatchRequest, RequestFailure> {
+    let limit = state.settings.limits.max_body_bytes;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            (
+                StatusCode::BAD_REQUEST,
+                ApiError::bad_input("the request body could not be read"),
+            )
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::PayloadTooLarge(format!("request bodies are limited to {limit} bytes")),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let bad = |message: &str| (StatusCode::BAD_REQUEST, ApiError::bad_input(message));
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|_| bad("the request body is not valid JSON"))?;
+    match value {
+        Value::Object(object) => Ok(BatchRequest::Single(
+            graphql_request(object, state).map_err(|err| (StatusCode::BAD_REQUEST, err))?,
+        )),
+        Value::Array(list) => {
+            check_batch_size(list.len(), state)?;
+            let requests = list
+                .into_iter()
+                .map(|item| match item {
+                    Value::Object(object) => graphql_request(object, state),
+                    _ => Err(ApiError::bad_input("each request of a batch must be a JSON object")),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| (StatusCode::BAD_REQUEST, err))?;
+            Ok(BatchRequest::Batch(requests))
+        }
+        _ => Err(bad("the request body must be a JSON object")),
+    }
+}
+
+fn check_batch_size(len: usize, state: &AppState) -> Result<(), RequestFailure> {
+    let max = state.settings.limits.max_batch;
+    if len == 0 {
+        return Err((StatusCode::BAD_REQUEST, ApiError::bad_input("the batch is empty")));
+    }
+    if len > max {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            ApiError::QueryTooComplex(format!(
+                "a batch may hold at most {max} operations, this one holds {len}"
+            )),
+        ));
+    }
+    Ok(())
+}
+
+/// One GraphQL request from its JSON parameters, each checked for its type.
+fn graphql_request(mut object: Map<String, Value>, state: &AppState) -> Result<Request, ApiError> {
+    let query = match object.remove("query") {
+        Some(Value::String(query)) => query,
+        Some(Value::Null) | None => return Err(ApiError::bad_input("`query` is required")),
+        Some(_) => return Err(ApiError::bad_input("`query` must be a string")),
+    };
+    check_document_size(&query, state)?;
+    let mut request = Request::new(query);
+    match object.remove("operationName") {
+        Some(Value::String(name)) => request = request.operation_name(name),
+        Some(Value::Null) | None => {}
+        Some(_) => return Err(ApiError::bad_input("`operationName` must be a string")),
+    }
+    match object.remove("variables") {
+        Some(Value::Object(variables)) => {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => return Err(ApiError::bad_input("`variables` must be a JSON object")),
+    }
+    match object.remove("extensions") {
+        Some(Value::Object(_)) | Some(Value::Null) | None => {}
+        Some(_) => return Err(ApiError::bad_input("`extensions` must be a JSON object")),
+    }
+    Ok(request)
+}
+
+fn check_document_size(query: &str, state: &AppState) -> Result<(), ApiError> {
+    let max = state.settings.limits.max_document_bytes;
+    if query.len() > max {
+        return Err(ApiError::QueryTooComplex(format!(
+            "the query document is {} bytes; the limit is {max}",
+            query.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A multipart upload (GraphQL multipart request spec). Files stream to
+/// temporary files; past the upload limit the rest is not read.
+async fn multipart_batch(
+    content_type: &str,
+    mut payload: web::Payload,
+    state: &AppState,
+) -> Result<BatchRequest, RequestFailure> {
+    let max_upload = state.settings.max_upload_bytes;
+    // actix's payload is not Send; async-graphql wants a Send reader, so the
+    // chunks cross a channel, as async-graphql's own actix integration does.
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(16);
+    actix_web::rt::spawn(async move {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|err| std::io::Error::other(err.to_string()));
+            if sender.send(chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    });
+    let reader = futures_util::TryStreamExt::into_async_read(chunks);
+    let options = MultipartOptions::default()
+        .max_file_size(usize::try_from(max_upload).unwrap_or(usize::MAX))
+        .max_num_files(4);
+    let batch = async_graphql::http::receive_batch_body(Some(content_type), reader, options)
+        .await
+        .map_err(|err| match err {
+            ParseRequestError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::PayloadTooLarge(format!("uploads are limited to {max_upload} bytes")),
+            ),
+            ParseRequestError::Io(err) => {
+                tracing::warn!(error = %err, "upload interrupted");
+                (StatusCode::BAD_REQUEST, ApiError::bad_input("the upload could not be read"))
+            }
+            other => (
+                StatusCode::BAD_REQUEST,
+                ApiError::bad_input(format!("malformed multipart request: {other}")),
+            ),
+        })?;
+    match &batch {
+        BatchRequest::Single(request) => {
+            check_document_size(&request.query, state).map_err(|err| (StatusCode::BAD_REQUEST, err))?
+        }
+        BatchRequest::Batch(requests) => {
+            check_batch_size(requests.len(), state)?;
+            for request in requests {
+                check_document_size(&request.query, state)
+                    .map_err(|err| (StatusCode::BAD_REQUEST, err))?;
+            }
+        }
+    }
+    Ok(batch)
+}
+
+/// True when the operation the request would run is a mutation.
+fn is_mutation(request: &Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    let operation = match &request.operation_name {
+        Some(name) => document
+            .operations
+            .iter()
+            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
+            .map(|(_, op)| op.node.ty),
+        None => document.operations.iter().next().map(|(_, op)| op.node.ty),
+    };
+    operation == Some(OperationType::Mutation)
+}
+
+async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
+    let headers = req.headers();
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+    {
+        return Ok(state
+            .services
+            .accounts
+            .access_tokens()
+            .verify(token.trim())
+            .unwrap_or(Principal::Anonymous));
+    }
+    if let Some(secret) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Ok(state
+            .services
+            .api_keys
+            .authenticate(secret.trim())
+            .await?
+            .unwrap_or(Principal::Anonymous));
+    }
+    Ok(Principal::Anonymous)
+}
+
+async fn execute(
+    req: &HttpRequest,
+    state: &AppState,
+    media: Media,
+    batch: BatchRequest,
+) -> HttpResponse {
+    let principal = match principal(req, state).await {
+        Ok(principal) => principal,
+        Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
+    };
+    let started = Instant::now();
+    let loaders = CatalogueLoader::for_request(state.services.catalogue.clone(), principal.user_id());
+    let batch = batch.data(principal).data(loaders);
+    let names: Vec<Option<String>> = batch.iter().map(|r| r.operation_name.clone()).collect();
+    let response = state.schema.execute_batch(batch).await;
+    let elapsed = started.elapsed();
+    match response {
+        BatchResponse::Single(response) => {
+            state
+                .metrics
+                .graphql(names.first().and_then(|n| n.as_deref()), response.errors.is_empty(), elapsed);
+            let request_failed = is_request_error(&response);
+            let status = if request_failed && media == Media::GraphqlResponseJson {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            HttpResponse::build(status)
+                .content_type(media.content_type())
+                .body(response_body(&response))
+        }
+        BatchResponse::Batch(responses) => {
+            let mut bodies = Vec::with_capacity(responses.len());
+            for (response, name) in responses.iter().zip(&names) {
+                state
+                    .metrics
+                    .graphql(name.as_deref(), response.errors.is_empty(), elapsed);
+                bodies.push(response_value(response));
+            }
+            HttpResponse::Ok()
+                .content_type(media.content_type())
+                .body(Value::Array(bodies).to_string())
+        }
+    }
+}
+
+/// A request that failed before execution (syntax, validation, limits): no
+/// data, and errors that point at no field.
+fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+fn response_value(response: &Response) -> Value {
+    let mut value = serde_json::to_value(response).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a response could not be serialised");
+        serde_json::json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})
+    });
+    if is_request_error(response) {
+        if let Value::Object(object) = &mut value {
+            object.remove("data");
+        }
+    }
+    value
+}
+
+fn response_body(response: &Response) -> String {
+    response_value(response).to_string()
+}
+
+fn errors_body(errors: Vec<async_graphql::ServerError>) -> String {
+    serde_json::json!({ "errors": errors }).to_string()
+}
+
+fn request_error(media: Media, status: StatusCode, err: ApiError) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(media.content_type())
+        .body(errors_body(vec![server_error(err)]))
+}
+
+fn not_acceptable() -> HttpResponse {
+    HttpResponse::NotAcceptable()
+        .content_type(JSON)
+        .body(errors_body(vec![server_error(ApiError::bad_input(
+            "accept application/graphql-response+json or application/json",
+        ))]))
+}

@@ -1,0 +1,34 @@
+//! HTTP: routes, GraphQL over HTTP, health and metrics.
+
+mod graphql;
+mod health;
+
+use std::sync::Arc;
+
+use actix_web::web;
+use sea_orm::DatabaseConnection;
+
+use crate::graphql::CadenzaSchema;
+use crate::metrics::Metrics;
+use crate::services::Services;
+use crate::settings::Settings;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub schema: CadenzaSchema,
+    pub services: Services,
+    pub settings: Arc<Settings>,
+    pub db: DatabaseConnection,
+    pub redis: Option<redis::aio::ConnectionManager>,
+    pub metrics: Metrics,
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(graphql::graphiql))
+        .route("/graphql", web::get().to(graphql::get))
+        .route("/graphql", web::post().to(graphql::post))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics));
+}

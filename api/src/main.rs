@@ -1,0 +1,136 @@
+//! The `cadenza` binary: settings from the environment, a subcommand from
+//! the arguments, and the rest in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cadenza_api::auth::Role;
+use cadenza_api::services::accounts::{Accounts, Registration};
+use cadenza_api::services::{demo, import::Importer};
+use cadenza_api::{db, startup, Application, Settings};
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "cadenza", version, about = "Cadenza: a music locker and storefront GraphQL API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Import the demo catalogue (idempotent) and exit.
+    SeedDemo,
+    /// Write the served schema as SDL.
+    ExportSchema {
+        /// Where to write it; `-` for standard output.
+        #[arg(long, default_value = "schema.graphql")]
+        output: PathBuf,
+    },
+    /// Create an account with any role.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// admin, partner or customer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| format!("`{raw}` is not one of admin, partner, customer"))
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli.command.unwrap_or(Command::Serve)).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("cadenza: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    if let Command::ExportSchema { output } = &command {
+        let sdl = startup::schema_sdl();
+        if output.as_os_str() == "-" {
+            use std::io::Write;
+            std::io::stdout().write_all(sdl.as_bytes())?;
+        } else {
+            std::fs::write(output, sdl)?;
+            eprintln!("cadenza: schema written to {}", output.display());
+        }
+        return Ok(());
+    }
+    let settings = Settings::from_env()?;
+    match command {
+        Command::Serve => {
+            let bind = settings.bind;
+            let app = Application::build(settings).await?;
+            let address = std::net::SocketAddr::new(bind.ip(), app.port());
+            tracing::info!(%address, "cadenza is listening; GraphiQL at http://{address}/");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = db::connect(&settings, None).await?;
+            db::migrate(&db).await?;
+            eprintln!("cadenza: database migrated");
+        }
+        Command::SeedDemo => {
+            let db = db::connect(&settings, None).await?;
+            db::migrate(&db).await?;
+            let report = demo::seed(&Importer::new(db.clone()), &db)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            eprintln!(
+                "cadenza: demo catalogue imported: {} artists, {} albums, {} tracks, {} products",
+                report.artists_upserted, report.albums_upserted, report.tracks_upserted, report.products_upserted
+            );
+        }
+        Command::CreateUser {
+            email,
+            password,
+            role,
+            display_name,
+        } => {
+            let db = db::connect(&settings, None).await?;
+            db::migrate(&db).await?;
+            let secret = cadenza_api::auth::load_or_create_secret(
+                settings.jwt_secret.as_deref(),
+                &settings.data_dir,
+            )?;
+            let accounts = Accounts::new(db, cadenza_api::auth::AccessTokens::new(&secret));
+            let name = display_name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+            let user = accounts
+                .create_user(Registration {
+                    email: &email,
+                    password: &password,
+                    display_name: &name,
+                    role,
+                })
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            eprintln!("cadenza: created {} account {}", role.as_str(), user.email);
+        }
+        Command::ExportSchema { .. } => {}
+    }
+    Ok(())
+}

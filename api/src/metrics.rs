@@ -1,0 +1,116 @@
+//! Prometheus metrics: GraphQL requests and latencies by operation, HTTP
+//! requests by route, and SQL statements issued.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+/// Distinct operation names kept as labels; later ones are counted as
+/// `other`, so clients cannot grow the metrics without bound.
+const MAX_OPERATION_LABELS: usize = 200;
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    graphql_requests: IntCounterVec,
+    graphql_duration: HistogramVec,
+    http_requests: IntCounterVec,
+    sql_statements: IntCounter,
+    operations_seen: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Metrics {
+    pub fn new() -> anyhow::Result<Self> {
+        let registry = Registry::new();
+        let graphql_requests = IntCounterVec::new(
+            Opts::new("cadenza_graphql_requests_total", "GraphQL operations served"),
+            &["operation", "outcome"],
+        )?;
+        let graphql_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "cadenza_graphql_request_duration_seconds",
+                "Time to execute a GraphQL operation",
+            )
+            .buckets(vec![
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+            ]),
+            &["operation"],
+        )?;
+        let http_requests = IntCounterVec::new(
+            Opts::new("cadenza_http_requests_total", "HTTP requests by route and status"),
+            &["route", "status"],
+        )?;
+        let sql_statements = IntCounter::new(
+            "cadenza_sql_statements_total",
+            "SQL statements sent to the database",
+        )?;
+        registry.register(Box::new(graphql_requests.clone()))?;
+        registry.register(Box::new(graphql_duration.clone()))?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(sql_statements.clone()))?;
+        Ok(Self {
+            registry,
+            graphql_requests,
+            graphql_duration,
+            http_requests,
+            sql_statements,
+            operations_seen: Arc::default(),
+        })
+    }
+
+    pub fn graphql(&self, operation: Option<&str>, ok: bool, elapsed: Duration) {
+        let label = self.operation_label(operation);
+        let outcome = if ok { "ok" } else { "error" };
+        self.graphql_requests
+            .with_label_values(&[label.as_str(), outcome])
+            .inc();
+        self.graphql_duration
+            .with_label_values(&[label.as_str()])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    pub fn http(&self, route: &str, status: u16) {
+        self.http_requests
+            .with_label_values(&[route, &status.to_string()])
+            .inc();
+    }
+
+    pub fn sql_statement(&self) {
+        self.sql_statements.inc();
+    }
+
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        if let Err(err) = TextEncoder::new().encode(&self.registry.gather(), &mut buffer) {
+            tracing::error!(error = %err, "metrics could not be encoded");
+        }
+        String::from_utf8(buffer).unwrap_or_default()
+    }
+
+    fn operation_label(&self, operation: Option<&str>) -> String {
+        let Some(name) = operation else {
+            return "anonymous".into();
+        };
+        let valid = !name.is_empty()
+            && name.len() <= 64
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return "other".into();
+        }
+        let Ok(mut seen) = self.operations_seen.lock() else {
+            return "other".into();
+        };
+        if seen.contains(name) {
+            return name.to_owned();
+        }
+        if seen.len() < MAX_OPERATION_LABELS {
+            seen.insert(name.to_owned());
+            return name.to_owned();
+        }
+        "other".into()
+    }
+}

@@ -1,0 +1,270 @@
+//! Typed settings, read from the environment with the defaults of DESIGN.md.
+//!
+//! Settings are parsed once at start-up and passed in explicitly; there is no
+//! global. A bad value stops start-up with a message naming the setting.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    /// `None`: a SQLite file in the data dir.
+    pub database_url: Option<String>,
+    /// `None`: in-process cache, rate limiter and pub/sub.
+    pub redis_url: Option<String>,
+    /// `None`: generated once and kept in the data dir.
+    pub jwt_secret: Option<String>,
+    pub storage: StorageLocation,
+    pub seed_demo: bool,
+    pub max_upload_bytes: u64,
+    pub quota_bytes: u64,
+    pub recompute_interval_secs: u64,
+    pub k_anonymity: u32,
+    pub limits: RequestLimits,
+}
+
+/// Where blobs live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StorageLocation {
+    /// `file://<data dir>/blobs` unless told otherwise.
+    Local(PathBuf),
+    /// `s3://bucket/prefix`.
+    S3 { bucket: String, prefix: String },
+}
+
+/// Bounds on every GraphQL request (DESIGN.md, "Limits on every request").
+#[derive(Clone, Debug)]
+pub struct RequestLimits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub max_batch: usize,
+    pub max_document_bytes: usize,
+    /// Bytes of a JSON request body (not a multipart upload).
+    pub max_body_bytes: usize,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        Self {
+            max_depth: 15,
+            max_complexity: 5_000,
+            max_batch: 10,
+            max_document_bytes: 32 * 1024,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+#[error("{name}: {problem}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub problem: String,
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, SettingError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds settings from any source of `NAME -> value`; tests pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let bind = parse(&get, "CADENZA_BIND", "127.0.0.1:8080", |value| {
+            value
+                .parse::<SocketAddr>()
+                .map_err(|_| format!("`{value}` is not an address like 127.0.0.1:8080"))
+        })?;
+        let data_dir = PathBuf::from(get("CADENZA_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url)
+                if url.starts_with("postgres://")
+                    || url.starts_with("postgresql://")
+                    || url.starts_with("sqlite:") =>
+            {
+                Some(url)
+            }
+            Some(_) => {
+                return Err(SettingError {
+                    name: "DATABASE_URL",
+                    problem: "must start with postgres://, postgresql:// or sqlite:".into(),
+                })
+            }
+            None => None,
+        };
+        let redis_url = match get("REDIS_URL") {
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
+            Some(_) => {
+                return Err(SettingError {
+                    name: "REDIS_URL",
+                    problem: "must start with redis:// or rediss://".into(),
+                })
+            }
+            None => None,
+        };
+        let jwt_secret = match get("CADENZA_JWT_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(SettingError {
+                    name: "CADENZA_JWT_SECRET",
+                    problem: "must be at least 32 bytes".into(),
+                })
+            }
+            other => other,
+        };
+        let storage = match get("CADENZA_STORAGE") {
+            None => StorageLocation::Local(data_dir.join("blobs")),
+            Some(value) => parse_storage(&value).map_err(|problem| SettingError {
+                name: "CADENZA_STORAGE",
+                problem,
+            })?,
+        };
+        let seed_demo = parse(&get, "CADENZA_SEED_DEMO", "true", |value| {
+            match value.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(format!("`{value}` is not true or false")),
+            }
+        })?;
+        let max_upload_bytes = parse(&get, "CADENZA_MAX_UPLOAD_BYTES", "1073741824", positive)?;
+        let quota_bytes = parse(&get, "CADENZA_QUOTA_BYTES", "53687091200", positive)?;
+        let recompute_interval_secs =
+            parse(&get, "CADENZA_RECOMPUTE_INTERVAL_SECS", "300", positive)?;
+        let k_anonymity = parse(&get, "CADENZA_K_ANONYMITY", "5", |value| {
+            value
+                .parse::<u32>()
+                .ok()
+                .filter(|k| *k >= 2)
+                .ok_or_else(|| format!("`{value}` is not a whole number of at least 2"))
+        })?;
+
+        Ok(Self {
+            bind,
+            data_dir,
+            database_url,
+            redis_url,
+            jwt_secret,
+            storage,
+            seed_demo,
+            max_upload_bytes,
+            quota_bytes,
+            recompute_interval_secs,
+            k_anonymity,
+            limits: RequestLimits::default(),
+        })
+    }
+
+    /// The database to connect to: `DATABASE_URL`, or SQLite in the data dir.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("cadenza.sqlite3").display()
+            ),
+        }
+    }
+}
+
+fn parse<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+    convert: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, SettingError> {
+    let value = get(name).unwrap_or_else(|| default.to_owned());
+    convert(value.trim()).map_err(|problem| SettingError { name, problem })
+}
+
+fn positive(value: &str) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{value}` is not a positive whole number"))
+}
+
+fn parse_storage(value: &str) -> Result<StorageLocation, String> {
+    if let Some(path) = value.strip_prefix("file://") {
+        if path.is_empty() {
+            return Err("file:// needs a directory".into());
+        }
+        return Ok(StorageLocation::Local(PathBuf::from(path)));
+    }
+    if let Some(rest) = value.strip_prefix("s3://") {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err("s3:// needs a bucket, as in s3://bucket/prefix".into());
+        }
+        return Ok(StorageLocation::S3 {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+        });
+    }
+    Err(format!(
+        "`{value}` is neither file://<dir> nor s3://bucket/prefix"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert!(s.seed_demo);
+        assert_eq!(s.max_upload_bytes, 1_073_741_824);
+        assert_eq!(s.quota_bytes, 53_687_091_200);
+        assert_eq!(s.recompute_interval_secs, 300);
+        assert_eq!(s.k_anonymity, 5);
+        assert_eq!(s.storage, StorageLocation::Local(PathBuf::from("./data/blobs")));
+        assert!(s.database_url().starts_with("sqlite://./data/cadenza.sqlite3"));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_setting() {
+        for (name, value) in [
+            ("CADENZA_BIND", "localhost"),
+            ("CADENZA_SEED_DEMO", "maybe"),
+            ("CADENZA_MAX_UPLOAD_BYTES", "-1"),
+            ("CADENZA_QUOTA_BYTES", "lots"),
+            ("CADENZA_K_ANONYMITY", "1"),
+            ("CADENZA_STORAGE", "ftp://x"),
+            ("DATABASE_URL", "mysql://x"),
+            ("REDIS_URL", "http://x"),
+            ("CADENZA_JWT_SECRET", "short"),
+        ] {
+            let err = settings(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name);
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn storage_urls_parse() {
+        let s = settings(&[("CADENZA_STORAGE", "s3://music/lockers/")]).unwrap();
+        assert_eq!(
+            s.storage,
+            StorageLocation::S3 {
+                bucket: "music".into(),
+                prefix: "lockers".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,115 @@
+//! Building the running server from settings. Tests call `Application::build`
+//! with port 0 and talk HTTP to the port it bound.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::{web, App, HttpServer};
+use futures_util::FutureExt;
+
+use crate::auth::{self, AccessTokens};
+use crate::graphql::build_schema;
+use crate::http::{routes, AppState};
+use crate::metrics::Metrics;
+use crate::services::Services;
+use crate::settings::{Settings, StorageLocation};
+use crate::{db, graphql};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates, seeds the demo catalogue into an empty database,
+    /// and binds the listener. The server runs once `run_until_stopped` is
+    /// awaited.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        std::fs::create_dir_all(&settings.data_dir).map_err(|err| {
+            anyhow::anyhow!("CADENZA_DATA_DIR {}: {err}", settings.data_dir.display())
+        })?;
+        if let StorageLocation::Local(dir) = &settings.storage {
+            std::fs::create_dir_all(dir)
+                .map_err(|err| anyhow::anyhow!("CADENZA_STORAGE {}: {err}", dir.display()))?;
+        }
+        let metrics = Metrics::new()?;
+        let db = db::connect(&settings, Some(metrics.clone())).await?;
+        db::migrate(&db).await?;
+        db::seed_if_empty(&settings, &db).await?;
+
+        let secret = auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+        let redis = match &settings.redis_url {
+            None => None,
+            Some(url) => {
+                let client = redis::Client::open(url.as_str())
+                    .map_err(|err| anyhow::anyhow!("REDIS_URL: {err}"))?;
+                Some(
+                    redis::aio::ConnectionManager::new(client)
+                        .await
+                        .map_err(|err| anyhow::anyhow!("REDIS_URL: cannot connect: {err}"))?,
+                )
+            }
+        };
+        let services = Services::new(db.clone(), AccessTokens::new(&secret), settings.k_anonymity);
+        let schema = build_schema(services.clone(), &settings.limits);
+        let state = web::Data::new(AppState {
+            schema,
+            services,
+            settings: settings.clone(),
+            db,
+            redis,
+            metrics,
+        });
+
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            let metrics = state.metrics.clone();
+            App::new()
+                .app_data(state.clone())
+                .wrap_fn(move |req, srv| {
+                    let started = Instant::now();
+                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let method = req.method().clone();
+                    let metrics = metrics.clone();
+                    srv.call(req).map(move |result| {
+                        let status = match &result {
+                            Ok(response) => response.status().as_u16(),
+                            Err(err) => err.as_response_error().status_code().as_u16(),
+                        };
+                        metrics.http(&route, status);
+                        tracing::info!(
+                            http.method = %method,
+                            http.route = %route,
+                            http.status = status,
+                            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+                            "request"
+                        );
+                        result
+                    })
+                })
+                .configure(routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// The SDL that `cadenza export-schema` writes to `schema.graphql`.
+pub fn schema_sdl() -> String {
+    graphql::sdl()
+}

@@ -1,0 +1,15 @@
+//! sea-orm entities of Cadenza, one module per table.
+//!
+//! These are storage models only: they never depend on async-graphql or
+//! actix-web, and the API maps them to its own GraphQL types.
+
+pub mod album;
+pub mod api_key;
+pub mod artist;
+pub mod artist_genre;
+pub mod entitlement;
+pub mod product;
+pub mod refresh_token;
+pub mod review;
+pub mod track;
+pub mod user;

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "products")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub sku: String,
+    /// `TRACK` or `ALBUM`.
+    pub kind: String,
+    /// The album sold, or the album of the track sold.
+    pub album_id: i32,
+    pub track_id: Option<i32>,
+    pub price_minor: i64,
+    pub currency: String,
+    pub audio_format: String,
+    pub available: bool,
+    pub sales_count: i64,
+    pub rating_count: i32,
+    pub rating_sum: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "reviews")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub product_id: i32,
+    /// Null once the author's account is deleted; the review stays anonymised.
+    pub user_id: Option<i32>,
+    pub author_name: String,
+    pub rating: i16,
+    pub body: Option<String>,
+    pub verified_purchase: bool,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Cadenza's schema, as append-only migrations named by date and verb.
+//!
+//! Migrations never import the live entity types: each one describes the
+//! tables as they were on the day it was written.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_create_accounts;
+mod m20261123_000002_create_catalogue;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_create_accounts::Migration),
+            Box::new(m20261123_000002_create_catalogue::Migration),
+        ]
+    }
+}
