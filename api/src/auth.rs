@@ -273,7 +273,9 @@ pub fn load_or_create_secret(configured: Option<&str>, data_dir: &Path) -> anyho
     }
     let path = data_dir.join("jwt-secret");
     match std::fs::read_to_string(&path) {
-        Ok(existing) if existing.trim().len() >= 32 => return Ok(existing.trim().as_bytes().to_vec()),
+        Ok(existing) if existing.trim().len() >= 32 => {
+            return Ok(existing.trim().as_bytes().to_vec())
+        }
         Ok(_) => anyhow::bail!("{} is too short to be a signing key", path.display()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
         Err(err) => return Err(err.into()),
@@ -320,7 +322,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
         assert!(Email::parse("not-an-email").is_err());
         assert!(Email::parse("a@").is_err());
     }
@@ -328,9 +333,21 @@ mod tests {
     #[tokio::test]
     async fn dummy_hash_is_a_valid_hash_that_never_verifies() {
         assert!(PasswordHash::new(DUMMY_HASH).is_ok());
-        assert!(!verify_password("whatever-password".into(), None).await.unwrap());
-        let hash = NewPassword::parse("correct horse battery").unwrap().hash().await.unwrap();
-        assert!(verify_password("correct horse battery".into(), Some(hash.clone())).await.unwrap());
-        assert!(!verify_password("wrong horse battery".into(), Some(hash)).await.unwrap());
+        assert!(!verify_password("whatever-password".into(), None)
+            .await
+            .unwrap());
+        let hash = NewPassword::parse("correct horse battery")
+            .unwrap()
+            .hash()
+            .await
+            .unwrap();
+        assert!(
+            verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), Some(hash))
+            .await
+            .unwrap());
     }
 }

@@ -10,7 +10,10 @@ use crate::metrics::Metrics;
 use crate::services::{demo, import::Importer};
 use crate::settings::Settings;
 
-pub async fn connect(settings: &Settings, metrics: Option<Metrics>) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(
+    settings: &Settings,
+    metrics: Option<Metrics>,
+) -> anyhow::Result<DatabaseConnection> {
     let url = settings.database_url();
     let sqlite = url.starts_with("sqlite:");
     if sqlite && settings.database_url.is_none() {

@@ -77,7 +77,10 @@ impl ApiError {
     /// Internal causes are logged here, once, as the error leaves for a client.
     fn log_if_internal(&self) {
         if let ApiError::Internal(cause) = self {
-            tracing::error!(error = format!("{cause:#}"), "internal error answered as INTERNAL");
+            tracing::error!(
+                error = format!("{cause:#}"),
+                "internal error answered as INTERNAL"
+            );
         }
     }
 }

@@ -67,7 +67,11 @@ impl GlobalId {
             .into_iter()
             .find(|kind| kind.tag() == tag)
             .ok_or_else(invalid)?;
-        let id = id.parse::<i32>().ok().filter(|id| *id > 0).ok_or_else(invalid)?;
+        let id = id
+            .parse::<i32>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(invalid)?;
         Ok(Self { kind, id })
     }
 
@@ -142,7 +146,9 @@ pub fn encode_cursor(offset: u64) -> String {
 
 fn decode_cursor(cursor: &str) -> ApiResult<u64> {
     let invalid = || ApiError::bad_input(format!("`{}` is not a valid cursor", truncate(cursor)));
-    let bytes = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| invalid())?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cursor.trim())
+        .map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     text.strip_prefix(CURSOR_PREFIX)
         .and_then(|n| n.parse::<u64>().ok())
@@ -158,7 +164,10 @@ mod tests {
     fn ids_round_trip_and_reject_garbage() {
         let id = GlobalId::new(NodeKind::Album, 42);
         assert_eq!(GlobalId::decode(&id.encode()).unwrap(), id);
-        assert_eq!(GlobalId::decode_as(&id.encode(), NodeKind::Artist).unwrap(), None);
+        assert_eq!(
+            GlobalId::decode_as(&id.encode(), NodeKind::Artist).unwrap(),
+            None
+        );
         for bad in ["", "nope", "QWxidW06", "QWxidW06LTE", "Zm9vOjE"] {
             assert!(GlobalId::decode(bad).is_err(), "{bad}");
         }
@@ -166,11 +175,20 @@ mod tests {
 
     #[test]
     fn pages_check_their_bounds() {
-        assert_eq!(Page::parse(None, None).unwrap(), Page { offset: 0, limit: 20 });
+        assert_eq!(
+            Page::parse(None, None).unwrap(),
+            Page {
+                offset: 0,
+                limit: 20
+            }
+        );
         let after = encode_cursor(19);
         assert_eq!(
             Page::parse(Some(100), Some(&after)).unwrap(),
-            Page { offset: 20, limit: 100 }
+            Page {
+                offset: 20,
+                limit: 100
+            }
         );
         assert!(Page::parse(Some(101), None).is_err());
         assert!(Page::parse(Some(-1), None).is_err());

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "cadenza", version, about = "Cadenza: a music locker and storefront GraphQL API")]
+#[command(
+    name = "cadenza",
+    version,
+    about = "Cadenza: a music locker and storefront GraphQL API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -53,10 +57,9 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 #[actix_web::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")
+        }))
         .init();
     let cli = Cli::parse();
     match run(cli.command.unwrap_or(Command::Serve)).await {
@@ -102,7 +105,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             eprintln!(
                 "cadenza: demo catalogue imported: {} artists, {} albums, {} tracks, {} products",
-                report.artists_upserted, report.albums_upserted, report.tracks_upserted, report.products_upserted
+                report.artists_upserted,
+                report.albums_upserted,
+                report.tracks_upserted,
+                report.products_upserted
             );
         }
         Command::CreateUser {
@@ -118,7 +124,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &settings.data_dir,
             )?;
             let accounts = Accounts::new(db, cadenza_api::auth::AccessTokens::new(&secret));
-            let name = display_name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
+            let name =
+                display_name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
             let user = accounts
                 .create_user(Registration {
                     email: &email,

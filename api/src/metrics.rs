@@ -27,7 +27,10 @@ impl Metrics {
     pub fn new() -> anyhow::Result<Self> {
         let registry = Registry::new();
         let graphql_requests = IntCounterVec::new(
-            Opts::new("cadenza_graphql_requests_total", "GraphQL operations served"),
+            Opts::new(
+                "cadenza_graphql_requests_total",
+                "GraphQL operations served",
+            ),
             &["operation", "outcome"],
         )?;
         let graphql_duration = HistogramVec::new(
@@ -41,7 +44,10 @@ impl Metrics {
             &["operation"],
         )?;
         let http_requests = IntCounterVec::new(
-            Opts::new("cadenza_http_requests_total", "HTTP requests by route and status"),
+            Opts::new(
+                "cadenza_http_requests_total",
+                "HTTP requests by route and status",
+            ),
             &["route", "status"],
         )?;
         let sql_statements = IntCounter::new(

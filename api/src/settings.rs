@@ -233,8 +233,13 @@ mod tests {
         assert_eq!(s.quota_bytes, 53_687_091_200);
         assert_eq!(s.recompute_interval_secs, 300);
         assert_eq!(s.k_anonymity, 5);
-        assert_eq!(s.storage, StorageLocation::Local(PathBuf::from("./data/blobs")));
-        assert!(s.database_url().starts_with("sqlite://./data/cadenza.sqlite3"));
+        assert_eq!(
+            s.storage,
+            StorageLocation::Local(PathBuf::from("./data/blobs"))
+        );
+        assert!(s
+            .database_url()
+            .starts_with("sqlite://./data/cadenza.sqlite3"));
     }
 
     #[test]

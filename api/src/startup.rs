@@ -40,7 +40,8 @@ impl Application {
         db::migrate(&db).await?;
         db::seed_if_empty(&settings, &db).await?;
 
-        let secret = auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+        let secret =
+            auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
         let redis = match &settings.redis_url {
             None => None,
             Some(url) => {

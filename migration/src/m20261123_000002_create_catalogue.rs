@@ -8,7 +8,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn index(name: &str, table: impl IntoIden + 'static, cols: &[&'static str]) -> IndexCreateStatement {
+fn index(
+    name: &str,
+    table: impl IntoIden + 'static,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut statement = Index::create();
     statement.name(name).table(table);
     for col in cols {
@@ -55,7 +59,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_artist_genres_genre", ArtistGenres::Table, &["genre"]))
+            .create_index(index(
+                "idx_artist_genres_genre",
+                ArtistGenres::Table,
+                &["genre"],
+            ))
             .await?;
 
         manager
@@ -183,7 +191,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_reviews_product", Reviews::Table, &["product_id"]))
+            .create_index(index(
+                "idx_reviews_product",
+                Reviews::Table,
+                &["product_id"],
+            ))
             .await?;
 
         manager

@@ -88,7 +88,9 @@ impl Album {
 
     async fn artist(&self, ctx: &Context<'_>) -> Result<Artist> {
         let artist = loaders(ctx)?.load_one(ArtistById(self.0.artist_id)).await?;
-        artist.map(Artist).ok_or_else(|| dangling("album", "artist"))
+        artist
+            .map(Artist)
+            .ok_or_else(|| dangling("album", "artist"))
     }
 
     async fn release_year(&self) -> Option<i32> {
@@ -119,7 +121,10 @@ impl Album {
             .load_one(TracksOfAlbum(self.0.id))
             .await?
             .unwrap_or_default();
-        let total: i64 = tracks.iter().map(|track| i64::from(track.duration_ms)).sum();
+        let total: i64 = tracks
+            .iter()
+            .map(|track| i64::from(track.duration_ms))
+            .sum();
         Ok(i32::try_from(total).unwrap_or(i32::MAX))
     }
 
@@ -197,7 +202,11 @@ impl Track {
 
     /// What listeners of this track went on to buy, never what the viewer owns.
     #[graphql(complexity = "list_complexity(first, child_complexity)")]
-    async fn recommended_products(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<Product>> {
+    async fn recommended_products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<Product>> {
         let first = Page::first(first, 10)?;
         let loaders = loaders(ctx)?;
         let candidates = loaders
@@ -326,7 +335,10 @@ impl Product {
         let Some(track_id) = self.0.track_id else {
             return Ok(None);
         };
-        Ok(loaders(ctx)?.load_one(TrackById(track_id)).await?.map(Track))
+        Ok(loaders(ctx)?
+            .load_one(TrackById(track_id))
+            .await?
+            .map(Track))
     }
 
     /// The album sold, for an ALBUM product; for a TRACK product, the track's album.
@@ -465,7 +477,11 @@ where
 
 /// Of the candidate products, in order, the first `first` that are for sale
 /// and that the viewer does not own yet.
-async fn not_owned_available(loaders: &Loaders, candidates: Vec<i32>, first: usize) -> Result<Vec<Product>> {
+async fn not_owned_available(
+    loaders: &Loaders,
+    candidates: Vec<i32>,
+    first: usize,
+) -> Result<Vec<Product>> {
     let owned = loaders
         .load_many(candidates.iter().map(|id| OwnedByViewer(*id)))
         .await?;

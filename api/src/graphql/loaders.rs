@@ -6,14 +6,14 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{album, artist, product, review, track};
 
 use crate::error::ApiError;
 use crate::services::catalogue::Catalogue;
 
 /// Shared by the operations of one batch, which all carry the same viewer.
-pub type Loaders = std::sync::Arc<DataLoader<CatalogueLoader>>;
+pub type Loaders = std::sync::Arc<DataLoader<CatalogueLoader, HashMapCache>>;
 
 pub struct CatalogueLoader {
     catalogue: Catalogue,
@@ -22,7 +22,11 @@ pub struct CatalogueLoader {
 
 impl CatalogueLoader {
     pub fn for_request(catalogue: Catalogue, viewer: Option<i32>) -> Loaders {
-        std::sync::Arc::new(DataLoader::new(Self { catalogue, viewer }, tokio::spawn))
+        std::sync::Arc::new(DataLoader::with_cache(
+            Self { catalogue, viewer },
+            tokio::spawn,
+            HashMapCache::default(),
+        ))
     }
 }
 
@@ -78,7 +82,9 @@ fn rekey<K, V>(map: HashMap<i32, V>, key: impl Fn(i32) -> K) -> HashMap<K, V>
 where
     K: std::hash::Hash + Eq,
 {
-    map.into_iter().map(|(id, value)| (key(id), value)).collect()
+    map.into_iter()
+        .map(|(id, value)| (key(id), value))
+        .collect()
 }
 
 macro_rules! loader {
@@ -117,12 +123,22 @@ impl Loader<OwnedByViewer> for CatalogueLoader {
     type Value = bool;
     type Error = async_graphql::Error;
 
-    async fn load(&self, keys: &[OwnedByViewer]) -> Result<HashMap<OwnedByViewer, bool>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[OwnedByViewer],
+    ) -> Result<HashMap<OwnedByViewer, bool>, Self::Error> {
         let Some(viewer) = self.viewer else {
             return Ok(keys.iter().map(|key| (*key, false)).collect());
         };
         let ids = unwrap_keys(keys, |key| key.0);
-        let owned = self.catalogue.owned_by(viewer, &ids).await.map_err(load_error)?;
-        Ok(keys.iter().map(|key| (*key, owned.contains(&key.0))).collect())
+        let owned = self
+            .catalogue
+            .owned_by(viewer, &ids)
+            .await
+            .map_err(load_error)?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, owned.contains(&key.0)))
+            .collect())
     }
 }

@@ -11,10 +11,8 @@ pub mod scalars;
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{
-    Context, EmptySubscription, Schema, SchemaBuilder, ServerError, ValidationResult,
-};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
+use async_graphql::{Context, EmptySubscription, Response, Schema, SchemaBuilder};
 
 use crate::auth::Principal;
 use crate::error::{server_error, ApiError};
@@ -25,13 +23,15 @@ pub use loaders::Loaders;
 
 pub type CadenzaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
-fn builder(limits: &RequestLimits) -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+fn builder(
+    limits: &RequestLimits,
+) -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     Schema::build(query::Query, mutation::Mutation, EmptySubscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(16)
-        .extension(LimitErrors {
+        .extension(ErrorCodes {
             limits: limits.clone(),
         })
 }
@@ -62,46 +62,58 @@ pub(crate) fn dangling(from: &str, to: &str) -> async_graphql::Error {
     ApiError::internal(anyhow::anyhow!("a {from} refers to a missing {to}")).into()
 }
 
-/// Gives async-graphql's depth and complexity rejections the contract's
-/// QUERY_TOO_COMPLEX code and a message that names the limit.
-struct LimitErrors {
+/// Gives every error the contract's `extensions.code`: async-graphql's depth
+/// and complexity rejections become QUERY_TOO_COMPLEX with a message that
+/// names the limit, and its other errors of the request's own making
+/// (syntax, unknown fields, arguments of the wrong type) BAD_USER_INPUT.
+struct ErrorCodes {
     limits: RequestLimits,
 }
 
-impl ExtensionFactory for LimitErrors {
+impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitErrorsExtension {
+        Arc::new(ErrorCodesExtension {
             limits: self.limits.clone(),
         })
     }
 }
 
-struct LimitErrorsExtension {
+struct ErrorCodesExtension {
     limits: RequestLimits,
 }
 
 #[async_trait::async_trait]
-impl Extension for LimitErrorsExtension {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|error| match error.message.as_str() {
-                    "Query is too complex." => server_error(ApiError::QueryTooComplex(format!(
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        for error in &mut response.errors {
+            match error.message.as_str() {
+                "Query is too complex." => {
+                    *error = server_error(ApiError::QueryTooComplex(format!(
                         "query is too complex: its cost exceeds the limit of {} (a list field costs `first` times its selection)",
                         self.limits.max_complexity
-                    ))),
-                    "Query is nested too deep." => server_error(ApiError::QueryTooComplex(format!(
+                    )))
+                }
+                "Query is nested too deep." => {
+                    *error = server_error(ApiError::QueryTooComplex(format!(
                         "query is nested too deep: the limit is {} levels",
                         self.limits.max_depth
-                    ))),
-                    _ => error,
-                })
-                .collect()
-        })
+                    )))
+                }
+                _ => {
+                    let coded = error
+                        .extensions
+                        .as_ref()
+                        .is_some_and(|extensions| extensions.get("code").is_some());
+                    if !coded {
+                        error
+                            .extensions
+                            .get_or_insert_with(Default::default)
+                            .set("code", ApiError::bad_input("").code());
+                    }
+                }
+            }
+        }
+        response
     }
 }

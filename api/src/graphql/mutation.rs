@@ -28,13 +28,26 @@ impl Mutation {
         Ok(session.into())
     }
 
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
-        Ok(services(ctx)?.accounts.login(&email, &password).await?.into())
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> Result<AuthPayload> {
+        Ok(services(ctx)?
+            .accounts
+            .login(&email, &password)
+            .await?
+            .into())
     }
 
     /// Rotates: the old refresh token stops working; reusing it revokes the whole family.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
-        Ok(services(ctx)?.accounts.refresh(&refresh_token).await?.into())
+        Ok(services(ctx)?
+            .accounts
+            .refresh(&refresh_token)
+            .await?
+            .into())
     }
 
     /// Ends the session of this refresh token; false if it was not live.
@@ -48,13 +61,21 @@ impl Mutation {
         let upload = file
             .value(ctx)
             .map_err(|err| ApiError::bad_input(format!("the feed could not be read: {err}")))?;
-        let feed = tokio::io::BufReader::with_capacity(64 * 1024, tokio::fs::File::from_std(upload.content));
+        let feed = tokio::io::BufReader::with_capacity(
+            64 * 1024,
+            tokio::fs::File::from_std(upload.content),
+        );
         let report = services(ctx)?.import.import(feed).await?;
         Ok(ImportReportGql(report))
     }
 
     /// ADMIN only.
-    async fn create_api_key(&self, ctx: &Context<'_>, name: String, scopes: Vec<ApiScopeGql>) -> Result<ApiKey> {
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        scopes: Vec<ApiScopeGql>,
+    ) -> Result<ApiKey> {
         let principal = principal(ctx)?;
         principal.require_admin()?;
         let scopes: Vec<Scope> = scopes.into_iter().map(Into::into).collect();
@@ -71,7 +92,8 @@ impl Mutation {
     /// ADMIN only.
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         principal(ctx)?.require_admin()?;
-        let id = GlobalId::decode_as(&id, NodeKind::ApiKey)?.ok_or(ApiError::NotFound("API key"))?;
+        let id =
+            GlobalId::decode_as(&id, NodeKind::ApiKey)?.ok_or(ApiError::NotFound("API key"))?;
         services(ctx)?.api_keys.revoke(id).await?;
         Ok(true)
     }

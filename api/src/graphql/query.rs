@@ -3,7 +3,9 @@
 use async_graphql::{Context, Interface, Object, Result, ID};
 
 use super::accounts::{User, Viewer};
-use super::catalogue::{Album, Artist, Genre, Product, ProductFilter, ProductSortGql, Review, Track};
+use super::catalogue::{
+    Album, Artist, Genre, Product, ProductFilter, ProductSortGql, Review, Track,
+};
 use super::connection::{paged, Paged};
 use super::loaders::*;
 use super::{loaders, principal, services};
@@ -38,14 +40,33 @@ impl Query {
                 if principal(ctx)?.user_id() != Some(id.id) {
                     return Ok(None);
                 }
-                services(ctx)?.accounts.user(id.id).await?.map(|u| Node::User(User(u)))
+                services(ctx)?
+                    .accounts
+                    .user(id.id)
+                    .await?
+                    .map(|u| Node::User(User(u)))
             }
             NodeKind::ApiKey => None,
-            NodeKind::Artist => loaders.load_one(ArtistById(id.id)).await?.map(|m| Node::Artist(Artist(m))),
-            NodeKind::Album => loaders.load_one(AlbumById(id.id)).await?.map(|m| Node::Album(Album(m))),
-            NodeKind::Track => loaders.load_one(TrackById(id.id)).await?.map(|m| Node::Track(Track(m))),
-            NodeKind::Product => loaders.load_one(ProductById(id.id)).await?.map(|m| Node::Product(Product(m))),
-            NodeKind::Review => loaders.load_one(ReviewById(id.id)).await?.map(|m| Node::Review(Review(m))),
+            NodeKind::Artist => loaders
+                .load_one(ArtistById(id.id))
+                .await?
+                .map(|m| Node::Artist(Artist(m))),
+            NodeKind::Album => loaders
+                .load_one(AlbumById(id.id))
+                .await?
+                .map(|m| Node::Album(Album(m))),
+            NodeKind::Track => loaders
+                .load_one(TrackById(id.id))
+                .await?
+                .map(|m| Node::Track(Track(m))),
+            NodeKind::Product => loaders
+                .load_one(ProductById(id.id))
+                .await?
+                .map(|m| Node::Product(Product(m))),
+            NodeKind::Review => loaders
+                .load_one(ReviewById(id.id))
+                .await?
+                .map(|m| Node::Review(Review(m))),
         })
     }
 
@@ -54,7 +75,11 @@ impl Query {
         let Some(user_id) = principal(ctx)?.user_id() else {
             return Ok(None);
         };
-        Ok(services(ctx)?.accounts.user(user_id).await?.map(|user| Viewer { user }))
+        Ok(services(ctx)?
+            .accounts
+            .user(user_id)
+            .await?
+            .map(|user| Viewer { user }))
     }
 
     async fn artist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Artist>> {
@@ -95,7 +120,10 @@ impl Query {
         genre: Option<String>,
     ) -> Result<Paged<Artist>> {
         let page = Page::parse(first, after.as_deref())?;
-        let listing = services(ctx)?.catalogue.artists(genre.as_deref(), page).await?;
+        let listing = services(ctx)?
+            .catalogue
+            .artists(genre.as_deref(), page)
+            .await?;
         Ok(paged(listing.items, listing.total, page, Artist))
     }
 
@@ -138,7 +166,10 @@ impl Query {
         let page = Page::parse(first, after.as_deref())?;
         let filter = product_filter(filter.unwrap_or_default())?;
         let sort = sort.unwrap_or_default().into();
-        let listing = services(ctx)?.catalogue.products(&filter, sort, page).await?;
+        let listing = services(ctx)?
+            .catalogue
+            .products(&filter, sort, page)
+            .await?;
         Ok(paged(listing.items, listing.total, page, Product))
     }
 
@@ -188,8 +219,12 @@ fn product_filter(filter: ProductFilter) -> Result<catalogue::ProductFilter, Api
             ));
         }
     }
-    if filter.min_price_minor.is_some_and(|min| min < 0) || filter.max_price_minor.is_some_and(|max| max < 0) {
-        return Err(ApiError::bad_input("prices in `filter` must not be negative"));
+    if filter.min_price_minor.is_some_and(|min| min < 0)
+        || filter.max_price_minor.is_some_and(|max| max < 0)
+    {
+        return Err(ApiError::bad_input(
+            "prices in `filter` must not be negative",
+        ));
     }
     Ok(catalogue::ProductFilter {
         genre: filter.genre,

@@ -139,7 +139,10 @@ fn get_request(params: GetParams, state: &AppState) -> Result<Request, ApiError>
     if let Some(name) = params.operation_name {
         object.insert("operationName".into(), Value::String(name));
     }
-    for (key, raw) in [("variables", params.variables), ("extensions", params.extensions)] {
+    for (key, raw) in [
+        ("variables", params.variables),
+        ("extensions", params.extensions),
+    ] {
         if let Some(raw) = raw {
             let value = serde_json::from_str::<Value>(&raw)
                 .map_err(|_| ApiError::bad_input(format!("`{key}` must be a JSON object")))?;
@@ -163,7 +166,12 @@ pub async fn post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
     let batch = match essence.as_str() {
         "application/json" => {
             let charset_ok = content_type
@@ -233,7 +241,9 @@ async fn json_batch(
                 .into_iter()
                 .map(|item| match item {
                     Value::Object(object) => graphql_request(object, state),
-                    _ => Err(ApiError::bad_input("each request of a batch must be a JSON object")),
+                    _ => Err(ApiError::bad_input(
+                        "each request of a batch must be a JSON object",
+                    )),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|err| (StatusCode::BAD_REQUEST, err))?;
@@ -246,7 +256,10 @@ async fn json_batch(
 fn check_batch_size(len: usize, state: &AppState) -> Result<(), RequestFailure> {
     let max = state.settings.limits.max_batch;
     if len == 0 {
-        return Err((StatusCode::BAD_REQUEST, ApiError::bad_input("the batch is empty")));
+        return Err((
+            StatusCode::BAD_REQUEST,
+            ApiError::bad_input("the batch is empty"),
+        ));
     }
     if len > max {
         return Err((
@@ -333,7 +346,10 @@ async fn multipart_batch(
             ),
             ParseRequestError::Io(err) => {
                 tracing::warn!(error = %err, "upload interrupted");
-                (StatusCode::BAD_REQUEST, ApiError::bad_input("the upload could not be read"))
+                (
+                    StatusCode::BAD_REQUEST,
+                    ApiError::bad_input("the upload could not be read"),
+                )
             }
             other => (
                 StatusCode::BAD_REQUEST,
@@ -341,9 +357,8 @@ async fn multipart_batch(
             ),
         })?;
     match &batch {
-        BatchRequest::Single(request) => {
-            check_document_size(&request.query, state).map_err(|err| (StatusCode::BAD_REQUEST, err))?
-        }
+        BatchRequest::Single(request) => check_document_size(&request.query, state)
+            .map_err(|err| (StatusCode::BAD_REQUEST, err))?,
         BatchRequest::Batch(requests) => {
             check_batch_size(requests.len(), state)?;
             for request in requests {
@@ -376,7 +391,10 @@ async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, Api
     if let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
     {
         return Ok(state
             .services
@@ -407,16 +425,19 @@ async fn execute(
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
     let started = Instant::now();
-    let loaders = CatalogueLoader::for_request(state.services.catalogue.clone(), principal.user_id());
+    let loaders =
+        CatalogueLoader::for_request(state.services.catalogue.clone(), principal.user_id());
     let batch = batch.data(principal).data(loaders);
     let names: Vec<Option<String>> = batch.iter().map(|r| r.operation_name.clone()).collect();
     let response = state.schema.execute_batch(batch).await;
     let elapsed = started.elapsed();
     match response {
         BatchResponse::Single(response) => {
-            state
-                .metrics
-                .graphql(names.first().and_then(|n| n.as_deref()), response.errors.is_empty(), elapsed);
+            state.metrics.graphql(
+                names.first().and_then(|n| n.as_deref()),
+                response.errors.is_empty(),
+                elapsed,
+            );
             let request_failed = is_request_error(&response);
             let status = if request_failed && media == Media::GraphqlResponseJson {
                 StatusCode::BAD_REQUEST

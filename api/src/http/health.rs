@@ -24,7 +24,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         None => "not configured",
         Some(manager) => {
             let mut connection = manager.clone();
-            let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut connection).await;
+            let pong: redis::RedisResult<String> =
+                redis::cmd("PING").query_async(&mut connection).await;
             match pong {
                 Ok(_) => "ok",
                 Err(err) => {

@@ -65,7 +65,9 @@ impl Accounts {
             .await?
             .is_some()
         {
-            return Err(ApiError::Conflict("an account with this email already exists".into()));
+            return Err(ApiError::Conflict(
+                "an account with this email already exists".into(),
+            ));
         }
         let password_hash = password.hash().await?;
         let inserted = user::ActiveModel {
@@ -80,7 +82,11 @@ impl Accounts {
         .await;
         match inserted {
             Ok(user) => {
-                tracing::info!(user.id = user.id, user.role = registration.role.as_str(), "account created");
+                tracing::info!(
+                    user.id = user.id,
+                    user.role = registration.role.as_str(),
+                    "account created"
+                );
                 Ok(user)
             }
             // Two registrations raced past the check above.
@@ -176,8 +182,9 @@ impl Accounts {
     }
 
     async fn start_session(&self, user: user::Model, family: String) -> ApiResult<Session> {
-        let role = Role::parse(&user.role)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user {} has role {:?}", user.id, user.role)))?;
+        let role = Role::parse(&user.role).ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("user {} has role {:?}", user.id, user.role))
+        })?;
         let (access_token, access_token_expires_at) = self.tokens.issue(user.id, role)?;
         let refresh = random_token(32);
         let now = Utc::now();
@@ -210,7 +217,11 @@ impl Accounts {
             .exec(&txn)
             .await?;
         txn.commit().await?;
-        tracing::info!(tokens = revoked.rows_affected, reason = why, "refresh token family revoked");
+        tracing::info!(
+            tokens = revoked.rows_affected,
+            reason = why,
+            "refresh token family revoked"
+        );
         Ok(())
     }
 }

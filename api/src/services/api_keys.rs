@@ -2,9 +2,7 @@
 
 use chrono::Utc;
 use entities::api_key;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::auth::{random_token, secret_hash, Principal, Scope};
 use crate::error::{ApiError, ApiResult};
@@ -27,10 +25,17 @@ impl ApiKeys {
         Self { db }
     }
 
-    pub async fn create(&self, name: &str, scopes: &[Scope], created_by: Option<i32>) -> ApiResult<CreatedKey> {
+    pub async fn create(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        created_by: Option<i32>,
+    ) -> ApiResult<CreatedKey> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(ApiError::bad_input("name must be between 1 and 100 characters"));
+            return Err(ApiError::bad_input(
+                "name must be between 1 and 100 characters",
+            ));
         }
         if scopes.is_empty() {
             return Err(ApiError::bad_input("an API key needs at least one scope"));

@@ -125,7 +125,11 @@ impl Catalogue {
         Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 
-    pub async fn artists(&self, genre: Option<&str>, page: Page) -> ApiResult<Listing<artist::Model>> {
+    pub async fn artists(
+        &self,
+        genre: Option<&str>,
+        page: Page,
+    ) -> ApiResult<Listing<artist::Model>> {
         let mut select = artist::Entity::find();
         if let Some(genre) = genre {
             select = select.filter(
@@ -193,7 +197,8 @@ impl Catalogue {
             );
         }
         if let Some(artist_id) = filter.artist_id {
-            select = select.filter(Expr::col((Alias::new("a"), album::Column::ArtistId)).eq(artist_id));
+            select =
+                select.filter(Expr::col((Alias::new("a"), album::Column::ArtistId)).eq(artist_id));
         }
         if let Some(kind) = filter.kind {
             select = select.filter(product::Column::Kind.eq(kind.as_str()));
@@ -248,23 +253,30 @@ impl Catalogue {
             genre: Option<String>,
             n: i64,
         }
-        let artist_counts = Count::find_by_statement(self.db.get_database_backend().build(
-            Query::select()
-                .column(artist_genre::Column::Genre)
-                .expr_as(Expr::col(artist_genre::Column::ArtistId).count_distinct(), Alias::new("n"))
-                .from(artist_genre::Entity)
-                .group_by_col(artist_genre::Column::Genre),
-        ))
+        let artist_counts = Count::find_by_statement(
+            self.db.get_database_backend().build(
+                Query::select()
+                    .column(artist_genre::Column::Genre)
+                    .expr_as(
+                        Expr::col(artist_genre::Column::ArtistId).count_distinct(),
+                        Alias::new("n"),
+                    )
+                    .from(artist_genre::Entity)
+                    .group_by_col(artist_genre::Column::Genre),
+            ),
+        )
         .all(&self.db)
         .await?;
-        let album_counts = Count::find_by_statement(self.db.get_database_backend().build(
-            Query::select()
-                .column(album::Column::Genre)
-                .expr_as(Expr::col(album::Column::Id).count(), Alias::new("n"))
-                .from(album::Entity)
-                .and_where(album::Column::Genre.is_not_null())
-                .group_by_col(album::Column::Genre),
-        ))
+        let album_counts = Count::find_by_statement(
+            self.db.get_database_backend().build(
+                Query::select()
+                    .column(album::Column::Genre)
+                    .expr_as(Expr::col(album::Column::Id).count(), Alias::new("n"))
+                    .from(album::Entity)
+                    .and_where(album::Column::Genre.is_not_null())
+                    .group_by_col(album::Column::Genre),
+            ),
+        )
         .all(&self.db)
         .await?;
         let mut genres: HashMap<String, GenreStats> = HashMap::new();
@@ -272,7 +284,11 @@ impl Catalogue {
             if let Some(name) = count.genre {
                 genres
                     .entry(name.clone())
-                    .or_insert_with(|| GenreStats { name, artist_count: 0, album_count: 0 })
+                    .or_insert_with(|| GenreStats {
+                        name,
+                        artist_count: 0,
+                        album_count: 0,
+                    })
                     .artist_count = count.n;
             }
         }
@@ -280,7 +296,11 @@ impl Catalogue {
             if let Some(name) = count.genre {
                 genres
                     .entry(name.clone())
-                    .or_insert_with(|| GenreStats { name, artist_count: 0, album_count: 0 })
+                    .or_insert_with(|| GenreStats {
+                        name,
+                        artist_count: 0,
+                        album_count: 0,
+                    })
                     .album_count = count.n;
             }
         }
@@ -303,7 +323,10 @@ impl Catalogue {
     }
 
     /// Each artist's albums, newest first.
-    pub async fn albums_of_artists(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Vec<album::Model>>> {
+    pub async fn albums_of_artists(
+        &self,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, Vec<album::Model>>> {
         let rows = album::Entity::find()
             .filter(album::Column::ArtistId.is_in(ids.iter().copied()))
             .order_by_with_nulls(album::Column::ReleaseYear, Order::Desc, NullOrdering::Last)
@@ -319,7 +342,10 @@ impl Catalogue {
     }
 
     /// Each album's tracks in disc and track order.
-    pub async fn tracks_of_albums(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Vec<track::Model>>> {
+    pub async fn tracks_of_albums(
+        &self,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, Vec<track::Model>>> {
         let rows = track::Entity::find()
             .filter(track::Column::AlbumId.is_in(ids.iter().copied()))
             .order_by_asc(Expr::cust("COALESCE(disc_number, 1)"))
@@ -402,7 +428,10 @@ impl Catalogue {
     }
 
     /// Each product's reviews, newest first.
-    pub async fn reviews_of_products(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Vec<review::Model>>> {
+    pub async fn reviews_of_products(
+        &self,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, Vec<review::Model>>> {
         let rows = review::Entity::find()
             .filter(review::Column::ProductId.is_in(ids.iter().copied()))
             .order_by_desc(review::Column::CreatedAt)
@@ -418,8 +447,14 @@ impl Catalogue {
 
     /// Artists like each of `ids`: first those that enough distinct listeners
     /// share (k-anonymous affinities), then those sharing the most genres.
-    pub async fn similar_artists(&self, ids: &[i32], limit: usize) -> ApiResult<HashMap<i32, Vec<i32>>> {
-        let mut similar = self.affinities("artist_affinity", "artist_id", "related_artist_id", ids).await?;
+    pub async fn similar_artists(
+        &self,
+        ids: &[i32],
+        limit: usize,
+    ) -> ApiResult<HashMap<i32, Vec<i32>>> {
+        let mut similar = self
+            .affinities("artist_affinity", "artist_id", "related_artist_id", ids)
+            .await?;
 
         let genres = self.genres_of_artists(ids).await?;
         let all_genres: HashSet<&String> = genres.values().flatten().collect();
@@ -429,7 +464,10 @@ impl Catalogue {
             .await?;
         let mut artists_in: HashMap<&str, Vec<i32>> = HashMap::new();
         for row in &sharing {
-            artists_in.entry(row.genre.as_str()).or_default().push(row.artist_id);
+            artists_in
+                .entry(row.genre.as_str())
+                .or_default()
+                .push(row.artist_id);
         }
         for id in ids {
             let mut shared: HashMap<i32, usize> = HashMap::new();
@@ -537,4 +575,3 @@ fn preferred(
     }
     best
 }
-

@@ -14,7 +14,16 @@ use super::import::{ImportReport, Importer};
 use crate::error::ApiResult;
 
 pub const GENRES: &[&str] = &[
-    "R&B", "Pop", "Rock", "Electronic", "Jazz", "Classical", "Hip-Hop", "Folk", "Ambient", "Soul",
+    "R&B",
+    "Pop",
+    "Rock",
+    "Electronic",
+    "Jazz",
+    "Classical",
+    "Hip-Hop",
+    "Folk",
+    "Ambient",
+    "Soul",
 ];
 
 struct Curated {
@@ -32,7 +41,18 @@ const CURATED: &[Curated] = &[
         albums: &[(
             "Confessions",
             2004,
-            &["Intro", "Yeah!", "Throwback", "Confessions Part II", "Burn", "Caught Up", "Superstar", "Truth Hurts", "Simple Things", "My Boo"],
+            &[
+                "Intro",
+                "Yeah!",
+                "Throwback",
+                "Confessions Part II",
+                "Burn",
+                "Caught Up",
+                "Superstar",
+                "Truth Hurts",
+                "Simple Things",
+                "My Boo",
+            ],
         )],
     },
     Curated {
@@ -42,7 +62,18 @@ const CURATED: &[Curated] = &[
         albums: &[(
             "Dangerously in Love",
             2003,
-            &["Crazy in Love", "Naughty Girl", "Baby Boy", "Hip Hop Star", "Be With You", "Me, Myself and I", "Yes", "Signs", "Speechless", "That's How You Like It"],
+            &[
+                "Crazy in Love",
+                "Naughty Girl",
+                "Baby Boy",
+                "Hip Hop Star",
+                "Be With You",
+                "Me, Myself and I",
+                "Yes",
+                "Signs",
+                "Speechless",
+                "That's How You Like It",
+            ],
         )],
     },
     Curated {
@@ -52,7 +83,18 @@ const CURATED: &[Curated] = &[
         albums: &[(
             "Ágætis byrjun",
             1999,
-            &["Intro", "Svefn-g-englar", "Starálfur", "Flugufrelsarinn", "Ný batterí", "Hjartað hamast", "Viðrar vel til loftárása", "Olsen Olsen", "Ágætis byrjun", "Avalon"],
+            &[
+                "Intro",
+                "Svefn-g-englar",
+                "Starálfur",
+                "Flugufrelsarinn",
+                "Ný batterí",
+                "Hjartað hamast",
+                "Viðrar vel til loftárása",
+                "Olsen Olsen",
+                "Ágætis byrjun",
+                "Avalon",
+            ],
         )],
     },
     Curated {
@@ -62,7 +104,18 @@ const CURATED: &[Curated] = &[
         albums: &[(
             "Homogenic",
             1997,
-            &["Hunter", "Jóga", "Unravel", "Bachelorette", "All Neon Like", "5 Years", "Immature", "Alarm Call", "Pluto", "All Is Full of Love"],
+            &[
+                "Hunter",
+                "Jóga",
+                "Unravel",
+                "Bachelorette",
+                "All Neon Like",
+                "5 Years",
+                "Immature",
+                "Alarm Call",
+                "Pluto",
+                "All Is Full of Love",
+            ],
         )],
     },
     Curated {
@@ -72,7 +125,18 @@ const CURATED: &[Curated] = &[
         albums: &[(
             "First Love",
             1999,
-            &["Automatic", "Movin' on without you", "In My Room", "First Love", "甘いワナ", "time will tell", "Never Let Go", "B&C", "Another Chance", "Give Me A Reason"],
+            &[
+                "Automatic",
+                "Movin' on without you",
+                "In My Room",
+                "First Love",
+                "甘いワナ",
+                "time will tell",
+                "Never Let Go",
+                "B&C",
+                "Another Chance",
+                "Give Me A Reason",
+            ],
         )],
     },
     Curated {
@@ -82,7 +146,18 @@ const CURATED: &[Curated] = &[
         albums: &[(
             "戦場のメリークリスマス",
             1983,
-            &["戦場のメリークリスマス", "The Seed and the Sower", "A Hearty Breakfast", "Before the War", "The Night", "Ride, Ride, Ride", "Germination", "Batavia", "Sowing the Seed", "Last Regrets"],
+            &[
+                "戦場のメリークリスマス",
+                "The Seed and the Sower",
+                "A Hearty Breakfast",
+                "Before the War",
+                "The Night",
+                "Ride, Ride, Ride",
+                "Germination",
+                "Batavia",
+                "Sowing the Seed",
+                "Last Regrets",
+            ],
         )],
     },
 ];
@@ -93,14 +168,48 @@ const ADJECTIVES: &[&str] = &[
     "Bright", "Salt", "Glass", "Iron", "Amber",
 ];
 const NOUNS: &[&str] = &[
-    "River", "Echo", "Harbor", "Garden", "Signal", "Lantern", "Orchard", "Comet", "Meadow",
-    "Circuit", "Canyon", "Mirror", "Engine", "Season", "Island", "Forest", "Window", "Highway",
-    "Ocean", "Station", "Compass", "Thunder", "Feather", "Satellite",
+    "River",
+    "Echo",
+    "Harbor",
+    "Garden",
+    "Signal",
+    "Lantern",
+    "Orchard",
+    "Comet",
+    "Meadow",
+    "Circuit",
+    "Canyon",
+    "Mirror",
+    "Engine",
+    "Season",
+    "Island",
+    "Forest",
+    "Window",
+    "Highway",
+    "Ocean",
+    "Station",
+    "Compass",
+    "Thunder",
+    "Feather",
+    "Satellite",
 ];
-const BAND_FORMS: &[&str] = &["The {a} {n}s", "{a} {n}", "{n} of {a}", "{a} {n} Collective"];
+const BAND_FORMS: &[&str] = &[
+    "The {a} {n}s",
+    "{a} {n}",
+    "{n} of {a}",
+    "{a} {n} Collective",
+];
 const TITLE_FORMS: &[&str] = &[
-    "{a} {n}", "The {n}", "{n} Song", "Back to the {n}", "{a} Nights", "Under the {a} {n}",
-    "{n} in {a}", "Lights of the {n}", "Love Like a {n}", "{a}",
+    "{a} {n}",
+    "The {n}",
+    "{n} Song",
+    "Back to the {n}",
+    "{a} Nights",
+    "Under the {a} {n}",
+    "{n} in {a}",
+    "Lights of the {n}",
+    "Love Like a {n}",
+    "{a}",
 ];
 
 /// SplitMix64: a tiny, fixed, well-distributed generator. Hand-written so the
@@ -141,13 +250,13 @@ pub fn feed() -> String {
     let mut rng = SplitMix(0xCADE_2026);
     let mut lines: Vec<serde_json::Value> = Vec::new();
     let push_album = |rng: &mut SplitMix,
-                          lines: &mut Vec<serde_json::Value>,
-                          artist: &str,
-                          album_id: String,
-                          title: &str,
-                          year: i32,
-                          genre: &str,
-                          track_titles: Vec<String>| {
+                      lines: &mut Vec<serde_json::Value>,
+                      artist: &str,
+                      album_id: String,
+                      title: &str,
+                      year: i32,
+                      genre: &str,
+                      track_titles: Vec<String>| {
         lines.push(json!({
             "type": "album", "id": album_id, "artist": artist, "title": title,
             "year": year, "genre": genre,
@@ -180,7 +289,16 @@ pub fn feed() -> String {
         for (index, (title, year, tracks)) in artist.albums.iter().enumerate() {
             let album_id = format!("demo-al-{}-{}", artist.id, index + 1);
             let titles = tracks.iter().map(|t| t.to_string()).collect();
-            push_album(&mut rng, &mut lines, &artist_id, album_id, title, *year, artist.genres[0], titles);
+            push_album(
+                &mut rng,
+                &mut lines,
+                &artist_id,
+                album_id,
+                title,
+                *year,
+                artist.genres[0],
+                titles,
+            );
         }
     }
     for n in 0..GENERATED_ARTISTS {
@@ -188,7 +306,11 @@ pub fn feed() -> String {
         let name = rng.phrase(BAND_FORMS);
         let primary = GENRES[n % GENRES.len()];
         let secondary = GENRES[(n * 7 + 3) % GENRES.len()];
-        let genres: Vec<&str> = if primary == secondary { vec![primary] } else { vec![primary, secondary] };
+        let genres: Vec<&str> = if primary == secondary {
+            vec![primary]
+        } else {
+            vec![primary, secondary]
+        };
         lines.push(json!({"type": "artist", "id": artist_id, "name": name, "genres": genres}));
         for a in 0..ALBUMS_PER_GENERATED_ARTIST {
             let album_id = format!("demo-al-{:03}-{}", n + 1, a + 1);
@@ -197,7 +319,9 @@ pub fn feed() -> String {
             let track_count = 8 + rng.below(6);
             let titles = (0..track_count).map(|_| rng.phrase(TITLE_FORMS)).collect();
             let genre = if a == 2 { secondary } else { primary };
-            push_album(&mut rng, &mut lines, &artist_id, album_id, &title, year, genre, titles);
+            push_album(
+                &mut rng, &mut lines, &artist_id, album_id, &title, year, genre, titles,
+            );
         }
     }
     let mut feed = String::new();
@@ -233,7 +357,11 @@ mod tests {
     fn the_demo_is_deterministic_and_big_enough() {
         let feed = feed();
         assert_eq!(feed, super::feed());
-        let count = |kind: &str| feed.lines().filter(|l| l.contains(&format!("\"type\":\"{kind}\""))).count();
+        let count = |kind: &str| {
+            feed.lines()
+                .filter(|l| l.contains(&format!("\"type\":\"{kind}\"")))
+                .count()
+        };
         assert!(count("artist") >= 40);
         assert!(count("album") >= 120);
         assert!(count("track") >= 1200);

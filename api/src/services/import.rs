@@ -65,7 +65,9 @@ impl Importer {
         loop {
             buf.clear();
             let read = read_line(&mut feed, &mut buf).await.map_err(|err| {
-                ApiError::bad_input(format!("the feed could not be read after line {line_number}: {err}"))
+                ApiError::bad_input(format!(
+                    "the feed could not be read after line {line_number}: {err}"
+                ))
             })?;
             let too_long = match read {
                 LineRead::Eof => break,
@@ -74,7 +76,9 @@ impl Importer {
             };
             line_number += 1;
             let outcome = if too_long {
-                Err(Reject(format!("line is longer than {MAX_LINE_BYTES} bytes")))
+                Err(Reject(format!(
+                    "line is longer than {MAX_LINE_BYTES} bytes"
+                )))
             } else {
                 match std::str::from_utf8(&buf) {
                     Err(_) => Err(Reject("line is not valid UTF-8".into())),
@@ -112,8 +116,14 @@ enum LineRead {
 
 /// Reads one line (without its newline) into `buf`, never buffering more
 /// than `MAX_LINE_BYTES`; the rest of an over-long line is skipped.
-async fn read_line(feed: &mut (impl AsyncBufRead + Unpin), buf: &mut Vec<u8>) -> std::io::Result<LineRead> {
-    let read = (&mut *feed).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', buf).await?;
+async fn read_line(
+    feed: &mut (impl AsyncBufRead + Unpin),
+    buf: &mut Vec<u8>,
+) -> std::io::Result<LineRead> {
+    let read = (&mut *feed)
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', buf)
+        .await?;
     if read == 0 {
         return Ok(LineRead::Eof);
     }
@@ -131,7 +141,10 @@ async fn read_line(feed: &mut (impl AsyncBufRead + Unpin), buf: &mut Vec<u8>) ->
     let mut rest = Vec::new();
     loop {
         rest.clear();
-        let skipped = (&mut *feed).take(MAX_LINE_BYTES as u64).read_until(b'\n', &mut rest).await?;
+        let skipped = (&mut *feed)
+            .take(MAX_LINE_BYTES as u64)
+            .read_until(b'\n', &mut rest)
+            .await?;
         if skipped == 0 || rest.last() == Some(&b'\n') {
             return Ok(LineRead::TooLong);
         }
@@ -219,9 +232,11 @@ impl ImportRun<'_> {
             .exec(self.txn)
             .await?;
         if !genres.is_empty() {
-            artist_genre::Entity::insert_many(genres.into_iter().map(|genre| artist_genre::ActiveModel {
-                artist_id: Set(row.id),
-                genre: Set(genre),
+            artist_genre::Entity::insert_many(genres.into_iter().map(|genre| {
+                artist_genre::ActiveModel {
+                    artist_id: Set(row.id),
+                    genre: Set(genre),
+                }
             }))
             .exec(self.txn)
             .await?;
@@ -247,7 +262,10 @@ impl ImportRun<'_> {
             Err(reject) => return Ok(Err(reject)),
         };
         let Some(artist_id) = self.artist_id(artist_ref).await? else {
-            return Ok(Err(Reject(format!("unknown artist `{}`", clip(artist_ref)))));
+            return Ok(Err(Reject(format!(
+                "unknown artist `{}`",
+                clip(artist_ref)
+            ))));
         };
         let row = album::Entity::insert(album::ActiveModel {
             external_id: Set(external_id.to_owned()),
@@ -274,7 +292,8 @@ impl ImportRun<'_> {
         )
         .exec_with_returning(self.txn)
         .await?;
-        self.albums.insert(external_id.to_owned(), AlbumRef { id: row.id });
+        self.albums
+            .insert(external_id.to_owned(), AlbumRef { id: row.id });
         self.report.albums_upserted += 1;
         Ok(Ok(()))
     }
@@ -345,8 +364,12 @@ impl ImportRun<'_> {
         let parsed = attempt(|| {
             let sku = fields.partner_id("sku")?;
             let kind = fields.required_str("kind")?;
-            let kind = ProductKind::parse(kind)
-                .ok_or_else(|| Reject(format!("`kind` must be TRACK or ALBUM, not `{}`", clip(kind))))?;
+            let kind = ProductKind::parse(kind).ok_or_else(|| {
+                Reject(format!(
+                    "`kind` must be TRACK or ALBUM, not `{}`",
+                    clip(kind)
+                ))
+            })?;
             let reference = fields.partner_id("ref")?;
             let price_minor = fields.required_i64("priceMinor", 0, i64::from(i32::MAX))?;
             let currency = fields.required_str("currency")?;
@@ -358,7 +381,15 @@ impl ImportRun<'_> {
             }
             let audio_format = fields.optional_text("audioFormat", 100)?.unwrap_or("MP3");
             let available = fields.optional_bool("available")?.unwrap_or(true);
-            Ok((sku, kind, reference, price_minor, currency, audio_format, available))
+            Ok((
+                sku,
+                kind,
+                reference,
+                price_minor,
+                currency,
+                audio_format,
+                available,
+            ))
         });
         let (sku, kind, reference, price_minor, currency, audio_format, available) = match parsed {
             Ok(parsed) => parsed,
@@ -433,7 +464,8 @@ impl ImportRun<'_> {
             .one(self.txn)
             .await?;
         Ok(found.map(|row| {
-            self.albums.insert(external_id.to_owned(), AlbumRef { id: row.id });
+            self.albums
+                .insert(external_id.to_owned(), AlbumRef { id: row.id });
             row.id
         }))
     }
@@ -490,7 +522,9 @@ impl<'a> Fields<'a> {
     fn partner_id(&self, name: &str) -> Result<&'a str, Reject> {
         let id = self.required_str(name)?.trim();
         if id.is_empty() || id.chars().count() > 200 {
-            return Err(Reject(format!("`{name}` must be between 1 and 200 characters")));
+            return Err(Reject(format!(
+                "`{name}` must be between 1 and 200 characters"
+            )));
         }
         Ok(id)
     }
@@ -514,9 +548,9 @@ impl<'a> Fields<'a> {
     fn optional_url(&self, name: &str) -> Result<Option<&'a str>, Reject> {
         let url = self.optional_text(name, 2000)?;
         match url {
-            Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => Err(Reject(
-                format!("`{name}` must be an http:// or https:// URL"),
-            )),
+            Some(url) if !(url.starts_with("https://") || url.starts_with("http://")) => Err(
+                Reject(format!("`{name}` must be an http:// or https:// URL")),
+            ),
             _ => Ok(url),
         }
     }
@@ -530,7 +564,8 @@ impl<'a> Fields<'a> {
 
     fn required_int(&self, name: &str, min: i32, max: i32) -> Result<i32, Reject> {
         // In range of i32 by construction of the bounds.
-        self.required_i64(name, min.into(), max.into()).map(|n| n as i32)
+        self.required_i64(name, min.into(), max.into())
+            .map(|n| n as i32)
     }
 
     fn optional_int(&self, name: &str, min: i32, max: i32) -> Result<Option<i32>, Reject> {
@@ -554,7 +589,11 @@ impl<'a> Fields<'a> {
         let Some(raw) = self.optional_text(name, 20)? else {
             return Ok(None);
         };
-        let isrc: String = raw.chars().filter(|c| *c != '-').collect::<String>().to_ascii_uppercase();
+        let isrc: String = raw
+            .chars()
+            .filter(|c| *c != '-')
+            .collect::<String>()
+            .to_ascii_uppercase();
         let bytes = isrc.as_bytes();
         let valid = bytes.len() == 12
             && bytes[..2].iter().all(u8::is_ascii_uppercase)
@@ -616,7 +655,9 @@ fn integer_in(name: &str, value: &Value, min: i64, max: i64) -> Result<i64, Reje
         .as_i64()
         .ok_or_else(|| wrong_type(name, "a whole number", value))?;
     if number < min || number > max {
-        return Err(Reject(format!("`{name}` must be between {min} and {max}, not {number}")));
+        return Err(Reject(format!(
+            "`{name}` must be between {min} and {max}, not {number}"
+        )));
     }
     Ok(number)
 }

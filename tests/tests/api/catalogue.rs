@@ -1,0 +1,691 @@
+use sea_orm::ConnectionTrait;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// Every artist, walking the connection page by page.
+async fn all_artists(app: &TestApp, genre: Option<&str>) -> Vec<Value> {
+    let mut artists = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let body = app
+            .gql(
+                "query($after: String, $genre: String) { artists(first: 15, after: $after, genre: $genre) {
+                    totalCount edges { cursor node { id name genres } } pageInfo { hasNextPage endCursor } } }",
+                json!({ "after": after, "genre": genre }),
+            )
+            .await;
+        let connection = &data(&body)["artists"];
+        artists.extend(
+            connection["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            assert_eq!(
+                connection["totalCount"].as_u64().unwrap() as usize,
+                artists.len()
+            );
+            return artists;
+        }
+        after = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+}
+
+async fn artist_named(app: &TestApp, name: &str) -> Value {
+    all_artists(app, None)
+        .await
+        .into_iter()
+        .find(|artist| artist["name"] == name)
+        .unwrap_or_else(|| panic!("no artist {name}"))
+}
+
+const ALBUM_PAGE: &str = "query($id: ID!) { album(id: $id) {
+    id title releaseYear genre coverUrl durationMs
+    artist { id name }
+    product { sku kind price { amountMinor currency formatted } }
+    tracks { id title trackNumber discNumber durationMs isrc genre
+             artist { name } album { title }
+             product { sku kind price { amountMinor currency formatted } } } } }";
+
+async fn first_album_of(app: &TestApp, artist_id: &Value) -> Value {
+    let body = app
+        .gql(
+            "query($id: ID!) { artist(id: $id) { albums(first: 5) { totalCount nodes { id title } } } }",
+            json!({ "id": artist_id }),
+        )
+        .await;
+    data(&body)["artist"]["albums"]["nodes"][0].clone()
+}
+
+#[tokio::test]
+async fn the_demo_catalogue_is_seeded_and_deterministic() {
+    let app = spawn_app().await;
+    let artists = all_artists(&app, None).await;
+    assert!(artists.len() >= 40, "{} artists", artists.len());
+    let mut names: Vec<&str> = artists
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    let sorted = {
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted
+    };
+    assert_eq!(names, sorted, "artists come by name");
+    names.dedup();
+
+    let body = app
+        .gql(
+            "{ albums(first: 1) { totalCount } genres { name artistCount albumCount } }",
+            json!({}),
+        )
+        .await;
+    assert!(data(&body)["albums"]["totalCount"].as_i64().unwrap() >= 120);
+    let genres = data(&body)["genres"].as_array().unwrap();
+    assert!(genres.len() >= 8);
+    for genre in genres {
+        let name = genre["name"].as_str().unwrap();
+        let in_genre = all_artists(&app, Some(name)).await;
+        assert_eq!(
+            in_genre.len() as i64,
+            genre["artistCount"].as_i64().unwrap(),
+            "{name}"
+        );
+        assert!(in_genre
+            .iter()
+            .all(|a| a["genres"].as_array().unwrap().iter().any(|g| g == name)));
+        let albums = app
+            .gql(
+                "query($g: String) { albums(genre: $g) { totalCount } }",
+                json!({ "g": name }),
+            )
+            .await;
+        assert_eq!(
+            data(&albums)["albums"]["totalCount"],
+            genre["albumCount"],
+            "{name}"
+        );
+    }
+
+    // Every album has tracks and products, priced in USD.
+    let mut tracks = 0;
+    let mut after: Option<String> = None;
+    loop {
+        let body = app
+            .gql(
+                "query($after: String) { albums(first: 50, after: $after) {
+                    pageInfo { hasNextPage endCursor }
+                    nodes { product { price { currency } } tracks { product { price { currency } } } } } }",
+                json!({ "after": after }),
+            )
+            .await;
+        let connection = &data(&body)["albums"];
+        for album in connection["nodes"].as_array().unwrap() {
+            assert_eq!(album["product"]["price"]["currency"], "USD");
+            for track in album["tracks"].as_array().unwrap() {
+                assert_eq!(track["product"]["price"]["currency"], "USD");
+                tracks += 1;
+            }
+        }
+        if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = connection["pageInfo"]["endCursor"]
+            .as_str()
+            .map(str::to_owned);
+    }
+    assert!(tracks >= 1200, "{tracks} tracks");
+
+    // Two fresh databases get the same catalogue, ids included.
+    let other = spawn_empty_app(true).await;
+    let again = all_artists(&other, None).await;
+    assert_eq!(artists, again);
+}
+
+#[tokio::test]
+async fn no_demo_when_seeding_is_off() {
+    let app = spawn_empty_app(false).await;
+    let body = app
+        .gql("{ artists { totalCount } genres { name } }", json!({}))
+        .await;
+    assert_eq!(data(&body)["artists"]["totalCount"], 0);
+    assert_eq!(data(&body)["genres"], json!([]));
+}
+
+#[tokio::test]
+async fn an_album_page_has_its_artist_tracks_and_prices() {
+    let app = spawn_app().await;
+    let usher = artist_named(&app, "Usher").await;
+    assert_eq!(usher["genres"], json!(["Pop", "R&B"]));
+    let album = first_album_of(&app, &usher["id"]).await;
+    let body = app.gql(ALBUM_PAGE, json!({ "id": album["id"] })).await;
+    let album = &data(&body)["album"];
+    assert_eq!(album["title"], "Confessions");
+    assert_eq!(album["releaseYear"], 2004);
+    assert_eq!(album["genre"], "R&B");
+    assert_eq!(album["artist"]["name"], "Usher");
+    assert_eq!(album["product"]["kind"], "ALBUM");
+    assert_eq!(album["product"]["price"]["currency"], "USD");
+    let tracks = album["tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 10);
+    assert_eq!(tracks[1]["title"], "Yeah!");
+    let numbers: Vec<i64> = tracks
+        .iter()
+        .map(|t| t["trackNumber"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, (1..=10).collect::<Vec<_>>());
+    let total: i64 = tracks
+        .iter()
+        .map(|t| t["durationMs"].as_i64().unwrap())
+        .sum();
+    assert_eq!(album["durationMs"].as_i64().unwrap(), total);
+    for track in tracks {
+        assert_eq!(track["artist"]["name"], "Usher");
+        assert_eq!(track["album"]["title"], "Confessions");
+        assert_eq!(
+            track["genre"], "R&B",
+            "a track without a genre has its album's"
+        );
+        assert_eq!(track["product"]["kind"], "TRACK");
+        let price = &track["product"]["price"];
+        let minor = price["amountMinor"].as_i64().unwrap();
+        assert_eq!(
+            price["formatted"],
+            format!("${}.{:02}", minor / 100, minor % 100)
+        );
+        assert_eq!(track["isrc"].as_str().unwrap().len(), 12);
+    }
+}
+
+#[tokio::test]
+async fn the_album_page_costs_the_same_number_of_statements_whatever_its_length() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            "{ albums(first: 100) { nodes { id tracks { id } } } }",
+            json!({}),
+        )
+        .await;
+    let albums = data(&body)["albums"]["nodes"].as_array().unwrap().clone();
+    let shortest = albums
+        .iter()
+        .min_by_key(|a| a["tracks"].as_array().unwrap().len())
+        .unwrap();
+    let longest = albums
+        .iter()
+        .max_by_key(|a| a["tracks"].as_array().unwrap().len())
+        .unwrap();
+    assert!(
+        longest["tracks"].as_array().unwrap().len() > shortest["tracks"].as_array().unwrap().len()
+    );
+
+    let mut counts = Vec::new();
+    for album in [shortest, longest] {
+        let before = app.sql_statements().await;
+        data(&app.gql(ALBUM_PAGE, json!({ "id": album["id"] })).await);
+        counts.push(app.sql_statements().await - before);
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements grow with the tracks: {counts:?}"
+    );
+    assert!(
+        counts[0] <= 6,
+        "the album page takes {} statements",
+        counts[0]
+    );
+
+    // A list of albums with their tracks and products is batched too.
+    let before = app.sql_statements().await;
+    let body = app
+        .gql(
+            "{ albums(first: 50) { nodes { artist { name genres } product { sku } tracks { title product { sku } } } } }",
+            json!({}),
+        )
+        .await;
+    data(&body);
+    let statements = app.sql_statements().await - before;
+    assert!(
+        statements <= 8,
+        "50 album pages took {statements} statements"
+    );
+}
+
+#[tokio::test]
+async fn every_object_resolves_through_node_and_ids_are_checked() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            "{ products(first: 1, filter: { kind: TRACK }) { nodes { id track { id album { id artist { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let product = &data(&body)["products"]["nodes"][0];
+    let ids = [
+        ("Product", product["id"].clone()),
+        ("Track", product["track"]["id"].clone()),
+        ("Album", product["track"]["album"]["id"].clone()),
+        ("Artist", product["track"]["album"]["artist"]["id"].clone()),
+    ];
+    for (typename, id) in &ids {
+        let body = app
+            .gql(
+                "query($id: ID!) { node(id: $id) { __typename id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(data(&body)["node"]["__typename"], *typename);
+        assert_eq!(data(&body)["node"]["id"], *id);
+    }
+    // An album's id names no artist.
+    let body = app
+        .gql(
+            "query($id: ID!) { artist(id: $id) { id } }",
+            json!({ "id": ids[2].1 }),
+        )
+        .await;
+    assert!(data(&body)["artist"].is_null());
+    // A well-formed id of nothing.
+    let missing = base64_id("Track:999999");
+    let body = app
+        .gql(
+            "query($id: ID!) { track(id: $id) { id } node(id: $id) { id } }",
+            json!({ "id": missing }),
+        )
+        .await;
+    assert!(data(&body)["track"].is_null());
+    assert!(data(&body)["node"].is_null());
+    for garbage in [
+        "",
+        "42",
+        "not base64!",
+        &base64_id("Track:-1"),
+        &base64_id("Spaceship:1"),
+    ] {
+        let body = app
+            .gql(
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": garbage }),
+            )
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{garbage}");
+    }
+}
+
+fn base64_id(raw: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+#[tokio::test]
+async fn products_filter_and_sort() {
+    let app = spawn_app().await;
+    let prices = |body: &Value| -> Vec<i64> {
+        data(body)["products"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["price"]["amountMinor"].as_i64().unwrap())
+            .collect()
+    };
+    let query = "query($filter: ProductFilter, $sort: ProductSort, $first: Int) {
+        products(first: $first, filter: $filter, sort: $sort) { totalCount nodes {
+            id kind available price { amountMinor currency } album { genre releaseYear artist { id } } track { genre } } } }";
+
+    let ascending = app
+        .gql(query, json!({ "sort": "PRICE_ASC", "first": 100 }))
+        .await;
+    let list = prices(&ascending);
+    assert!(list.windows(2).all(|w| w[0] <= w[1]), "{list:?}");
+    let descending = app
+        .gql(query, json!({ "sort": "PRICE_DESC", "first": 100 }))
+        .await;
+    let list = prices(&descending);
+    assert!(list.windows(2).all(|w| w[0] >= w[1]), "{list:?}");
+
+    let newest = app
+        .gql(query, json!({ "sort": "NEWEST", "first": 100 }))
+        .await;
+    let years: Vec<i64> = data(&newest)["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["album"]["releaseYear"].as_i64().unwrap())
+        .collect();
+    assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
+
+    let albums = app
+        .gql(
+            query,
+            json!({ "filter": { "kind": "ALBUM" }, "first": 100 }),
+        )
+        .await;
+    let all = app.gql(query, json!({ "first": 1 })).await;
+    let album_total = data(&albums)["products"]["totalCount"].as_i64().unwrap();
+    assert!(album_total >= 120);
+    assert!(data(&all)["products"]["totalCount"].as_i64().unwrap() > album_total);
+    assert!(data(&albums)["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["kind"] == "ALBUM"));
+
+    let jazz = app
+        .gql(
+            query,
+            json!({ "filter": { "genre": "Jazz", "kind": "TRACK" }, "first": 100 }),
+        )
+        .await;
+    let jazz_nodes = data(&jazz)["products"]["nodes"].as_array().unwrap().clone();
+    assert!(!jazz_nodes.is_empty());
+    assert!(jazz_nodes.iter().all(|p| p["track"]["genre"] == "Jazz"));
+
+    let cheap = app
+        .gql(
+            query,
+            json!({ "filter": { "minPriceMinor": 100, "maxPriceMinor": 129 }, "first": 100 }),
+        )
+        .await;
+    let list = prices(&cheap);
+    assert!(
+        !list.is_empty() && list.iter().all(|p| (100..=129).contains(p)),
+        "{list:?}"
+    );
+
+    let artist = &jazz_nodes[0]["album"]["artist"]["id"];
+    let by_artist = app
+        .gql(
+            query,
+            json!({ "filter": { "artistId": artist }, "first": 100 }),
+        )
+        .await;
+    let nodes = data(&by_artist)["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!nodes.is_empty());
+    assert!(nodes.iter().all(|p| p["album"]["artist"]["id"] == *artist));
+
+    for (filter, why) in [
+        (
+            json!({ "minPriceMinor": 500, "maxPriceMinor": 100 }),
+            "min above max",
+        ),
+        (json!({ "minPriceMinor": -1 }), "negative price"),
+        (json!({ "artistId": "nonsense" }), "bad id"),
+    ] {
+        let body = app.gql(query, json!({ "filter": filter })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{why}");
+    }
+    let body = app.gql(query, json!({ "sort": "CHEAPEST" })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn best_sellers_and_withdrawn_products() {
+    let app = spawn_app().await;
+    let body = app
+        .gql("{ popularProducts(first: 5) { id sku } products(first: 5, sort: BEST_SELLING) { nodes { id } } }", json!({}))
+        .await;
+    let popular: Vec<Value> = data(&body)["popularProducts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    let best: Vec<Value> = data(&body)["products"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].clone())
+        .collect();
+    assert_eq!(popular.len(), 5);
+    assert_eq!(popular, best);
+
+    // A product the label withdraws leaves the listings but still resolves.
+    let sku = data(&body)["popularProducts"][0]["sku"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = app.admin().await;
+    let product: Value = {
+        let db = app.database().await;
+        let row = db
+            .query_one(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT kind FROM products WHERE sku = '{sku}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let kind: String = row.try_get("", "kind").unwrap();
+        json!({ "kind": kind })
+    };
+    assert!(product["kind"].is_string());
+    let withdraw = format!(
+        r#"{{"type":"product","sku":"{sku}","kind":"{}","ref":"{}","priceMinor":100,"currency":"USD","available":false}}"#,
+        product["kind"].as_str().unwrap(),
+        reference_of(&app, &sku).await,
+    );
+    data(&app.import_feed(&admin, withdraw).await);
+    let after = app
+        .gql("{ popularProducts(first: 5) { id } }", json!({}))
+        .await;
+    assert!(!data(&after)["popularProducts"]
+        .as_array()
+        .unwrap()
+        .contains(&popular[0]));
+    let direct = app
+        .gql(
+            "query($id: ID!) { product(id: $id) { available price { amountMinor } } }",
+            json!({ "id": popular[0] }),
+        )
+        .await;
+    assert_eq!(data(&direct)["product"]["available"], false);
+    assert_eq!(data(&direct)["product"]["price"]["amountMinor"], 100);
+}
+
+/// The partner id of what a product sells.
+async fn reference_of(app: &TestApp, sku: &str) -> String {
+    let db = app.database().await;
+    let row = db
+        .query_one(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT COALESCE(t.external_id, a.external_id) AS ext FROM products p
+                 JOIN albums a ON a.id = p.album_id LEFT JOIN tracks t ON t.id = p.track_id
+                 WHERE p.sku = '{sku}'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "ext").unwrap()
+}
+
+#[tokio::test]
+async fn artists_have_top_tracks_and_similar_artists() {
+    let app = spawn_app().await;
+    let beyonce = artist_named(&app, "Beyoncé").await;
+    let body = app
+        .gql(
+            "query($id: ID!) { artist(id: $id) {
+                topTracks(first: 3) { title artist { name } }
+                similarArtists(first: 5) { name genres } } }",
+            json!({ "id": beyonce["id"] }),
+        )
+        .await;
+    let artist = &data(&body)["artist"];
+    let top = artist["topTracks"].as_array().unwrap();
+    assert_eq!(top.len(), 3);
+    assert!(top.iter().all(|t| t["artist"]["name"] == "Beyoncé"));
+    let similar = artist["similarArtists"].as_array().unwrap();
+    assert_eq!(similar.len(), 5);
+    assert!(similar.iter().all(|a| a["name"] != "Beyoncé"));
+    // Usher shares both genres, so ranks first among the genre matches.
+    assert_eq!(similar[0]["name"], "Usher");
+    assert!(similar.iter().all(|a| {
+        a["genres"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g == "Pop" || g == "R&B")
+    }));
+}
+
+#[tokio::test]
+async fn cross_customer_statistics_show_only_what_enough_people_support() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            "{ products(first: 4, filter: { kind: TRACK }) { nodes { id track { id } } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = data(&body)["products"]["nodes"].as_array().unwrap().clone();
+    let raw_id = |id: &Value| -> i32 {
+        use base64::Engine;
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id.as_str().unwrap())
+            .unwrap();
+        String::from_utf8(decoded)
+            .unwrap()
+            .split(':')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let subject = raw_id(&nodes[0]["id"]);
+    let track = raw_id(&nodes[0]["track"]["id"]);
+    let (supported, thin, owned) = (
+        raw_id(&nodes[1]["id"]),
+        raw_id(&nodes[2]["id"]),
+        raw_id(&nodes[3]["id"]),
+    );
+
+    // What a recommendations job would write: k = 5 by default.
+    let db = app.database().await;
+    for sql in [
+        format!("INSERT INTO product_affinity VALUES ({subject}, {supported}, 5, 0.9)"),
+        format!("INSERT INTO product_affinity VALUES ({subject}, {thin}, 4, 0.99)"),
+        format!("INSERT INTO product_affinity VALUES ({subject}, {owned}, 9, 0.5)"),
+        format!("INSERT INTO track_affinity VALUES ({track}, {supported}, 7, 0.8)"),
+        format!("INSERT INTO track_affinity VALUES ({track}, {thin}, 2, 0.95)"),
+        format!("INSERT INTO track_affinity VALUES ({track}, {owned}, 12, 0.4)"),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    let query = "query($p: ID!, $t: ID!) {
+        product(id: $p) { ownedByViewer alsoBought(first: 10) { id ownedByViewer } }
+        track(id: $t) { recommendedProducts(first: 10) { id } } }";
+    let vars = json!({ "p": nodes[0]["id"], "t": nodes[0]["track"]["id"] });
+    let ids = |body: &Value, path: &[&str]| -> Vec<Value> {
+        let mut value = data(body);
+        for key in path {
+            value = &value[*key];
+        }
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].clone())
+            .collect()
+    };
+
+    let anonymous = app.gql(query, vars.clone()).await;
+    assert_eq!(
+        ids(&anonymous, &["product", "alsoBought"]),
+        vec![nodes[1]["id"].clone(), nodes[3]["id"].clone()]
+    );
+    assert_eq!(
+        ids(&anonymous, &["track", "recommendedProducts"]),
+        vec![nodes[1]["id"].clone(), nodes[3]["id"].clone()]
+    );
+    assert_eq!(data(&anonymous)["product"]["ownedByViewer"], false);
+
+    // A customer who owns one of them is never recommended it.
+    let customer = app.customer().await;
+    let viewer = app
+        .gql_as(&customer, "{ viewer { user { id } } }", json!({}))
+        .await;
+    let user_id = raw_id(&data(&viewer)["viewer"]["user"]["id"]);
+    db.execute_unprepared(&format!(
+        "INSERT INTO entitlements (user_id, product_id, created_at) VALUES ({user_id}, {owned}, '2026-01-01T00:00:00Z')"
+    ))
+    .await
+    .unwrap();
+    let signed_in = app.gql_as(&customer, query, vars.clone()).await;
+    assert_eq!(
+        ids(&signed_in, &["product", "alsoBought"]),
+        vec![nodes[1]["id"].clone()]
+    );
+    assert_eq!(
+        ids(&signed_in, &["track", "recommendedProducts"]),
+        vec![nodes[1]["id"].clone()]
+    );
+    let owned_product = app
+        .gql_as(
+            &customer,
+            "query($id: ID!) { product(id: $id) { ownedByViewer } }",
+            json!({ "id": nodes[3]["id"] }),
+        )
+        .await;
+    assert_eq!(data(&owned_product)["product"]["ownedByViewer"], true);
+    let someone_else = app.customer().await;
+    let theirs = app
+        .gql_as(
+            &someone_else,
+            "query($id: ID!) { product(id: $id) { ownedByViewer } }",
+            json!({ "id": nodes[3]["id"] }),
+        )
+        .await;
+    assert_eq!(data(&theirs)["product"]["ownedByViewer"], false);
+}
+
+#[tokio::test]
+async fn pages_reject_bad_arguments() {
+    let app = spawn_app().await;
+    for (query, why) in [
+        ("{ artists(first: 101) { totalCount } }", "first above 100"),
+        ("{ artists(first: -1) { totalCount } }", "negative first"),
+        (
+            "{ albums(after: \"bm90LWEtY3Vyc29y\") { totalCount } }",
+            "forged cursor",
+        ),
+        (
+            "{ products(after: \"%%%\") { totalCount } }",
+            "garbage cursor",
+        ),
+        (
+            "{ artists(first: 5) { nodes { topTracks(first: 500) { id } } } }",
+            "bounded list above 100",
+        ),
+        (
+            "{ albums(artistId: \"nope\") { totalCount } }",
+            "bad artist id",
+        ),
+    ] {
+        let body = app.gql(query, json!({})).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{why}: {body}");
+    }
+    let body = app.gql("{ artists { edges { cursor } } }", json!({})).await;
+    assert_eq!(
+        data(&body)["artists"]["edges"].as_array().unwrap().len(),
+        20,
+        "first defaults to 20"
+    );
+    let body = app
+        .gql(
+            "{ artists(first: 0) { totalCount nodes { id } pageInfo { hasNextPage } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data(&body)["artists"]["nodes"], json!([]));
+    assert_eq!(data(&body)["artists"]["pageInfo"]["hasNextPage"], true);
+}

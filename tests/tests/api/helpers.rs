@@ -1,0 +1,402 @@
+//! Starting a server per test, and one helper per GraphQL operation.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cadenza_api::auth::Role;
+use cadenza_api::services::accounts::{Accounts, Registration};
+use cadenza_api::settings::{RequestLimits, StorageLocation};
+use cadenza_api::{Application, Settings};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::OnceCell;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("CADENZA_TEST_DATABASE").as_deref() {
+        Ok("postgres") | Ok("postgresql") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    }
+}
+
+fn postgres_server_url() -> String {
+    std::env::var("CADENZA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn redis_url() -> Option<String> {
+    match backend() {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(
+            std::env::var("CADENZA_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+        ),
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{:016x}", rand::random::<u64>())
+}
+
+/// A database migrated and seeded with the demo catalogue once per test
+/// run; each test gets its own copy of it.
+enum Template {
+    Sqlite { _dir: TempDir, file: PathBuf },
+    Postgres { name: String },
+}
+
+static TEMPLATE: OnceCell<Template> = OnceCell::const_new();
+
+async fn template() -> &'static Template {
+    TEMPLATE
+        .get_or_init(|| async {
+            let dir = TempDir::new().unwrap();
+            let (database_url, template) = match backend() {
+                Backend::Sqlite => {
+                    let file = dir.path().join("template.sqlite3");
+                    (
+                        Some(format!("sqlite://{}?mode=rwc", file.display())),
+                        Template::Sqlite { _dir: dir, file },
+                    )
+                }
+                Backend::Postgres => {
+                    drop_stale_databases().await;
+                    let name = unique("cadenza_tpl");
+                    admin_execute(&format!("CREATE DATABASE {name}")).await;
+                    (
+                        Some(format!("{}/{name}", postgres_server_url())),
+                        Template::Postgres { name },
+                    )
+                }
+            };
+            let settings = settings_for(PathBuf::from("unused"), database_url, true);
+            let db = cadenza_api::db::connect(&settings, None).await.unwrap();
+            cadenza_api::db::migrate(&db).await.unwrap();
+            cadenza_api::db::seed_if_empty(&settings, &db)
+                .await
+                .unwrap();
+            if backend() == Backend::Sqlite {
+                db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .await
+                    .unwrap();
+            }
+            db.close().await.unwrap();
+            template
+        })
+        .await
+}
+
+/// Databases this suite made in earlier runs.
+async fn drop_stale_databases() {
+    let admin = Database::connect(format!("{}/postgres", postgres_server_url()))
+        .await
+        .expect("PostgreSQL is not reachable; is it running?");
+    let rows = admin
+        .query_all(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT datname FROM pg_database WHERE datname LIKE 'cadenza_t%'",
+        ))
+        .await
+        .unwrap();
+    for row in rows {
+        let name: String = row.try_get("", "datname").unwrap();
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .await;
+    }
+    admin.close().await.unwrap();
+}
+
+async fn admin_execute(sql: &str) {
+    let admin = Database::connect(format!("{}/postgres", postgres_server_url()))
+        .await
+        .unwrap();
+    let mut attempts = 0;
+    loop {
+        match admin.execute_unprepared(sql).await {
+            Ok(_) => break,
+            // Copying a template fails while another copy holds it; retry.
+            Err(err) if attempts < 50 && err.to_string().contains("being accessed") => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(err) => panic!("{sql}: {err}"),
+        }
+    }
+    admin.close().await.unwrap();
+}
+
+fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        storage: StorageLocation::Local(data_dir.join("blobs")),
+        data_dir,
+        database_url,
+        redis_url: redis_url(),
+        jwt_secret: None,
+        seed_demo,
+        max_upload_bytes: 8 * 1024 * 1024,
+        quota_bytes: 1024 * 1024 * 1024,
+        recompute_interval_secs: 300,
+        k_anonymity: 5,
+        limits: RequestLimits::default(),
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub settings: Settings,
+    _data_dir: TempDir,
+}
+
+/// The server on a copy of the seeded demo catalogue.
+pub async fn spawn_app() -> TestApp {
+    let data_dir = TempDir::new().unwrap();
+    let database_url = match template().await {
+        Template::Sqlite { file, .. } => {
+            let copy = data_dir.path().join("cadenza.sqlite3");
+            std::fs::copy(file, &copy).unwrap();
+            None
+        }
+        Template::Postgres { name } => {
+            let database = unique("cadenza_t");
+            admin_execute(&format!("CREATE DATABASE {database} TEMPLATE {name}")).await;
+            Some(format!("{}/{database}", postgres_server_url()))
+        }
+    };
+    start(data_dir, database_url, true).await
+}
+
+/// The server on a new, empty database, seeding the demo or not.
+pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
+    let data_dir = TempDir::new().unwrap();
+    let database_url = match backend() {
+        Backend::Sqlite => None,
+        Backend::Postgres => {
+            let database = unique("cadenza_t");
+            admin_execute(&format!("CREATE DATABASE {database}")).await;
+            Some(format!("{}/{database}", postgres_server_url()))
+        }
+    };
+    start(data_dir, database_url, seed_demo).await
+}
+
+async fn start(data_dir: TempDir, database_url: Option<String>, seed_demo: bool) -> TestApp {
+    let settings = settings_for(data_dir.path().to_path_buf(), database_url, seed_demo);
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+        settings,
+        _data_dir: data_dir,
+    }
+}
+
+/// Credentials a request carries.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    Anonymous,
+    Bearer(String),
+    ApiKey(String),
+}
+
+impl Auth {
+    fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Auth::Anonymous => request,
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::ApiKey(secret) => request.header("X-Api-Key", secret),
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+impl TestApp {
+    pub fn graphql_url(&self) -> String {
+        format!("{}/graphql", self.address)
+    }
+
+    pub async fn database(&self) -> DatabaseConnection {
+        cadenza_api::db::connect(&self.settings, None)
+            .await
+            .unwrap()
+    }
+
+    /// POSTs one operation and returns the whole response body.
+    pub async fn gql_as(&self, auth: &Auth, query: &str, variables: Value) -> Value {
+        let request = self
+            .client
+            .post(self.graphql_url())
+            .json(&json!({ "query": query, "variables": variables }));
+        auth.apply(request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn gql(&self, query: &str, variables: Value) -> Value {
+        self.gql_as(&Auth::Anonymous, query, variables).await
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Value {
+        self.gql(
+            "mutation($input: RegisterInput!) { register(input: $input) {
+                accessToken refreshToken accessTokenExpiresAt
+                user { id email displayName role createdAt } } }",
+            json!({ "input": { "email": email, "password": password, "displayName": display_name } }),
+        )
+        .await
+    }
+
+    /// A new customer, signed in: their access token.
+    pub async fn customer(&self) -> Auth {
+        let email = format!("{}@example.com", unique("listener"));
+        let body = self.register(&email, PASSWORD, "Listener").await;
+        Auth::Bearer(token_of(&body, "register"))
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Value {
+        self.gql(
+            "mutation($email: String!, $password: String!) { login(email: $email, password: $password) {
+                accessToken refreshToken user { email role } } }",
+            json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Value {
+        self.gql(
+            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken user { email } } }",
+            json!({ "t": refresh_token }),
+        )
+        .await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> Value {
+        self.gql(
+            "mutation($t: String!) { logout(refreshToken: $t) }",
+            json!({ "t": refresh_token }),
+        )
+        .await
+    }
+
+    /// An account of any role, made the way `cadenza create-user` makes it,
+    /// then signed in through the API.
+    pub async fn user_with_role(&self, role: Role) -> Auth {
+        let db = self.database().await;
+        let secret =
+            cadenza_api::auth::load_or_create_secret(None, &self.settings.data_dir).unwrap();
+        let accounts = Accounts::new(db.clone(), cadenza_api::auth::AccessTokens::new(&secret));
+        let email = format!("{}@example.com", unique(role.as_str()));
+        accounts
+            .create_user(Registration {
+                email: &email,
+                password: PASSWORD,
+                display_name: "Staff",
+                role,
+            })
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+        let body = self.login(&email, PASSWORD).await;
+        Auth::Bearer(token_of(&body, "login"))
+    }
+
+    pub async fn admin(&self) -> Auth {
+        self.user_with_role(Role::Admin).await
+    }
+
+    pub async fn create_api_key(&self, admin: &Auth, name: &str, scopes: &[&str]) -> Value {
+        self.gql_as(
+            admin,
+            "mutation($name: String!, $scopes: [ApiScope!]!) {
+                createApiKey(name: $name, scopes: $scopes) { id name scopes createdAt secret } }",
+            json!({ "name": name, "scopes": scopes }),
+        )
+        .await
+    }
+
+    /// Sends a feed to `importCatalogue` as a multipart upload.
+    pub async fn import_feed(&self, auth: &Auth, feed: impl Into<Vec<u8>>) -> Value {
+        let operations = json!({
+            "query": "mutation($file: Upload!) { importCatalogue(file: $file) {
+                artistsUpserted albumsUpserted tracksUpserted productsUpserted
+                rejected { line message } } }",
+            "variables": { "file": null },
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(feed.into())
+                    .file_name("feed.jsonl")
+                    .mime_str("application/x-ndjson")
+                    .unwrap(),
+            );
+        let request = self.client.post(self.graphql_url()).multipart(form);
+        auth.apply(request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// `cadenza_sql_statements_total` from `/metrics`.
+    pub async fn sql_statements(&self) -> u64 {
+        let metrics = self.get("/metrics").await.text().await.unwrap();
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("cadenza_sql_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .expect("the metric is exported")
+    }
+}
+
+pub fn token_of(body: &Value, operation: &str) -> String {
+    body["data"][operation]["accessToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access token in {body}"))
+        .to_owned()
+}
+
+/// The `extensions.code` of the first error, asserting there is one.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error with a code, got {body}"))
+}
+
+/// Asserts the response carries no errors and returns its data.
+pub fn data(body: &Value) -> &Value {
+    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+    &body["data"]
+}

@@ -1,0 +1,285 @@
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = spawn_app().await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status(), 200);
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["storage"], "ok");
+    let expected_redis = match backend() {
+        Backend::Sqlite => "not configured",
+        Backend::Postgres => "ok",
+    };
+    assert_eq!(ready["redis"], expected_redis);
+
+    app.client
+        .post(app.graphql_url())
+        .json(&json!({ "query": "query AlbumPage { albums(first: 1) { totalCount } }", "operationName": "AlbumPage" }))
+        .send()
+        .await
+        .unwrap();
+    app.gql("{ nope }", json!({})).await;
+    let metrics = app.get("/metrics").await;
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let metrics = metrics.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"cadenza_graphql_requests_total{operation="AlbumPage",outcome="ok"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics
+        .contains(r#"cadenza_graphql_requests_total{operation="anonymous",outcome="error"} 1"#));
+    assert!(metrics
+        .contains(r#"cadenza_graphql_request_duration_seconds_count{operation="AlbumPage"} 1"#));
+    assert!(metrics.contains(r#"cadenza_http_requests_total{route="/healthz",status="200"} 1"#));
+    assert!(metrics.contains("cadenza_sql_statements_total"));
+}
+
+#[tokio::test]
+async fn graphiql_for_browsers() {
+    let app = spawn_app().await;
+    for path in ["/", "/graphql"] {
+        let page = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        assert!(page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert!(page
+            .text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql"));
+    }
+}
+
+#[tokio::test]
+async fn queries_over_get_and_content_negotiation() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[
+            (
+                "query",
+                "query($n: Int) { artists(first: $n) { nodes { name } } }",
+            ),
+            ("variables", r#"{"n": 2}"#),
+        ])
+        .header("accept", "application/graphql-response+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/graphql-response+json"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(data(&body)["artists"]["nodes"].as_array().unwrap().len(), 2);
+
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("accept", "application/json")
+        .json(&json!({ "query": "{ genres { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+
+    let refused = app
+        .client
+        .post(app.graphql_url())
+        .header("accept", "text/csv")
+        .json(&json!({ "query": "{ genres { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 406);
+}
+
+#[tokio::test]
+async fn mutations_never_run_over_get() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[(
+            "query",
+            r#"mutation { register(input: { email: "get@example.com", password: "correct horse battery", displayName: "G" }) { accessToken } }"#,
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    // Nothing was registered.
+    assert_eq!(
+        error_code(&app.login("get@example.com", "correct horse battery").await),
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_get_clear_errors_and_status_codes() {
+    let app = spawn_app().await;
+    let post = |body: &'static str, content_type: &'static str| {
+        app.client
+            .post(app.graphql_url())
+            .header("content-type", content_type)
+            .header("accept", "application/graphql-response+json")
+            .body(body)
+            .send()
+    };
+    for (body, content_type, status, code) in [
+        ("{not json", "application/json", 400, "BAD_USER_INPUT"),
+        (
+            r#"{"query": 42}"#,
+            "application/json",
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            r#"{"variables": {}}"#,
+            "application/json",
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            r#"{"query": "{ genres { name } }", "variables": "x"}"#,
+            "application/json",
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            r#"{"query": "{ genres { name "}"#,
+            "application/json",
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            r#"{"query": "{ nothingHere }"}"#,
+            "application/json",
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "query=x",
+            "application/x-www-form-urlencoded",
+            415,
+            "BAD_USER_INPUT",
+        ),
+        (
+            r#"{"query": "{ genres { name } }"}"#,
+            "application/json; charset=latin1",
+            415,
+            "BAD_USER_INPUT",
+        ),
+    ] {
+        let response = post(body, content_type).await.unwrap();
+        assert_eq!(response.status(), status, "{body} as {content_type}");
+        let json: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&json), code, "{body}");
+        assert!(
+            json.get("data").is_none(),
+            "a request error has no data: {json}"
+        );
+    }
+    // A resolver's error is still a 200 with data, for either media type.
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ artists(first: 500) { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(body["data"].is_null());
+}
+
+#[tokio::test]
+async fn errors_never_carry_internal_text() {
+    let app = spawn_app().await;
+    // Drop a table out from under the server: the failure is INTERNAL, and
+    // neither SQL nor the table name reaches the client.
+    let db = app.database().await;
+    sea_orm::ConnectionTrait::execute_unprepared(&db, "DROP TABLE artist_genres")
+        .await
+        .unwrap();
+    let body = app.gql("{ genres { name } }", json!({})).await;
+    assert_eq!(error_code(&body), "INTERNAL");
+    assert_eq!(body["errors"][0]["message"], "internal error");
+    let text = body.to_string().to_lowercase();
+    for leak in [
+        "artist_genres",
+        "select",
+        "sqlite",
+        "postgres",
+        "relation",
+        "table",
+    ] {
+        assert!(!text.contains(leak), "leaked {leak}: {body}");
+    }
+    // The server still answers.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_graphql_http_audit_passes_every_must() {
+    let app = spawn_app().await;
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("http-audit");
+    if !dir.join("node_modules").join("graphql-http").exists() {
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--silent"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm is needed for the GraphQL-over-HTTP audit");
+        assert!(status.success(), "npm ci failed");
+    }
+    let url = app.graphql_url();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg("audit.mjs")
+            .arg(url)
+            .current_dir(dir)
+            .output()
+            .expect("node is needed for the GraphQL-over-HTTP audit")
+    })
+    .await
+    .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout);
+    let summary = String::from_utf8_lossy(&output.stderr);
+    let audits: Vec<Value> = serde_json::from_str(&report).unwrap_or_default();
+    let failed: Vec<&Value> = audits.iter().filter(|a| a["status"] == "error").collect();
+    assert!(audits.len() > 40, "the audit did not run: {summary}");
+    assert!(
+        failed.is_empty() && output.status.success(),
+        "MUST failures: {failed:#?}\n{summary}"
+    );
+}

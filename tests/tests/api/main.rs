@@ -1,0 +1,17 @@
+//! End-to-end tests: each starts the real server on port 0 with its own data
+//! dir and database, and talks HTTP to it.
+//!
+//! `CADENZA_TEST_DATABASE=postgres` runs the suite on PostgreSQL and Redis
+//! (`CADENZA_TEST_POSTGRES_URL`, `CADENZA_TEST_REDIS_URL`); the default is
+//! SQLite.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod api_keys;
+mod catalogue;
+mod helpers;
+mod http;
+mod import;
+mod limits;
+mod schema;
