@@ -340,9 +340,9 @@ pub async fn seed(importer: &Importer, db: &DatabaseConnection) -> ApiResult<Imp
     // Spread by a multiplicative hash of the row id: stable for a fresh
     // database, and plain SQL that SQLite and PostgreSQL both run.
     for statement in [
-        "UPDATE artists SET popularity = (id * 7919) % 1000",
-        "UPDATE tracks SET popularity = (id * 104729) % 10000",
-        "UPDATE products SET sales_count = (id * 15485863) % 5000",
+        "UPDATE artists SET popularity = (CAST(id AS BIGINT) * 7919) % 1000",
+        "UPDATE tracks SET popularity = (CAST(id AS BIGINT) * 104729) % 10000",
+        "UPDATE products SET sales_count = (CAST(id AS BIGINT) * 15485863) % 5000",
     ] {
         db.execute_unprepared(statement).await?;
     }
