@@ -57,7 +57,7 @@ pub async fn seed_if_empty(settings: &Settings, db: &DatabaseConnection) -> anyh
     if entities::artist::Entity::find().count(db).await? > 0 {
         return Ok(());
     }
-    let report = demo::seed(&Importer::new(db.clone()), db)
+    let report = demo::seed(&Importer::new(db.clone(), Default::default()), db)
         .await
         .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
     tracing::info!(

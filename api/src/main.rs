@@ -100,7 +100,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = db::connect(&settings, None).await?;
             db::migrate(&db).await?;
-            let report = demo::seed(&Importer::new(db.clone()), &db)
+            let report = demo::seed(&Importer::new(db.clone(), Default::default()), &db)
                 .await
                 .map_err(|err| anyhow::anyhow!("{err}"))?;
             eprintln!(

@@ -59,6 +59,10 @@ impl Default for RequestLimits {
     }
 }
 
+/// The largest upload limit accepted: the multipart parser multiplies it by
+/// the number of files, which must not overflow.
+const MAX_UPLOAD_CEILING: u64 = 1 << 40;
+
 #[derive(Debug, Error)]
 #[error("{name}: {problem}")]
 pub struct SettingError {
@@ -130,7 +134,15 @@ impl Settings {
                 _ => Err(format!("`{value}` is not true or false")),
             }
         })?;
-        let max_upload_bytes = parse(&get, "CADENZA_MAX_UPLOAD_BYTES", "1073741824", positive)?;
+        let max_upload_bytes = parse(&get, "CADENZA_MAX_UPLOAD_BYTES", "1073741824", |value| {
+            positive(value).and_then(|bytes| {
+                if bytes > MAX_UPLOAD_CEILING {
+                    Err(format!("`{value}` is more than 1 TiB"))
+                } else {
+                    Ok(bytes)
+                }
+            })
+        })?;
         let quota_bytes = parse(&get, "CADENZA_QUOTA_BYTES", "53687091200", positive)?;
         let recompute_interval_secs =
             parse(&get, "CADENZA_RECOMPUTE_INTERVAL_SECS", "300", positive)?;
@@ -248,6 +260,7 @@ mod tests {
             ("CADENZA_BIND", "localhost"),
             ("CADENZA_SEED_DEMO", "maybe"),
             ("CADENZA_MAX_UPLOAD_BYTES", "-1"),
+            ("CADENZA_MAX_UPLOAD_BYTES", "18446744073709551615"),
             ("CADENZA_QUOTA_BYTES", "lots"),
             ("CADENZA_K_ANONYMITY", "1"),
             ("CADENZA_STORAGE", "ftp://x"),

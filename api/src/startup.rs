@@ -11,7 +11,7 @@ use futures_util::FutureExt;
 
 use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
-use crate::http::{routes, AppState};
+use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
 use crate::services::Services;
 use crate::settings::{Settings, StorageLocation};
@@ -63,6 +63,7 @@ impl Application {
             db,
             redis,
             metrics,
+            response_cache: ResponseCache::default(),
         });
 
         let listener = TcpListener::bind(settings.bind)

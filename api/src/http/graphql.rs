@@ -11,14 +11,15 @@ use std::time::Instant;
 
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, ParseRequestError, Request, Response, Variables};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 
-use super::AppState;
+use super::{AppState, ResponseCache};
 use crate::auth::Principal;
 use crate::error::{server_error, ApiError};
 use crate::graphql::loaders::CatalogueLoader;
@@ -425,11 +426,47 @@ async fn execute(
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
     let started = Instant::now();
+    let cache_key = match (&principal, &batch) {
+        (Principal::Anonymous, BatchRequest::Single(request)) if !is_mutation(request) => {
+            ResponseCache::key(
+                request,
+                state.services.catalogue_version.current(),
+                media.content_type(),
+            )
+        }
+        _ => None,
+    };
+    if let Some(body) = cache_key
+        .as_ref()
+        .and_then(|key| state.response_cache.get(key))
+    {
+        let name = batch.iter().next().and_then(|r| r.operation_name.clone());
+        state
+            .metrics
+            .graphql(name.as_deref(), true, started.elapsed());
+        return HttpResponse::Ok()
+            .content_type(media.content_type())
+            .body(body);
+    }
     let loaders =
         CatalogueLoader::for_request(state.services.catalogue.clone(), principal.user_id());
     let batch = batch.data(principal).data(loaders);
     let names: Vec<Option<String>> = batch.iter().map(|r| r.operation_name.clone()).collect();
-    let response = state.schema.execute_batch(batch).await;
+    // A panic is a bug of ours; the client gets INTERNAL, never a dropped
+    // connection or a trace.
+    let response = match std::panic::AssertUnwindSafe(state.schema.execute_batch(batch))
+        .catch_unwind()
+        .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            return request_error(
+                media,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ApiError::internal(anyhow::anyhow!("a GraphQL operation panicked")),
+            )
+        }
+    };
     let elapsed = started.elapsed();
     match response {
         BatchResponse::Single(response) => {
@@ -444,9 +481,13 @@ async fn execute(
             } else {
                 StatusCode::OK
             };
+            let body = Bytes::from(response_body(&response));
+            if let Some(key) = cache_key.filter(|_| response.errors.is_empty()) {
+                state.response_cache.put(key, body.clone());
+            }
             HttpResponse::build(status)
                 .content_type(media.content_type())
-                .body(response_body(&response))
+                .body(body)
         }
         BatchResponse::Batch(responses) => {
             let mut bodies = Vec::with_capacity(responses.len());

@@ -2,6 +2,9 @@
 
 mod graphql;
 mod health;
+mod response_cache;
+
+pub use response_cache::ResponseCache;
 
 use std::sync::Arc;
 
@@ -21,6 +24,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub redis: Option<redis::aio::ConnectionManager>,
     pub metrics: Metrics,
+    pub response_cache: ResponseCache,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
 use super::catalogue::ProductKind;
-use super::money;
+use super::{money, CatalogueVersion};
 use crate::error::{ApiError, ApiResult};
 
 /// Longest line accepted; longer ones are rejected without being buffered.
@@ -43,11 +43,15 @@ pub struct Rejection {
 #[derive(Clone)]
 pub struct Importer {
     db: DatabaseConnection,
+    catalogue_version: CatalogueVersion,
 }
 
 impl Importer {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, catalogue_version: CatalogueVersion) -> Self {
+        Self {
+            db,
+            catalogue_version,
+        }
     }
 
     pub async fn import(&self, mut feed: impl AsyncBufRead + Unpin) -> ApiResult<ImportReport> {
@@ -95,6 +99,7 @@ impl Importer {
         }
         let report = run.report;
         txn.commit().await?;
+        self.catalogue_version.bump();
         tracing::info!(
             lines = line_number,
             artists = report.artists_upserted,

@@ -8,6 +8,9 @@ pub mod demo;
 pub mod import;
 pub mod money;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
 use crate::auth::AccessTokens;
@@ -19,15 +22,35 @@ pub struct Services {
     pub api_keys: api_keys::ApiKeys,
     pub catalogue: catalogue::Catalogue,
     pub import: import::Importer,
+    pub catalogue_version: CatalogueVersion,
+}
+
+/// Moves on whenever this process changes the catalogue, so whatever was
+/// derived from an older catalogue (cached responses) can tell it is stale.
+/// Whatever later changes what anonymous callers see (sales, reviews,
+/// availability) must bump it too.
+#[derive(Clone, Default)]
+pub struct CatalogueVersion(Arc<AtomicU64>);
+
+impl CatalogueVersion {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
 }
 
 impl Services {
     pub fn new(db: DatabaseConnection, tokens: AccessTokens, k_anonymity: u32) -> Self {
+        let catalogue_version = CatalogueVersion::default();
         Self {
             accounts: accounts::Accounts::new(db.clone(), tokens),
             api_keys: api_keys::ApiKeys::new(db.clone()),
             catalogue: catalogue::Catalogue::new(db.clone(), k_anonymity),
-            import: import::Importer::new(db),
+            import: import::Importer::new(db, catalogue_version.clone()),
+            catalogue_version,
         }
     }
 }
