@@ -26,6 +26,10 @@ pub enum ApiError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
     QueryTooComplex(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -52,6 +56,8 @@ impl ApiError {
             Self::BadInput(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::QuotaExceeded(_) => "QUOTA_EXCEEDED",
+            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::Internal(_) => "INTERNAL",
         }

@@ -15,10 +15,11 @@ pub enum NodeKind {
     Track,
     Product,
     Review,
+    LockerItem,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 7] = [
+    const ALL: [NodeKind; 8] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -26,6 +27,7 @@ impl NodeKind {
         NodeKind::Track,
         NodeKind::Product,
         NodeKind::Review,
+        NodeKind::LockerItem,
     ];
 
     fn tag(self) -> &'static str {
@@ -37,6 +39,7 @@ impl NodeKind {
             NodeKind::Track => "Track",
             NodeKind::Product => "Product",
             NodeKind::Review => "Review",
+            NodeKind::LockerItem => "LockerItem",
         }
     }
 }

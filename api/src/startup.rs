@@ -13,8 +13,9 @@ use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
-use crate::services::Services;
-use crate::settings::{Settings, StorageLocation};
+use crate::services::storage::BlobStore;
+use crate::services::{ServiceConfig, Services};
+use crate::settings::Settings;
 use crate::{db, graphql};
 
 pub struct Application {
@@ -31,10 +32,6 @@ impl Application {
         std::fs::create_dir_all(&settings.data_dir).map_err(|err| {
             anyhow::anyhow!("CADENZA_DATA_DIR {}: {err}", settings.data_dir.display())
         })?;
-        if let StorageLocation::Local(dir) = &settings.storage {
-            std::fs::create_dir_all(dir)
-                .map_err(|err| anyhow::anyhow!("CADENZA_STORAGE {}: {err}", dir.display()))?;
-        }
         let metrics = Metrics::new()?;
         let db = db::connect(&settings, Some(metrics.clone())).await?;
         db::migrate(&db).await?;
@@ -54,7 +51,16 @@ impl Application {
                 )
             }
         };
-        let services = Services::new(db.clone(), AccessTokens::new(&secret), settings.k_anonymity);
+        let services = Services::new(
+            db.clone(),
+            ServiceConfig {
+                tokens: AccessTokens::new(&secret),
+                blobs: BlobStore::open(&settings.storage)?,
+                server_secret: secret,
+                quota_bytes: settings.quota_bytes,
+                k_anonymity: settings.k_anonymity,
+            },
+        );
         let schema = build_schema(services.clone(), &settings.limits);
         let state = web::Data::new(AppState {
             schema,

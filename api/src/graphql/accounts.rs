@@ -151,4 +151,10 @@ impl Viewer {
     async fn user(&self, _ctx: &Context<'_>) -> User {
         User(self.user.clone())
     }
+
+    async fn locker(&self) -> super::locker::Locker {
+        super::locker::Locker {
+            user_id: self.user.id,
+        }
+    }
 }

@@ -22,11 +22,17 @@ pub struct CatalogueLoader {
 
 impl CatalogueLoader {
     pub fn for_request(catalogue: Catalogue, viewer: Option<i32>) -> Loaders {
-        std::sync::Arc::new(DataLoader::with_cache(
-            Self { catalogue, viewer },
-            tokio::spawn,
-            HashMapCache::default(),
-        ))
+        // No batching delay: the loads of one level of a query are all
+        // requested in the same poll, before the fetch task first runs, so
+        // they batch anyway; a timer would only add a millisecond per level.
+        std::sync::Arc::new(
+            DataLoader::with_cache(
+                Self { catalogue, viewer },
+                tokio::spawn,
+                HashMapCache::default(),
+            )
+            .delay(std::time::Duration::ZERO),
+        )
     }
 }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod connection;
 pub mod loaders;
+pub mod locker;
 pub mod mutation;
 pub mod query;
 pub mod scalars;

@@ -3,12 +3,14 @@
 use async_graphql::{Context, Object, Result, Upload, ID};
 
 use super::accounts::{ApiKey, ApiScopeGql, AuthPayload, RegisterInput};
+use super::locker::{item_id as locker_item_id, LockerItem, LockerItemInput};
 use super::{principal, services};
 use crate::auth::{Role, Scope};
 use crate::error::ApiError;
 use crate::ids::{GlobalId, NodeKind};
 use crate::services::accounts::Registration;
 use crate::services::import::{ImportReport, Rejection};
+use crate::services::locker::UploadedFile;
 
 pub struct Mutation;
 
@@ -53,6 +55,50 @@ impl Mutation {
     /// Ends the session of this refresh token; false if it was not live.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
         Ok(services(ctx)?.accounts.logout(&refresh_token).await?)
+    }
+
+    /// GraphQL multipart request spec. Stores the bytes unchanged and reads their tags.
+    async fn upload_track(&self, ctx: &Context<'_>, file: Upload) -> Result<LockerItem> {
+        let user_id = principal(ctx)?.require_user()?;
+        let upload = file
+            .value(ctx)
+            .map_err(|err| ApiError::bad_input(format!("the upload could not be read: {err}")))?;
+        let item = services(ctx)?
+            .locker
+            .upload(
+                user_id,
+                UploadedFile {
+                    file_name: upload.filename,
+                    content: upload.content,
+                },
+            )
+            .await?;
+        Ok(LockerItem(item))
+    }
+
+    /// Edits the metadata Cadenza keeps, never the stored bytes.
+    async fn update_locker_item(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: LockerItemInput,
+    ) -> Result<LockerItem> {
+        let user_id = principal(ctx)?.require_user()?;
+        let item = services(ctx)?
+            .locker
+            .update(user_id, locker_item_id(&id)?, input.into())
+            .await?;
+        Ok(LockerItem(item))
+    }
+
+    /// Removes the item and, when nothing else refers to them, its bytes.
+    async fn delete_locker_item(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let user_id = principal(ctx)?.require_user()?;
+        services(ctx)?
+            .locker
+            .delete(user_id, locker_item_id(&id)?)
+            .await?;
+        Ok(id)
     }
 
     /// ADMIN or an API key with CATALOGUE_WRITE. JSON Lines as described in catalogue-feed.md; re-importing a line updates, never duplicates.

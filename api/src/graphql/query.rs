@@ -8,6 +8,7 @@ use super::catalogue::{
 };
 use super::connection::{paged, Paged};
 use super::loaders::*;
+use super::locker::LockerItem;
 use super::{loaders, principal, services};
 use crate::error::ApiError;
 use crate::ids::{list_complexity, GlobalId, NodeKind, Page};
@@ -23,6 +24,7 @@ pub enum Node {
     Track(Track),
     Product(Product),
     Review(Review),
+    LockerItem(LockerItem),
 }
 
 pub struct Query;
@@ -67,6 +69,17 @@ impl Query {
                 .load_one(ReviewById(id.id))
                 .await?
                 .map(|m| Node::Review(Review(m))),
+            NodeKind::LockerItem => {
+                // Locker items are private: only the viewer's own resolve.
+                let Some(viewer) = principal(ctx)?.user_id() else {
+                    return Ok(None);
+                };
+                services(ctx)?
+                    .locker
+                    .item(viewer, id.id)
+                    .await?
+                    .map(|m| Node::LockerItem(LockerItem(m)))
+            }
         })
     }
 

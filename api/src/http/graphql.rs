@@ -426,14 +426,14 @@ async fn execute(
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
     let started = Instant::now();
+    // Only queries' responses are stored, so a hit needs no parse to know
+    // the request is one.
     let cache_key = match (&principal, &batch) {
-        (Principal::Anonymous, BatchRequest::Single(request)) if !is_mutation(request) => {
-            ResponseCache::key(
-                request,
-                state.services.catalogue_version.current(),
-                media.content_type(),
-            )
-        }
+        (Principal::Anonymous, BatchRequest::Single(request)) => ResponseCache::key(
+            request,
+            state.services.catalogue_version.current(),
+            media.content_type(),
+        ),
         _ => None,
     };
     if let Some(body) = cache_key
@@ -448,6 +448,10 @@ async fn execute(
             .content_type(media.content_type())
             .body(body);
     }
+    let cache_key = cache_key.filter(|_| match &batch {
+        BatchRequest::Single(request) => !is_mutation(request),
+        BatchRequest::Batch(_) => false,
+    });
     let loaders =
         CatalogueLoader::for_request(state.services.catalogue.clone(), principal.user_id());
     let batch = batch.data(principal).data(loaders);

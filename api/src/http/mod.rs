@@ -3,6 +3,7 @@
 mod graphql;
 mod health;
 mod response_cache;
+mod stream;
 
 pub use response_cache::ResponseCache;
 
@@ -32,6 +33,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/", web::get().to(graphql::graphiql))
         .route("/graphql", web::get().to(graphql::get))
         .route("/graphql", web::post().to(graphql::post))
+        .route("/stream/{id}", web::get().to(stream::stream))
+        .route("/stream/{id}", web::head().to(stream::stream))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics));

@@ -6,7 +6,11 @@ pub mod api_keys;
 pub mod catalogue;
 pub mod demo;
 pub mod import;
+pub mod ingest;
+pub mod locker;
 pub mod money;
+pub mod storage;
+pub mod stream_urls;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,7 +26,18 @@ pub struct Services {
     pub api_keys: api_keys::ApiKeys,
     pub catalogue: catalogue::Catalogue,
     pub import: import::Importer,
+    pub locker: locker::Locker,
+    pub stream_urls: stream_urls::StreamUrls,
     pub catalogue_version: CatalogueVersion,
+}
+
+/// What the services are built from.
+pub struct ServiceConfig {
+    pub tokens: AccessTokens,
+    pub server_secret: Vec<u8>,
+    pub blobs: storage::BlobStore,
+    pub quota_bytes: u64,
+    pub k_anonymity: u32,
 }
 
 /// Moves on whenever this process changes the catalogue, so whatever was
@@ -43,12 +58,14 @@ impl CatalogueVersion {
 }
 
 impl Services {
-    pub fn new(db: DatabaseConnection, tokens: AccessTokens, k_anonymity: u32) -> Self {
+    pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
         let catalogue_version = CatalogueVersion::default();
         Self {
-            accounts: accounts::Accounts::new(db.clone(), tokens),
+            accounts: accounts::Accounts::new(db.clone(), config.tokens),
             api_keys: api_keys::ApiKeys::new(db.clone()),
-            catalogue: catalogue::Catalogue::new(db.clone(), k_anonymity),
+            catalogue: catalogue::Catalogue::new(db.clone(), config.k_anonymity),
+            locker: locker::Locker::new(db.clone(), config.blobs, config.quota_bytes),
+            stream_urls: stream_urls::StreamUrls::new(&config.server_secret),
             import: import::Importer::new(db, catalogue_version.clone()),
             catalogue_version,
         }

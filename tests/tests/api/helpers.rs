@@ -158,6 +158,11 @@ pub struct TestApp {
 
 /// The server on a copy of the seeded demo catalogue.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The same, with settings of the test's choosing.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = TempDir::new().unwrap();
     let database_url = match template().await {
         Template::Sqlite { file, .. } => {
@@ -171,7 +176,7 @@ pub async fn spawn_app() -> TestApp {
             Some(format!("{}/{database}", postgres_server_url()))
         }
     };
-    start(data_dir, database_url, true).await
+    start(data_dir, database_url, true, configure).await
 }
 
 /// The server on a new, empty database, seeding the demo or not.
@@ -185,11 +190,17 @@ pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
             Some(format!("{}/{database}", postgres_server_url()))
         }
     };
-    start(data_dir, database_url, seed_demo).await
+    start(data_dir, database_url, seed_demo, |_| {}).await
 }
 
-async fn start(data_dir: TempDir, database_url: Option<String>, seed_demo: bool) -> TestApp {
-    let settings = settings_for(data_dir.path().to_path_buf(), database_url, seed_demo);
+async fn start(
+    data_dir: TempDir,
+    database_url: Option<String>,
+    seed_demo: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = settings_for(data_dir.path().to_path_buf(), database_url, seed_demo);
+    configure(&mut settings);
     let app = Application::build(settings.clone())
         .await
         .expect("the server starts");
@@ -225,6 +236,10 @@ impl Auth {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+pub const LOCKER_ITEM_FIELDS: &str = "id title artist album albumArtist genre trackNumber discNumber year
+    durationMs format mimeType bitrateKbps sampleRateHz channels sizeBytes contentHash source addedAt
+    streamUrl excludedFromTasteProfile catalogueTrack { id title } buyOptions { sku }";
 
 impl TestApp {
     pub fn graphql_url(&self) -> String {
@@ -368,6 +383,49 @@ impl TestApp {
             .json()
             .await
             .unwrap()
+    }
+
+    /// Uploads a file to the viewer's locker with `uploadTrack`.
+    pub async fn upload(&self, auth: &Auth, file_name: &str, bytes: Vec<u8>) -> Value {
+        let operations = json!({
+            "query": format!("mutation($file: Upload!) {{ uploadTrack(file: $file) {{ {LOCKER_ITEM_FIELDS} }} }}"),
+            "variables": { "file": null },
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name(file_name.to_owned())
+                    .mime_str("application/octet-stream")
+                    .unwrap(),
+            );
+        let request = self.client.post(self.graphql_url()).multipart(form);
+        auth.apply(request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Every file under the blob store.
+    pub fn stored_blobs(&self) -> Vec<PathBuf> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else {
+                    out.push(path);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.settings.data_dir.join("blobs"), &mut out);
+        out
     }
 
     /// `cadenza_sql_statements_total` from `/metrics`.

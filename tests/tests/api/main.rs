@@ -9,9 +9,11 @@
 
 mod accounts;
 mod api_keys;
+mod audio;
 mod catalogue;
 mod helpers;
 mod http;
 mod import;
 mod limits;
+mod locker;
 mod schema;

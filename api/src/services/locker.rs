@@ -1,0 +1,627 @@
+//! The locker: a listener's own music. Uploads are stored byte for byte,
+//! read for tags, and all-or-nothing; every read and write is scoped to the
+//! owner through `locker_item::Entity::find_owned_by`.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use chrono::Utc;
+use entities::{blob, locker_item, track};
+use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use super::catalogue::Listing;
+use super::ingest::{self, AudioFacts};
+use super::storage::BlobStore;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::Page;
+
+pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
+pub const UNKNOWN_ALBUM: &str = "Unknown Album";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Upload,
+    Purchase,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Upload => "UPLOAD",
+            Source::Purchase => "PURCHASE",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ItemFilter {
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub genre: Option<String>,
+    pub source: Option<Source>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ItemSort {
+    #[default]
+    AddedDesc,
+    Title,
+    ArtistAlbum,
+}
+
+/// The metadata a listener may edit; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ItemEdit {
+    pub exclude_from_taste_profile: Option<bool>,
+    pub title: Option<String>,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub album_artist: Option<String>,
+    pub genre: Option<String>,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    pub year: Option<i32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub item_count: u64,
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+}
+
+/// An uploaded file as the HTTP layer hands it over.
+pub struct UploadedFile {
+    pub file_name: String,
+    pub content: std::fs::File,
+}
+
+#[derive(Clone)]
+pub struct Locker {
+    db: DatabaseConnection,
+    blobs: BlobStore,
+    quota_bytes: i64,
+}
+
+impl Locker {
+    pub fn new(db: DatabaseConnection, blobs: BlobStore, quota_bytes: u64) -> Self {
+        Self {
+            db,
+            blobs,
+            quota_bytes: i64::try_from(quota_bytes).unwrap_or(i64::MAX),
+        }
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Adds an upload to `user_id`'s locker. The same bytes again give the
+    /// existing item back. A refusal leaves no row, no blob and no quota used.
+    pub async fn upload(
+        &self,
+        user_id: i32,
+        upload: UploadedFile,
+    ) -> ApiResult<locker_item::Model> {
+        let UploadedFile { file_name, content } = upload;
+        let size = content.metadata().map_err(ApiError::internal)?.len();
+        if size == 0 {
+            return Err(ApiError::UnsupportedMediaType("the file is empty".into()));
+        }
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content))
+            .await
+            .map_err(ApiError::internal)??;
+
+        if let Some(existing) = self.owned_with_hash(user_id, &hash).await? {
+            return Ok(existing);
+        }
+        let facts = facts.map_err(|ingest::NotAudio(why)| ApiError::UnsupportedMediaType(why))?;
+        self.check_quota(user_id, size).await?;
+
+        let key = BlobStore::new_key();
+        self.blobs
+            .put_file(&key, tokio::fs::File::from_std(content))
+            .await?;
+        let stored = self
+            .record(user_id, &key, &hash, size, &file_name, facts)
+            .await;
+        match stored {
+            Ok(item) => {
+                tracing::info!(locker_item.id = item.id, size_bytes = size, format = %item.format, "upload stored");
+                Ok(item)
+            }
+            Err(err) => {
+                if let Err(cleanup) = self.blobs.delete(&key).await {
+                    tracing::error!(error = %format!("{cleanup:?}"), "a refused upload's blob could not be removed");
+                }
+                match err {
+                    // The same bytes raced in from another request: theirs won.
+                    RecordError::Duplicate => {
+                        self.owned_with_hash(user_id, &hash).await?.ok_or_else(|| {
+                            ApiError::internal(anyhow::anyhow!("duplicate upload vanished"))
+                        })
+                    }
+                    RecordError::Api(err) => Err(err),
+                }
+            }
+        }
+    }
+
+    async fn record(
+        &self,
+        user_id: i32,
+        key: &str,
+        hash: &str,
+        size: i64,
+        file_name: &str,
+        facts: AudioFacts,
+    ) -> Result<locker_item::Model, RecordError> {
+        let catalogue_track_id = match &facts.tags.isrc {
+            Some(isrc) => track::Entity::find()
+                .filter(track::Column::Isrc.eq(isrc.as_str()))
+                .order_by_asc(track::Column::Id)
+                .one(&self.db)
+                .await
+                .map_err(ApiError::from)?
+                .map(|track| track.id),
+            None => None,
+        };
+        let txn = self.db.begin().await.map_err(ApiError::from)?;
+        // Checked again inside the transaction, so concurrent uploads cannot
+        // together pass the quota.
+        let used = used_bytes(&txn, user_id).await?;
+        if used.saturating_add(size) > self.quota_bytes {
+            return Err(RecordError::Api(self.quota_error(used)));
+        }
+        let now = Utc::now();
+        let blob = blob::ActiveModel {
+            storage_key: Set(key.to_owned()),
+            content_hash: Set(hash.to_owned()),
+            size_bytes: Set(size),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(ApiError::from)?;
+        let tags = facts.tags;
+        let inserted = locker_item::ActiveModel {
+            user_id: Set(user_id),
+            blob_id: Set(blob.id),
+            source: Set(Source::Upload.as_str().to_owned()),
+            title: Set(tags
+                .title
+                .or_else(|| ingest::title_from_file_name(file_name))
+                .unwrap_or_else(|| "Untitled".to_owned())),
+            artist: Set(tags
+                .artist
+                .clone()
+                .unwrap_or_else(|| UNKNOWN_ARTIST.to_owned())),
+            album: Set(tags.album.unwrap_or_else(|| UNKNOWN_ALBUM.to_owned())),
+            album_artist: Set(tags.album_artist),
+            genre: Set(tags.genre),
+            track_number: Set(tags.track_number),
+            disc_number: Set(tags.disc_number),
+            year: Set(tags.year),
+            isrc: Set(tags.isrc.filter(|isrc| isrc.len() == 12)),
+            duration_ms: Set(facts.duration_ms),
+            format: Set(facts.format.to_owned()),
+            mime_type: Set(facts.mime_type.to_owned()),
+            bitrate_kbps: Set(facts.bitrate_kbps),
+            sample_rate_hz: Set(facts.sample_rate_hz),
+            channels: Set(facts.channels),
+            size_bytes: Set(size),
+            content_hash: Set(hash.to_owned()),
+            catalogue_track_id: Set(catalogue_track_id),
+            exclude_from_taste_profile: Set(false),
+            added_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let item = match inserted {
+            Ok(item) => item,
+            Err(err) if super::is_unique_violation(&err) => return Err(RecordError::Duplicate),
+            Err(err) => return Err(RecordError::Api(err.into())),
+        };
+        txn.commit().await.map_err(ApiError::from)?;
+        Ok(item)
+    }
+
+    async fn owned_with_hash(
+        &self,
+        user_id: i32,
+        hash: &str,
+    ) -> ApiResult<Option<locker_item::Model>> {
+        Ok(locker_item::Entity::find_owned_by(user_id)
+            .filter(locker_item::Column::Source.eq(Source::Upload.as_str()))
+            .filter(locker_item::Column::ContentHash.eq(hash))
+            .one(&self.db)
+            .await?)
+    }
+
+    async fn check_quota(&self, user_id: i32, size: i64) -> ApiResult<()> {
+        let used = used_bytes(&self.db, user_id).await?;
+        if used.saturating_add(size) > self.quota_bytes {
+            return Err(self.quota_error(used));
+        }
+        Ok(())
+    }
+
+    fn quota_error(&self, used: i64) -> ApiError {
+        ApiError::QuotaExceeded(format!(
+            "this upload would take the locker past its quota of {} bytes ({} in use)",
+            self.quota_bytes, used
+        ))
+    }
+
+    pub async fn usage(&self, user_id: i32) -> ApiResult<Usage> {
+        let item_count = locker_item::Entity::find_owned_by(user_id)
+            .count(&self.db)
+            .await?;
+        Ok(Usage {
+            item_count,
+            used_bytes: used_bytes(&self.db, user_id).await?,
+            quota_bytes: self.quota_bytes,
+        })
+    }
+
+    pub async fn item(&self, user_id: i32, id: i32) -> ApiResult<Option<locker_item::Model>> {
+        Ok(locker_item::Entity::find_owned_by(user_id)
+            .filter(locker_item::Column::Id.eq(id))
+            .one(&self.db)
+            .await?)
+    }
+
+    pub async fn items(
+        &self,
+        user_id: i32,
+        filter: &ItemFilter,
+        sort: ItemSort,
+        page: Page,
+    ) -> ApiResult<Listing<locker_item::Model>> {
+        let mut select = locker_item::Entity::find_owned_by(user_id);
+        let lower_eq = |column: locker_item::Column, value: &str| {
+            Expr::expr(Func::lower(Expr::col(column))).eq(value.to_lowercase())
+        };
+        if let Some(artist) = &filter.artist {
+            select = select.filter(lower_eq(locker_item::Column::Artist, artist));
+        }
+        if let Some(album) = &filter.album {
+            select = select.filter(lower_eq(locker_item::Column::Album, album));
+        }
+        if let Some(genre) = &filter.genre {
+            select = select.filter(lower_eq(locker_item::Column::Genre, genre));
+        }
+        if let Some(source) = filter.source {
+            select = select.filter(locker_item::Column::Source.eq(source.as_str()));
+        }
+        let select = match sort {
+            ItemSort::AddedDesc => select.order_by_desc(locker_item::Column::AddedAt),
+            ItemSort::Title => select.order_by_asc(lower(locker_item::Column::Title)),
+            ItemSort::ArtistAlbum => select
+                .order_by_asc(lower(locker_item::Column::Artist))
+                .order_by_asc(lower(locker_item::Column::Album))
+                .order_by_asc(Expr::cust("COALESCE(disc_number, 1)"))
+                .order_by_with_nulls(
+                    locker_item::Column::TrackNumber,
+                    Order::Asc,
+                    sea_orm::sea_query::NullOrdering::Last,
+                )
+                .order_by_asc(lower(locker_item::Column::Title)),
+        };
+        let select = select.order_by_desc(locker_item::Column::Id);
+        let total = select.clone().count(&self.db).await?;
+        let items = if page.limit == 0 || page.offset >= total {
+            Vec::new()
+        } else {
+            select
+                .offset(page.offset)
+                .limit(page.limit)
+                .all(&self.db)
+                .await?
+        };
+        Ok(Listing { items, total })
+    }
+
+    /// Edits the metadata Cadenza keeps; the stored bytes never change.
+    pub async fn update(
+        &self,
+        user_id: i32,
+        id: i32,
+        edit: ItemEdit,
+    ) -> ApiResult<locker_item::Model> {
+        let item = self
+            .item(user_id, id)
+            .await?
+            .ok_or(ApiError::NotFound("locker item"))?;
+        let mut active: locker_item::ActiveModel = item.into();
+        let required = |field: &str, value: String| -> ApiResult<String> {
+            let value = value.trim().to_owned();
+            if value.is_empty() || value.chars().count() > 500 {
+                return Err(ApiError::bad_input(format!(
+                    "`{field}` must be between 1 and 500 characters"
+                )));
+            }
+            Ok(value)
+        };
+        let optional = |field: &str, value: String, max: usize| -> ApiResult<Option<String>> {
+            let value = value.trim().to_owned();
+            if value.chars().count() > max {
+                return Err(ApiError::bad_input(format!(
+                    "`{field}` must be at most {max} characters"
+                )));
+            }
+            Ok((!value.is_empty()).then_some(value))
+        };
+        let number = |field: &str, value: i32, max: i32| -> ApiResult<Option<i32>> {
+            if value == 0 {
+                return Ok(None);
+            }
+            if !(1..=max).contains(&value) {
+                return Err(ApiError::bad_input(format!(
+                    "`{field}` must be between 1 and {max}, or 0 to clear it"
+                )));
+            }
+            Ok(Some(value))
+        };
+        if let Some(title) = edit.title {
+            active.title = Set(required("title", title)?);
+        }
+        if let Some(artist) = edit.artist {
+            active.artist = Set(required("artist", artist)?);
+        }
+        if let Some(album) = edit.album {
+            active.album = Set(required("album", album)?);
+        }
+        if let Some(album_artist) = edit.album_artist {
+            active.album_artist = Set(optional("albumArtist", album_artist, 500)?);
+        }
+        if let Some(genre) = edit.genre {
+            active.genre = Set(optional("genre", genre, 100)?);
+        }
+        if let Some(track_number) = edit.track_number {
+            active.track_number = Set(number("trackNumber", track_number, 9999)?);
+        }
+        if let Some(disc_number) = edit.disc_number {
+            active.disc_number = Set(number("discNumber", disc_number, 999)?);
+        }
+        if let Some(year) = edit.year {
+            active.year = Set(number("year", year, 2100)?);
+        }
+        if let Some(exclude) = edit.exclude_from_taste_profile {
+            active.exclude_from_taste_profile = Set(exclude);
+        }
+        active.updated_at = Set(Utc::now());
+        Ok(active.update(&self.db).await?)
+    }
+
+    /// Removes the item, and its blob when nothing else refers to it.
+    pub async fn delete(&self, user_id: i32, id: i32) -> ApiResult<()> {
+        let txn = self.db.begin().await?;
+        let item = locker_item::Entity::find_owned_by(user_id)
+            .filter(locker_item::Column::Id.eq(id))
+            .one(&txn)
+            .await?
+            .ok_or(ApiError::NotFound("locker item"))?;
+        locker_item::Entity::delete_by_id(item.id)
+            .exec(&txn)
+            .await?;
+        let still_used = locker_item::Entity::find()
+            .filter(locker_item::Column::BlobId.eq(item.blob_id))
+            .count(&txn)
+            .await?
+            > 0;
+        let orphan = if still_used {
+            None
+        } else {
+            let blob = blob::Entity::find_by_id(item.blob_id).one(&txn).await?;
+            blob::Entity::delete_by_id(item.blob_id).exec(&txn).await?;
+            blob
+        };
+        txn.commit().await?;
+        if let Some(blob) = orphan {
+            // The row is gone, so nothing can reach the bytes; a failure here
+            // leaves an unreachable file, logged for cleanup.
+            if let Err(err) = self.blobs.delete(&blob.storage_key).await {
+                tracing::error!(blob.id = blob.id, error = %format!("{err:?}"), "a deleted item's blob could not be removed");
+            }
+        }
+        tracing::info!(locker_item.id = id, "locker item deleted");
+        Ok(())
+    }
+
+    /// The storage key of an item's bytes, for streaming.
+    pub async fn storage_key(&self, item: &locker_item::Model) -> ApiResult<String> {
+        blob::Entity::find_by_id(item.blob_id)
+            .one(&self.db)
+            .await?
+            .map(|blob| blob.storage_key)
+            .ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("locker item {} has no blob", item.id))
+            })
+    }
+}
+
+/// An artist of a locker, with counts.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct ArtistGroup {
+    pub name: String,
+    pub album_count: i64,
+    pub track_count: i64,
+}
+
+/// An album of a locker: items grouped by album and album artist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlbumGroup {
+    pub title: String,
+    pub artist: String,
+    pub year: Option<i32>,
+    pub items: Vec<locker_item::Model>,
+}
+
+/// The album artist, or the artist where none is tagged.
+const ALBUM_ARTIST: &str = "COALESCE(album_artist, artist)";
+
+impl Locker {
+    pub async fn artists(&self, user_id: i32, page: Page) -> ApiResult<Listing<ArtistGroup>> {
+        let grouped = locker_item::Entity::find_owned_by(user_id)
+            .select_only()
+            .column_as(locker_item::Column::Artist, "name")
+            .column_as(Expr::cust("COUNT(DISTINCT album)"), "album_count")
+            .column_as(Expr::cust("COUNT(*)"), "track_count")
+            .group_by(locker_item::Column::Artist);
+        let total = locker_item::Entity::find_owned_by(user_id)
+            .select_only()
+            .column(locker_item::Column::Artist)
+            .distinct()
+            .count(&self.db)
+            .await?;
+        let items = grouped
+            .order_by_asc(lower(locker_item::Column::Artist))
+            .order_by_asc(locker_item::Column::Artist)
+            .offset(page.offset)
+            .limit(page.limit)
+            .into_model::<ArtistGroup>()
+            .all(&self.db)
+            .await?;
+        Ok(Listing { items, total })
+    }
+
+    /// Albums by title; with `artist`, only that (album) artist's.
+    pub async fn albums(
+        &self,
+        user_id: i32,
+        artist: Option<&str>,
+        page: Page,
+    ) -> ApiResult<Listing<AlbumGroup>> {
+        #[derive(FromQueryResult)]
+        struct Key {
+            title: String,
+            artist: String,
+            year: Option<i32>,
+        }
+        let mut scope = locker_item::Entity::find_owned_by(user_id);
+        if let Some(artist) = artist {
+            scope = scope.filter(
+                Expr::expr(Func::lower(Expr::cust(ALBUM_ARTIST))).eq(artist.to_lowercase()),
+            );
+        }
+        let keys = scope
+            .clone()
+            .select_only()
+            .column_as(locker_item::Column::Album, "title")
+            .column_as(Expr::cust(ALBUM_ARTIST), "artist")
+            .column_as(Expr::cust("MAX(year)"), "year")
+            .group_by(locker_item::Column::Album)
+            .group_by(Expr::cust(ALBUM_ARTIST));
+        let total = keys.clone().into_model::<Key>().count(&self.db).await?;
+        let keys: Vec<Key> = keys
+            .order_by_asc(lower(locker_item::Column::Album))
+            .order_by_asc(Expr::cust(ALBUM_ARTIST))
+            .offset(page.offset)
+            .limit(page.limit)
+            .into_model::<Key>()
+            .all(&self.db)
+            .await?;
+        // One query for the items of every album on the page.
+        let items = scope
+            .filter(locker_item::Column::Album.is_in(keys.iter().map(|k| k.title.clone())))
+            .order_by_asc(Expr::cust("COALESCE(disc_number, 1)"))
+            .order_by_with_nulls(
+                locker_item::Column::TrackNumber,
+                Order::Asc,
+                sea_orm::sea_query::NullOrdering::Last,
+            )
+            .order_by_asc(lower(locker_item::Column::Title))
+            .all(&self.db)
+            .await?;
+        let albums = keys
+            .into_iter()
+            .map(|key| AlbumGroup {
+                items: items
+                    .iter()
+                    .filter(|item| {
+                        item.album == key.title
+                            && item.album_artist.as_deref().unwrap_or(&item.artist) == key.artist
+                    })
+                    .cloned()
+                    .collect(),
+                title: key.title,
+                artist: key.artist,
+                year: key.year,
+            })
+            .collect();
+        Ok(Listing {
+            items: albums,
+            total,
+        })
+    }
+}
+
+enum RecordError {
+    Duplicate,
+    Api(ApiError),
+}
+
+impl From<ApiError> for RecordError {
+    fn from(err: ApiError) -> Self {
+        RecordError::Api(err)
+    }
+}
+
+/// The column in lower case, for orders and matches that ignore case.
+fn lower(column: locker_item::Column) -> SimpleExpr {
+    Func::lower(Expr::col(column)).into()
+}
+
+async fn used_bytes(db: &impl sea_orm::ConnectionTrait, user_id: i32) -> ApiResult<i64> {
+    #[derive(FromQueryResult)]
+    struct Used {
+        used: Option<i64>,
+    }
+    let used = locker_item::Entity::find_owned_by(user_id)
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"),
+            "used",
+        )
+        .into_model::<Used>()
+        .one(db)
+        .await?;
+    Ok(used.and_then(|u| u.used).unwrap_or(0))
+}
+
+type ReadUpload = (std::fs::File, String, Result<AudioFacts, ingest::NotAudio>);
+
+/// Hashes the whole upload and reads what it is, off the async runtime.
+fn read_upload(mut content: std::fs::File) -> ApiResult<ReadUpload> {
+    content
+        .seek(SeekFrom::Start(0))
+        .map_err(ApiError::internal)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1024 * 1024];
+    loop {
+        let read = content.read(&mut buf).map_err(ApiError::internal)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buf[..read]);
+    }
+    let hash = hex::encode(hasher.finalize());
+    content
+        .seek(SeekFrom::Start(0))
+        .map_err(ApiError::internal)?;
+    let reader = content.try_clone().map_err(ApiError::internal)?;
+    let facts = ingest::read_audio(reader);
+    content
+        .seek(SeekFrom::Start(0))
+        .map_err(ApiError::internal)?;
+    Ok((content, hash, facts))
+}

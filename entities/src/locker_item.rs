@@ -1,0 +1,47 @@
+use sea_orm::entity::prelude::*;
+
+/// One item of a user's locker: a blob and the metadata Cadenza keeps for it.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "locker_items")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    pub blob_id: i32,
+    /// `UPLOAD` or `PURCHASE`.
+    pub source: String,
+    pub title: String,
+    pub artist: String,
+    pub album: String,
+    pub album_artist: Option<String>,
+    pub genre: Option<String>,
+    pub track_number: Option<i32>,
+    pub disc_number: Option<i32>,
+    pub year: Option<i32>,
+    pub isrc: Option<String>,
+    pub duration_ms: i32,
+    pub format: String,
+    pub mime_type: String,
+    pub bitrate_kbps: Option<i32>,
+    pub sample_rate_hz: Option<i32>,
+    pub channels: Option<i32>,
+    pub size_bytes: i64,
+    pub content_hash: String,
+    pub catalogue_track_id: Option<i32>,
+    pub exclude_from_taste_profile: bool,
+    pub added_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The items `user_id` owns: the one way to reach locker rows, so no
+    /// caller builds its own ownership filter.
+    pub fn find_owned_by(user_id: i32) -> Select<Entity> {
+        Self::find().filter(Column::UserId.eq(user_id))
+    }
+}

@@ -1,0 +1,89 @@
+//! Audio the tests make themselves: PCM WAV and AIFF with or without tags,
+//! written byte by byte so every header field is known.
+
+/// A 16-bit PCM WAV of `millis` of a quiet tone, mono at 8 kHz, with a RIFF
+/// INFO tag list when `tags` has any entries (`INAM` title, `IART` artist,
+/// `IPRD` album, `IGNR` genre, `ICRD` year, `ITRK` track).
+pub fn wav(millis: u32, tags: &[(&str, &str)]) -> Vec<u8> {
+    let rate = 8_000u32;
+    let samples = pcm(rate, millis);
+    let mut fmt = Vec::new();
+    fmt.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    fmt.extend_from_slice(&1u16.to_le_bytes()); // mono
+    fmt.extend_from_slice(&rate.to_le_bytes());
+    fmt.extend_from_slice(&(rate * 2).to_le_bytes()); // byte rate
+    fmt.extend_from_slice(&2u16.to_le_bytes()); // block align
+    fmt.extend_from_slice(&16u16.to_le_bytes()); // bits
+    let mut body = Vec::new();
+    body.extend_from_slice(b"WAVE");
+    chunk_le(&mut body, b"fmt ", &fmt);
+    let data: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
+    chunk_le(&mut body, b"data", &data);
+    if !tags.is_empty() {
+        let mut list = b"INFO".to_vec();
+        for (id, value) in tags {
+            let mut text = value.as_bytes().to_vec();
+            text.push(0);
+            chunk_le(&mut list, id.as_bytes(), &text);
+        }
+        chunk_le(&mut body, b"LIST", &list);
+    }
+    let mut file = Vec::new();
+    chunk_le(&mut file, b"RIFF", &body);
+    file
+}
+
+/// A 16-bit PCM AIFF of `millis`, mono at 8 kHz, untagged.
+pub fn aiff(millis: u32) -> Vec<u8> {
+    let rate = 8_000u32;
+    let samples = pcm(rate, millis);
+    let mut comm = Vec::new();
+    comm.extend_from_slice(&1u16.to_be_bytes()); // channels
+    comm.extend_from_slice(&(samples.len() as u32).to_be_bytes());
+    comm.extend_from_slice(&16u16.to_be_bytes());
+    comm.extend_from_slice(&extended(rate));
+    let mut ssnd = vec![0u8; 8]; // offset, block size
+    ssnd.extend(samples.iter().flat_map(|s| s.to_be_bytes()));
+    let mut body = b"AIFF".to_vec();
+    chunk_be(&mut body, b"COMM", &comm);
+    chunk_be(&mut body, b"SSND", &ssnd);
+    let mut file = Vec::new();
+    chunk_be(&mut file, b"FORM", &body);
+    file
+}
+
+fn pcm(rate: u32, millis: u32) -> Vec<i16> {
+    let count = (rate as u64 * millis as u64 / 1000) as usize;
+    (0..count)
+        .map(|i| ((i as f64 * 440.0 * std::f64::consts::TAU / rate as f64).sin() * 3000.0) as i16)
+        .collect()
+}
+
+fn chunk_le(out: &mut Vec<u8>, id: &[u8], data: &[u8]) {
+    out.extend_from_slice(id);
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        out.push(0);
+    }
+}
+
+fn chunk_be(out: &mut Vec<u8>, id: &[u8], data: &[u8]) {
+    out.extend_from_slice(id);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(data);
+    if data.len() % 2 == 1 {
+        out.push(0);
+    }
+}
+
+/// An integer sample rate as the 80-bit IEEE extended float AIFF wants.
+fn extended(value: u32) -> [u8; 10] {
+    let mut out = [0u8; 10];
+    let shift = value.leading_zeros();
+    let mantissa = (value as u64) << (32 + shift);
+    let exponent = 16383 + 31 - shift as u16;
+    out[..2].copy_from_slice(&exponent.to_be_bytes());
+    out[2..].copy_from_slice(&mantissa.to_be_bytes());
+    out
+}

@@ -1,0 +1,508 @@
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::audio::{aiff, wav};
+use crate::helpers::*;
+
+fn item(body: &Value) -> &Value {
+    &data(body)["uploadTrack"]
+}
+
+const TAGS: &[(&str, &str)] = &[
+    ("INAM", "Harbour Lights"),
+    ("IART", "The Test Tones"),
+    ("IPRD", "Sine Waves"),
+    ("IGNR", "Ambient"),
+    ("ICRD", "2019"),
+    ("ITRK", "3"),
+];
+
+async fn usage(app: &TestApp, auth: &Auth) -> Value {
+    let body = app
+        .gql_as(
+            auth,
+            "{ viewer { locker { usage { itemCount usedBytes quotaBytes } } } }",
+            json!({}),
+        )
+        .await;
+    data(&body)["viewer"]["locker"]["usage"].clone()
+}
+
+#[tokio::test]
+async fn an_upload_is_stored_unchanged_and_its_tags_read() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let bytes = wav(1500, TAGS);
+    let body = app
+        .upload(&listener, "ignored-name.wav", bytes.clone())
+        .await;
+    let item = item(&body);
+    assert_eq!(item["title"], "Harbour Lights");
+    assert_eq!(item["artist"], "The Test Tones");
+    assert_eq!(item["album"], "Sine Waves");
+    assert_eq!(item["genre"], "Ambient");
+    assert_eq!(item["year"], 2019);
+    assert_eq!(item["trackNumber"], 3);
+    assert_eq!(item["format"], "WAV");
+    assert_eq!(item["mimeType"], "audio/wav");
+    assert_eq!(item["sampleRateHz"], 8000);
+    assert_eq!(item["channels"], 1);
+    assert_eq!(item["source"], "UPLOAD");
+    let duration = item["durationMs"].as_i64().unwrap();
+    assert!((1470..=1530).contains(&duration), "duration {duration}");
+    assert_eq!(item["sizeBytes"].as_u64().unwrap() as usize, bytes.len());
+    assert_eq!(item["contentHash"], hex(&Sha256::digest(&bytes)));
+
+    let usage = usage(&app, &listener).await;
+    assert_eq!(usage["itemCount"], 1);
+    assert_eq!(usage["usedBytes"].as_u64().unwrap() as usize, bytes.len());
+
+    // The stream gives back exactly the uploaded bytes.
+    let url = format!("{}{}", app.address, item["streamUrl"].as_str().unwrap());
+    let response = app.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    assert_eq!(response.headers()["accept-ranges"], "bytes");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn an_untagged_file_is_named_after_its_file_and_the_format_comes_from_the_content() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let body = app
+        .upload(&listener, "some/dir/My First Song.mp3", aiff(800))
+        .await;
+    let item = item(&body);
+    assert_eq!(item["title"], "My First Song");
+    assert_eq!(item["artist"], "Unknown Artist");
+    assert_eq!(item["album"], "Unknown Album");
+    assert_eq!(
+        item["format"], "AIFF",
+        "the .mp3 name does not decide the format"
+    );
+    assert_eq!(item["mimeType"], "audio/aiff");
+    let duration = item["durationMs"].as_i64().unwrap();
+    assert!((784..=816).contains(&duration), "duration {duration}");
+}
+
+#[tokio::test]
+async fn the_same_bytes_twice_give_the_same_item_but_never_across_users() {
+    let app = spawn_app().await;
+    let first = app.customer().await;
+    let second = app.customer().await;
+    let bytes = wav(500, TAGS);
+    let a = app.upload(&first, "a.wav", bytes.clone()).await;
+    let again = app.upload(&first, "renamed.wav", bytes.clone()).await;
+    assert_eq!(item(&a)["id"], item(&again)["id"]);
+    assert_eq!(usage(&app, &first).await["itemCount"], 1);
+    assert_eq!(app.stored_blobs().len(), 1);
+
+    let theirs = app.upload(&second, "a.wav", bytes).await;
+    assert_ne!(
+        item(&theirs)["id"],
+        item(&a)["id"],
+        "no deduplication across users"
+    );
+    assert_eq!(app.stored_blobs().len(), 2);
+}
+
+#[tokio::test]
+async fn what_is_not_audio_is_refused_and_nothing_is_left_behind() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let mut random_riff = b"RIFF\x24\x00\x00\x00WAVE".to_vec();
+    random_riff.extend((0..2000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
+    let whole = wav(1000, &[]);
+    let truncated_header = whole[..30].to_vec();
+    let mut flac_magic = b"fLaC".to_vec();
+    flac_magic.extend(std::iter::repeat_n(7u8, 300));
+    for (name, bytes) in [
+        ("empty.mp3", Vec::new()),
+        ("notes.txt", b"These are my lyrics, not a song.".to_vec()),
+        ("noise.wav", random_riff),
+        ("cut.wav", truncated_header),
+        ("fake.flac", flac_magic),
+        ("silence.wav", wav(0, &[])),
+    ] {
+        let body = app.upload(&listener, name, bytes).await;
+        assert_eq!(
+            error_code(&body),
+            "UNSUPPORTED_MEDIA_TYPE",
+            "{name}: {body}"
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(
+            !message.is_empty() && !message.contains("Error"),
+            "{name}: {message}"
+        );
+    }
+    assert_eq!(usage(&app, &listener).await["itemCount"], 0);
+    assert_eq!(usage(&app, &listener).await["usedBytes"], 0);
+    assert!(app.stored_blobs().is_empty(), "{:?}", app.stored_blobs());
+}
+
+#[tokio::test]
+async fn uploads_past_the_quota_or_the_size_limit_are_refused() {
+    let app = spawn_app_with(|settings| {
+        settings.quota_bytes = 40_000;
+        settings.max_upload_bytes = 100_000;
+    })
+    .await;
+    let listener = app.customer().await;
+    let small = wav(1000, &[]); // 16 kB
+    data(&app.upload(&listener, "one.wav", small).await);
+    let another = wav(1200, &[]); // 19 kB
+    data(&app.upload(&listener, "two.wav", another).await);
+    let third = wav(600, &[]); // 9.6 kB: over 40,000
+    let body = app.upload(&listener, "three.wav", third).await;
+    assert_eq!(error_code(&body), "QUOTA_EXCEEDED");
+    assert_eq!(usage(&app, &listener).await["itemCount"], 2);
+    assert_eq!(app.stored_blobs().len(), 2);
+
+    let someone_else = app.customer().await;
+    let huge = wav(8000, &[]); // 128 kB, past the 100 kB upload limit
+    let body = app.upload(&someone_else, "huge.wav", huge).await;
+    assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE");
+    assert_eq!(usage(&app, &someone_else).await["itemCount"], 0);
+    assert_eq!(app.stored_blobs().len(), 2);
+}
+
+#[tokio::test]
+async fn streams_answer_ranges_as_players_send_them() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let bytes = wav(2000, TAGS);
+    let body = app.upload(&listener, "range.wav", bytes.clone()).await;
+    let url = format!(
+        "{}{}",
+        app.address,
+        item(&body)["streamUrl"].as_str().unwrap()
+    );
+    let etag = format!("\"{}\"", item(&body)["contentHash"].as_str().unwrap());
+    let len = bytes.len();
+    for (range, start, end) in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=100-", 100, len - 1),
+        ("bytes=-500", len - 500, len - 1),
+        ("bytes=1000-999999", 1000, len - 1),
+    ] {
+        let response = app
+            .client
+            .get(&url)
+            .header("range", range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 206, "{range}");
+        assert_eq!(
+            response.headers()["content-range"],
+            format!("bytes {start}-{end}/{len}")
+        );
+        assert_eq!(
+            response.headers()["content-length"],
+            (end - start + 1).to_string()
+        );
+        assert_eq!(
+            response.bytes().await.unwrap().to_vec(),
+            bytes[start..=end].to_vec(),
+            "{range}"
+        );
+    }
+    let response = app
+        .client
+        .get(&url)
+        .header("range", format!("bytes={len}-"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 416);
+    assert_eq!(
+        response.headers()["content-range"],
+        format!("bytes */{len}")
+    );
+
+    let head = app.client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-length"], len.to_string());
+    assert_eq!(head.headers()["etag"], etag.as_str());
+
+    let cached = app
+        .client
+        .get(&url)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cached.status(), 304);
+    let current = app
+        .client
+        .get(&url)
+        .header("if-range", &etag)
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(current.status(), 206);
+    let stale = app
+        .client
+        .get(&url)
+        .header("if-range", "\"something-else\"")
+        .header("range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 200, "a stale If-Range gets the whole file");
+    assert_eq!(stale.bytes().await.unwrap().len(), len);
+
+    // With a bearer token instead of a signature.
+    let item_id = item(&body)["id"].as_str().unwrap();
+    let Auth::Bearer(token) = &listener else {
+        unreachable!()
+    };
+    let response = app
+        .client
+        .get(format!("{}/stream/{item_id}", app.address))
+        .bearer_auth(token)
+        .header("range", "bytes=0-3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 206);
+    assert_eq!(response.bytes().await.unwrap().to_vec(), b"RIFF".to_vec());
+}
+
+#[tokio::test]
+async fn nobody_else_reaches_a_locker() {
+    let app = spawn_app().await;
+    let owner = app.customer().await;
+    let other = app.customer().await;
+    let body = app.upload(&owner, "mine.wav", wav(700, TAGS)).await;
+    let id = item(&body)["id"].clone();
+    let stream_url = item(&body)["streamUrl"].as_str().unwrap().to_owned();
+
+    for auth in [&other, &Auth::Anonymous] {
+        let node = app
+            .gql_as(
+                auth,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert!(data(&node)["node"].is_null());
+        let update = app
+            .gql_as(
+                auth,
+                "mutation($id: ID!) { updateLockerItem(id: $id, input: { title: \"Stolen\" }) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        let delete = app
+            .gql_as(
+                auth,
+                "mutation($id: ID!) { deleteLockerItem(id: $id) }",
+                json!({ "id": id }),
+            )
+            .await;
+        let expected = if matches!(auth, Auth::Anonymous) {
+            "UNAUTHENTICATED"
+        } else {
+            "NOT_FOUND"
+        };
+        assert_eq!(error_code(&update), expected);
+        assert_eq!(error_code(&delete), expected);
+        let upload = app.upload(auth, "x.wav", wav(300, &[])).await;
+        if matches!(auth, Auth::Anonymous) {
+            assert_eq!(error_code(&upload), "UNAUTHENTICATED");
+        }
+    }
+    let theirs = app
+        .gql_as(&other, "{ viewer { locker { items { totalCount } artists { totalCount } albums { totalCount } } } }", json!({}))
+        .await;
+    assert_eq!(
+        data(&theirs)["viewer"]["locker"]["items"]["totalCount"],
+        1,
+        "only their own upload"
+    );
+
+    // Someone else's bearer token, a tampered signature, a swapped owner.
+    let item_id = id.as_str().unwrap();
+    let Auth::Bearer(token) = &other else {
+        unreachable!()
+    };
+    let response = app
+        .client
+        .get(format!("{}/stream/{item_id}", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let tampered = stream_url.replace("sig=", "sig=00");
+    let swapped = {
+        let (before, after) = stream_url.split_once("u=").unwrap();
+        let (owner, rest) = after.split_once('&').unwrap();
+        let someone_else: i64 = owner.parse::<i64>().unwrap() + 1;
+        format!("{before}u={someone_else}&{rest}")
+    };
+    let expired = {
+        let (before, after) = stream_url.split_once("exp=").unwrap();
+        let rest = after.split_once('&').unwrap().1;
+        format!("{before}exp=1000&{rest}")
+    };
+    for url in [tampered, swapped, expired, format!("/stream/{item_id}")] {
+        let response = app
+            .client
+            .get(format!("{}{url}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{url}");
+    }
+    // The owner's item is untouched.
+    let mine = app
+        .gql_as(
+            &owner,
+            "query($id: ID!) { node(id: $id) { ... on LockerItem { title } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data(&mine)["node"]["title"], "Harbour Lights");
+}
+
+#[tokio::test]
+async fn editing_changes_metadata_never_the_bytes_and_deleting_removes_everything() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let bytes = wav(900, TAGS);
+    let body = app.upload(&listener, "edit.wav", bytes.clone()).await;
+    let id = item(&body)["id"].clone();
+    let hash = item(&body)["contentHash"].clone();
+    let edit =
+        "mutation($id: ID!, $input: LockerItemInput!) { updateLockerItem(id: $id, input: $input) {
+        title genre trackNumber excludedFromTasteProfile contentHash streamUrl } }";
+    let edited = app
+        .gql_as(
+            &listener,
+            edit,
+            json!({ "id": id, "input": { "title": "Renamed", "genre": "", "trackNumber": 7, "excludeFromTasteProfile": true } }),
+        )
+        .await;
+    let edited = &data(&edited)["updateLockerItem"];
+    assert_eq!(edited["title"], "Renamed");
+    assert!(edited["genre"].is_null());
+    assert_eq!(edited["trackNumber"], 7);
+    assert_eq!(edited["excludedFromTasteProfile"], true);
+    assert_eq!(edited["contentHash"], hash);
+    let url = format!("{}{}", app.address, edited["streamUrl"].as_str().unwrap());
+    assert_eq!(
+        app.client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        bytes
+    );
+
+    for input in [
+        json!({ "title": "  " }),
+        json!({ "trackNumber": -1 }),
+        json!({ "year": 99999 }),
+    ] {
+        let body = app
+            .gql_as(&listener, edit, json!({ "id": id, "input": input }))
+            .await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{input}");
+    }
+
+    let deleted = app
+        .gql_as(
+            &listener,
+            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data(&deleted)["deleteLockerItem"], id);
+    assert!(app.stored_blobs().is_empty());
+    assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404);
+    assert_eq!(usage(&app, &listener).await["itemCount"], 0);
+    let again = app
+        .gql_as(
+            &listener,
+            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&again), "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn the_locker_browses_by_artist_and_album() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let tracks = [
+        ("Blue", "Joni", "Court", "2"),
+        ("Carey", "Joni", "Court", "1"),
+        ("River", "Joni", "Blue", "1"),
+        ("Alone", "Aphex", "Drukqs", "4"),
+    ];
+    for (index, (title, artist, album, number)) in tracks.iter().enumerate() {
+        let tags = [
+            ("INAM", *title),
+            ("IART", *artist),
+            ("IPRD", *album),
+            ("ITRK", *number),
+            ("IGNR", "Folk"),
+        ];
+        data(
+            &app.upload(&listener, "t.wav", wav(300 + index as u32 * 10, &tags))
+                .await,
+        );
+    }
+    let body = app
+        .gql_as(
+            &listener,
+            "{ viewer { locker {
+                artists { totalCount nodes { name albumCount trackCount } }
+                albums(artist: \"joni\") { totalCount nodes { title artist trackCount items { title trackNumber } } }
+                byTitle: items(sort: TITLE) { nodes { title } }
+                byArtist: items(sort: ARTIST_ALBUM) { nodes { title } }
+                court: items(filter: { album: \"court\" }) { totalCount }
+                uploads: items(filter: { source: UPLOAD, genre: \"FOLK\" }) { totalCount }
+                purchases: items(filter: { source: PURCHASE }) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    let locker = &data(&body)["viewer"]["locker"];
+    assert_eq!(
+        locker["artists"]["nodes"],
+        json!([{ "name": "Aphex", "albumCount": 1, "trackCount": 1 }, { "name": "Joni", "albumCount": 2, "trackCount": 3 }])
+    );
+    assert_eq!(locker["albums"]["totalCount"], 2);
+    assert_eq!(locker["albums"]["nodes"][1]["title"], "Court");
+    assert_eq!(
+        locker["albums"]["nodes"][1]["items"],
+        json!([{ "title": "Carey", "trackNumber": 1 }, { "title": "Blue", "trackNumber": 2 }])
+    );
+    let titles = |key: &str| -> Vec<String> {
+        locker[key]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(titles("byTitle"), ["Alone", "Blue", "Carey", "River"]);
+    assert_eq!(titles("byArtist"), ["Alone", "River", "Carey", "Blue"]);
+    assert_eq!(locker["court"]["totalCount"], 2);
+    assert_eq!(locker["uploads"]["totalCount"], 4);
+    assert_eq!(locker["purchases"]["totalCount"], 0);
+}
