@@ -8,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
 port=18181
-cargo build --release -p cadenza-api --quiet
-target="${CARGO_TARGET_DIR:-target}"
+# CADENZA_BIN: a binary built earlier, else the release build of this tree.
+if [ -z "${CADENZA_BIN:-}" ]; then
+  cargo build --release -p cadenza-api --quiet
+  CADENZA_BIN="${CARGO_TARGET_DIR:-target}/release/cadenza"
+fi
 data_dir="$(mktemp -d)"
 export CADENZA_DATA_DIR="$data_dir" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn CADENZA_SEED_DEMO=false
 if [ "$backend" = postgres ]; then
@@ -17,8 +20,8 @@ if [ "$backend" = postgres ]; then
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $db" postgres
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db"
 fi
-"$target/release/cadenza" create-user --email bench@example.com --password "bench password" --role admin 2>/dev/null
-"$target/release/cadenza" serve &
+"$CADENZA_BIN" create-user --email bench@example.com --password "bench password" --role admin 2>/dev/null
+"$CADENZA_BIN" serve &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true

@@ -13,7 +13,11 @@ duration="${DURATION:-20s}"
 port=18180
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 
-cargo build --release -p cadenza-api --quiet
+# CADENZA_BIN: a binary built earlier, else the release build of this tree.
+if [ -z "${CADENZA_BIN:-}" ]; then
+  cargo build --release -p cadenza-api --quiet
+  CADENZA_BIN="${CARGO_TARGET_DIR:-target}/release/cadenza"
+fi
 data_dir="$(mktemp -d)"
 export CADENZA_DATA_DIR="$data_dir" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn
 if [ "$backend" = postgres ]; then
@@ -21,8 +25,7 @@ if [ "$backend" = postgres ]; then
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $db" postgres
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" REDIS_URL="redis://127.0.0.1:6379"
 fi
-target="${CARGO_TARGET_DIR:-target}"
-"$target/release/cadenza" serve &
+"$CADENZA_BIN" serve &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
@@ -38,20 +41,22 @@ album=$(curl -sf -H 'content-type: application/json' -d "$query" "http://127.0.0
   | sed -E 's/.*"id":"([^"]+)".*/\1/')
 statements() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^cadenza_sql_statements_total/ {print $2}'; }
 page() {
-  curl -sf -H 'content-type: application/json' \
+  curl -sf -H 'content-type: application/json' "$@" \
     -d "{\"query\":\"query(\$id: ID!) { album(id: \$id) { title artist { name } product { price { formatted } } tracks { title product { price { formatted } } } } }\",\"variables\":{\"id\":\"$album\"}}" \
     "http://127.0.0.1:$port/graphql" >/dev/null
 }
-page
-before=$(statements); page; after=$(statements)
+
+token=$(curl -sf -H 'content-type: application/json' \
+  -d '{"query":"mutation { register(input: {email: \"bench@example.com\", password: \"bench password\", displayName: \"Bench\"}) { accessToken } }"}' \
+  "http://127.0.0.1:$port/graphql" | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+# Signed in, so the response cache is bypassed and the statements are real.
+page -H "Authorization: Bearer $token"
+before=$(statements); page -H "Authorization: Bearer $token"; after=$(statements)
 echo "backend: $backend; SQL statements per album page: $((after - before))"
 
 wrk -t2 -c32 -d5s "http://127.0.0.1:$port/healthz" >/dev/null # warm-up
 echo -n "GET /healthz                            "
 wrk -t2 -c32 -d"$duration" -s bench/healthz.lua "http://127.0.0.1:$port/healthz" | tail -1
-token=$(curl -sf -H 'content-type: application/json' \
-  -d '{"query":"mutation { register(input: {email: \"bench@example.com\", password: \"bench password\", displayName: \"Bench\"}) { accessToken } }"}' \
-  "http://127.0.0.1:$port/graphql" | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
 echo -n "album page, anonymous (response cache)  "
 ALBUM_ID="$album" wrk -t2 -c32 -d"$duration" -s bench/album_page.lua "http://127.0.0.1:$port/graphql" | tail -1
 echo -n "album page, signed in (no cache)        "

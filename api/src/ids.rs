@@ -16,10 +16,12 @@ pub enum NodeKind {
     Product,
     Review,
     LockerItem,
+    Playlist,
+    PlaylistEntry,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 8] = [
+    const ALL: [NodeKind; 10] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -28,6 +30,8 @@ impl NodeKind {
         NodeKind::Product,
         NodeKind::Review,
         NodeKind::LockerItem,
+        NodeKind::Playlist,
+        NodeKind::PlaylistEntry,
     ];
 
     fn tag(self) -> &'static str {
@@ -40,6 +44,8 @@ impl NodeKind {
             NodeKind::Product => "Product",
             NodeKind::Review => "Review",
             NodeKind::LockerItem => "LockerItem",
+            NodeKind::Playlist => "Playlist",
+            NodeKind::PlaylistEntry => "PlaylistEntry",
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod artist_genre;
 pub mod blob;
 pub mod entitlement;
 pub mod locker_item;
+pub mod playlist;
+pub mod playlist_entry;
 pub mod product;
 pub mod refresh_token;
 pub mod review;

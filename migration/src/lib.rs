@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_catalogue;
 mod m20261123_000003_create_locker;
+mod m20261123_000004_create_playlists;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_accounts::Migration),
             Box::new(m20261123_000002_create_catalogue::Migration),
             Box::new(m20261123_000003_create_locker::Migration),
+            Box::new(m20261123_000004_create_playlists::Migration),
         ]
     }
 }

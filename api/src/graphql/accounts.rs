@@ -152,6 +152,27 @@ impl Viewer {
         User(self.user.clone())
     }
 
+    /// Most recently changed first.
+    #[graphql(complexity = "crate::ids::list_complexity(first, child_complexity)")]
+    async fn playlists(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::connection::Paged<super::playlists::Playlist>> {
+        let page = crate::ids::Page::parse(first, after.as_deref())?;
+        let listing = super::services(ctx)?
+            .playlists
+            .list(self.user.id, page)
+            .await?;
+        Ok(super::connection::paged(
+            listing.items,
+            listing.total,
+            page,
+            super::playlists::Playlist,
+        ))
+    }
+
     async fn locker(&self) -> super::locker::Locker {
         super::locker::Locker {
             user_id: self.user.id,

@@ -7,6 +7,7 @@ pub mod connection;
 pub mod loaders;
 pub mod locker;
 pub mod mutation;
+pub mod playlists;
 pub mod query;
 pub mod scalars;
 

@@ -4,6 +4,10 @@ use async_graphql::{Context, Object, Result, Upload, ID};
 
 use super::accounts::{ApiKey, ApiScopeGql, AuthPayload, RegisterInput};
 use super::locker::{item_id as locker_item_id, LockerItem, LockerItemInput};
+use super::playlists::{
+    entry_id, entry_id as entry_id_of, playables, playlist_id, playlist_id as playlist_id_of,
+    CreatePlaylistInput, Playlist, UpdatePlaylistInput,
+};
 use super::{principal, services};
 use crate::auth::{Role, Scope};
 use crate::error::ApiError;
@@ -97,6 +101,97 @@ impl Mutation {
         services(ctx)?
             .locker
             .delete(user_id, locker_item_id(&id)?)
+            .await?;
+        Ok(id)
+    }
+
+    async fn create_playlist(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePlaylistInput,
+    ) -> Result<Playlist> {
+        let user_id = principal(ctx)?.require_user()?;
+        let items = playables(input.item_ids.as_deref().unwrap_or_default())?;
+        let created = services(ctx)?
+            .playlists
+            .create(user_id, &input.name, input.description, &items)
+            .await?;
+        Ok(Playlist(created))
+    }
+
+    async fn update_playlist(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePlaylistInput,
+    ) -> Result<Playlist> {
+        let user_id = principal(ctx)?.require_user()?;
+        let updated = services(ctx)?
+            .playlists
+            .update(user_id, playlist_id(&id)?, input.into())
+            .await?;
+        Ok(Playlist(updated))
+    }
+
+    /// Inserts the items at `position` (from 0; the end when left out).
+    async fn add_to_playlist(
+        &self,
+        ctx: &Context<'_>,
+        playlist_id: ID,
+        item_ids: Vec<ID>,
+        position: Option<i32>,
+    ) -> Result<Playlist> {
+        let user_id = principal(ctx)?.require_user()?;
+        let id = playlist_id_of(&playlist_id)?;
+        let playlist = services(ctx)?
+            .playlists
+            .add(user_id, id, &playables(&item_ids)?, position)
+            .await?;
+        Ok(Playlist(playlist))
+    }
+
+    async fn remove_from_playlist(
+        &self,
+        ctx: &Context<'_>,
+        playlist_id: ID,
+        entry_ids: Vec<ID>,
+    ) -> Result<Playlist> {
+        let user_id = principal(ctx)?.require_user()?;
+        let id = playlist_id_of(&playlist_id)?;
+        let entries = entry_ids
+            .iter()
+            .map(entry_id)
+            .collect::<Result<Vec<_>, _>>()?;
+        let playlist = services(ctx)?
+            .playlists
+            .remove(user_id, id, &entries)
+            .await?;
+        Ok(Playlist(playlist))
+    }
+
+    /// Moves an entry to `toPosition` (from 0); the others close ranks.
+    async fn move_playlist_entry(
+        &self,
+        ctx: &Context<'_>,
+        playlist_id: ID,
+        entry_id: ID,
+        to_position: i32,
+    ) -> Result<Playlist> {
+        let user_id = principal(ctx)?.require_user()?;
+        let id = playlist_id_of(&playlist_id)?;
+        let entry = entry_id_of(&entry_id)?;
+        let playlist = services(ctx)?
+            .playlists
+            .move_entry(user_id, id, entry, to_position)
+            .await?;
+        Ok(Playlist(playlist))
+    }
+
+    async fn delete_playlist(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let user_id = principal(ctx)?.require_user()?;
+        services(ctx)?
+            .playlists
+            .delete(user_id, playlist_id(&id)?)
             .await?;
         Ok(id)
     }

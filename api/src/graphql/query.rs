@@ -9,6 +9,7 @@ use super::catalogue::{
 use super::connection::{paged, Paged};
 use super::loaders::*;
 use super::locker::LockerItem;
+use super::playlists::Playlist;
 use super::{loaders, principal, services};
 use crate::error::ApiError;
 use crate::ids::{list_complexity, GlobalId, NodeKind, Page};
@@ -25,6 +26,7 @@ pub enum Node {
     Product(Product),
     Review(Review),
     LockerItem(LockerItem),
+    Playlist(Playlist),
 }
 
 pub struct Query;
@@ -80,6 +82,17 @@ impl Query {
                     .await?
                     .map(|m| Node::LockerItem(LockerItem(m)))
             }
+            NodeKind::Playlist => {
+                let Some(viewer) = principal(ctx)?.user_id() else {
+                    return Ok(None);
+                };
+                services(ctx)?
+                    .playlists
+                    .get(viewer, id.id)
+                    .await?
+                    .map(|m| Node::Playlist(Playlist(m)))
+            }
+            NodeKind::PlaylistEntry => None,
         })
     }
 

@@ -4,7 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entities::{album, artist, artist_genre, entitlement, product, review, track};
+use entities::{
+    album, artist, artist_genre, entitlement, locker_item, playlist_entry, product, review, track,
+};
 use sea_orm::sea_query::{Alias, Expr, Func, JoinType, NullOrdering, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
@@ -67,6 +69,12 @@ pub struct GenreStats {
     pub name: String,
     pub artist_count: i64,
     pub album_count: i64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlaylistStats {
+    pub entries: i32,
+    pub duration_ms: i32,
 }
 
 #[derive(Clone)]
@@ -443,6 +451,62 @@ impl Catalogue {
             by_product.entry(row.product_id).or_default().push(row);
         }
         Ok(by_product)
+    }
+
+    /// How many entries each playlist has and how long it plays.
+    pub async fn playlist_stats(&self, ids: &[i32]) -> ApiResult<HashMap<i32, PlaylistStats>> {
+        let entries = playlist_entry::Entity::find()
+            .filter(playlist_entry::Column::PlaylistId.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        let items: Vec<i32> = entries.iter().filter_map(|e| e.locker_item_id).collect();
+        let tracks: Vec<i32> = entries.iter().filter_map(|e| e.track_id).collect();
+        let item_durations: HashMap<i32, i32> = locker_item::Entity::find()
+            .select_only()
+            .column(locker_item::Column::Id)
+            .column(locker_item::Column::DurationMs)
+            .filter(locker_item::Column::Id.is_in(items))
+            .into_tuple::<(i32, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let track_durations: HashMap<i32, i32> = track::Entity::find()
+            .select_only()
+            .column(track::Column::Id)
+            .column(track::Column::DurationMs)
+            .filter(track::Column::Id.is_in(tracks))
+            .into_tuple::<(i32, i32)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        let mut stats: HashMap<i32, PlaylistStats> = HashMap::new();
+        for entry in entries {
+            let duration = entry
+                .locker_item_id
+                .and_then(|id| item_durations.get(&id))
+                .or_else(|| entry.track_id.and_then(|id| track_durations.get(&id)))
+                .copied()
+                .unwrap_or(0);
+            let playlist = stats.entry(entry.playlist_id).or_default();
+            playlist.entries += 1;
+            playlist.duration_ms = playlist.duration_ms.saturating_add(duration);
+        }
+        Ok(stats)
+    }
+
+    /// Locker items by id, of `owner` only.
+    pub async fn locker_items_of(
+        &self,
+        owner: i32,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, locker_item::Model>> {
+        let rows = locker_item::Entity::find_owned_by(owner)
+            .filter(locker_item::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
     }
 
     /// Artists like each of `ids`: first those that enough distinct listeners

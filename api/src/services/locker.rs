@@ -5,7 +5,7 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use chrono::Utc;
-use entities::{blob, locker_item, track};
+use entities::{blob, locker_item, playlist_entry, track};
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
@@ -410,6 +410,20 @@ impl Locker {
             .one(&txn)
             .await?
             .ok_or(ApiError::NotFound("locker item"))?;
+        // Its playlist entries go with it, and their playlists close ranks.
+        let playlists: Vec<i32> = playlist_entry::Entity::find()
+            .select_only()
+            .column(playlist_entry::Column::PlaylistId)
+            .filter(playlist_entry::Column::LockerItemId.eq(item.id))
+            .distinct()
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        playlist_entry::Entity::delete_many()
+            .filter(playlist_entry::Column::LockerItemId.eq(item.id))
+            .exec(&txn)
+            .await?;
+        super::playlists::close_gaps(&txn, &playlists).await?;
         locker_item::Entity::delete_by_id(item.id)
             .exec(&txn)
             .await?;

@@ -9,6 +9,7 @@ pub mod import;
 pub mod ingest;
 pub mod locker;
 pub mod money;
+pub mod playlists;
 pub mod storage;
 pub mod stream_urls;
 
@@ -27,6 +28,7 @@ pub struct Services {
     pub catalogue: catalogue::Catalogue,
     pub import: import::Importer,
     pub locker: locker::Locker,
+    pub playlists: playlists::Playlists,
     pub stream_urls: stream_urls::StreamUrls,
     pub catalogue_version: CatalogueVersion,
 }
@@ -65,6 +67,7 @@ impl Services {
             api_keys: api_keys::ApiKeys::new(db.clone()),
             catalogue: catalogue::Catalogue::new(db.clone(), config.k_anonymity),
             locker: locker::Locker::new(db.clone(), config.blobs, config.quota_bytes),
+            playlists: playlists::Playlists::new(db.clone()),
             stream_urls: stream_urls::StreamUrls::new(&config.server_secret),
             import: import::Importer::new(db, catalogue_version.clone()),
             catalogue_version,

@@ -16,4 +16,5 @@ mod http;
 mod import;
 mod limits;
 mod locker;
+mod playlists;
 mod schema;
