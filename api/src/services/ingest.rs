@@ -85,6 +85,17 @@ pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
     })
 }
 
+/// `read_audio`, with a panic inside the tag reader (a bug of the parser on
+/// hostile input) turned into a refusal instead of a failed request.
+pub fn read_audio_guarded(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_audio(reader))).unwrap_or_else(
+        |_| {
+            tracing::warn!("the audio parser panicked on an upload; refused as damaged");
+            Err(NotAudio("the file is damaged and could not be read".into()))
+        },
+    )
+}
+
 fn describe(file_type: FileType) -> (&'static str, &'static str) {
     match file_type {
         FileType::Mpeg => ("MP3", "audio/mpeg"),

@@ -633,7 +633,7 @@ fn read_upload(mut content: std::fs::File) -> ApiResult<ReadUpload> {
         .seek(SeekFrom::Start(0))
         .map_err(ApiError::internal)?;
     let reader = content.try_clone().map_err(ApiError::internal)?;
-    let facts = ingest::read_audio(reader);
+    let facts = ingest::read_audio_guarded(reader);
     content
         .seek(SeekFrom::Start(0))
         .map_err(ApiError::internal)?;

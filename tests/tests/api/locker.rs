@@ -506,3 +506,59 @@ async fn the_locker_browses_by_artist_and_album() {
     assert_eq!(locker["uploads"]["totalCount"], 4);
     assert_eq!(locker["purchases"]["totalCount"], 0);
 }
+
+#[tokio::test]
+async fn every_required_format_uploads_and_streams_back_unchanged() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio");
+    for (file, format, mime) in [
+        ("mp3", "MP3", "audio/mpeg"),
+        ("flac", "FLAC", "audio/flac"),
+        ("ogg", "OGG", "audio/ogg"),
+        ("opus", "OPUS", "audio/ogg"),
+        ("aac.m4a", "M4A", "audio/mp4"),
+        ("alac.m4a", "M4A", "audio/mp4"),
+        ("wav", "WAV", "audio/wav"),
+        ("aiff", "AIFF", "audio/aiff"),
+    ] {
+        for variant in ["tagged", "plain"] {
+            let name = format!("{variant}.{file}");
+            let bytes = std::fs::read(dir.join(&name)).unwrap();
+            // A misleading name: the content decides.
+            let body = app
+                .upload(&listener, &format!("{variant} {file}.txt"), bytes.clone())
+                .await;
+            let item = item(&body);
+            assert_eq!(item["format"], format, "{name}");
+            assert_eq!(item["mimeType"], mime, "{name}");
+            if variant == "tagged" {
+                assert_eq!(item["title"], "Fixture Song", "{name}");
+                assert_eq!(item["artist"], "Fixture Band", "{name}");
+                assert_eq!(item["album"], "Fixture Album", "{name}");
+                assert_eq!(item["trackNumber"], 4, "{name}");
+                assert_eq!(item["year"], 2021, "{name}");
+            } else {
+                assert_eq!(item["title"], format!("{variant} {file}"), "{name}");
+                assert_eq!(item["artist"], "Unknown Artist", "{name}");
+            }
+            assert!(item["sampleRateHz"].as_i64().unwrap() > 0, "{name}");
+            let url = format!("{}{}", app.address, item["streamUrl"].as_str().unwrap());
+            let streamed = app
+                .client
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            assert!(streamed.to_vec() == bytes, "{name} came back changed");
+        }
+    }
+    for broken in ["broken.truncated.flac", "broken.header-only.wav"] {
+        let bytes = std::fs::read(dir.join(broken)).unwrap();
+        let body = app.upload(&listener, broken, bytes).await;
+        assert_eq!(error_code(&body), "UNSUPPORTED_MEDIA_TYPE", "{broken}");
+    }
+}
