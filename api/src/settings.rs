@@ -16,6 +16,9 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// `None`: in-process cache, rate limiter and pub/sub.
     pub redis_url: Option<String>,
+    /// Prefix of every Redis key and channel, so deployments can share one
+    /// Redis.
+    pub redis_namespace: String,
     /// `None`: generated once and kept in the data dir.
     pub jwt_secret: Option<String>,
     pub storage: StorageLocation,
@@ -111,6 +114,16 @@ impl Settings {
             }
             None => None,
         };
+        let redis_namespace = get("CADENZA_REDIS_NAMESPACE").unwrap_or_else(|| "cadenza".into());
+        if !redis_namespace
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(SettingError {
+                name: "CADENZA_REDIS_NAMESPACE",
+                problem: "may hold only letters, digits, '-', '_' and '.'".into(),
+            });
+        }
         let jwt_secret = match get("CADENZA_JWT_SECRET") {
             Some(secret) if secret.len() < 32 => {
                 return Err(SettingError {
@@ -159,6 +172,7 @@ impl Settings {
             data_dir,
             database_url,
             redis_url,
+            redis_namespace,
             jwt_secret,
             storage,
             seed_demo,

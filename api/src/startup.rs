@@ -13,6 +13,7 @@ use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
+use crate::services::events::LockerEvents;
 use crate::services::storage::BlobStore;
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
@@ -39,16 +40,19 @@ impl Application {
 
         let secret =
             auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
-        let redis = match &settings.redis_url {
-            None => None,
+        let (redis, locker_events) = match &settings.redis_url {
+            None => (None, LockerEvents::in_process()),
             Some(url) => {
                 let client = redis::Client::open(url.as_str())
                     .map_err(|err| anyhow::anyhow!("REDIS_URL: {err}"))?;
-                Some(
-                    redis::aio::ConnectionManager::new(client)
+                let manager = redis::aio::ConnectionManager::new(client.clone())
+                    .await
+                    .map_err(|err| anyhow::anyhow!("REDIS_URL: cannot connect: {err}"))?;
+                let events =
+                    LockerEvents::with_redis(client, manager.clone(), &settings.redis_namespace)
                         .await
-                        .map_err(|err| anyhow::anyhow!("REDIS_URL: cannot connect: {err}"))?,
-                )
+                        .map_err(|err| anyhow::anyhow!("REDIS_URL: cannot subscribe: {err}"))?;
+                (Some(manager), events)
             }
         };
         let services = Services::new(
@@ -56,6 +60,7 @@ impl Application {
             ServiceConfig {
                 tokens: AccessTokens::new(&secret),
                 blobs: BlobStore::open(&settings.storage)?,
+                locker_events,
                 server_secret: secret,
                 quota_bytes: settings.quota_bytes,
                 k_anonymity: settings.k_anonymity,

@@ -10,11 +10,12 @@ pub mod mutation;
 pub mod playlists;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{Context, EmptySubscription, Response, Schema, SchemaBuilder};
+use async_graphql::{Context, Response, Schema, SchemaBuilder};
 
 use crate::auth::Principal;
 use crate::error::{server_error, ApiError};
@@ -23,12 +24,12 @@ use crate::settings::RequestLimits;
 
 pub use loaders::Loaders;
 
-pub type CadenzaSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type CadenzaSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 fn builder(
     limits: &RequestLimits,
-) -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    Schema::build(query::Query, mutation::Mutation, EmptySubscription)
+) -> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
+    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)

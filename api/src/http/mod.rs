@@ -4,12 +4,13 @@ mod graphql;
 mod health;
 mod response_cache;
 mod stream;
+mod subscriptions;
 
 pub use response_cache::ResponseCache;
 
 use std::sync::Arc;
 
-use actix_web::web;
+use actix_web::{guard, web};
 use sea_orm::DatabaseConnection;
 
 use crate::graphql::CadenzaSchema;
@@ -31,6 +32,18 @@ pub struct AppState {
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(graphql::graphiql))
+        .route(
+            "/graphql",
+            web::get()
+                .guard(guard::fn_guard(|ctx| {
+                    ctx.head()
+                        .headers()
+                        .get("upgrade")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+                }))
+                .to(subscriptions::subscriptions),
+        )
         .route("/graphql", web::get().to(graphql::get))
         .route("/graphql", web::post().to(graphql::post))
         .route("/stream/{id}", web::get().to(stream::stream))

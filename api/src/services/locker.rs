@@ -14,6 +14,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::catalogue::Listing;
+use super::events::{LockerChange, LockerEvent, LockerEvents};
 use super::ingest::{self, AudioFacts};
 use super::storage::BlobStore;
 use crate::error::{ApiError, ApiResult};
@@ -84,16 +85,37 @@ pub struct UploadedFile {
 pub struct Locker {
     db: DatabaseConnection,
     blobs: BlobStore,
+    events: LockerEvents,
     quota_bytes: i64,
 }
 
 impl Locker {
-    pub fn new(db: DatabaseConnection, blobs: BlobStore, quota_bytes: u64) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: BlobStore,
+        events: LockerEvents,
+        quota_bytes: u64,
+    ) -> Self {
         Self {
             db,
             blobs,
+            events,
             quota_bytes: i64::try_from(quota_bytes).unwrap_or(i64::MAX),
         }
+    }
+
+    pub fn events(&self) -> &LockerEvents {
+        &self.events
+    }
+
+    async fn announce(&self, user_id: i32, change: LockerChange, item_id: i32) {
+        self.events
+            .publish(LockerEvent {
+                user_id,
+                change,
+                item_id,
+            })
+            .await;
     }
 
     pub fn blobs(&self) -> &BlobStore {
@@ -132,6 +154,7 @@ impl Locker {
             .await;
         match stored {
             Ok(item) => {
+                self.announce(user_id, LockerChange::Added, item.id).await;
                 tracing::info!(locker_item.id = item.id, size_bytes = size, format = %item.format, "upload stored");
                 Ok(item)
             }
@@ -399,7 +422,10 @@ impl Locker {
             active.exclude_from_taste_profile = Set(exclude);
         }
         active.updated_at = Set(Utc::now());
-        Ok(active.update(&self.db).await?)
+        let updated = active.update(&self.db).await?;
+        self.announce(user_id, LockerChange::Updated, updated.id)
+            .await;
+        Ok(updated)
     }
 
     /// Removes the item, and its blob when nothing else refers to it.
@@ -447,6 +473,7 @@ impl Locker {
                 tracing::error!(blob.id = blob.id, error = %format!("{err:?}"), "a deleted item's blob could not be removed");
             }
         }
+        self.announce(user_id, LockerChange::Removed, id).await;
         tracing::info!(locker_item.id = id, "locker item deleted");
         Ok(())
     }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod catalogue;
 pub mod demo;
+pub mod events;
 pub mod import;
 pub mod ingest;
 pub mod locker;
@@ -38,6 +39,7 @@ pub struct ServiceConfig {
     pub tokens: AccessTokens,
     pub server_secret: Vec<u8>,
     pub blobs: storage::BlobStore,
+    pub locker_events: events::LockerEvents,
     pub quota_bytes: u64,
     pub k_anonymity: u32,
 }
@@ -66,7 +68,12 @@ impl Services {
             accounts: accounts::Accounts::new(db.clone(), config.tokens),
             api_keys: api_keys::ApiKeys::new(db.clone()),
             catalogue: catalogue::Catalogue::new(db.clone(), config.k_anonymity),
-            locker: locker::Locker::new(db.clone(), config.blobs, config.quota_bytes),
+            locker: locker::Locker::new(
+                db.clone(),
+                config.blobs,
+                config.locker_events,
+                config.quota_bytes,
+            ),
             playlists: playlists::Playlists::new(db.clone()),
             stream_urls: stream_urls::StreamUrls::new(&config.server_secret),
             import: import::Importer::new(db, catalogue_version.clone()),

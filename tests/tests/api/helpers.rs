@@ -30,6 +30,11 @@ fn postgres_server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
+/// The Redis that replica tests use, whichever database the suite runs on.
+pub fn redis_url_for_replicas() -> String {
+    std::env::var("CADENZA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
 fn redis_url() -> Option<String> {
     match backend() {
         Backend::Sqlite => None,
@@ -139,6 +144,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         data_dir,
         database_url,
         redis_url: redis_url(),
+        redis_namespace: unique("cadenza_test"),
         jwt_secret: None,
         seed_demo,
         max_upload_bytes: 8 * 1024 * 1024,
@@ -191,6 +197,24 @@ pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
         }
     };
     start(data_dir, database_url, seed_demo, |_| {}).await
+}
+
+/// A second server on the same database, storage and Redis as `app`, as a
+/// second replica behind a load balancer would be.
+pub async fn spawn_replica_of(app: &TestApp) -> TestApp {
+    let settings = app.settings.clone();
+    let server = Application::build(settings.clone())
+        .await
+        .expect("the replica starts");
+    let address = format!("http://127.0.0.1:{}", server.port());
+    tokio::spawn(server.run_until_stopped());
+    TestApp {
+        address,
+        client: app.client.clone(),
+        settings,
+        // The data dir belongs to `app`; this one only holds a place.
+        _data_dir: TempDir::new().unwrap(),
+    }
 }
 
 async fn start(
@@ -436,6 +460,72 @@ impl TestApp {
             .find_map(|line| line.strip_prefix("cadenza_sql_statements_total "))
             .and_then(|n| n.trim().parse().ok())
             .expect("the metric is exported")
+    }
+}
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl TestApp {
+    /// Opens a graphql-transport-ws connection, authenticates it as the
+    /// protocol says, and starts `query` as subscription "1".
+    pub async fn subscribe(&self, auth: &Auth, query: &str) -> Socket {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::Message;
+        let url = self.graphql_url().replace("http://", "ws://");
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (mut socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        let payload = match auth {
+            Auth::Bearer(token) => json!({ "Authorization": format!("Bearer {token}") }),
+            _ => json!({}),
+        };
+        let init = json!({ "type": "connection_init", "payload": payload });
+        socket.send(Message::text(init.to_string())).await.unwrap();
+        let ack = next_message(&mut socket, Duration::from_secs(10))
+            .await
+            .expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
+        socket
+            .send(Message::text(subscribe.to_string()))
+            .await
+            .unwrap();
+        // The server registers the subscription as it reads the message; give
+        // it that moment before the test makes the change it waits for.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        socket
+    }
+}
+
+/// The next protocol message, or `None` if none comes within `wait`.
+pub async fn next_message(socket: &mut Socket, wait: Duration) -> Option<Value> {
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, futures_util::StreamExt::next(socket))
+            .await
+            .ok()??
+            .ok()?;
+        match frame {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(text.as_str()).unwrap();
+                if value["type"] == "ping" || value["type"] == "pong" {
+                    continue;
+                }
+                return Some(value);
+            }
+            Message::Close(_) => return None,
+            _ => continue,
+        }
     }
 }
 

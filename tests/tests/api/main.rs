@@ -18,3 +18,4 @@ mod limits;
 mod locker;
 mod playlists;
 mod schema;
+mod subscriptions;

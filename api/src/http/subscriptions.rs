@@ -1,0 +1,102 @@
+//! GraphQL subscriptions over WebSocket (graphql-transport-ws) on
+//! `/graphql`. The client authenticates with
+//! `{"Authorization": "Bearer <access token>"}` as the `connection_init`
+//! payload.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
+use async_graphql::Data;
+use futures_util::StreamExt;
+
+use super::AppState;
+use crate::auth::Principal;
+use crate::graphql::loaders::CatalogueLoader;
+
+pub async fn subscriptions(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> actix_web::Result<HttpResponse> {
+    let protocol = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .split(',')
+                .find_map(|p| p.trim().parse::<WebSocketProtocols>().ok())
+        })
+        .unwrap_or(WebSocketProtocols::GraphQLWS);
+    let (mut response, mut session, mut frames) = actix_ws::handle(&req, body)?;
+    response.headers_mut().insert(
+        header::SEC_WEBSOCKET_PROTOCOL,
+        header::HeaderValue::from_static(protocol.sec_websocket_protocol()),
+    );
+
+    // Text frames in, as a stream the protocol reader consumes.
+    let (incoming, received) = tokio::sync::mpsc::channel::<String>(16);
+    let mut control = session.clone();
+    actix_web::rt::spawn(async move {
+        while let Some(Ok(frame)) = frames.recv().await {
+            match frame {
+                actix_ws::Message::Text(text) => {
+                    if incoming.send(text.to_string()).await.is_err() {
+                        break;
+                    }
+                }
+                actix_ws::Message::Ping(bytes) => {
+                    if control.pong(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                actix_ws::Message::Close(_) => break,
+                _ => {}
+            }
+        }
+    });
+    let received = futures_util::stream::unfold(received, |mut received| async move {
+        received.recv().await.map(|text| (text, received))
+    });
+
+    let tokens = state.services.accounts.access_tokens().clone();
+    let catalogue = state.services.catalogue.clone();
+    let mut protocol_stream = Box::pin(
+        WebSocket::new(state.schema.clone(), received, protocol).on_connection_init(
+            move |payload| async move {
+                let principal = payload
+                    .get("Authorization")
+                    .or_else(|| payload.get("authorization"))
+                    .and_then(|value| value.as_str())
+                    .and_then(|value| value.strip_prefix("Bearer "))
+                    .and_then(|token| tokens.verify(token.trim()))
+                    .unwrap_or(Principal::Anonymous);
+                let mut data = Data::default();
+                data.insert(CatalogueLoader::for_request(catalogue, principal.user_id()));
+                data.insert(principal);
+                Ok(data)
+            },
+        ),
+    );
+    actix_web::rt::spawn(async move {
+        while let Some(message) = protocol_stream.next().await {
+            let sent = match message {
+                WsMessage::Text(text) => session.text(text).await,
+                WsMessage::Close(code, reason) => {
+                    let _ = session
+                        .close(Some(actix_ws::CloseReason {
+                            code: code.into(),
+                            description: Some(reason),
+                        }))
+                        .await;
+                    return;
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+        let _ = session.close(None).await;
+    });
+    Ok(response)
+}

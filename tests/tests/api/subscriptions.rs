@@ -1,0 +1,105 @@
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::audio::wav;
+use crate::helpers::*;
+
+const EVENTS: &str = "subscription { lockerEvents { change itemId item { title } } }";
+
+fn event(message: &Value) -> &Value {
+    assert_eq!(message["type"], "next", "{message}");
+    &message["payload"]["data"]["lockerEvents"]
+}
+
+#[tokio::test]
+async fn a_listener_hears_their_own_locker_change_from_any_device() {
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    let other = app.customer().await;
+    let mut mine = app.subscribe(&me, EVENTS).await;
+    let mut theirs = app.subscribe(&other, EVENTS).await;
+
+    let body = app
+        .upload(&me, "a.wav", wav(300, &[("INAM", "First")]))
+        .await;
+    let id = data(&body)["uploadTrack"]["id"].clone();
+    let added = next_message(&mut mine, Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(
+        *event(&added),
+        json!({ "change": "ADDED", "itemId": id, "item": { "title": "First" } })
+    );
+
+    let edit =
+        "mutation($id: ID!) { updateLockerItem(id: $id, input: { title: \"Second\" }) { id } }";
+    data(&app.gql_as(&me, edit, json!({ "id": id })).await);
+    let updated = next_message(&mut mine, Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(
+        *event(&updated),
+        json!({ "change": "UPDATED", "itemId": id, "item": { "title": "Second" } })
+    );
+
+    data(
+        &app.gql_as(
+            &me,
+            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await,
+    );
+    let removed = next_message(&mut mine, Duration::from_secs(10))
+        .await
+        .expect("an event");
+    assert_eq!(
+        *event(&removed),
+        json!({ "change": "REMOVED", "itemId": id, "item": null })
+    );
+
+    // Someone else heard none of it.
+    assert_eq!(
+        next_message(&mut theirs, Duration::from_millis(500)).await,
+        None
+    );
+}
+
+#[tokio::test]
+async fn subscribing_needs_credentials() {
+    let app = spawn_app().await;
+    let mut socket = app.subscribe(&Auth::Anonymous, EVENTS).await;
+    let message = next_message(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("an answer");
+    assert_eq!(message["type"], "next", "{message}");
+    assert!(message["payload"]["data"].is_null());
+    assert_eq!(
+        message["payload"]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+}
+
+#[tokio::test]
+async fn replicas_deliver_each_others_events_through_redis() {
+    // Two servers on one database and one Redis namespace, as behind a load
+    // balancer; the Redis on 127.0.0.1 serves both.
+    let first =
+        spawn_app_with(|settings| settings.redis_url = Some(redis_url_for_replicas())).await;
+    let second = spawn_replica_of(&first).await;
+    let me = first.customer().await;
+    let mut on_first = first.subscribe(&me, EVENTS).await;
+
+    let body = second
+        .upload(&me, "b.wav", wav(300, &[("INAM", "Elsewhere")]))
+        .await;
+    let id = data(&body)["uploadTrack"]["id"].clone();
+    let heard = next_message(&mut on_first, Duration::from_secs(10))
+        .await
+        .expect("an event from the other replica");
+    assert_eq!(
+        *event(&heard),
+        json!({ "change": "ADDED", "itemId": id, "item": { "title": "Elsewhere" } })
+    );
+}
