@@ -39,19 +39,14 @@ pub async fn subscriptions(
     let mut control = session.clone();
     actix_web::rt::spawn(async move {
         while let Some(Ok(frame)) = frames.recv().await {
-            match frame {
-                actix_ws::Message::Text(text) => {
-                    if incoming.send(text.to_string()).await.is_err() {
-                        break;
-                    }
-                }
-                actix_ws::Message::Ping(bytes) => {
-                    if control.pong(&bytes).await.is_err() {
-                        break;
-                    }
-                }
-                actix_ws::Message::Close(_) => break,
-                _ => {}
+            let open = match frame {
+                actix_ws::Message::Text(text) => incoming.send(text.to_string()).await.is_ok(),
+                actix_ws::Message::Ping(bytes) => control.pong(&bytes).await.is_ok(),
+                actix_ws::Message::Close(_) => false,
+                _ => true,
+            };
+            if !open {
+                break;
             }
         }
     });
