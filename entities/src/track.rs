@@ -16,6 +16,8 @@ pub struct Model {
     pub genre: Option<String>,
     pub isrc: Option<String>,
     pub popularity: i64,
+    /// The master audio buyers receive, once a partner attaches it.
+    pub master_blob_id: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

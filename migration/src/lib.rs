@@ -9,6 +9,7 @@ mod m20261123_000001_create_accounts;
 mod m20261123_000002_create_catalogue;
 mod m20261123_000003_create_locker;
 mod m20261123_000004_create_playlists;
+mod m20261123_000005_add_track_masters;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_catalogue::Migration),
             Box::new(m20261123_000003_create_locker::Migration),
             Box::new(m20261123_000004_create_playlists::Migration),
+            Box::new(m20261123_000005_add_track_masters::Migration),
         ]
     }
 }

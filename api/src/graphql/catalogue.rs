@@ -192,6 +192,11 @@ impl Track {
         self.0.isrc.as_deref()
     }
 
+    /// Whether master audio is attached, so buyers receive the track.
+    async fn has_master_audio(&self) -> bool {
+        self.0.master_blob_id.is_some()
+    }
+
     /// The product that sells this track on its own, if it is for sale.
     async fn product(&self, ctx: &Context<'_>) -> Result<Option<Product>> {
         Ok(loaders(ctx)?

@@ -3,6 +3,7 @@
 use async_graphql::{Context, Object, Result, Upload, ID};
 
 use super::accounts::{ApiKey, ApiScopeGql, AuthPayload, RegisterInput};
+use super::catalogue::Track;
 use super::locker::{item_id as locker_item_id, LockerItem, LockerItemInput};
 use super::playlists::{
     entry_id, entry_id as entry_id_of, playables, playlist_id, playlist_id as playlist_id_of,
@@ -208,6 +209,32 @@ impl Mutation {
         );
         let report = services(ctx)?.import.import(feed).await?;
         Ok(ImportReportGql(report))
+    }
+
+    /// ADMIN or an API key with CATALOGUE_WRITE. The master audio that buyers of the track receive.
+    async fn attach_track_audio(
+        &self,
+        ctx: &Context<'_>,
+        track_id: ID,
+        file: Upload,
+    ) -> Result<Track> {
+        principal(ctx)?.require_admin_or_scope(Scope::CatalogueWrite)?;
+        let track_id =
+            GlobalId::decode_as(&track_id, NodeKind::Track)?.ok_or(ApiError::NotFound("track"))?;
+        let upload = file
+            .value(ctx)
+            .map_err(|err| ApiError::bad_input(format!("the upload could not be read: {err}")))?;
+        let track = services(ctx)?
+            .locker
+            .attach_master(
+                track_id,
+                UploadedFile {
+                    file_name: upload.filename,
+                    content: upload.content,
+                },
+            )
+            .await?;
+        Ok(Track(track))
     }
 
     /// ADMIN only.

@@ -175,6 +175,90 @@ impl Locker {
         }
     }
 
+    /// Stores master audio for a catalogue track through the upload pipeline
+    /// (read by content, stored unchanged), replacing any earlier master.
+    pub async fn attach_master(
+        &self,
+        track_id: i32,
+        upload: UploadedFile,
+    ) -> ApiResult<track::Model> {
+        let track = track::Entity::find_by_id(track_id)
+            .one(&self.db)
+            .await?
+            .ok_or(ApiError::NotFound("track"))?;
+        let UploadedFile { content, .. } = upload;
+        let size = content.metadata().map_err(ApiError::internal)?.len();
+        if size == 0 {
+            return Err(ApiError::UnsupportedMediaType("the file is empty".into()));
+        }
+        let size = i64::try_from(size).unwrap_or(i64::MAX);
+        let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content))
+            .await
+            .map_err(ApiError::internal)??;
+        facts.map_err(|ingest::NotAudio(why)| ApiError::UnsupportedMediaType(why))?;
+        let key = BlobStore::new_key();
+        self.blobs
+            .put_file(&key, tokio::fs::File::from_std(content))
+            .await?;
+        let recorded: ApiResult<(track::Model, Option<blob::Model>)> = async {
+            let txn = self.db.begin().await?;
+            let blob = blob::ActiveModel {
+                storage_key: Set(key.clone()),
+                content_hash: Set(hash),
+                size_bytes: Set(size),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let previous = track.master_blob_id;
+            let mut active: track::ActiveModel = track.into();
+            active.master_blob_id = Set(Some(blob.id));
+            active.updated_at = Set(Utc::now());
+            let updated = active.update(&txn).await?;
+            // The old master goes unless a buyer's locker item still uses it.
+            let orphan = match previous {
+                Some(old) => {
+                    let used = locker_item::Entity::find()
+                        .filter(locker_item::Column::BlobId.eq(old))
+                        .count(&txn)
+                        .await?
+                        > 0;
+                    if used {
+                        None
+                    } else {
+                        let old_blob = blob::Entity::find_by_id(old).one(&txn).await?;
+                        blob::Entity::delete_by_id(old).exec(&txn).await?;
+                        old_blob
+                    }
+                }
+                None => None,
+            };
+            txn.commit().await?;
+            Ok((updated, orphan))
+        }
+        .await;
+        match recorded {
+            Ok((updated, orphan)) => {
+                if let Some(old) = orphan {
+                    if let Err(err) = self.blobs.delete(&old.storage_key).await {
+                        tracing::error!(blob.id = old.id, error = %format!("{err:?}"), "a replaced master could not be removed");
+                    }
+                }
+                tracing::info!(
+                    track.id = updated.id,
+                    size_bytes = size,
+                    "master audio attached"
+                );
+                Ok(updated)
+            }
+            Err(err) => {
+                let _ = self.blobs.delete(&key).await;
+                Err(err)
+            }
+        }
+    }
+
     async fn record(
         &self,
         user_id: i32,

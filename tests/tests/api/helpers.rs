@@ -435,6 +435,29 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `attachTrackAudio` for a catalogue track, as a multipart upload.
+    pub async fn attach_master(&self, auth: &Auth, track_id: &Value, bytes: Vec<u8>) -> Value {
+        let operations = json!({
+            "query": "mutation($track: ID!, $file: Upload!) { attachTrackAudio(trackId: $track, file: $file) { id title hasMasterAudio } }",
+            "variables": { "track": track_id, "file": null },
+        });
+        let form = reqwest::multipart::Form::new()
+            .text("operations", operations.to_string())
+            .text("map", json!({ "0": ["variables.file"] }).to_string())
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(bytes).file_name("master.bin"),
+            );
+        let request = self.client.post(self.graphql_url()).multipart(form);
+        auth.apply(request)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Every file under the blob store.
     pub fn stored_blobs(&self) -> Vec<PathBuf> {
         fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {

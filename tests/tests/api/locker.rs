@@ -562,3 +562,62 @@ async fn every_required_format_uploads_and_streams_back_unchanged() {
         assert_eq!(error_code(&body), "UNSUPPORTED_MEDIA_TYPE", "{broken}");
     }
 }
+
+#[tokio::test]
+async fn catalogue_writers_attach_master_audio_through_the_same_pipeline() {
+    let app = spawn_app().await;
+    let body = app.gql("{ products(first: 1, filter: { kind: TRACK }) { nodes { track { id hasMasterAudio } } } }", json!({})).await;
+    let track = data(&body)["products"]["nodes"][0]["track"].clone();
+    assert_eq!(track["hasMasterAudio"], false);
+    let track_id = track["id"].clone();
+    let admin = app.admin().await;
+    let customer = app.customer().await;
+    let master = wav(400, &[]);
+
+    assert_eq!(
+        error_code(
+            &app.attach_master(&Auth::Anonymous, &track_id, master.clone())
+                .await
+        ),
+        "UNAUTHENTICATED"
+    );
+    assert_eq!(
+        error_code(
+            &app.attach_master(&customer, &track_id, master.clone())
+                .await
+        ),
+        "FORBIDDEN"
+    );
+    let not_audio = app
+        .attach_master(&admin, &track_id, b"just text".to_vec())
+        .await;
+    assert_eq!(error_code(&not_audio), "UNSUPPORTED_MEDIA_TYPE");
+    let nowhere = app
+        .attach_master(&admin, &json!(base64_track(999_999)), master.clone())
+        .await;
+    assert_eq!(error_code(&nowhere), "NOT_FOUND");
+    assert!(app.stored_blobs().is_empty(), "refusals store nothing");
+
+    let attached = app.attach_master(&admin, &track_id, master).await;
+    assert_eq!(data(&attached)["attachTrackAudio"]["hasMasterAudio"], true);
+    assert_eq!(app.stored_blobs().len(), 1);
+
+    // A partner's key with CATALOGUE_WRITE may replace it; the old one goes.
+    let key = app
+        .create_api_key(&admin, "label", &["CATALOGUE_WRITE"])
+        .await;
+    let secret = data(&key)["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let replaced = app
+        .attach_master(&Auth::ApiKey(secret), &track_id, wav(500, &[]))
+        .await;
+    assert_eq!(data(&replaced)["attachTrackAudio"]["hasMasterAudio"], true);
+    assert_eq!(app.stored_blobs().len(), 1);
+}
+
+fn base64_track(id: i32) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Track:{id}"))
+}
