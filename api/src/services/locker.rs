@@ -130,14 +130,12 @@ impl Locker {
         upload: UploadedFile,
     ) -> ApiResult<locker_item::Model> {
         let UploadedFile { file_name, content } = upload;
-        let size = content.metadata().map_err(ApiError::internal)?.len();
-        if size == 0 {
-            return Err(ApiError::UnsupportedMediaType("the file is empty".into()));
-        }
-        let size = i64::try_from(size).unwrap_or(i64::MAX);
-        let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content))
-            .await
-            .map_err(ApiError::internal)??;
+        let ReadFile {
+            content,
+            size,
+            hash,
+            facts,
+        } = read_file(content).await?;
 
         if let Some(existing) = self.owned_with_hash(user_id, &hash).await? {
             return Ok(existing);
@@ -186,15 +184,12 @@ impl Locker {
             .one(&self.db)
             .await?
             .ok_or(ApiError::NotFound("track"))?;
-        let UploadedFile { content, .. } = upload;
-        let size = content.metadata().map_err(ApiError::internal)?.len();
-        if size == 0 {
-            return Err(ApiError::UnsupportedMediaType("the file is empty".into()));
-        }
-        let size = i64::try_from(size).unwrap_or(i64::MAX);
-        let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content))
-            .await
-            .map_err(ApiError::internal)??;
+        let ReadFile {
+            content,
+            size,
+            hash,
+            facts,
+        } = read_file(upload.content).await?;
         facts.map_err(|ingest::NotAudio(why)| ApiError::UnsupportedMediaType(why))?;
         let key = BlobStore::new_key();
         self.blobs
@@ -723,9 +718,34 @@ async fn used_bytes(db: &impl sea_orm::ConnectionTrait, user_id: i32) -> ApiResu
     Ok(used.and_then(|u| u.used).unwrap_or(0))
 }
 
+/// An uploaded file, read through once: its size, hash and what it is.
+struct ReadFile {
+    content: std::fs::File,
+    size: i64,
+    hash: String,
+    facts: Result<AudioFacts, ingest::NotAudio>,
+}
+
+/// Refuses an empty file, then hashes the rest and reads what it is, off
+/// the async runtime. Uploads and catalogue masters both come through here.
+async fn read_file(content: std::fs::File) -> ApiResult<ReadFile> {
+    let size = content.metadata().map_err(ApiError::internal)?.len();
+    if size == 0 {
+        return Err(ApiError::UnsupportedMediaType("the file is empty".into()));
+    }
+    let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content))
+        .await
+        .map_err(ApiError::internal)??;
+    Ok(ReadFile {
+        content,
+        size: i64::try_from(size).unwrap_or(i64::MAX),
+        hash,
+        facts,
+    })
+}
+
 type ReadUpload = (std::fs::File, String, Result<AudioFacts, ingest::NotAudio>);
 
-/// Hashes the whole upload and reads what it is, off the async runtime.
 fn read_upload(mut content: std::fs::File) -> ApiResult<ReadUpload> {
     content
         .seek(SeekFrom::Start(0))

@@ -383,38 +383,53 @@ impl TestApp {
 
     /// Sends a feed to `importCatalogue` as a multipart upload.
     pub async fn import_feed(&self, auth: &Auth, feed: impl Into<Vec<u8>>) -> Value {
-        let operations = json!({
-            "query": "mutation($file: Upload!) { importCatalogue(file: $file) {
-                artistsUpserted albumsUpserted tracksUpserted productsUpserted
-                rejected { line message } } }",
-            "variables": { "file": null },
-        });
-        let form = reqwest::multipart::Form::new()
-            .text("operations", operations.to_string())
-            .text("map", json!({ "0": ["variables.file"] }).to_string())
-            .part(
-                "0",
-                reqwest::multipart::Part::bytes(feed.into())
-                    .file_name("feed.jsonl")
-                    .mime_str("application/x-ndjson")
-                    .unwrap(),
-            );
-        let request = self.client.post(self.graphql_url()).multipart(form);
-        auth.apply(request)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        let query = "mutation($file: Upload!) { importCatalogue(file: $file) {
+            artistsUpserted albumsUpserted tracksUpserted productsUpserted
+            rejected { line message } } }";
+        self.multipart(
+            auth,
+            query,
+            json!({ "file": null }),
+            "feed.jsonl",
+            feed.into(),
+        )
+        .await
     }
 
     /// Uploads a file to the viewer's locker with `uploadTrack`.
     pub async fn upload(&self, auth: &Auth, file_name: &str, bytes: Vec<u8>) -> Value {
-        let operations = json!({
-            "query": format!("mutation($file: Upload!) {{ uploadTrack(file: $file) {{ {LOCKER_ITEM_FIELDS} }} }}"),
-            "variables": { "file": null },
-        });
+        let query = format!(
+            "mutation($file: Upload!) {{ uploadTrack(file: $file) {{ {LOCKER_ITEM_FIELDS} }} }}"
+        );
+        self.multipart(auth, &query, json!({ "file": null }), file_name, bytes)
+            .await
+    }
+
+    /// `attachTrackAudio` for a catalogue track, as a multipart upload.
+    pub async fn attach_master(&self, auth: &Auth, track_id: &Value, bytes: Vec<u8>) -> Value {
+        let query = "mutation($track: ID!, $file: Upload!) {
+            attachTrackAudio(trackId: $track, file: $file) { id title hasMasterAudio } }";
+        self.multipart(
+            auth,
+            query,
+            json!({ "track": track_id, "file": null }),
+            "master.bin",
+            bytes,
+        )
+        .await
+    }
+
+    /// One operation with one file, by the GraphQL multipart request spec:
+    /// the file goes to `variables.file`.
+    pub async fn multipart(
+        &self,
+        auth: &Auth,
+        query: &str,
+        variables: Value,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Value {
+        let operations = json!({ "query": query, "variables": variables });
         let form = reqwest::multipart::Form::new()
             .text("operations", operations.to_string())
             .text("map", json!({ "0": ["variables.file"] }).to_string())
@@ -424,29 +439,6 @@ impl TestApp {
                     .file_name(file_name.to_owned())
                     .mime_str("application/octet-stream")
                     .unwrap(),
-            );
-        let request = self.client.post(self.graphql_url()).multipart(form);
-        auth.apply(request)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    }
-
-    /// `attachTrackAudio` for a catalogue track, as a multipart upload.
-    pub async fn attach_master(&self, auth: &Auth, track_id: &Value, bytes: Vec<u8>) -> Value {
-        let operations = json!({
-            "query": "mutation($track: ID!, $file: Upload!) { attachTrackAudio(trackId: $track, file: $file) { id title hasMasterAudio } }",
-            "variables": { "track": track_id, "file": null },
-        });
-        let form = reqwest::multipart::Form::new()
-            .text("operations", operations.to_string())
-            .text("map", json!({ "0": ["variables.file"] }).to_string())
-            .part(
-                "0",
-                reqwest::multipart::Part::bytes(bytes).file_name("master.bin"),
             );
         let request = self.client.post(self.graphql_url()).multipart(form);
         auth.apply(request)
