@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+};
 
 use crate::metrics::Metrics;
 use crate::services::{demo, import::Importer};
@@ -41,6 +44,20 @@ pub async fn connect(
         db.set_metric_callback(move |_| metrics.sql_statement());
     }
     Ok(db)
+}
+
+/// Begins a transaction that will write. On SQLite it takes the write lock
+/// at once: a deferred transaction that reads first and writes later fails
+/// with SQLITE_BUSY when another writer committed in between, and the busy
+/// timeout cannot help it. (sea-orm offers no `BEGIN IMMEDIATE`; a write
+/// that touches no row takes the same lock.)
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        txn.execute_unprepared("UPDATE users SET id = id WHERE 0")
+            .await?;
+    }
+    Ok(txn)
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {

@@ -13,7 +13,6 @@ use entities::{album, artist, artist_genre, product, track};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde_json::{Map, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
@@ -55,7 +54,7 @@ impl Importer {
     }
 
     pub async fn import(&self, mut feed: impl AsyncBufRead + Unpin) -> ApiResult<ImportReport> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let mut run = ImportRun {
             txn: &txn,
             now: Utc::now(),

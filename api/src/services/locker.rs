@@ -9,7 +9,7 @@ use entities::{blob, locker_item, playlist_entry, track};
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -196,7 +196,7 @@ impl Locker {
             .put_file(&key, tokio::fs::File::from_std(content))
             .await?;
         let recorded: ApiResult<(track::Model, Option<blob::Model>)> = async {
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let blob = blob::ActiveModel {
                 storage_key: Set(key.clone()),
                 content_hash: Set(hash),
@@ -273,7 +273,9 @@ impl Locker {
                 .map(|track| track.id),
             None => None,
         };
-        let txn = self.db.begin().await.map_err(ApiError::from)?;
+        let txn = crate::db::begin_write(&self.db)
+            .await
+            .map_err(ApiError::from)?;
         // Checked again inside the transaction, so concurrent uploads cannot
         // together pass the quota.
         let used = used_bytes(&txn, user_id).await?;
@@ -509,7 +511,7 @@ impl Locker {
 
     /// Removes the item, and its blob when nothing else refers to it.
     pub async fn delete(&self, user_id: i32, id: i32) -> ApiResult<()> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let item = locker_item::Entity::find_owned_by(user_id)
             .filter(locker_item::Column::Id.eq(id))
             .one(&txn)

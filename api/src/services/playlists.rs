@@ -10,7 +10,7 @@ use entities::{entitlement, locker_item, playlist, playlist_entry, product, trac
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::catalogue::Listing;
@@ -90,7 +90,7 @@ impl Playlists {
     ) -> ApiResult<playlist::Model> {
         let name = playlist_name(name)?;
         let description = description_of(description)?;
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         check_playable(&txn, user_id, items).await?;
         let now = Utc::now();
         let created = playlist::ActiveModel {
@@ -242,7 +242,7 @@ impl Playlists {
         user_id: i32,
         id: i32,
     ) -> ApiResult<(DatabaseTransaction, playlist::Model)> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let touched = playlist::Entity::update_many()
             .col_expr(playlist::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(playlist::Column::UserId.eq(user_id))

@@ -621,3 +621,23 @@ fn base64_track(id: i32) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("Track:{id}"))
 }
+
+#[tokio::test]
+async fn concurrent_uploads_all_land() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let uploads = (0..12u32).map(|i| {
+        let app = &app;
+        let listener = &listener;
+        async move {
+            let title = format!("Parallel {i}");
+            app.upload(listener, "p.wav", wav(300 + i, &[("INAM", title.as_str())]))
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(uploads).await;
+    for body in &results {
+        data(body);
+    }
+    assert_eq!(usage(&app, &listener).await["itemCount"], 12);
+}
