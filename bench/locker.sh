@@ -83,6 +83,7 @@ echo "ingest of 1,000 small tagged files (4 at a time): $(rate 1000 "$start" "$e
 mkdir -p "$work/www"
 ln "$work/big.wav" "$work/www/big.wav" 2>/dev/null || cp "$work/big.wav" "$work/www/big.wav"
 cat > "$work/nginx.conf" <<CONF
+user root;
 worker_processes 2;
 pid $work/nginx.pid;
 error_log $work/nginx-error.log;
