@@ -18,6 +18,8 @@ pub struct Model {
     pub popularity: i64,
     /// The master audio buyers receive, once a partner attaches it.
     pub master_blob_id: Option<i32>,
+    /// The title as uploads are matched by it (see the API's `matching`).
+    pub title_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

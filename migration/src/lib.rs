@@ -10,6 +10,7 @@ mod m20261123_000002_create_catalogue;
 mod m20261123_000003_create_locker;
 mod m20261123_000004_create_playlists;
 mod m20261123_000005_add_track_masters;
+mod m20261123_000006_add_track_title_keys;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_create_locker::Migration),
             Box::new(m20261123_000004_create_playlists::Migration),
             Box::new(m20261123_000005_add_track_masters::Migration),
+            Box::new(m20261123_000006_add_track_title_keys::Migration),
         ]
     }
 }

@@ -327,6 +327,7 @@ impl ImportRun<'_> {
             external_id: Set(external_id.to_owned()),
             album_id: Set(album_id),
             title: Set(title.to_owned()),
+            title_key: Set(Some(super::matching::normalise(title))),
             track_number: Set(track_number),
             disc_number: Set(disc_number),
             duration_ms: Set(duration_ms),
@@ -342,6 +343,7 @@ impl ImportRun<'_> {
                 .update_columns([
                     track::Column::AlbumId,
                     track::Column::Title,
+                    track::Column::TitleKey,
                     track::Column::TrackNumber,
                     track::Column::DiscNumber,
                     track::Column::DurationMs,

@@ -263,16 +263,7 @@ impl Locker {
         file_name: &str,
         facts: AudioFacts,
     ) -> Result<locker_item::Model, RecordError> {
-        let catalogue_track_id = match &facts.tags.isrc {
-            Some(isrc) => track::Entity::find()
-                .filter(track::Column::Isrc.eq(isrc.as_str()))
-                .order_by_asc(track::Column::Id)
-                .one(&self.db)
-                .await
-                .map_err(ApiError::from)?
-                .map(|track| track.id),
-            None => None,
-        };
+        let catalogue_track_id = super::matching::catalogue_track_for(&self.db, &facts).await?;
         let txn = crate::db::begin_write(&self.db)
             .await
             .map_err(ApiError::from)?;

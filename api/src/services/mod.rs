@@ -9,6 +9,7 @@ pub mod events;
 pub mod import;
 pub mod ingest;
 pub mod locker;
+pub mod matching;
 pub mod money;
 pub mod playlists;
 pub mod storage;

@@ -5,7 +5,11 @@
 /// INFO tag list when `tags` has any entries (`INAM` title, `IART` artist,
 /// `IPRD` album, `IGNR` genre, `ICRD` year, `ITRK` track).
 pub fn wav(millis: u32, tags: &[(&str, &str)]) -> Vec<u8> {
-    let rate = 8_000u32;
+    wav_at(8_000, millis, tags)
+}
+
+/// The same at any sample rate: a low one keeps long files small.
+pub fn wav_at(rate: u32, millis: u32, tags: &[(&str, &str)]) -> Vec<u8> {
     let samples = pcm(rate, millis);
     let mut fmt = Vec::new();
     fmt.extend_from_slice(&1u16.to_le_bytes()); // PCM

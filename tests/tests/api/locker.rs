@@ -641,3 +641,100 @@ async fn concurrent_uploads_all_land() {
     }
     assert_eq!(usage(&app, &listener).await["itemCount"], 12);
 }
+
+#[tokio::test]
+async fn uploads_are_matched_to_the_catalogue_by_artist_and_title_as_people_write_them() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let track_named = |artist: &'static str, title: &'static str| {
+        let app = &app;
+        async move {
+            let body = app
+                .gql("{ artists(first: 100) { nodes { id name } } }", json!({}))
+                .await;
+            let artists = data(&body)["artists"]["nodes"].as_array().unwrap().clone();
+            let id = artists.iter().find(|a| a["name"] == artist).unwrap()["id"].clone();
+            let body = app
+                .gql(
+                    "query($id: ID!) { artist(id: $id) { albums(first: 1) { nodes {
+                        product { sku } tracks { id title durationMs product { sku } } } } } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            let album = data(&body)["artist"]["albums"]["nodes"][0].clone();
+            let track = album["tracks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["title"] == title)
+                .unwrap()
+                .clone();
+            (track, album)
+        }
+    };
+    let (yeah, confessions) = track_named("Usher", "Yeah!").await;
+    let duration = yeah["durationMs"].as_u64().unwrap() as u32;
+    let tags = [
+        ("INAM", "YEAH (feat. Lil Jon & Ludacris)"),
+        ("IART", "usher"),
+    ];
+    let body = app
+        .upload(
+            &listener,
+            "yeah.wav",
+            crate::audio::wav_at(1000, duration + 1500, &tags),
+        )
+        .await;
+    let matched = item(&body);
+    assert_eq!(matched["catalogueTrack"]["id"], yeah["id"], "{matched}");
+    let skus: Vec<&str> = matched["buyOptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sku"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        skus,
+        [
+            yeah["product"]["sku"].as_str().unwrap(),
+            confessions["product"]["sku"].as_str().unwrap()
+        ]
+    );
+
+    let (crazy, _) = track_named("Beyoncé", "Crazy in Love").await;
+    let duration = crazy["durationMs"].as_u64().unwrap() as u32;
+    let tags = [("INAM", "Crazy In Love"), ("IART", "Beyonce")];
+    let body = app
+        .upload(
+            &listener,
+            "crazy.wav",
+            crate::audio::wav_at(1000, duration - 2000, &tags),
+        )
+        .await;
+    assert_eq!(
+        item(&body)["catalogueTrack"]["id"],
+        crazy["id"],
+        "accents and case do not matter"
+    );
+
+    // Too long to be the same recording, or another artist's song of that name.
+    let tags = [("INAM", "Crazy in Love"), ("IART", "Beyoncé")];
+    let body = app
+        .upload(
+            &listener,
+            "long.wav",
+            crate::audio::wav_at(1000, duration + 10_000, &tags),
+        )
+        .await;
+    assert!(item(&body)["catalogueTrack"].is_null());
+    assert_eq!(item(&body)["buyOptions"], json!([]));
+    let tags = [("INAM", "Crazy in Love"), ("IART", "Someone Else")];
+    let body = app
+        .upload(
+            &listener,
+            "cover.wav",
+            crate::audio::wav_at(1000, duration + 100, &tags),
+        )
+        .await;
+    assert!(item(&body)["catalogueTrack"].is_null());
+}
