@@ -71,21 +71,17 @@ async fn serve(
     };
     let locker = &state.services.locker;
     let item = locker
-        .item(user_id, item_id)
+        .stream_target(user_id, item_id)
         .await
         .map_err(|err| Failure::Internal(format!("{err:?}")))?
         .ok_or(Failure::NotFound)?;
-    let key = locker
-        .storage_key(&item)
-        .await
-        .map_err(|err| Failure::Internal(format!("{err:?}")))?;
     let path = locker
         .blobs()
-        .local_path(&key)
+        .local_path(&item.storage_key)
         .ok_or_else(|| Failure::Internal("only local blobs can be streamed yet".into()))?;
     let mut file = tokio::fs::File::open(&path)
         .await
-        .map_err(|err| Failure::Internal(format!("opening blob {}: {err}", item.blob_id)))?;
+        .map_err(|err| Failure::Internal(format!("opening a blob: {err}")))?;
     let length = file
         .metadata()
         .await

@@ -550,16 +550,35 @@ impl Locker {
         Ok(())
     }
 
-    /// The storage key of an item's bytes, for streaming.
-    pub async fn storage_key(&self, item: &locker_item::Model) -> ApiResult<String> {
-        blob::Entity::find_by_id(item.blob_id)
+    /// What streaming an item of `user_id`'s needs, in one query.
+    pub async fn stream_target(
+        &self,
+        user_id: i32,
+        item_id: i32,
+    ) -> ApiResult<Option<StreamTarget>> {
+        let blob_of_item = locker_item::Entity::belongs_to(blob::Entity)
+            .from(locker_item::Column::BlobId)
+            .to(blob::Column::Id)
+            .into();
+        Ok(locker_item::Entity::find_owned_by(user_id)
+            .filter(locker_item::Column::Id.eq(item_id))
+            .select_only()
+            .column(locker_item::Column::ContentHash)
+            .column(locker_item::Column::MimeType)
+            .column(blob::Column::StorageKey)
+            .join(sea_orm::JoinType::InnerJoin, blob_of_item)
+            .into_model::<StreamTarget>()
             .one(&self.db)
-            .await?
-            .map(|blob| blob.storage_key)
-            .ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("locker item {} has no blob", item.id))
-            })
+            .await?)
     }
+}
+
+/// An item's bytes as a stream serves them.
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct StreamTarget {
+    pub content_hash: String,
+    pub mime_type: String,
+    pub storage_key: String,
 }
 
 /// An artist of a locker, with counts.
