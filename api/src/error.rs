@@ -28,6 +28,8 @@ pub enum ApiError {
     #[error("{0}")]
     QuotaExceeded(String),
     #[error("{0}")]
+    RateLimited(String),
+    #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
     QueryTooComplex(String),
@@ -57,6 +59,7 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::QuotaExceeded(_) => "QUOTA_EXCEEDED",
+            Self::RateLimited(_) => "RATE_LIMITED",
             Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::Internal(_) => "INTERNAL",

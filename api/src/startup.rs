@@ -14,6 +14,7 @@ use crate::graphql::build_schema;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
 use crate::services::events::LockerEvents;
+use crate::services::rate_limit::RateLimiter;
 use crate::services::storage::BlobStore;
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
@@ -61,6 +62,13 @@ impl Application {
                 tokens: AccessTokens::new(&secret),
                 blobs: BlobStore::open(&settings.storage)?,
                 locker_events,
+                rate_limiter: match &redis {
+                    Some(connection) => RateLimiter::Redis {
+                        connection: connection.clone(),
+                        namespace: settings.redis_namespace.clone(),
+                    },
+                    None => RateLimiter::in_process(),
+                },
                 server_secret: secret,
                 quota_bytes: settings.quota_bytes,
                 k_anonymity: settings.k_anonymity,

@@ -8,6 +8,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::rate_limit::{RateLimiter, LOGIN_PER_ACCOUNT};
 use crate::auth::{
     random_token, secret_hash, verify_password, AccessTokens, Email, NewPassword, Role,
 };
@@ -34,6 +35,7 @@ pub struct Accounts {
     db: DatabaseConnection,
     tokens: AccessTokens,
     refresh_ttl: Duration,
+    limiter: RateLimiter,
 }
 
 impl Accounts {
@@ -42,7 +44,15 @@ impl Accounts {
             db,
             tokens,
             refresh_ttl: Duration::days(30),
+            limiter: RateLimiter::in_process(),
         }
+    }
+
+    /// Where sign-in attempts are counted (shared through Redis when there
+    /// are several replicas).
+    pub fn with_rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = limiter;
+        self
     }
 
     pub fn access_tokens(&self) -> &AccessTokens {
@@ -105,6 +115,14 @@ impl Accounts {
     /// Signs in. A wrong password and an unknown email give the same answer,
     /// after the same amount of work.
     pub async fn login(&self, email: &str, password: &str) -> ApiResult<Session> {
+        // Counted per account before any work, so guessing a password is
+        // slow whatever the guesses.
+        let account = Email::parse(email)
+            .map(|email| email.as_str().to_owned())
+            .unwrap_or_else(|_| email.trim().to_lowercase());
+        self.limiter
+            .hit(LOGIN_PER_ACCOUNT, &secret_hash(&account))
+            .await?;
         let user = match Email::parse(email) {
             Ok(email) => {
                 user::Entity::find()

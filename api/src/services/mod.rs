@@ -12,6 +12,7 @@ pub mod locker;
 pub mod matching;
 pub mod money;
 pub mod playlists;
+pub mod rate_limit;
 pub mod storage;
 pub mod stream_urls;
 
@@ -41,6 +42,7 @@ pub struct ServiceConfig {
     pub server_secret: Vec<u8>,
     pub blobs: storage::BlobStore,
     pub locker_events: events::LockerEvents,
+    pub rate_limiter: rate_limit::RateLimiter,
     pub quota_bytes: u64,
     pub k_anonymity: u32,
 }
@@ -66,7 +68,8 @@ impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
         let catalogue_version = CatalogueVersion::default();
         Self {
-            accounts: accounts::Accounts::new(db.clone(), config.tokens),
+            accounts: accounts::Accounts::new(db.clone(), config.tokens)
+                .with_rate_limiter(config.rate_limiter),
             api_keys: api_keys::ApiKeys::new(db.clone()),
             catalogue: catalogue::Catalogue::new(db.clone(), config.k_anonymity),
             locker: locker::Locker::new(

@@ -232,3 +232,32 @@ async fn logout_ends_the_session() {
     assert_eq!(error_code(&app.refresh(&refresh).await), "UNAUTHENTICATED");
     assert_eq!(data(&app.logout("never-issued").await)["logout"], false);
 }
+
+#[tokio::test]
+async fn guessing_a_password_is_rate_limited_per_account() {
+    let app = spawn_app().await;
+    data(
+        &app.register("guessed@example.com", PASSWORD, "Guessed")
+            .await,
+    );
+    data(
+        &app.register("bystander@example.com", PASSWORD, "Bystander")
+            .await,
+    );
+    for attempt in 0..19 {
+        let body = app
+            .login("guessed@example.com", &format!("guess number {attempt}"))
+            .await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    }
+    data(&app.login("Guessed@Example.com", PASSWORD).await);
+    // The 21st attempt in the window is refused, even with the right password.
+    let body = app.login("guessed@example.com", PASSWORD).await;
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("try again"));
+    // Other accounts are unaffected.
+    data(&app.login("bystander@example.com", PASSWORD).await);
+}
