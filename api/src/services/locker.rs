@@ -17,6 +17,7 @@ use super::catalogue::Listing;
 use super::events::{LockerChange, LockerEvent, LockerEvents};
 use super::ingest::{self, AudioFacts};
 use super::storage::BlobStore;
+use super::CatalogueVersion;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Page;
 
@@ -86,6 +87,8 @@ pub struct Locker {
     db: DatabaseConnection,
     blobs: BlobStore,
     events: LockerEvents,
+    /// Attaching a master changes what anonymous callers see of a track.
+    catalogue_version: CatalogueVersion,
     quota_bytes: i64,
 }
 
@@ -94,12 +97,14 @@ impl Locker {
         db: DatabaseConnection,
         blobs: BlobStore,
         events: LockerEvents,
+        catalogue_version: CatalogueVersion,
         quota_bytes: u64,
     ) -> Self {
         Self {
             db,
             blobs,
             events,
+            catalogue_version,
             quota_bytes: i64::try_from(quota_bytes).unwrap_or(i64::MAX),
         }
     }
@@ -240,6 +245,7 @@ impl Locker {
                         tracing::error!(blob.id = old.id, error = %format!("{err:?}"), "a replaced master could not be removed");
                     }
                 }
+                self.catalogue_version.bump();
                 tracing::info!(
                     track.id = updated.id,
                     size_bytes = size,

@@ -76,6 +76,7 @@ impl Services {
                 db.clone(),
                 config.blobs,
                 config.locker_events,
+                catalogue_version.clone(),
                 config.quota_bytes,
             ),
             playlists: playlists::Playlists::new(db.clone()),

@@ -600,6 +600,14 @@ async fn catalogue_writers_attach_master_audio_through_the_same_pipeline() {
 
     let attached = app.attach_master(&admin, &track_id, master).await;
     assert_eq!(data(&attached)["attachTrackAudio"]["hasMasterAudio"], true);
+    // Anonymous callers see it at once, cached responses notwithstanding.
+    let again = app
+        .gql("{ products(first: 1, filter: { kind: TRACK }) { nodes { track { id hasMasterAudio } } } }", json!({}))
+        .await;
+    assert_eq!(
+        data(&again)["products"]["nodes"][0]["track"]["hasMasterAudio"],
+        true
+    );
     assert_eq!(app.stored_blobs().len(), 1);
 
     // A partner's key with CATALOGUE_WRITE may replace it; the old one goes.
