@@ -189,7 +189,23 @@ pub async fn post(
             }
             json_batch(payload, &state).await
         }
-        "multipart/form-data" => multipart_batch(&content_type, payload, &state).await,
+        "multipart/form-data" => {
+            // Every operation that takes a file needs credentials: check them
+            // before reading a byte, so nobody anonymous can make the server
+            // buffer or spool a large body.
+            match principal(&req, &state).await {
+                Ok(Principal::Anonymous) => {
+                    return request_error(
+                        media,
+                        StatusCode::UNAUTHORIZED,
+                        ApiError::Unauthenticated,
+                    )
+                }
+                Ok(_) => {}
+                Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
+            }
+            multipart_batch(&content_type, payload, &state).await
+        }
         _ => {
             return request_error(
                 media,

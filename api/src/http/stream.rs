@@ -124,6 +124,8 @@ async fn serve(
         .insert_header((header::ACCEPT_RANGES, "bytes"))
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        // Uploaded bytes are served from the API's origin: never sniffed.
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_str(&item.mime_type)

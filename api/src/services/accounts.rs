@@ -159,24 +159,30 @@ impl Accounts {
         if token.expires_at <= now {
             return Err(ApiError::InvalidRefreshToken);
         }
-        // Claim the token atomically: of two concurrent refreshes with the same
-        // token, one wins and the other is treated as reuse.
+        // Claim the token and issue its successor in one transaction. The
+        // claim locks the old token's row until the successor is committed,
+        // so a concurrent refresh with the same token waits, finds it used,
+        // and revokes the family, successor included.
+        let txn = crate::db::begin_write(&self.db).await?;
         let claimed = refresh_token::Entity::update_many()
             .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
             .filter(refresh_token::Column::Id.eq(token.id))
             .filter(refresh_token::Column::UsedAt.is_null())
             .filter(refresh_token::Column::RevokedAt.is_null())
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
         if claimed.rows_affected != 1 {
+            txn.rollback().await?;
             self.revoke_family(&token.family, "reuse").await?;
             return Err(ApiError::InvalidRefreshToken);
         }
         let user = user::Entity::find_by_id(token.user_id)
-            .one(&self.db)
+            .one(&txn)
             .await?
             .ok_or(ApiError::InvalidRefreshToken)?;
-        self.start_session(user, token.family).await
+        let session = self.issue_session(&txn, user, token.family).await?;
+        txn.commit().await?;
+        Ok(session)
     }
 
     /// Ends the session the refresh token belongs to. False when the token
@@ -200,6 +206,15 @@ impl Accounts {
     }
 
     async fn start_session(&self, user: user::Model, family: String) -> ApiResult<Session> {
+        self.issue_session(&self.db, user, family).await
+    }
+
+    async fn issue_session(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        user: user::Model,
+        family: String,
+    ) -> ApiResult<Session> {
         let role = Role::parse(&user.role).ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("user {} has role {:?}", user.id, user.role))
         })?;
@@ -216,7 +231,7 @@ impl Accounts {
             created_at: Set(now),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(db)
         .await?;
         Ok(Session {
             access_token,

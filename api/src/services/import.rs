@@ -327,7 +327,7 @@ impl ImportRun<'_> {
             external_id: Set(external_id.to_owned()),
             album_id: Set(album_id),
             title: Set(title.to_owned()),
-            title_key: Set(Some(super::matching::normalise(title))),
+            title_key: Set(Some(super::matching::title_key(title))),
             track_number: Set(track_number),
             disc_number: Set(disc_number),
             duration_ms: Set(duration_ms),
@@ -369,6 +369,9 @@ impl ImportRun<'_> {
     async fn product(&mut self, fields: Fields<'_>) -> ApiResult<LineOutcome> {
         let parsed = attempt(|| {
             let sku = fields.partner_id("sku")?;
+            if sku.chars().count() > 100 {
+                return Err(Reject("`sku` must be at most 100 characters".into()));
+            }
             let kind = fields.required_str("kind")?;
             let kind = ProductKind::parse(kind).ok_or_else(|| {
                 Reject(format!(

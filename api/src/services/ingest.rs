@@ -121,7 +121,7 @@ fn read_tags(tag: &lofty::tag::Tag) -> Tags {
         artist: text(tag.artist()),
         album: text(tag.album()),
         album_artist: clean(tag.get_string(ItemKey::AlbumArtist)),
-        genre: text(tag.genre()),
+        genre: text(tag.genre()).map(|genre| genre.chars().take(100).collect()),
         track_number: tag
             .track()
             .and_then(|n| i32::try_from(n).ok())

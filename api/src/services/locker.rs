@@ -274,7 +274,11 @@ impl Locker {
             .await
             .map_err(ApiError::from)?;
         // Checked again inside the transaction, so concurrent uploads cannot
-        // together pass the quota.
+        // together pass the quota: SQLite has one writer at a time, and on
+        // PostgreSQL the owner's row is locked until the upload commits.
+        crate::db::lock_row_for_update(&txn, "users", user_id)
+            .await
+            .map_err(ApiError::from)?;
         let used = used_bytes(&txn, user_id).await?;
         if used.saturating_add(size) > self.quota_bytes {
             return Err(RecordError::Api(self.quota_error(used)));
@@ -500,7 +504,11 @@ impl Locker {
             active.exclude_from_taste_profile = Set(exclude);
         }
         active.updated_at = Set(Utc::now());
-        let updated = active.update(&self.db).await?;
+        let updated = active.update(&self.db).await.map_err(|err| match err {
+            // Deleted from another device in the meantime.
+            sea_orm::DbErr::RecordNotUpdated => ApiError::NotFound("locker item"),
+            other => other.into(),
+        })?;
         self.announce(user_id, LockerChange::Updated, updated.id)
             .await;
         Ok(updated)
@@ -520,9 +528,15 @@ impl Locker {
             .column(playlist_entry::Column::PlaylistId)
             .filter(playlist_entry::Column::LockerItemId.eq(item.id))
             .distinct()
+            .order_by_asc(playlist_entry::Column::PlaylistId)
             .into_tuple()
             .all(&txn)
             .await?;
+        // Their write locks first, in id order, as the playlist service
+        // takes them, so no add or move interleaves with the renumbering.
+        for playlist in &playlists {
+            crate::db::lock_row_for_update(&txn, "playlists", *playlist).await?;
+        }
         playlist_entry::Entity::delete_many()
             .filter(playlist_entry::Column::LockerItemId.eq(item.id))
             .exec(&txn)
@@ -531,11 +545,17 @@ impl Locker {
         locker_item::Entity::delete_by_id(item.id)
             .exec(&txn)
             .await?;
+        // A purchase shares the catalogue master's blob; that one stays.
         let still_used = locker_item::Entity::find()
             .filter(locker_item::Column::BlobId.eq(item.blob_id))
             .count(&txn)
             .await?
-            > 0;
+            > 0
+            || track::Entity::find()
+                .filter(track::Column::MasterBlobId.eq(item.blob_id))
+                .count(&txn)
+                .await?
+                > 0;
         let orphan = if still_used {
             None
         } else {

@@ -37,6 +37,11 @@ pub fn normalise(text: &str) -> String {
     out.trim_end().to_owned()
 }
 
+/// The indexed form of a catalogue title (it fits its column).
+pub fn title_key(title: &str) -> String {
+    normalise(title).chars().take(500).collect()
+}
+
 /// Cuts a featured-artist credit: "(feat. X)", "[ft. X]", " featuring X".
 fn strip_credits(text: &str) -> String {
     let markers = [
@@ -95,7 +100,7 @@ pub async fn catalogue_track_for(
     ) else {
         return Ok(None);
     };
-    let title_key = normalise(title);
+    let title_key = title_key(title);
     let artist_key = normalise(artist);
     if title_key.is_empty() || artist_key.is_empty() {
         return Ok(None);

@@ -325,8 +325,19 @@ async fn insert_entries(
             ..Default::default()
         }
     });
-    playlist_entry::Entity::insert_many(rows).exec(db).await?;
-    Ok(())
+    match playlist_entry::Entity::insert_many(rows).exec(db).await {
+        Ok(_) => Ok(()),
+        // An item deleted between the check and the insert.
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_))
+            ) =>
+        {
+            Err(ApiError::NotFound("item"))
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// Every item must be one the user may play: an item of their locker, or a

@@ -1,9 +1,11 @@
 //! Fixed-window rate limits: in process by default, in Redis (shared by all
 //! replicas) when `REDIS_URL` is set.
 
-use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use lru::LruCache;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -24,19 +26,22 @@ pub const LOGIN_PER_ACCOUNT: Limit = Limit {
 
 #[derive(Clone)]
 pub enum RateLimiter {
-    InProcess(Arc<Mutex<HashMap<String, (Instant, u32)>>>),
+    /// Bounded: past `KEYS_KEPT` the least recently seen keys are forgotten.
+    InProcess(Arc<Mutex<LruCache<String, (Instant, u32)>>>),
     Redis {
         connection: redis::aio::ConnectionManager,
         namespace: String,
     },
 }
 
-/// Keys kept in process before expired windows are swept.
-const SWEEP_AT: usize = 10_000;
+/// Keys counted in process at most.
+const KEYS_KEPT: usize = 100_000;
 
 impl RateLimiter {
     pub fn in_process() -> Self {
-        Self::InProcess(Arc::default())
+        Self::InProcess(Arc::new(Mutex::new(LruCache::new(
+            NonZeroUsize::new(KEYS_KEPT).unwrap_or(NonZeroUsize::MIN),
+        ))))
     }
 
     /// Counts one attempt for `key`; past the limit it is RATE_LIMITED.
@@ -47,12 +52,8 @@ impl RateLimiter {
                 let mut windows = windows.lock().map_err(|_| {
                     ApiError::internal(anyhow::anyhow!("rate limiter lock poisoned"))
                 })?;
-                if windows.len() >= SWEEP_AT {
-                    windows.retain(|_, (start, _)| now.duration_since(*start) < limit.window);
-                }
-                let entry = windows
-                    .entry(format!("{}:{key}", limit.name))
-                    .or_insert((now, 0));
+                let key = format!("{}:{key}", limit.name);
+                let entry = windows.get_or_insert_mut(key, || (now, 0));
                 if now.duration_since(entry.0) >= limit.window {
                     *entry = (now, 0);
                 }
@@ -65,15 +66,20 @@ impl RateLimiter {
             } => {
                 let redis_key = format!("{namespace}:rate:{}:{key}", limit.name);
                 let mut connection = connection.clone();
-                let (count,): (u32,) = redis::pipe()
-                    .atomic()
-                    .incr(&redis_key, 1)
-                    .expire(&redis_key, limit.window.as_secs() as i64)
-                    .arg("NX")
-                    .ignore()
+                let count: u32 = redis::cmd("INCR")
+                    .arg(&redis_key)
                     .query_async(&mut connection)
                     .await
                     .map_err(ApiError::internal)?;
+                if count == 1 {
+                    // The window starts with its first attempt.
+                    let _: () = redis::cmd("EXPIRE")
+                        .arg(&redis_key)
+                        .arg(limit.window.as_secs())
+                        .query_async(&mut connection)
+                        .await
+                        .map_err(ApiError::internal)?;
+                }
                 count
             }
         };

@@ -283,3 +283,22 @@ async fn the_graphql_http_audit_passes_every_must() {
         "MUST failures: {failed:#?}\n{summary}"
     );
 }
+
+#[tokio::test]
+async fn anonymous_uploads_are_refused_before_the_body_is_read() {
+    let app = spawn_app().await;
+    let form = reqwest::multipart::Form::new()
+        .text("operations", json!({ "query": "mutation($file: Upload!) { uploadTrack(file: $file) { id } }", "variables": { "file": null } }).to_string())
+        .text("map", json!({ "0": ["variables.file"] }).to_string())
+        .part("0", reqwest::multipart::Part::bytes(vec![0u8; 1024]).file_name("x.wav"));
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+}

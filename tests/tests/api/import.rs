@@ -238,6 +238,24 @@ async fn a_large_feed_imports_in_one_call() {
 }
 
 #[tokio::test]
+async fn a_sku_longer_than_the_store_keeps_is_one_rejected_line() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let long_sku = "S".repeat(101);
+    let feed = format!(
+        "{{\"type\":\"product\",\"sku\":\"{long_sku}\",\"kind\":\"ALBUM\",\"ref\":\"demo-al-usher-1\",\"priceMinor\":100,\"currency\":\"USD\"}}\n{{\"type\":\"artist\",\"id\":\"ar-next\",\"name\":\"Next\"}}\n"
+    );
+    let body = app.import_feed(&admin, feed).await;
+    let report = report(&body);
+    assert_eq!(report["artistsUpserted"], 1);
+    assert_eq!(report["rejected"][0]["line"], 1);
+    assert!(report["rejected"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`sku`"));
+}
+
+#[tokio::test]
 async fn an_overlong_line_is_rejected_without_sinking_the_feed() {
     let app = spawn_app().await;
     let admin = app.admin().await;
