@@ -254,6 +254,11 @@ impl AccessTokens {
     /// The principal a bearer token proves, or `None` for any token that is
     /// forged, expired, of another algorithm or missing a required claim.
     pub fn verify(&self, token: &str) -> Option<Principal> {
+        self.verify_until(token).map(|(principal, _)| principal)
+    }
+
+    /// The principal and the Unix time its token expires.
+    pub fn verify_until(&self, token: &str) -> Option<(Principal, i64)> {
         let data =
             jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).ok()?;
         let id = data.claims.sub.parse::<i32>().ok()?;
@@ -261,7 +266,7 @@ impl AccessTokens {
         if data.claims.jti.is_empty() {
             return None;
         }
-        Some(Principal::User { id, role })
+        Some((Principal::User { id, role }, data.claims.exp))
     }
 }
 

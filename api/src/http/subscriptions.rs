@@ -7,6 +7,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
 use async_graphql::Data;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
 use futures_util::StreamExt;
 
 use super::AppState;
@@ -56,16 +59,26 @@ pub async fn subscriptions(
 
     let tokens = state.services.accounts.access_tokens().clone();
     let catalogue = state.services.catalogue.clone();
+    // When the connection's token expires (Unix seconds; 0: no token), the
+    // connection ends, as any request with that token would be refused.
+    let expires_at = Arc::new(AtomicI64::new(0));
+    let expiry = expires_at.clone();
     let mut protocol_stream = Box::pin(
         WebSocket::new(state.schema.clone(), received, protocol).on_connection_init(
             move |payload| async move {
-                let principal = payload
+                let verified = payload
                     .get("Authorization")
                     .or_else(|| payload.get("authorization"))
                     .and_then(|value| value.as_str())
                     .and_then(|value| value.strip_prefix("Bearer "))
-                    .and_then(|token| tokens.verify(token.trim()))
-                    .unwrap_or(Principal::Anonymous);
+                    .and_then(|token| tokens.verify_until(token.trim()));
+                let principal = match verified {
+                    Some((principal, exp)) => {
+                        expiry.store(exp, Ordering::Release);
+                        principal
+                    }
+                    None => Principal::Anonymous,
+                };
                 let mut data = Data::default();
                 data.insert(CatalogueLoader::for_request(catalogue, principal.user_id()));
                 data.insert(principal);
@@ -74,7 +87,25 @@ pub async fn subscriptions(
         ),
     );
     actix_web::rt::spawn(async move {
-        while let Some(message) = protocol_stream.next().await {
+        let mut clock = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            let message = tokio::select! {
+                message = protocol_stream.next() => message,
+                _ = clock.tick() => {
+                    let exp = expires_at.load(Ordering::Acquire);
+                    if exp != 0 && chrono::Utc::now().timestamp() >= exp {
+                        let _ = session
+                            .close(Some(actix_ws::CloseReason {
+                                code: actix_ws::CloseCode::Policy,
+                                description: Some("the access token expired".into()),
+                            }))
+                            .await;
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let Some(message) = message else { break };
             let sent = match message {
                 WsMessage::Text(text) => session.text(text).await,
                 WsMessage::Close(code, reason) => {

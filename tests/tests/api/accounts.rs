@@ -164,7 +164,7 @@ async fn the_viewer_is_null_without_valid_credentials() {
 }
 
 /// HS256 by hand, so the test does not trust the code under test to sign.
-fn sign_hs256(secret: &[u8], claims: &serde_json::Value) -> String {
+pub fn sign_hs256(secret: &[u8], claims: &serde_json::Value) -> String {
     use hmac::{Hmac, Mac};
     let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());

@@ -521,6 +521,23 @@ impl TestApp {
     }
 }
 
+/// True when the server closes the connection within `wait` (before any
+/// further protocol message).
+pub async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, futures_util::StreamExt::next(socket)).await {
+            Err(_) => return false,
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => return true,
+            Ok(Some(Ok(Message::Text(text)))) if !text.as_str().contains("\"ping\"") => {
+                return false
+            }
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
 /// The next protocol message, or `None` if none comes within `wait`.
 pub async fn next_message(socket: &mut Socket, wait: Duration) -> Option<Value> {
     use tokio_tungstenite::tungstenite::Message;

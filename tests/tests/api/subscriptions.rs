@@ -103,3 +103,28 @@ async fn replicas_deliver_each_others_events_through_redis() {
         json!({ "change": "ADDED", "itemId": id, "item": { "title": "Elsewhere" } })
     );
 }
+
+#[tokio::test]
+async fn a_subscription_ends_when_its_token_expires() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let app = spawn_app().await;
+    let body = app
+        .register("expiring@example.com", PASSWORD, "Expiring")
+        .await;
+    let token = token_of(&body, "register");
+    let claims_part = token.split('.').nth(1).unwrap();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims_part).unwrap()).unwrap();
+    claims["exp"] = json!(chrono::Utc::now().timestamp() + 2);
+    let secret = cadenza_api::auth::load_or_create_secret(None, &app.settings.data_dir).unwrap();
+    let short_lived = crate::accounts::sign_hs256(&secret, &claims);
+
+    let mut socket = app.subscribe(&Auth::Bearer(short_lived), EVENTS).await;
+    // The server closes the connection once the token has expired.
+    assert!(closed_within(&mut socket, Duration::from_secs(30)).await);
+    data(
+        &app.upload(&Auth::Bearer(token), "late.wav", wav(300, &[]))
+            .await,
+    );
+}
