@@ -89,10 +89,6 @@ impl Catalogue {
         Self { db, k_anonymity }
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     pub async fn artists_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, artist::Model>> {
         let rows = artist::Entity::find()
             .filter(artist::Column::Id.is_in(ids.iter().copied()))

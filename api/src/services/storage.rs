@@ -91,8 +91,4 @@ impl BlobStore {
         let root = self.local_root.as_ref()?;
         Some(root.join(key))
     }
-
-    pub async fn exists(&self, key: &str) -> bool {
-        self.store.head(&StorePath::from(key)).await.is_ok()
-    }
 }
