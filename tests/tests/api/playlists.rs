@@ -246,6 +246,25 @@ async fn playlists_refuse_what_the_owner_cannot_play_and_bad_positions() {
         .await;
     assert_eq!(data(&check)["node"]["itemCount"], 1, "nothing was added");
 
+    // Bad edits of one's own playlist change nothing.
+    let entry = app
+        .gql_as(
+            &me,
+            "query($id: ID!) { node(id: $id) { ... on Playlist { entries { nodes { id } } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let entry_id = data(&entry)["node"]["entries"]["nodes"][0]["id"].clone();
+    for (query, vars, code) in [
+        ("mutation($p: ID!) { updatePlaylist(id: $p, input: { name: \"  \" }) { id } }", json!({ "p": id }), "BAD_USER_INPUT"),
+        ("mutation($p: ID!, $e: ID!) { movePlaylistEntry(playlistId: $p, entryId: $e, toPosition: 3) { id } }", json!({ "p": id, "e": entry_id }), "BAD_USER_INPUT"),
+        ("mutation($p: ID!, $e: ID!) { movePlaylistEntry(playlistId: $p, entryId: $e, toPosition: -1) { id } }", json!({ "p": id, "e": entry_id }), "BAD_USER_INPUT"),
+        ("mutation($p: ID!, $e: [ID!]!) { removeFromPlaylist(playlistId: $p, entryIds: $e) { id } }", json!({ "p": id, "e": [entry_id, mine] }), "NOT_FOUND"),
+    ] {
+        let body = app.gql_as(&me, query, vars).await;
+        assert_eq!(error_code(&body), code, "{query}");
+    }
+
     // Someone else, or nobody, cannot see or touch the playlist.
     for auth in [&other, &Auth::Anonymous] {
         let node = app
