@@ -64,6 +64,26 @@ pub struct Listing<T> {
     pub total: u64,
 }
 
+/// One page of an ordered select, and the size of the whole of it: the one
+/// way every listing of the services pages.
+pub(crate) async fn listing<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    page: Page,
+) -> ApiResult<Listing<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+{
+    let total = select.clone().count(db).await?;
+    let items = if page.limit == 0 || page.offset >= total {
+        Vec::new()
+    } else {
+        select.offset(page.offset).limit(page.limit).all(db).await?
+    };
+    Ok(Listing { items, total })
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GenreStats {
     pub name: String,
@@ -149,7 +169,7 @@ impl Catalogue {
         let select = select
             .order_by_asc(artist::Column::Name)
             .order_by_asc(artist::Column::Id);
-        self.listing(select, page).await
+        listing(&self.db, select, page).await
     }
 
     pub async fn albums(
@@ -168,7 +188,7 @@ impl Catalogue {
         let select = select
             .order_by_asc(album::Column::Title)
             .order_by_asc(album::Column::Id);
-        self.listing(select, page).await
+        listing(&self.db, select, page).await
     }
 
     /// Available products, filtered and sorted. A track product's genre is the
@@ -229,25 +249,7 @@ impl Catalogue {
             ProductSort::BestSelling => select.order_by_desc(product::Column::SalesCount),
         };
         let select = select.order_by_asc(product::Column::Id);
-        self.listing(select, page).await
-    }
-
-    async fn listing<E>(&self, select: Select<E>, page: Page) -> ApiResult<Listing<E::Model>>
-    where
-        E: EntityTrait,
-        E::Model: Sync,
-    {
-        let total = select.clone().count(&self.db).await?;
-        let items = if page.limit == 0 || page.offset >= total {
-            Vec::new()
-        } else {
-            select
-                .offset(page.offset)
-                .limit(page.limit)
-                .all(&self.db)
-                .await?
-        };
-        Ok(Listing { items, total })
+        listing(&self.db, select, page).await
     }
 
     /// Every genre with how many artists and albums carry it, by name.

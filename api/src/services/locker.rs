@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
-use super::catalogue::Listing;
+use super::catalogue::{listing, Listing};
 use super::events::{LockerChange, LockerEvent, LockerEvents};
 use super::ingest::{self, AudioFacts};
 use super::storage::BlobStore;
@@ -422,17 +422,7 @@ impl Locker {
                 .order_by_asc(lower(locker_item::Column::Title)),
         };
         let select = select.order_by_desc(locker_item::Column::Id);
-        let total = select.clone().count(&self.db).await?;
-        let items = if page.limit == 0 || page.offset >= total {
-            Vec::new()
-        } else {
-            select
-                .offset(page.offset)
-                .limit(page.limit)
-                .all(&self.db)
-                .await?
-        };
-        Ok(Listing { items, total })
+        listing(&self.db, select, page).await
     }
 
     /// Edits the metadata Cadenza keeps; the stored bytes never change.

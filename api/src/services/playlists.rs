@@ -13,7 +13,7 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::catalogue::Listing;
+use super::catalogue::{listing, Listing};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Page;
 
@@ -47,13 +47,7 @@ impl Playlists {
         let select = playlist::Entity::find_owned_by(user_id)
             .order_by_desc(playlist::Column::UpdatedAt)
             .order_by_desc(playlist::Column::Id);
-        let total = select.clone().count(&self.db).await?;
-        let items = select
-            .offset(page.offset)
-            .limit(page.limit)
-            .all(&self.db)
-            .await?;
-        Ok(Listing { items, total })
+        listing(&self.db, select, page).await
     }
 
     pub async fn get(&self, user_id: i32, id: i32) -> ApiResult<Option<playlist::Model>> {
@@ -72,13 +66,7 @@ impl Playlists {
         let select = playlist_entry::Entity::find()
             .filter(playlist_entry::Column::PlaylistId.eq(playlist_id))
             .order_by_asc(playlist_entry::Column::Position);
-        let total = select.clone().count(&self.db).await?;
-        let items = select
-            .offset(page.offset)
-            .limit(page.limit)
-            .all(&self.db)
-            .await?;
-        Ok(Listing { items, total })
+        listing(&self.db, select, page).await
     }
 
     pub async fn create(
