@@ -128,7 +128,11 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
                 "mutations are only accepted over POST",
             ))]));
     }
-    execute(&req, &state, media, BatchRequest::Single(request)).await
+    let principal = match principal(&req, &state).await {
+        Ok(principal) => principal,
+        Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
+    };
+    execute(&state, principal, media, BatchRequest::Single(request)).await
 }
 
 fn get_request(params: GetParams, state: &AppState) -> Result<Request, ApiError> {
@@ -160,6 +164,10 @@ pub async fn post(
 ) -> HttpResponse {
     let Some(media) = Media::negotiate(req.headers()) else {
         return not_acceptable();
+    };
+    let principal = match principal(&req, &state).await {
+        Ok(principal) => principal,
+        Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
     let content_type = req
         .headers()
@@ -193,16 +201,8 @@ pub async fn post(
             // Every operation that takes a file needs credentials: check them
             // before reading a byte, so nobody anonymous can make the server
             // buffer or spool a large body.
-            match principal(&req, &state).await {
-                Ok(Principal::Anonymous) => {
-                    return request_error(
-                        media,
-                        StatusCode::UNAUTHORIZED,
-                        ApiError::Unauthenticated,
-                    )
-                }
-                Ok(_) => {}
-                Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
+            if principal == Principal::Anonymous {
+                return request_error(media, StatusCode::UNAUTHORIZED, ApiError::Unauthenticated);
             }
             multipart_batch(&content_type, payload, &state).await
         }
@@ -217,7 +217,7 @@ pub async fn post(
         }
     };
     match batch {
-        Ok(batch) => execute(&req, &state, media, batch).await,
+        Ok(batch) => execute(&state, principal, media, batch).await,
         Err((status, err)) => request_error(media, status, err),
     }
 }
@@ -405,19 +405,12 @@ fn is_mutation(request: &Request) -> bool {
 
 async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
     let headers = req.headers();
-    if let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-    {
+    if let Some(token) = super::bearer_token(headers) {
         return Ok(state
             .services
             .accounts
             .access_tokens()
-            .verify(token.trim())
+            .verify(token)
             .unwrap_or(Principal::Anonymous));
     }
     if let Some(secret) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
@@ -432,15 +425,11 @@ async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, Api
 }
 
 async fn execute(
-    req: &HttpRequest,
     state: &AppState,
+    principal: Principal,
     media: Media,
     batch: BatchRequest,
 ) -> HttpResponse {
-    let principal = match principal(req, state).await {
-        Ok(principal) => principal,
-        Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
-    };
     let started = Instant::now();
     // Only queries' responses are stored, so a hit needs no parse to know
     // the request is one.

@@ -29,6 +29,18 @@ pub struct AppState {
     pub response_cache: ResponseCache,
 }
 
+/// The token of an `Authorization: Bearer <token>` header.
+fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
+    let value = headers
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim())
+}
+
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .route("/", web::get().to(graphql::graphiql))

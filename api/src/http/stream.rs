@@ -167,18 +167,8 @@ async fn serve(
 }
 
 fn bearer_user(req: &HttpRequest, state: &AppState) -> Option<i32> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")?;
-    match state
-        .services
-        .accounts
-        .access_tokens()
-        .verify(token.trim())?
-    {
+    let token = super::bearer_token(req.headers())?;
+    match state.services.accounts.access_tokens().verify(token)? {
         Principal::User { id, .. } => Some(id),
         _ => None,
     }
