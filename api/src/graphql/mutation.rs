@@ -6,8 +6,8 @@ use super::accounts::{ApiKey, ApiScopeGql, AuthPayload, RegisterInput};
 use super::catalogue::Track;
 use super::locker::{item_id as locker_item_id, LockerItem, LockerItemInput};
 use super::playlists::{
-    entry_id, entry_id as entry_id_of, playables, playlist_id, playlist_id as playlist_id_of,
-    CreatePlaylistInput, Playlist, UpdatePlaylistInput,
+    decode_entry_id, decode_playlist_id, playables, CreatePlaylistInput, Playlist,
+    UpdatePlaylistInput,
 };
 use super::{principal, services};
 use crate::auth::{Role, Scope};
@@ -129,7 +129,7 @@ impl Mutation {
         let user_id = principal(ctx)?.require_user()?;
         let updated = services(ctx)?
             .playlists
-            .update(user_id, playlist_id(&id)?, input.into())
+            .update(user_id, decode_playlist_id(&id)?, input.into())
             .await?;
         Ok(Playlist(updated))
     }
@@ -143,7 +143,7 @@ impl Mutation {
         position: Option<i32>,
     ) -> Result<Playlist> {
         let user_id = principal(ctx)?.require_user()?;
-        let id = playlist_id_of(&playlist_id)?;
+        let id = decode_playlist_id(&playlist_id)?;
         let playlist = services(ctx)?
             .playlists
             .add(user_id, id, &playables(&item_ids)?, position)
@@ -158,10 +158,10 @@ impl Mutation {
         entry_ids: Vec<ID>,
     ) -> Result<Playlist> {
         let user_id = principal(ctx)?.require_user()?;
-        let id = playlist_id_of(&playlist_id)?;
+        let id = decode_playlist_id(&playlist_id)?;
         let entries = entry_ids
             .iter()
-            .map(entry_id)
+            .map(decode_entry_id)
             .collect::<Result<Vec<_>, _>>()?;
         let playlist = services(ctx)?
             .playlists
@@ -179,8 +179,8 @@ impl Mutation {
         to_position: i32,
     ) -> Result<Playlist> {
         let user_id = principal(ctx)?.require_user()?;
-        let id = playlist_id_of(&playlist_id)?;
-        let entry = entry_id_of(&entry_id)?;
+        let id = decode_playlist_id(&playlist_id)?;
+        let entry = decode_entry_id(&entry_id)?;
         let playlist = services(ctx)?
             .playlists
             .move_entry(user_id, id, entry, to_position)
@@ -192,7 +192,7 @@ impl Mutation {
         let user_id = principal(ctx)?.require_user()?;
         services(ctx)?
             .playlists
-            .delete(user_id, playlist_id(&id)?)
+            .delete(user_id, decode_playlist_id(&id)?)
             .await?;
         Ok(id)
     }

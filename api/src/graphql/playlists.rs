@@ -152,10 +152,10 @@ pub fn playables(ids: &[ID]) -> Result<Vec<PlayableRef>, ApiError> {
         .collect()
 }
 
-pub fn playlist_id(id: &ID) -> Result<i32, ApiError> {
+pub fn decode_playlist_id(id: &ID) -> Result<i32, ApiError> {
     GlobalId::decode_as(id, NodeKind::Playlist)?.ok_or(ApiError::NotFound("playlist"))
 }
 
-pub fn entry_id(id: &ID) -> Result<i32, ApiError> {
+pub fn decode_entry_id(id: &ID) -> Result<i32, ApiError> {
     GlobalId::decode_as(id, NodeKind::PlaylistEntry)?.ok_or(ApiError::NotFound("playlist entry"))
 }
