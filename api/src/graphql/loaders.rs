@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entities::{album, artist, locker_item, product, review, track};
+use entities::{album, artist, locker_item, playlist_entry, product, review, track};
 
 use crate::error::ApiError;
 use crate::services::catalogue::{Catalogue, PlaylistStats};
@@ -77,6 +77,10 @@ key!(
     PlaylistStatsOf
 );
 key!(
+    /// A playlist's entries in position order.
+    EntriesOfPlaylist
+);
+key!(
     /// A locker item of the viewer's; nobody else's ever loads.
     LockerItemOfViewer
 );
@@ -130,6 +134,7 @@ loader!(SimilarArtists => Vec<i32>, |c, ids| c.similar_artists(&ids, MAX_RELATED
 loader!(AlsoBought => Vec<i32>, |c, ids| c.also_bought(&ids));
 loader!(BoughtByListenersOf => Vec<i32>, |c, ids| c.bought_by_listeners_of(&ids));
 loader!(PlaylistStatsOf => PlaylistStats, |c, ids| c.playlist_stats(&ids));
+loader!(EntriesOfPlaylist => Vec<playlist_entry::Model>, |c, ids| c.entries_of_playlists(&ids));
 
 impl Loader<LockerItemOfViewer> for CatalogueLoader {
     type Value = locker_item::Model;

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use entities::{playlist, playlist_entry};
 
 use super::catalogue::Track;
-use super::connection::{paged, Paged};
+use super::connection::{paged_slice, Paged};
 use super::loaders::*;
 use super::locker::LockerItem;
-use super::{dangling, loaders, services};
+use super::{dangling, loaders};
 use crate::error::ApiError;
 use crate::ids::{list_complexity, GlobalId, NodeKind, Page};
 use crate::services::playlists::{self as domain, Playable as PlayableRef};
@@ -55,8 +55,11 @@ impl Playlist {
         after: Option<String>,
     ) -> Result<Paged<PlaylistEntry>> {
         let page = Page::parse(first, after.as_deref())?;
-        let listing = services(ctx)?.playlists.entries(self.0.id, page).await?;
-        Ok(paged(listing.items, listing.total, page, PlaylistEntry))
+        let entries = loaders(ctx)?
+            .load_one(EntriesOfPlaylist(self.0.id))
+            .await?
+            .unwrap_or_default();
+        Ok(paged_slice(&entries, page, PlaylistEntry))
     }
 
     /// Plays started from this playlist never feed recommendations or statistics.

@@ -494,6 +494,25 @@ impl Catalogue {
         Ok(stats)
     }
 
+    /// Each playlist's entries in position order. Only ever asked for
+    /// playlists already found to be the viewer's.
+    pub async fn entries_of_playlists(
+        &self,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, Vec<playlist_entry::Model>>> {
+        let rows = playlist_entry::Entity::find()
+            .filter(playlist_entry::Column::PlaylistId.is_in(ids.iter().copied()))
+            .order_by_asc(playlist_entry::Column::Position)
+            .order_by_asc(playlist_entry::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut by_playlist: HashMap<i32, Vec<playlist_entry::Model>> = HashMap::new();
+        for row in rows {
+            by_playlist.entry(row.playlist_id).or_default().push(row);
+        }
+        Ok(by_playlist)
+    }
+
     /// Locker items by id, of `owner` only.
     pub async fn locker_items_of(
         &self,

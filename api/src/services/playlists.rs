@@ -57,18 +57,6 @@ impl Playlists {
             .await?)
     }
 
-    /// The entries of a playlist the caller has already found to be theirs.
-    pub async fn entries(
-        &self,
-        playlist_id: i32,
-        page: Page,
-    ) -> ApiResult<Listing<playlist_entry::Model>> {
-        let select = playlist_entry::Entity::find()
-            .filter(playlist_entry::Column::PlaylistId.eq(playlist_id))
-            .order_by_asc(playlist_entry::Column::Position);
-        listing(&self.db, select, page).await
-    }
-
     pub async fn create(
         &self,
         user_id: i32,

@@ -301,3 +301,35 @@ async fn playlists_refuse_what_the_owner_cannot_play_and_bad_positions() {
         json!({ "name": "Mine", "itemCount": 1 })
     );
 }
+
+#[tokio::test]
+async fn a_page_of_playlists_with_their_entries_is_batched() {
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    let mut items = Vec::new();
+    for title in ["A", "B", "C"] {
+        items.push(upload_titled(&app, &me, title).await["id"].clone());
+    }
+    let create = "mutation($input: CreatePlaylistInput!) { createPlaylist(input: $input) { id } }";
+    for n in 0..8 {
+        let input = json!({ "input": { "name": format!("List {n}"), "itemIds": items } });
+        data(&app.gql_as(&me, create, input).await);
+    }
+    let before = app.sql_statements().await;
+    let body = app
+        .gql_as(
+            &me,
+            "{ viewer { playlists { nodes { name itemCount durationMs
+                entries { nodes { position item { ... on LockerItem { title } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let statements = app.sql_statements().await - before;
+    let playlists = data(&body)["viewer"]["playlists"]["nodes"]
+        .as_array()
+        .unwrap();
+    assert_eq!(playlists.len(), 8);
+    assert!(playlists.iter().all(|p| titles(p) == ["A", "B", "C"]));
+    // Batched this is 8 statements; a query per playlist would be 24 or more.
+    assert!(statements <= 12, "8 playlists took {statements} statements");
+}
