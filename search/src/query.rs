@@ -1,0 +1,194 @@
+//! Turning a listener's text into a tantivy query.
+//!
+//! Every word must match somewhere (title, artist or album); a word matches
+//! exactly, as a prefix when it is the last one (search as you type), or
+//! with typos: one edit from 4 letters, two from 8. Exact matches score by
+//! BM25 and rank above prefix matches, which rank above typo matches, which
+//! score a constant. The title weighs more than the artist, the artist more
+//! than the album. On top of that, a document whose title is exactly the
+//! query, or whose title or artist holds the words as a phrase, gets a bonus.
+
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term as IndexTerm;
+
+use crate::analyzer::{self, Term};
+use crate::{audience_of, Fields, Scope, SearchRequest, PUBLIC};
+
+const TITLE: f32 = 3.0;
+const ARTIST: f32 = 2.0;
+const ALBUM: f32 = 1.0;
+/// Weights of a prefix and of a typo match, relative to the field's weight.
+const PREFIX: f32 = 0.5;
+const TYPO: f32 = 0.25;
+/// The bonus for a title that is exactly the query.
+const WHOLE_TITLE: f32 = 12.0;
+
+/// Edits a word of this many characters may be away from what it matches.
+pub(crate) fn typo_distance(word: &str) -> u8 {
+    match word.chars().count() {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+fn weighted(fields: &Fields) -> [(Field, f32); 3] {
+    [
+        (fields.title, TITLE),
+        (fields.artist, ARTIST),
+        (fields.album, ALBUM),
+    ]
+}
+
+fn boosted(query: impl Query, boost: f32) -> Box<dyn Query> {
+    Box::new(BoostQuery::new(Box::new(query), boost))
+}
+
+/// The clause for one word: it matches in some field, one way or another.
+fn word_clause(fields: &Fields, term: &Term, last: bool) -> Box<dyn Query> {
+    let mut options: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let distance = if term.cjk {
+        0
+    } else {
+        typo_distance(&term.text)
+    };
+    // A lone CJK character is matched as a prefix of the pairs it begins.
+    let lone_cjk = term.cjk && term.text.chars().count() == 1;
+    for (field, weight) in weighted(fields) {
+        let index_term = IndexTerm::from_field_text(field, &term.text);
+        options.push((
+            Occur::Should,
+            boosted(
+                TermQuery::new(index_term.clone(), IndexRecordOption::WithFreqs),
+                weight,
+            ),
+        ));
+        if last || lone_cjk {
+            options.push((
+                Occur::Should,
+                boosted(
+                    FuzzyTermQuery::new_prefix(index_term.clone(), 0, true),
+                    weight * PREFIX,
+                ),
+            ));
+        }
+        if distance > 0 {
+            let fuzzy = if last {
+                FuzzyTermQuery::new_prefix(index_term, distance, true)
+            } else {
+                FuzzyTermQuery::new(index_term, distance, true)
+            };
+            options.push((Occur::Should, boosted(fuzzy, weight * TYPO)));
+        }
+    }
+    Box::new(BooleanQuery::new(options))
+}
+
+/// The clause for a run of CJK pairs: they stand next to each other in one
+/// field, which is what makes a substring match.
+fn run_clause(fields: &Fields, run: &[&Term]) -> Box<dyn Query> {
+    let options = weighted(fields)
+        .into_iter()
+        .map(|(field, weight)| {
+            let terms = run
+                .iter()
+                .map(|term| IndexTerm::from_field_text(field, &term.text))
+                .collect();
+            (Occur::Should, boosted(PhraseQuery::new(terms), weight))
+        })
+        .collect();
+    Box::new(BooleanQuery::new(options))
+}
+
+/// The query for `text`, whose terms are `terms`; `None` when it has no words.
+pub(crate) fn text_query(fields: &Fields, text: &str, terms: &[Term]) -> Option<Box<dyn Query>> {
+    if terms.is_empty() {
+        return None;
+    }
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut at = 0;
+    while at < terms.len() {
+        let term = &terms[at];
+        // The pairs of one CJK run overlap: each starts inside the previous.
+        let mut end = at + 1;
+        if term.cjk {
+            while end < terms.len() && terms[end].cjk && terms[end].from < terms[end - 1].to {
+                end += 1;
+            }
+        }
+        let clause = if end - at >= 2 {
+            run_clause(fields, &terms[at..end].iter().collect::<Vec<_>>())
+        } else {
+            word_clause(fields, term, end == terms.len())
+        };
+        clauses.push((Occur::Must, clause));
+        at = end;
+    }
+
+    let whole = analyzer::key(text);
+    clauses.push((
+        Occur::Should,
+        Box::new(ConstScoreQuery::new(
+            Box::new(TermQuery::new(
+                IndexTerm::from_field_text(fields.title_key, &whole),
+                IndexRecordOption::Basic,
+            )),
+            WHOLE_TITLE,
+        )),
+    ));
+    let words: Vec<&Term> = terms.iter().filter(|term| !term.cjk).collect();
+    if words.len() >= 2 {
+        for (field, weight) in [(fields.title, TITLE), (fields.artist, ARTIST)] {
+            let phrase = PhraseQuery::new(
+                words
+                    .iter()
+                    .map(|term| IndexTerm::from_field_text(field, &term.text))
+                    .collect(),
+            );
+            clauses.push((Occur::Should, boosted(phrase, weight)));
+        }
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+/// A clause that filters without scoring.
+fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
+}
+
+fn exact(field: Field, text: &str) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        IndexTerm::from_field_text(field, text),
+        IndexRecordOption::Basic,
+    ))
+}
+
+/// `query` restricted to what the viewer may see in the scope asked for, and
+/// to the genre asked for. Every search goes through here: a locker document
+/// is visible to its owner and to no one else.
+pub(crate) fn restrict(
+    fields: &Fields,
+    query: Box<dyn Query>,
+    request: &SearchRequest<'_>,
+) -> Box<dyn Query> {
+    let public = || exact(fields.audience, PUBLIC);
+    let audience: Box<dyn Query> = match (request.viewer, request.scope) {
+        (None, _) | (Some(_), Scope::Catalogue) => public(),
+        (Some(viewer), Scope::Locker) => exact(fields.audience, &audience_of(Some(viewer))),
+        (Some(viewer), Scope::All) => Box::new(BooleanQuery::new(vec![
+            (Occur::Should, public()),
+            (
+                Occur::Should,
+                exact(fields.audience, &audience_of(Some(viewer))),
+            ),
+        ])),
+    };
+    let mut clauses = vec![(Occur::Must, query), filter(audience)];
+    if let Some(genre) = request.genre {
+        clauses.push(filter(exact(fields.genre_key, &analyzer::key(genre))));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
