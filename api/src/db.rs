@@ -92,9 +92,12 @@ pub async fn seed_if_empty(settings: &Settings, db: &DatabaseConnection) -> anyh
     if entities::artist::Entity::find().count(db).await? > 0 {
         return Ok(());
     }
-    let report = demo::seed(&Importer::new(db.clone(), Default::default()), db)
-        .await
-        .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
+    let report = demo::seed(
+        &Importer::new(db.clone(), Default::default(), Default::default()),
+        db,
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
     tracing::info!(
         artists = report.artists_upserted,
         albums = report.albums_upserted,

@@ -100,9 +100,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::SeedDemo => {
             let db = db::connect(&settings, None).await?;
             db::migrate(&db).await?;
-            let report = demo::seed(&Importer::new(db.clone(), Default::default()), &db)
-                .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            let report = demo::seed(
+                &Importer::new(db.clone(), Default::default(), Default::default()),
+                &db,
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("{err}"))?;
             eprintln!(
                 "cadenza: demo catalogue imported: {} artists, {} albums, {} tracks, {} products",
                 report.artists_upserted,

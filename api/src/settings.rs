@@ -22,6 +22,9 @@ pub struct Settings {
     /// `None`: generated once and kept in the data dir.
     pub jwt_secret: Option<String>,
     pub storage: StorageLocation,
+    /// This replica's search index: `<data dir>/search` unless told
+    /// otherwise. Each replica keeps its own.
+    pub search_dir: PathBuf,
     pub seed_demo: bool,
     pub max_upload_bytes: u64,
     pub quota_bytes: u64,
@@ -133,6 +136,9 @@ impl Settings {
             }
             other => other,
         };
+        let search_dir = get("CADENZA_SEARCH_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("search"));
         let storage = match get("CADENZA_STORAGE") {
             None => StorageLocation::Local(data_dir.join("blobs")),
             Some(value) => parse_storage(&value).map_err(|problem| SettingError {
@@ -175,6 +181,7 @@ impl Settings {
             redis_namespace,
             jwt_secret,
             storage,
+            search_dir,
             seed_demo,
             max_upload_bytes,
             quota_bytes,

@@ -15,6 +15,7 @@ use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
 use crate::services::events::LockerEvents;
 use crate::services::rate_limit::RateLimiter;
+use crate::services::search::{Feed, Search};
 use crate::services::storage::BlobStore;
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
@@ -56,6 +57,9 @@ impl Application {
                 (Some(manager), events)
             }
         };
+        let search_feed = Feed::default();
+        let search = Search::open(db.clone(), &settings.search_dir, search_feed.clone()).await?;
+        search.follow();
         let services = Services::new(
             db.clone(),
             ServiceConfig {
@@ -69,6 +73,8 @@ impl Application {
                     },
                     None => RateLimiter::in_process(),
                 },
+                search,
+                search_feed,
                 server_secret: secret,
                 quota_bytes: settings.quota_bytes,
                 k_anonymity: settings.k_anonymity,

@@ -15,5 +15,6 @@ pub mod playlist_entry;
 pub mod product;
 pub mod refresh_token;
 pub mod review;
+pub mod search_change;
 pub mod track;
 pub mod user;

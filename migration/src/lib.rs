@@ -11,6 +11,7 @@ mod m20261123_000003_create_locker;
 mod m20261123_000004_create_playlists;
 mod m20261123_000005_add_track_masters;
 mod m20261123_000006_add_track_title_keys;
+mod m20261123_000007_create_search_changes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_create_playlists::Migration),
             Box::new(m20261123_000005_add_track_masters::Migration),
             Box::new(m20261123_000006_add_track_title_keys::Migration),
+            Box::new(m20261123_000007_create_search_changes::Migration),
         ]
     }
 }

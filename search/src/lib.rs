@@ -34,6 +34,9 @@ use facets::GenreFacets;
 /// another version is rebuilt rather than read.
 const FORMAT: &str = "cadenza-search-1";
 
+/// A product's score relative to the album or track it sells.
+const PRODUCT_WEIGHT: f32 = 0.9;
+
 /// At most this many terms in one query.
 pub const MAX_QUERY_TERMS: usize = 16;
 /// Results deeper than this are not served (the count stays exact).
@@ -423,13 +426,22 @@ impl SearchIndex {
         } else {
             let top = TopDocs::with_limit(limit).and_offset(offset).tweak_score(
                 move |segment: &tantivy::SegmentReader| {
-                    let column = segment
-                        .fast_fields()
-                        .u64(popularity)
-                        .ok()
-                        .map(|column| column.first_or_default_col(0));
+                    let column = |name: &str| {
+                        segment
+                            .fast_fields()
+                            .u64(name)
+                            .ok()
+                            .map(|column| column.first_or_default_col(0))
+                    };
+                    let (popularity, kind) = (column(popularity), column("kind"));
                     move |doc, score: f32| {
-                        let popularity = column.as_ref().map_or(0, |c| c.get_val(doc));
+                        // A product shows the same text as the album or track
+                        // it sells; the thing itself comes first.
+                        let score = match kind.as_ref().map(|c| c.get_val(doc)) {
+                            Some(code) if code == Kind::Product as u64 => score * PRODUCT_WEIGHT,
+                            _ => score,
+                        };
+                        let popularity = popularity.as_ref().map_or(0, |c| c.get_val(doc));
                         (rank_bucket(score), popularity, score)
                     }
                 },

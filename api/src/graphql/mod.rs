@@ -10,6 +10,7 @@ pub mod mutation;
 pub mod playlists;
 pub mod query;
 pub mod scalars;
+pub mod search;
 pub mod subscription;
 
 use std::sync::Arc;

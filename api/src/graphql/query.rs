@@ -10,6 +10,7 @@ use super::connection::{paged, Paged};
 use super::loaders::*;
 use super::locker::LockerItem;
 use super::playlists::Playlist;
+use super::search::{SearchResults, SearchScope};
 use super::{loaders, principal, services};
 use crate::error::ApiError;
 use crate::ids::{list_complexity, GlobalId, NodeKind, Page};
@@ -176,6 +177,24 @@ impl Query {
             .albums(genre.as_deref(), artist_id, page)
             .await?;
         Ok(paged(listing.items, listing.total, page, Album))
+    }
+
+    /// LOCKER and ALL search the viewer's own locker only; anonymous callers
+    /// get the catalogue. `scope` defaults to ALL. Case, accents and typos
+    /// (one edit from 4 letters, two from 8) are forgiven, the last word
+    /// matches as a prefix, and names in CJK scripts are found by any two or
+    /// more consecutive characters. At most 200 characters and 16 words.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        scope: Option<SearchScope>,
+        genre: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SearchResults> {
+        super::search::search(ctx, query, scope, genre, first, after).await
     }
 
     /// Products for sale (unavailable ones are left out), newest first unless

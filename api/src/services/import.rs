@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
 use super::catalogue::ProductKind;
+use super::search::{Change, Feed};
 use super::{money, CatalogueVersion};
 use crate::error::{ApiError, ApiResult};
 
@@ -43,13 +44,15 @@ pub struct Rejection {
 pub struct Importer {
     db: DatabaseConnection,
     catalogue_version: CatalogueVersion,
+    search: Feed,
 }
 
 impl Importer {
-    pub fn new(db: DatabaseConnection, catalogue_version: CatalogueVersion) -> Self {
+    pub fn new(db: DatabaseConnection, catalogue_version: CatalogueVersion, search: Feed) -> Self {
         Self {
             db,
             catalogue_version,
+            search,
         }
     }
 
@@ -62,6 +65,7 @@ impl Importer {
             artists: HashMap::new(),
             albums: HashMap::new(),
             tracks: HashMap::new(),
+            changes: Vec::new(),
         };
         let mut buf = Vec::with_capacity(1024);
         let mut line_number = 0u64;
@@ -97,8 +101,10 @@ impl Importer {
             }
         }
         let report = run.report;
+        self.search.record(&txn, run.changes).await?;
         txn.commit().await?;
         self.catalogue_version.bump();
+        self.search.changed();
         tracing::info!(
             lines = line_number,
             artists = report.artists_upserted,
@@ -177,6 +183,8 @@ struct ImportRun<'a> {
     artists: HashMap<String, i32>,
     albums: HashMap<String, AlbumRef>,
     tracks: HashMap<String, TrackRef>,
+    /// What search must re-index once the import commits.
+    changes: Vec<Change>,
 }
 
 impl ImportRun<'_> {
@@ -246,6 +254,7 @@ impl ImportRun<'_> {
             .await?;
         }
         self.artists.insert(external_id.to_owned(), row.id);
+        self.changes.push(Change::Artist(row.id));
         self.report.artists_upserted += 1;
         Ok(Ok(()))
     }
@@ -298,6 +307,7 @@ impl ImportRun<'_> {
         .await?;
         self.albums
             .insert(external_id.to_owned(), AlbumRef { id: row.id });
+        self.changes.push(Change::Album(row.id));
         self.report.albums_upserted += 1;
         Ok(Ok(()))
     }
@@ -362,6 +372,7 @@ impl ImportRun<'_> {
                 album_id,
             },
         );
+        self.changes.push(Change::Track(row.id));
         self.report.tracks_upserted += 1;
         Ok(Ok(()))
     }
@@ -414,7 +425,7 @@ impl ImportRun<'_> {
                 None => return Ok(Err(Reject(format!("unknown track `{}`", clip(reference))))),
             },
         };
-        product::Entity::insert(product::ActiveModel {
+        let row = product::Entity::insert(product::ActiveModel {
             sku: Set(sku.to_owned()),
             kind: Set(kind.as_str().to_owned()),
             album_id: Set(album_id),
@@ -444,8 +455,9 @@ impl ImportRun<'_> {
                 ])
                 .to_owned(),
         )
-        .exec_without_returning(self.txn)
+        .exec_with_returning(self.txn)
         .await?;
+        self.changes.push(Change::Product(row.id));
         self.report.products_upserted += 1;
         Ok(Ok(()))
     }

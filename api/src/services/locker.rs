@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use super::catalogue::{listing, Listing};
 use super::events::{LockerChange, LockerEvent, LockerEvents};
 use super::ingest::{self, AudioFacts};
+use super::search::{Change, Feed};
 use super::storage::BlobStore;
 use super::CatalogueVersion;
 use crate::error::{ApiError, ApiResult};
@@ -89,6 +90,7 @@ pub struct Locker {
     events: LockerEvents,
     /// Attaching a master changes what anonymous callers see of a track.
     catalogue_version: CatalogueVersion,
+    search: Feed,
     quota_bytes: i64,
 }
 
@@ -98,6 +100,7 @@ impl Locker {
         blobs: BlobStore,
         events: LockerEvents,
         catalogue_version: CatalogueVersion,
+        search: Feed,
         quota_bytes: u64,
     ) -> Self {
         Self {
@@ -105,6 +108,7 @@ impl Locker {
             blobs,
             events,
             catalogue_version,
+            search,
             quota_bytes: i64::try_from(quota_bytes).unwrap_or(i64::MAX),
         }
     }
@@ -335,7 +339,12 @@ impl Locker {
             Err(err) if super::is_unique_violation(&err) => return Err(RecordError::Duplicate),
             Err(err) => return Err(RecordError::Api(err.into())),
         };
+        self.search
+            .record(&txn, [Change::LockerItem(item.id)])
+            .await
+            .map_err(ApiError::from)?;
         txn.commit().await.map_err(ApiError::from)?;
+        self.search.changed();
         Ok(item)
     }
 
@@ -494,11 +503,17 @@ impl Locker {
             active.exclude_from_taste_profile = Set(exclude);
         }
         active.updated_at = Set(Utc::now());
-        let updated = active.update(&self.db).await.map_err(|err| match err {
+        let txn = crate::db::begin_write(&self.db).await?;
+        let updated = active.update(&txn).await.map_err(|err| match err {
             // Deleted from another device in the meantime.
             sea_orm::DbErr::RecordNotUpdated => ApiError::NotFound("locker item"),
             other => other.into(),
         })?;
+        self.search
+            .record(&txn, [Change::LockerItem(updated.id)])
+            .await?;
+        txn.commit().await?;
+        self.search.changed();
         self.announce(user_id, LockerChange::Updated, updated.id)
             .await;
         Ok(updated)
@@ -553,7 +568,11 @@ impl Locker {
             blob::Entity::delete_by_id(item.blob_id).exec(&txn).await?;
             blob
         };
+        self.search
+            .record(&txn, [Change::LockerItem(item.id)])
+            .await?;
         txn.commit().await?;
+        self.search.changed();
         if let Some(blob) = orphan {
             // The row is gone, so nothing can reach the bytes; a failure here
             // leaves an unreachable file, logged for cleanup.

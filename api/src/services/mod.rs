@@ -13,6 +13,7 @@ pub mod matching;
 pub mod money;
 pub mod playlists;
 pub mod rate_limit;
+pub mod search;
 pub mod storage;
 pub mod stream_urls;
 
@@ -32,6 +33,7 @@ pub struct Services {
     pub import: import::Importer,
     pub locker: locker::Locker,
     pub playlists: playlists::Playlists,
+    pub search: search::Search,
     pub stream_urls: stream_urls::StreamUrls,
     pub catalogue_version: CatalogueVersion,
 }
@@ -43,6 +45,10 @@ pub struct ServiceConfig {
     pub blobs: storage::BlobStore,
     pub locker_events: events::LockerEvents,
     pub rate_limiter: rate_limit::RateLimiter,
+    /// This replica's index, opened and current.
+    pub search: search::Search,
+    /// The change feed the writers record in.
+    pub search_feed: search::Feed,
     pub quota_bytes: u64,
     pub k_anonymity: u32,
 }
@@ -77,11 +83,13 @@ impl Services {
                 config.blobs,
                 config.locker_events,
                 catalogue_version.clone(),
+                config.search_feed.clone(),
                 config.quota_bytes,
             ),
             playlists: playlists::Playlists::new(db.clone()),
+            search: config.search,
             stream_urls: stream_urls::StreamUrls::new(&config.server_secret),
-            import: import::Importer::new(db, catalogue_version.clone()),
+            import: import::Importer::new(db, catalogue_version.clone(), config.search_feed),
             catalogue_version,
         }
     }

@@ -141,6 +141,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
     Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         storage: StorageLocation::Local(data_dir.join("blobs")),
+        search_dir: data_dir.join("search"),
         data_dir,
         database_url,
         redis_url: redis_url(),
@@ -202,7 +203,10 @@ pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
 /// A second server on the same database, storage and Redis as `app`, as a
 /// second replica behind a load balancer would be.
 pub async fn spawn_replica_of(app: &TestApp) -> TestApp {
-    let settings = app.settings.clone();
+    // Each replica keeps its own search index.
+    let own = TempDir::new().unwrap();
+    let mut settings = app.settings.clone();
+    settings.search_dir = own.path().join("search");
     let server = Application::build(settings.clone())
         .await
         .expect("the replica starts");
@@ -212,8 +216,8 @@ pub async fn spawn_replica_of(app: &TestApp) -> TestApp {
         address,
         client: app.client.clone(),
         settings,
-        // The data dir belongs to `app`; this one only holds a place.
-        _data_dir: TempDir::new().unwrap(),
+        // The data dir belongs to `app`; this one holds the replica's index.
+        _data_dir: own,
     }
 }
 

@@ -18,4 +18,5 @@ mod limits;
 mod locker;
 mod playlists;
 mod schema;
+mod search;
 mod subscriptions;

@@ -43,14 +43,6 @@ fn contract() -> String {
 const PENDING: &[&str] = &[
     // The locker, playlists and locker subscriptions (issue 3).
     "Subscription.playback",
-    // Search (issue 4).
-    "Query.search",
-    "enum SearchScope",
-    "type FacetCount",
-    "type SearchHit",
-    "type SearchHitEdge",
-    "type SearchResults",
-    "union SearchHitItem",
     // Listening, recommendations, the storefront and privacy (not yet filed).
     "Mutation.addToCart",
     "Mutation.checkout",
