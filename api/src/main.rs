@@ -30,6 +30,10 @@ enum Command {
     Migrate,
     /// Import the demo catalogue (idempotent) and exit.
     SeedDemo,
+    /// Rebuild this replica's search index from the database and exit (with
+    /// the server stopped; a running server rebuilds a missing or damaged
+    /// index by itself).
+    Reindex,
     /// Write the served schema as SDL.
     ExportSchema {
         /// Where to write it; `-` for standard output.
@@ -96,6 +100,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let db = db::connect(&settings, None).await?;
             db::migrate(&db).await?;
             eprintln!("cadenza: database migrated");
+        }
+        Command::Reindex => {
+            let db = db::connect(&settings, None).await?;
+            db::migrate(&db).await?;
+            let report =
+                cadenza_api::services::search::Search::reindex(db, &settings.search_dir).await?;
+            eprintln!(
+                "cadenza: search index rebuilt: {} documents in {:.1} s",
+                report.documents,
+                report.elapsed.as_secs_f64()
+            );
         }
         Command::SeedDemo => {
             let db = db::connect(&settings, None).await?;

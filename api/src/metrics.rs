@@ -1,12 +1,14 @@
 //! Prometheus metrics: GraphQL requests and latencies by operation, HTTP
-//! requests by route, and SQL statements issued.
+//! requests by route, SQL statements issued, and the search index's size
+//! and position in the change feed.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 /// Distinct operation names kept as labels; later ones are counted as
@@ -20,6 +22,8 @@ pub struct Metrics {
     graphql_duration: HistogramVec,
     http_requests: IntCounterVec,
     sql_statements: IntCounter,
+    search_documents: IntGauge,
+    search_applied_seq: IntGauge,
     operations_seen: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -54,6 +58,16 @@ impl Metrics {
             "cadenza_sql_statements_total",
             "SQL statements sent to the database",
         )?;
+        let search_documents = IntGauge::new(
+            "cadenza_search_documents",
+            "Documents in this replica's search index",
+        )?;
+        let search_applied_seq = IntGauge::new(
+            "cadenza_search_applied_seq",
+            "The last change of the search feed this replica's index holds",
+        )?;
+        registry.register(Box::new(search_documents.clone()))?;
+        registry.register(Box::new(search_applied_seq.clone()))?;
         registry.register(Box::new(graphql_requests.clone()))?;
         registry.register(Box::new(graphql_duration.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
@@ -64,6 +78,8 @@ impl Metrics {
             graphql_duration,
             http_requests,
             sql_statements,
+            search_documents,
+            search_applied_seq,
             operations_seen: Arc::default(),
         })
     }
@@ -87,6 +103,13 @@ impl Metrics {
 
     pub fn sql_statement(&self) {
         self.sql_statements.inc();
+    }
+
+    pub fn search(&self, documents: u64, applied_seq: u64) {
+        self.search_documents
+            .set(i64::try_from(documents).unwrap_or(i64::MAX));
+        self.search_applied_seq
+            .set(i64::try_from(applied_seq).unwrap_or(i64::MAX));
     }
 
     pub fn render(&self) -> String {

@@ -1,6 +1,8 @@
 //! The index on its own: matching, ranking, who sees what, facets, paging,
 //! and what survives a restart or damage.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use cadenza_search::{
     Document, Kind, Opened, Scope, SearchError, SearchIndex, SearchRequest, WriterOptions,
 };

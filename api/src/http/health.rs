@@ -53,6 +53,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let search = &state.services.search;
+    state
+        .metrics
+        .search(search.num_docs(), search.applied_seq());
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())

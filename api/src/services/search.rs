@@ -161,20 +161,7 @@ impl Search {
     /// rebuilt from the tables when there was none or it could not be read,
     /// otherwise caught up from the last change it committed.
     pub async fn open(db: DatabaseConnection, dir: &Path, feed: Feed) -> anyhow::Result<Self> {
-        let dir = dir.to_owned();
-        let (index, opened) = tokio::task::spawn_blocking(move || {
-            SearchIndex::open(&dir, WriterOptions::default())
-                .map_err(|err| anyhow::anyhow!("search index {}: {err}", dir.display()))
-        })
-        .await??;
-        let search = Self {
-            inner: Arc::new(Inner {
-                index,
-                db,
-                feed,
-                applied: AtomicU64::new(0),
-            }),
-        };
+        let (search, opened) = Self::open_index(db, dir, feed).await?;
         match opened {
             Opened::Empty => {
                 let report = search.rebuild().await?;
@@ -191,6 +178,41 @@ impl Search {
             }
         }
         Ok(search)
+    }
+
+    /// Opens (or creates) the index without bringing it up to date.
+    async fn open_index(
+        db: DatabaseConnection,
+        dir: &Path,
+        feed: Feed,
+    ) -> anyhow::Result<(Self, Opened)> {
+        let dir = dir.to_owned();
+        let (index, opened) = tokio::task::spawn_blocking(move || {
+            SearchIndex::open(&dir, WriterOptions::default()).map_err(|err| match err {
+                cadenza_search::SearchError::Busy => anyhow::anyhow!(
+                    "the search index in {} is in use by a running server \
+                     (CADENZA_SEARCH_DIR); stop it first",
+                    dir.display()
+                ),
+                other => anyhow::anyhow!("search index {}: {other}", dir.display()),
+            })
+        })
+        .await??;
+        let search = Self {
+            inner: Arc::new(Inner {
+                index,
+                db,
+                feed,
+                applied: AtomicU64::new(0),
+            }),
+        };
+        Ok((search, opened))
+    }
+
+    /// `cadenza reindex`: rebuilds the index in `dir` from the database.
+    pub async fn reindex(db: DatabaseConnection, dir: &Path) -> anyhow::Result<RebuildReport> {
+        let (search, _) = Self::open_index(db, dir, Feed::default()).await?;
+        search.rebuild().await
     }
 
     /// Follows the feed until the process ends: woken by this replica's
