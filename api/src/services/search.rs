@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use cadenza_search::{Document, Kind, Opened, SearchIndex, WriterOptions};
 use chrono::Utc;
 use entities::{album, artist, artist_genre, locker_item, product, search_change, track};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
@@ -553,7 +553,13 @@ impl Batch {
             let plays: HashMap<i32, i64> = track::Entity::find()
                 .select_only()
                 .column(track::Column::AlbumId)
-                .column_as(Expr::col(track::Column::Popularity).sum(), "popularity")
+                // SUM of a bigint is numeric on PostgreSQL.
+                .column_as(
+                    Expr::col(track::Column::Popularity)
+                        .sum()
+                        .cast_as(Alias::new("bigint")),
+                    "popularity",
+                )
                 .filter(track::Column::AlbumId.is_in(chunk.clone()))
                 .group_by(track::Column::AlbumId)
                 .into_model::<Plays>()
