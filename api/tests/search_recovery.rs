@@ -18,7 +18,7 @@ struct Server {
     url: String,
 }
 
-fn command(data_dir: &Path) -> Command {
+fn command(data_dir: &Path, database_url: Option<&str>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cadenza"));
     command
         .env_clear()
@@ -26,7 +26,34 @@ fn command(data_dir: &Path) -> Command {
         .env("CADENZA_DATA_DIR", data_dir)
         .env("CADENZA_SEED_DEMO", "false")
         .env("RUST_LOG", "warn");
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
     command
+}
+
+/// SQLite in the data dir, or with `CADENZA_TEST_DATABASE=postgres` a new
+/// PostgreSQL database, as the rest of the suite does.
+async fn database_url() -> Option<String> {
+    use sea_orm::ConnectionTrait;
+    if std::env::var("CADENZA_TEST_DATABASE").as_deref() != Ok("postgres") {
+        return None;
+    }
+    let server = std::env::var("CADENZA_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+        .await
+        .unwrap();
+    let name = format!("cadenza_recovery_{}", std::process::id());
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    Some(format!("{server}/{name}"))
 }
 
 fn free_port() -> u16 {
@@ -37,9 +64,9 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start(data_dir: &Path) -> Server {
+async fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
     let port = free_port();
-    let mut child = command(data_dir)
+    let mut child = command(data_dir, database_url)
         .arg("serve")
         .env("CADENZA_BIND", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
@@ -171,7 +198,9 @@ async fn import(server: &Server, token: &str, feed: String) {
 async fn the_index_survives_kill_9_damage_and_reindex() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path();
-    let created = command(data_dir)
+    let url = database_url().await;
+    let db = url.as_deref();
+    let created = command(data_dir, db)
         .args([
             "create-user",
             "--email",
@@ -185,7 +214,7 @@ async fn the_index_survives_kill_9_damage_and_reindex() {
         .unwrap();
     assert!(created.status.success(), "{created:?}");
 
-    let server = start(data_dir).await;
+    let server = start(data_dir, db).await;
     let login = server
         .gql(
             None,
@@ -210,7 +239,7 @@ async fn the_index_survives_kill_9_damage_and_reindex() {
     server.kill_9();
 
     // Restarted, it catches up from its last commit before it listens.
-    let server = start(data_dir).await;
+    let server = start(data_dir, db).await;
     let expected = TRACKS as i64;
     assert_eq!(server.count("kaboomerang").await, expected);
     let applied = server.metric("cadenza_search_applied_seq").await;
@@ -224,12 +253,12 @@ async fn the_index_survives_kill_9_damage_and_reindex() {
     // A damaged index is rebuilt at start-up.
     let search_dir = data_dir.join("search");
     std::fs::write(search_dir.join("meta.json"), b"{ damaged").unwrap();
-    let server = start(data_dir).await;
+    let server = start(data_dir, db).await;
     assert_eq!(server.count("kaboomerang").await, expected);
     assert_eq!(server.count("crash test ensemble").await, documents);
 
     // `reindex` refuses while the server holds the index...
-    let busy = command(data_dir).arg("reindex").output().unwrap();
+    let busy = command(data_dir, db).arg("reindex").output().unwrap();
     assert!(!busy.status.success());
     assert!(
         String::from_utf8_lossy(&busy.stderr).contains("stop it first"),
@@ -240,14 +269,14 @@ async fn the_index_survives_kill_9_damage_and_reindex() {
     // ...and rebuilds it from the database once it is stopped, even from
     // nothing.
     std::fs::remove_dir_all(&search_dir).unwrap();
-    let rebuilt = command(data_dir).arg("reindex").output().unwrap();
+    let rebuilt = command(data_dir, db).arg("reindex").output().unwrap();
     assert!(rebuilt.status.success(), "{rebuilt:?}");
     let stderr = String::from_utf8_lossy(&rebuilt.stderr);
     assert!(
         stderr.contains(&format!("{documents} documents")),
         "{stderr}"
     );
-    let server = start(data_dir).await;
+    let server = start(data_dir, db).await;
     assert_eq!(server.count("kaboomerang").await, expected);
     server.kill_9();
 }
