@@ -32,7 +32,7 @@ use facets::GenreFacets;
 
 /// Bumped whenever the schema or the analyzer changes: an index written by
 /// another version is rebuilt rather than read.
-const FORMAT: &str = "cadenza-search-1";
+const FORMAT: &str = "cadenza-search-2";
 
 /// A product's score relative to the album or track it sells.
 const PRODUCT_WEIGHT: f32 = 0.9;
@@ -202,6 +202,8 @@ fn key_of(kind: Kind, id: i64) -> String {
 }
 
 const PUBLIC: &str = "public";
+/// Every locker document carries it beside its owner's term.
+const PRIVATE: &str = "private";
 
 fn audience_of(owner: Option<i64>) -> String {
     match owner {
@@ -329,6 +331,9 @@ impl SearchIndex {
         tantivy_doc.add_u64(f.kind, doc.kind as u64);
         tantivy_doc.add_i64(f.id, doc.id);
         tantivy_doc.add_text(f.audience, audience_of(doc.owner));
+        if doc.owner.is_some() {
+            tantivy_doc.add_text(f.audience, PRIVATE);
+        }
         tantivy_doc.add_text(f.title, &doc.title);
         tantivy_doc.add_text(f.artist, &doc.artist);
         tantivy_doc.add_text(f.album, &doc.album);
@@ -411,11 +416,19 @@ impl SearchIndex {
         if terms.len() > MAX_QUERY_TERMS {
             return Err(SearchError::TooManyTerms);
         }
-        let Some(text_query) = query::text_query(&self.fields, request.text, &terms) else {
+        let searcher = self.reader.searcher();
+        let visible = |probe| {
+            matches_any(
+                &searcher,
+                query::restrict(&self.fields, probe, request).as_ref(),
+            )
+            .unwrap_or(true)
+        };
+        let Some(text_query) = query::text_query(&self.fields, request.text, &terms, visible)
+        else {
             return Ok(SearchResults::default());
         };
         let query = query::restrict(&self.fields, text_query, request);
-        let searcher = self.reader.searcher();
 
         let offset = request.offset.min(MAX_DEPTH);
         let limit = request.limit.min(MAX_DEPTH - offset);
@@ -493,6 +506,26 @@ impl SearchIndex {
             highlight,
         }))
     }
+}
+
+/// True when some live document matches `query`; stops at the first.
+fn matches_any(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> Result<bool> {
+    use tantivy::{DocSet, TERMINATED};
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+        searcher,
+    ))?;
+    for segment in searcher.segment_readers() {
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                return Ok(true);
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(false)
 }
 
 /// Scores within about 2% of each other rank as equals, so that popularity

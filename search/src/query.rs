@@ -4,7 +4,8 @@
 //! exactly, as a prefix when it is the last one (search as you type), or
 //! with typos: one edit from 4 letters, two from 8. Exact matches score by
 //! BM25 and rank above prefix matches, which rank above typo matches, which
-//! score a constant. The title weighs more than the artist, the artist more
+//! score a constant. Typos are only looked for in words that match nothing
+//! as they are. The title weighs more than the artist, the artist more
 //! than the album. On top of that, a document whose title is exactly the
 //! query, or whose title or artist holds the words as a phrase, gets a bonus.
 
@@ -15,7 +16,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term as IndexTerm;
 
 use crate::analyzer::{self, Term};
-use crate::{audience_of, Fields, Scope, SearchRequest, PUBLIC};
+use crate::{audience_of, Fields, Scope, SearchRequest, PRIVATE};
 
 const TITLE: f32 = 3.0;
 const ARTIST: f32 = 2.0;
@@ -48,9 +49,9 @@ fn boosted(query: impl Query, boost: f32) -> Box<dyn Query> {
 }
 
 /// The clause for one word: it matches in some field, one way or another.
-fn word_clause(fields: &Fields, term: &Term, last: bool) -> Box<dyn Query> {
+fn word_clause(fields: &Fields, term: &Term, last: bool, typos: bool) -> Box<dyn Query> {
     let mut options: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let distance = if term.cjk {
+    let distance = if term.cjk || !typos {
         0
     } else {
         typo_distance(&term.text)
@@ -76,11 +77,9 @@ fn word_clause(fields: &Fields, term: &Term, last: bool) -> Box<dyn Query> {
             ));
         }
         if distance > 0 {
-            let fuzzy = if last {
-                FuzzyTermQuery::new_prefix(index_term, distance, true)
-            } else {
-                FuzzyTermQuery::new(index_term, distance, true)
-            };
+            // Whole words only: a prefix with typos matches too much of the
+            // dictionary to stay fast.
+            let fuzzy = FuzzyTermQuery::new(index_term, distance, true);
             options.push((Occur::Should, boosted(fuzzy, weight * TYPO)));
         }
     }
@@ -104,7 +103,12 @@ fn run_clause(fields: &Fields, run: &[&Term]) -> Box<dyn Query> {
 }
 
 /// The query for `text`, whose terms are `terms`; `None` when it has no words.
-pub(crate) fn text_query(fields: &Fields, text: &str, terms: &[Term]) -> Option<Box<dyn Query>> {
+pub(crate) fn text_query(
+    fields: &Fields,
+    text: &str,
+    terms: &[Term],
+    visible: impl Fn(Box<dyn Query>) -> bool,
+) -> Option<Box<dyn Query>> {
     if terms.is_empty() {
         return None;
     }
@@ -122,7 +126,16 @@ pub(crate) fn text_query(fields: &Fields, text: &str, terms: &[Term]) -> Option<
         let clause = if end - at >= 2 {
             run_clause(fields, &terms[at..end].iter().collect::<Vec<_>>())
         } else {
-            word_clause(fields, term, end == terms.len())
+            let last = end == terms.len();
+            // Typo matching is the expensive part of a query, so a word that
+            // matches something the viewer can see as it is typed is taken
+            // as meant; only a word that matches nothing is matched with
+            // typos. (The probe runs under the viewer's own restriction, so
+            // it reveals nothing of other lockers.)
+            let typos = !term.cjk
+                && typo_distance(&term.text) > 0
+                && !visible(word_clause(fields, term, last, false));
+            word_clause(fields, term, last, typos)
         };
         clauses.push((Occur::Must, clause));
         at = end;
@@ -169,24 +182,33 @@ fn exact(field: Field, text: &str) -> Box<dyn Query> {
 /// `query` restricted to what the viewer may see in the scope asked for, and
 /// to the genre asked for. Every search goes through here: a locker document
 /// is visible to its owner and to no one else.
+///
+/// Expressed so that the filter's own posting list stays short: the public
+/// catalogue is "everything not private", and "public or mine" is
+/// "everything except the private documents that are not mine".
 pub(crate) fn restrict(
     fields: &Fields,
     query: Box<dyn Query>,
     request: &SearchRequest<'_>,
 ) -> Box<dyn Query> {
-    let public = || exact(fields.audience, PUBLIC);
-    let audience: Box<dyn Query> = match (request.viewer, request.scope) {
-        (None, _) | (Some(_), Scope::Catalogue) => public(),
-        (Some(viewer), Scope::Locker) => exact(fields.audience, &audience_of(Some(viewer))),
-        (Some(viewer), Scope::All) => Box::new(BooleanQuery::new(vec![
-            (Occur::Should, public()),
-            (
-                Occur::Should,
-                exact(fields.audience, &audience_of(Some(viewer))),
-            ),
-        ])),
-    };
-    let mut clauses = vec![(Occur::Must, query), filter(audience)];
+    let private = || exact(fields.audience, PRIVATE);
+    let mut clauses = vec![(Occur::Must, query)];
+    match (request.viewer, request.scope) {
+        (None, _) | (Some(_), Scope::Catalogue) => clauses.push((Occur::MustNot, private())),
+        (Some(viewer), Scope::Locker) => {
+            clauses.push(filter(exact(fields.audience, &audience_of(Some(viewer)))));
+        }
+        (Some(viewer), Scope::All) => clauses.push((
+            Occur::MustNot,
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, private()),
+                (
+                    Occur::MustNot,
+                    exact(fields.audience, &audience_of(Some(viewer))),
+                ),
+            ])),
+        )),
+    }
     if let Some(genre) = request.genre {
         clauses.push(filter(exact(fields.genre_key, &analyzer::key(genre))));
     }
