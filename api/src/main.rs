@@ -88,6 +88,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::from_env()?;
+    // Secrets and the search index live there, whichever database is used.
+    std::fs::create_dir_all(&settings.data_dir).map_err(|err| {
+        anyhow::anyhow!("CADENZA_DATA_DIR {}: {err}", settings.data_dir.display())
+    })?;
     match command {
         Command::Serve => {
             let bind = settings.bind;
