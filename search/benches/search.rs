@@ -8,6 +8,8 @@
 //! then criterion's own measurement per class. `CADENZA_BENCH_SCALE=0.1`
 //! runs a tenth of the size.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use cadenza_search::{Scope, SearchIndex, SearchRequest, WriterOptions};

@@ -2,6 +2,8 @@
 //! for `bench/search.sh`: `cargo run --release -p cadenza-search --example
 //! corpus -- <dir> [scale]`.
 
+#![allow(clippy::print_stdout)]
+
 #[path = "../benches/support/corpus.rs"]
 mod corpus;
 
