@@ -39,7 +39,41 @@ pub enum StorageLocation {
     /// `file://<data dir>/blobs` unless told otherwise.
     Local(PathBuf),
     /// `s3://bucket/prefix`.
-    S3 { bucket: String, prefix: String },
+    S3(S3Location),
+}
+
+/// An S3-compatible bucket. Endpoint, region and credentials come from the
+/// usual `AWS_*` variables; what is not set there falls back to the AWS
+/// defaults (instance metadata, web identity).
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    /// Keys go under this prefix, without leading or trailing `/`.
+    pub prefix: String,
+    /// `AWS_ENDPOINT_URL`: another S3-compatible service (MinIO, Ceph,
+    /// moto). An `http://` endpoint is allowed without TLS.
+    pub endpoint: Option<String>,
+    /// `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+    pub region: Option<String>,
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`.
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Location")
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// Bounds on every GraphQL request (DESIGN.md, "Limits on every request").
@@ -141,7 +175,7 @@ impl Settings {
             .unwrap_or_else(|| data_dir.join("search"));
         let storage = match get("CADENZA_STORAGE") {
             None => StorageLocation::Local(data_dir.join("blobs")),
-            Some(value) => parse_storage(&value).map_err(|problem| SettingError {
+            Some(value) => parse_storage(&value, &get).map_err(|problem| SettingError {
                 name: "CADENZA_STORAGE",
                 problem,
             })?,
@@ -221,7 +255,10 @@ fn positive(value: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{value}` is not a positive whole number"))
 }
 
-fn parse_storage(value: &str) -> Result<StorageLocation, String> {
+fn parse_storage(
+    value: &str,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<StorageLocation, String> {
     if let Some(path) = value.strip_prefix("file://") {
         if path.is_empty() {
             return Err("file:// needs a directory".into());
@@ -233,10 +270,27 @@ fn parse_storage(value: &str) -> Result<StorageLocation, String> {
         if bucket.is_empty() {
             return Err("s3:// needs a bucket, as in s3://bucket/prefix".into());
         }
-        return Ok(StorageLocation::S3 {
+        let endpoint = get("AWS_ENDPOINT_URL").or_else(|| get("AWS_ENDPOINT"));
+        if let Some(endpoint) = &endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(format!(
+                    "AWS_ENDPOINT_URL `{endpoint}` must start with http:// or https://"
+                ));
+            }
+        }
+        let access_key_id = get("AWS_ACCESS_KEY_ID");
+        let secret_access_key = get("AWS_SECRET_ACCESS_KEY");
+        if access_key_id.is_some() != secret_access_key.is_some() {
+            return Err("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together".into());
+        }
+        return Ok(StorageLocation::S3(S3Location {
             bucket: bucket.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
-        });
+            endpoint,
+            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
+            access_key_id,
+            secret_access_key,
+        }));
     }
     Err(format!(
         "`{value}` is neither file://<dir> nor s3://bucket/prefix"
@@ -298,12 +352,46 @@ mod tests {
     #[test]
     fn storage_urls_parse() {
         let s = settings(&[("CADENZA_STORAGE", "s3://music/lockers/")]).unwrap();
-        assert_eq!(
-            s.storage,
-            StorageLocation::S3 {
-                bucket: "music".into(),
-                prefix: "lockers".into()
-            }
-        );
+        let StorageLocation::S3(location) = s.storage else {
+            panic!("{:?}", s.storage);
+        };
+        assert_eq!(location.bucket, "music");
+        assert_eq!(location.prefix, "lockers");
+        assert_eq!(location.endpoint, None);
+
+        let s = settings(&[
+            ("CADENZA_STORAGE", "s3://music"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "key"),
+            ("AWS_SECRET_ACCESS_KEY", "very secret"),
+        ])
+        .unwrap();
+        let StorageLocation::S3(location) = s.storage else {
+            panic!("{:?}", s.storage);
+        };
+        assert_eq!(location.prefix, "");
+        assert_eq!(location.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(location.region.as_deref(), Some("eu-west-1"));
+        let shown = format!("{location:?}");
+        assert!(!shown.contains("very secret"), "{shown}");
+    }
+
+    #[test]
+    fn s3_settings_are_checked() {
+        for pairs in [
+            &[("CADENZA_STORAGE", "s3://")][..],
+            &[
+                ("CADENZA_STORAGE", "s3://music"),
+                ("AWS_ENDPOINT_URL", "localhost:9000"),
+            ],
+            &[
+                ("CADENZA_STORAGE", "s3://music"),
+                ("AWS_ACCESS_KEY_ID", "key"),
+            ],
+        ] {
+            let err = settings(pairs).unwrap_err();
+            assert_eq!(err.name, "CADENZA_STORAGE", "{pairs:?}");
+        }
     }
 }

@@ -2,7 +2,6 @@ use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 use super::AppState;
-use crate::settings::StorageLocation;
 
 /// Alive: the process answers.
 pub async fn healthz() -> HttpResponse {
@@ -35,13 +34,10 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             }
         }
     };
-    let storage = match &state.settings.storage {
-        StorageLocation::Local(dir) => match tokio::fs::metadata(dir).await {
-            Ok(meta) if meta.is_dir() => "ok",
-            _ => "unreachable",
-        },
-        // Object storage arrives with the locker; nothing to check yet.
-        StorageLocation::S3 { .. } => "not checked",
+    let storage = if state.services.locker.blobs().check().await {
+        "ok"
+    } else {
+        "unreachable"
     };
     let ready = database == "ok" && redis != "unreachable" && storage != "unreachable";
     let body = json!({ "database": database, "redis": redis, "storage": storage });

@@ -2,13 +2,9 @@
 //! or with a bearer token, with HTTP Range as players send it. Anything that
 //! is not the caller's item is 404 with no hint it exists.
 
-use std::io::SeekFrom;
-
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::stream;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::AppState;
 use crate::auth::Principal;
@@ -20,8 +16,6 @@ pub struct Signed {
     exp: Option<String>,
     sig: Option<String>,
 }
-
-const CHUNK_BYTES: usize = 256 * 1024;
 
 pub async fn stream(
     req: HttpRequest,
@@ -75,18 +69,7 @@ async fn serve(
         .await
         .map_err(|err| Failure::Internal(format!("{err:?}")))?
         .ok_or(Failure::NotFound)?;
-    let path = locker
-        .blobs()
-        .local_path(&item.storage_key)
-        .ok_or_else(|| Failure::Internal("only local blobs can be streamed yet".into()))?;
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|err| Failure::Internal(format!("opening a blob: {err}")))?;
-    let length = file
-        .metadata()
-        .await
-        .map_err(|err| Failure::Internal(err.to_string()))?
-        .len();
+    let length = item.size_bytes.unsigned_abs();
 
     let etag = format!("\"{}\"", item.content_hash);
     let headers = req.headers();
@@ -138,31 +121,18 @@ async fn serve(
             format!("bytes {start}-{end}/{length}"),
         ));
     }
-    // HEAD gets the same response; actix sends its headers, Content-Length
-    // included, and drops the body unread.
-    file.seek(SeekFrom::Start(start))
+    // HEAD gets the same headers, Content-Length included, and no body:
+    // the blob is not even opened. (A streamed body keeps the explicit
+    // Content-Length; actix never polls it for HEAD.)
+    if req.method() == actix_web::http::Method::HEAD {
+        let nothing = futures_util::stream::empty::<Result<web::Bytes, std::io::Error>>();
+        return Ok(response.streaming(nothing));
+    }
+    let body = locker
+        .blobs()
+        .read_range(&item.storage_key, start, body_length)
         .await
-        .map_err(|err| Failure::Internal(err.to_string()))?;
-    let body = stream::unfold((file, body_length), |(mut file, remaining)| async move {
-        if remaining == 0 {
-            return None;
-        }
-        let want = usize::try_from(remaining)
-            .unwrap_or(CHUNK_BYTES)
-            .min(CHUNK_BYTES);
-        let mut buf = vec![0u8; want];
-        match file.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(read) => {
-                buf.truncate(read);
-                Some((
-                    Ok::<_, std::io::Error>(web::Bytes::from(buf)),
-                    (file, remaining - read as u64),
-                ))
-            }
-            Err(err) => Some((Err(err), (file, 0))),
-        }
-    });
+        .map_err(|err| Failure::Internal(format!("opening a blob: {err:?}")))?;
     Ok(response.streaming(body))
 }
 

@@ -154,7 +154,7 @@ impl Locker {
 
         let key = BlobStore::new_key();
         self.blobs
-            .put_file(&key, tokio::fs::File::from_std(content))
+            .put_file(&key, content, size.unsigned_abs())
             .await?;
         let stored = self
             .record(user_id, &key, &hash, size, &file_name, facts)
@@ -202,7 +202,7 @@ impl Locker {
         facts.map_err(|ingest::NotAudio(why)| ApiError::UnsupportedMediaType(why))?;
         let key = BlobStore::new_key();
         self.blobs
-            .put_file(&key, tokio::fs::File::from_std(content))
+            .put_file(&key, content, size.unsigned_abs())
             .await?;
         let recorded: ApiResult<(track::Model, Option<blob::Model>)> = async {
             let txn = crate::db::begin_write(&self.db).await?;
@@ -601,6 +601,7 @@ impl Locker {
             .column(locker_item::Column::ContentHash)
             .column(locker_item::Column::MimeType)
             .column(blob::Column::StorageKey)
+            .column_as(blob::Column::SizeBytes, "size_bytes")
             .join(sea_orm::JoinType::InnerJoin, blob_of_item)
             .into_model::<StreamTarget>()
             .one(&self.db)
@@ -614,6 +615,7 @@ pub struct StreamTarget {
     pub content_hash: String,
     pub mime_type: String,
     pub storage_key: String,
+    pub size_bytes: i64,
 }
 
 /// An artist of a locker, with counts.
