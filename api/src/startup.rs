@@ -80,6 +80,7 @@ impl Application {
                 k_anonymity: settings.k_anonymity,
             },
         );
+        services.locker.evict_removed_items();
         let schema = build_schema(services.clone(), &settings.limits);
         let state = web::Data::new(AppState {
             schema,

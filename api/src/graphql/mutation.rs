@@ -70,13 +70,7 @@ impl Mutation {
             .map_err(|err| ApiError::bad_input(format!("the upload could not be read: {err}")))?;
         let item = services(ctx)?
             .locker
-            .upload(
-                user_id,
-                UploadedFile {
-                    file_name: upload.filename,
-                    content: upload.content,
-                },
-            )
+            .upload(user_id, UploadedFile::received(ctx, upload))
             .await?;
         Ok(LockerItem(item))
     }
@@ -226,13 +220,7 @@ impl Mutation {
             .map_err(|err| ApiError::bad_input(format!("the upload could not be read: {err}")))?;
         let track = services(ctx)?
             .locker
-            .attach_master(
-                track_id,
-                UploadedFile {
-                    file_name: upload.filename,
-                    content: upload.content,
-                },
-            )
+            .attach_master(track_id, UploadedFile::received(ctx, upload))
             .await?;
         Ok(Track(track))
     }

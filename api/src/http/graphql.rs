@@ -13,9 +13,9 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ParseRequestError, Request, Response, Variables};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, Variables};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 
@@ -224,6 +224,9 @@ pub async fn post(
 
 type RequestFailure = (StatusCode, ApiError);
 
+/// Files one multipart request may carry.
+const MAX_UPLOAD_FILES: usize = 4;
+
 async fn json_batch(
     mut payload: web::Payload,
     state: &AppState,
@@ -245,9 +248,19 @@ async fn json_batch(
         }
         body.extend_from_slice(&chunk);
     }
+    let value: Value = serde_json::from_slice(&body).map_err(|_| {
+        (
+            StatusCode::BAD_REQUEST,
+            ApiError::bad_input("the request body is not valid JSON"),
+        )
+    })?;
+    batch_from_json(value, state)
+}
+
+/// A request, or a batch of them, from its JSON: the body of a JSON
+/// request, or the `operations` part of a multipart one.
+fn batch_from_json(value: Value, state: &AppState) -> Result<BatchRequest, RequestFailure> {
     let bad = |message: &str| (StatusCode::BAD_REQUEST, ApiError::bad_input(message));
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|_| bad("the request body is not valid JSON"))?;
     match value {
         Value::Object(object) => Ok(BatchRequest::Single(
             graphql_request(object, state).map_err(|err| (StatusCode::BAD_REQUEST, err))?,
@@ -328,16 +341,16 @@ fn check_document_size(query: &str, state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A multipart upload (GraphQL multipart request spec). Files stream to
-/// temporary files; past the upload limit the rest is not read.
+/// A multipart upload (GraphQL multipart request spec; see `multipart`).
+/// Files stream to temporary files; past the upload limit the rest is not
+/// read.
 async fn multipart_batch(
     content_type: &str,
     mut payload: web::Payload,
     state: &AppState,
 ) -> Result<BatchRequest, RequestFailure> {
-    let max_upload = state.settings.max_upload_bytes;
-    // actix's payload is not Send; async-graphql wants a Send reader, so the
-    // chunks cross a channel, as async-graphql's own actix integration does.
+    // actix's payload is not Send; the multipart parser wants a Send
+    // stream, so the chunks cross a channel.
     let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<web::Bytes>>(16);
     actix_web::rt::spawn(async move {
         while let Some(chunk) = payload.next().await {
@@ -350,41 +363,15 @@ async fn multipart_batch(
     let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
-    let reader = futures_util::TryStreamExt::into_async_read(chunks);
-    let options = MultipartOptions::default()
-        .max_file_size(usize::try_from(max_upload).unwrap_or(usize::MAX))
-        .max_num_files(4);
-    let batch = async_graphql::http::receive_batch_body(Some(content_type), reader, options)
-        .await
-        .map_err(|err| match err {
-            ParseRequestError::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ApiError::PayloadTooLarge(format!("uploads are limited to {max_upload} bytes")),
-            ),
-            ParseRequestError::Io(err) => {
-                tracing::warn!(error = %err, "upload interrupted");
-                (
-                    StatusCode::BAD_REQUEST,
-                    ApiError::bad_input("the upload could not be read"),
-                )
-            }
-            other => (
-                StatusCode::BAD_REQUEST,
-                ApiError::bad_input(format!("malformed multipart request: {other}")),
-            ),
-        })?;
-    match &batch {
-        BatchRequest::Single(request) => check_document_size(&request.query, state)
-            .map_err(|err| (StatusCode::BAD_REQUEST, err))?,
-        BatchRequest::Batch(requests) => {
-            check_batch_size(requests.len(), state)?;
-            for request in requests {
-                check_document_size(&request.query, state)
-                    .map_err(|err| (StatusCode::BAD_REQUEST, err))?;
-            }
-        }
-    }
-    Ok(batch)
+    let limits = super::multipart::Limits {
+        max_file_bytes: state.settings.max_upload_bytes,
+        max_files: MAX_UPLOAD_FILES,
+        max_field_bytes: state.settings.limits.max_body_bytes,
+    };
+    super::multipart::receive(content_type, chunks, &limits, |operations| {
+        batch_from_json(operations, state)
+    })
+    .await
 }
 
 /// True when the operation the request would run is a mutation.

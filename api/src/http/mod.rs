@@ -2,10 +2,12 @@
 
 mod graphql;
 mod health;
+mod multipart;
 mod response_cache;
 mod stream;
 mod subscriptions;
 
+pub use multipart::SpooledDigests;
 pub use response_cache::ResponseCache;
 
 use std::sync::Arc;

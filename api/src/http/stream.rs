@@ -132,7 +132,9 @@ async fn serve(
         .blobs()
         .read_range(&item.storage_key, start, body_length)
         .await
-        .map_err(|err| Failure::Internal(format!("opening a blob: {err:?}")))?;
+        .map_err(|err| Failure::Internal(format!("opening a blob: {err:?}")))?
+        // Removed since the item was looked up (or cached): gone.
+        .ok_or(Failure::NotFound)?;
     Ok(response.streaming(body))
 }
 

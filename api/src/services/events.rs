@@ -120,6 +120,11 @@ impl LockerEvents {
         }
     }
 
+    /// Every event from now on, whoever's locker.
+    pub fn subscribe_all(&self) -> broadcast::Receiver<LockerEvent> {
+        self.local.subscribe()
+    }
+
     /// The events of `user_id`'s locker from now on.
     pub fn subscribe(&self, user_id: i32) -> impl Stream<Item = LockerEvent> + Send + 'static {
         futures_util::stream::unfold(self.local.subscribe(), move |mut receiver| async move {

@@ -3,6 +3,12 @@
 //! owner through `locker_item::Entity::find_owned_by`.
 
 use std::io::{Read, Seek, SeekFrom};
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lru::LruCache;
+use tokio::sync::broadcast;
 
 use chrono::Utc;
 use entities::{blob, locker_item, playlist_entry, track};
@@ -81,6 +87,22 @@ pub struct Usage {
 pub struct UploadedFile {
     pub file_name: String,
     pub content: std::fs::File,
+    /// SHA-256 of the content, when it was taken as the file was received.
+    pub sha256: Option<String>,
+}
+
+impl UploadedFile {
+    /// A file of this request, with the digest taken while it was spooled.
+    pub fn received(ctx: &async_graphql::Context<'_>, upload: async_graphql::UploadValue) -> Self {
+        let sha256 = ctx
+            .data_opt::<crate::http::SpooledDigests>()
+            .and_then(|digests| digests.of(&upload.content));
+        Self {
+            file_name: upload.filename,
+            content: upload.content,
+            sha256,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -92,6 +114,60 @@ pub struct Locker {
     catalogue_version: CatalogueVersion,
     search: Feed,
     quota_bytes: i64,
+    stream_targets: StreamTargets,
+}
+
+/// Stream targets by owner and item, so a player's range requests do not
+/// each query the database. What an item streams (its blob, hash and type)
+/// never changes while it exists; a removal evicts it here at once, and on
+/// other replicas when the event arrives. An entry lives at most
+/// `STREAM_TARGET_TTL`, in case an event is lost, and a blob that is gone is
+/// a 404 whatever the cache says.
+#[derive(Clone)]
+struct StreamTargets(Arc<Mutex<LruCache<OwnedItem, (StreamTarget, Instant)>>>);
+
+/// A user id and the id of an item of theirs.
+type OwnedItem = (i32, i32);
+
+const STREAM_TARGET_TTL: Duration = Duration::from_secs(60);
+const STREAM_TARGETS: usize = 16_384;
+
+impl StreamTargets {
+    fn new() -> Self {
+        let capacity = NonZeroUsize::new(STREAM_TARGETS).unwrap_or(NonZeroUsize::MIN);
+        Self(Arc::new(Mutex::new(LruCache::new(capacity))))
+    }
+
+    fn get(&self, key: OwnedItem) -> Option<StreamTarget> {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match cache.get(&key) {
+            Some((target, at)) if at.elapsed() < STREAM_TARGET_TTL => Some(target.clone()),
+            Some(_) => {
+                cache.pop(&key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn put(&self, key: OwnedItem, target: StreamTarget) {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.put(key, (target, Instant::now()));
+    }
+
+    fn evict(&self, key: OwnedItem) {
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.pop(&key);
+    }
 }
 
 impl Locker {
@@ -110,7 +186,30 @@ impl Locker {
             catalogue_version,
             search,
             quota_bytes: i64::try_from(quota_bytes).unwrap_or(i64::MAX),
+            stream_targets: StreamTargets::new(),
         }
+    }
+
+    /// Evicts removed items from the stream-target cache as their events
+    /// arrive, from this replica or (through Redis) any other.
+    pub fn evict_removed_items(&self) {
+        let mut events = self.events.subscribe_all();
+        let cache = self.stream_targets.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(event) if event.change == LockerChange::Removed => {
+                        cache.evict((event.user_id, event.item_id));
+                    }
+                    Ok(_) => {}
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        // Missed removals: start again from an empty cache.
+                        cache.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
     }
 
     pub fn events(&self) -> &LockerEvents {
@@ -138,13 +237,17 @@ impl Locker {
         user_id: i32,
         upload: UploadedFile,
     ) -> ApiResult<locker_item::Model> {
-        let UploadedFile { file_name, content } = upload;
+        let UploadedFile {
+            file_name,
+            content,
+            sha256,
+        } = upload;
         let ReadFile {
             content,
             size,
             hash,
             facts,
-        } = read_file(content).await?;
+        } = read_file(content, sha256).await?;
 
         if let Some(existing) = self.owned_with_hash(user_id, &hash).await? {
             return Ok(existing);
@@ -198,7 +301,7 @@ impl Locker {
             size,
             hash,
             facts,
-        } = read_file(upload.content).await?;
+        } = read_file(upload.content, upload.sha256).await?;
         facts.map_err(|ingest::NotAudio(why)| ApiError::UnsupportedMediaType(why))?;
         let key = BlobStore::new_key();
         self.blobs
@@ -580,6 +683,7 @@ impl Locker {
                 tracing::error!(blob.id = blob.id, error = %format!("{err:?}"), "a deleted item's blob could not be removed");
             }
         }
+        self.stream_targets.evict((user_id, id));
         self.announce(user_id, LockerChange::Removed, id).await;
         tracing::info!(locker_item.id = id, "locker item deleted");
         Ok(())
@@ -591,11 +695,14 @@ impl Locker {
         user_id: i32,
         item_id: i32,
     ) -> ApiResult<Option<StreamTarget>> {
+        if let Some(target) = self.stream_targets.get((user_id, item_id)) {
+            return Ok(Some(target));
+        }
         let blob_of_item = locker_item::Entity::belongs_to(blob::Entity)
             .from(locker_item::Column::BlobId)
             .to(blob::Column::Id)
             .into();
-        Ok(locker_item::Entity::find_owned_by(user_id)
+        let target = locker_item::Entity::find_owned_by(user_id)
             .filter(locker_item::Column::Id.eq(item_id))
             .select_only()
             .column(locker_item::Column::ContentHash)
@@ -605,7 +712,11 @@ impl Locker {
             .join(sea_orm::JoinType::InnerJoin, blob_of_item)
             .into_model::<StreamTarget>()
             .one(&self.db)
-            .await?)
+            .await?;
+        if let Some(target) = &target {
+            self.stream_targets.put((user_id, item_id), target.clone());
+        }
+        Ok(target)
     }
 }
 
@@ -775,14 +886,15 @@ struct ReadFile {
     facts: Result<AudioFacts, ingest::NotAudio>,
 }
 
-/// Refuses an empty file, then hashes the rest and reads what it is, off
-/// the async runtime. Uploads and catalogue masters both come through here.
-async fn read_file(content: std::fs::File) -> ApiResult<ReadFile> {
+/// Refuses an empty file, then hashes the rest (unless the digest is known)
+/// and reads what it is, off the async runtime. Uploads and catalogue
+/// masters both come through here.
+async fn read_file(content: std::fs::File, sha256: Option<String>) -> ApiResult<ReadFile> {
     let size = content.metadata().map_err(ApiError::internal)?.len();
     if size == 0 {
         return Err(ApiError::UnsupportedMediaType("the file is empty".into()));
     }
-    let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content))
+    let (content, hash, facts) = tokio::task::spawn_blocking(move || read_upload(content, sha256))
         .await
         .map_err(ApiError::internal)??;
     Ok(ReadFile {
@@ -795,20 +907,25 @@ async fn read_file(content: std::fs::File) -> ApiResult<ReadFile> {
 
 type ReadUpload = (std::fs::File, String, Result<AudioFacts, ingest::NotAudio>);
 
-fn read_upload(mut content: std::fs::File) -> ApiResult<ReadUpload> {
-    content
-        .seek(SeekFrom::Start(0))
-        .map_err(ApiError::internal)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1024 * 1024];
-    loop {
-        let read = content.read(&mut buf).map_err(ApiError::internal)?;
-        if read == 0 {
-            break;
+fn read_upload(mut content: std::fs::File, sha256: Option<String>) -> ApiResult<ReadUpload> {
+    let hash = match sha256 {
+        Some(hash) => hash,
+        None => {
+            content
+                .seek(SeekFrom::Start(0))
+                .map_err(ApiError::internal)?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1024 * 1024];
+            loop {
+                let read = content.read(&mut buf).map_err(ApiError::internal)?;
+                if read == 0 {
+                    break;
+                }
+                hasher.update(&buf[..read]);
+            }
+            hex::encode(hasher.finalize())
         }
-        hasher.update(&buf[..read]);
-    }
-    let hash = hex::encode(hasher.finalize());
+    };
     content
         .seek(SeekFrom::Start(0))
         .map_err(ApiError::internal)?;

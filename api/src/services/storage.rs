@@ -148,32 +148,53 @@ impl BlobStore {
         }
     }
 
-    /// `length` bytes of the blob under `key` from byte `start`.
-    pub async fn read_range(&self, key: &str, start: u64, length: u64) -> ApiResult<ByteStream> {
-        if length == 0 {
-            return Ok(futures_util::stream::empty().boxed());
-        }
+    /// `length` bytes of the blob under `key` from byte `start`; `None` when
+    /// there is no such blob.
+    pub async fn read_range(
+        &self,
+        key: &str,
+        start: u64,
+        length: u64,
+    ) -> ApiResult<Option<ByteStream>> {
         if let Some(root) = &self.local_root {
+            // Opening the file and reading the first chunk take one trip to
+            // the blocking pool: a player's range request is often one chunk.
             let path = root.join(key);
-            let file = tokio::task::spawn_blocking(move || std::fs::File::open(path))
-                .await
-                .map_err(ApiError::internal)?
-                .map_err(ApiError::internal)?;
-            return Ok(local_stream(file, start, length));
+            let opened = tokio::task::spawn_blocking(move || {
+                let file = std::fs::File::open(path)?;
+                let first = read_chunk(&file, start, length.min(STREAM_CHUNK_BYTES))?;
+                Ok::<_, std::io::Error>((file, first))
+            })
+            .await
+            .map_err(ApiError::internal)?;
+            let (file, first) = match opened {
+                Ok(opened) => opened,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(err) => return Err(ApiError::internal(err)),
+            };
+            let read = first.len() as u64;
+            let first = futures_util::stream::iter((read > 0).then_some(Ok(first)));
+            let rest = local_stream(file, start + read, length - read);
+            return Ok(Some(first.chain(rest).boxed()));
+        }
+        if length == 0 {
+            return Ok(Some(futures_util::stream::empty().boxed()));
         }
         let options = GetOptions {
             range: Some(GetRange::Bounded(start..start + length)),
             ..Default::default()
         };
-        let result = self
-            .store
-            .get_opts(&StorePath::from(key), options)
-            .await
-            .map_err(ApiError::internal)?;
-        Ok(result
-            .into_stream()
-            .map_err(|err| std::io::Error::other(err.to_string()))
-            .boxed())
+        let result = match self.store.get_opts(&StorePath::from(key), options).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(err) => return Err(ApiError::internal(err)),
+        };
+        Ok(Some(
+            result
+                .into_stream()
+                .map_err(|err| std::io::Error::other(err.to_string()))
+                .boxed(),
+        ))
     }
 
     /// Whether the store answers: the local directory exists, or the bucket
@@ -303,6 +324,9 @@ fn local_stream(file: std::fs::File, start: u64, length: u64) -> ByteStream {
 }
 
 fn read_chunk(file: &std::fs::File, offset: u64, want: u64) -> std::io::Result<Bytes> {
+    if want == 0 {
+        return Ok(Bytes::new());
+    }
     let mut reader = file;
     reader.seek(SeekFrom::Start(offset))?;
     let mut chunk = Vec::with_capacity(want as usize);
@@ -342,6 +366,7 @@ mod tests {
             .read_range(key, start, length)
             .await
             .unwrap()
+            .expect("the blob exists")
             .try_collect()
             .await
             .unwrap();
@@ -386,7 +411,7 @@ mod tests {
         );
         assert!(read(&store, &key, 0, 0).await.is_empty());
         store.delete(&key).await.unwrap();
-        assert!(store.read_range(&key, 0, 1).await.is_err());
+        assert!(store.read_range(&key, 0, 1).await.unwrap().is_none());
         // Deleting twice is not an error.
         store.delete(&key).await.unwrap();
     }
@@ -418,6 +443,7 @@ mod tests {
         let read: Result<Vec<Bytes>, _> = store
             .read_range(&key, 0, 20)
             .await
+            .unwrap()
             .unwrap()
             .try_collect()
             .await;

@@ -302,3 +302,154 @@ async fn anonymous_uploads_are_refused_before_the_body_is_read() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
 }
+
+/// A multipart request built part by part, as a client might get it wrong.
+async fn send_parts(app: &TestApp, auth: &Auth, parts: Vec<(&str, Vec<u8>, bool)>) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, bytes, is_file) in parts {
+        let part = reqwest::multipart::Part::bytes(bytes);
+        let part = if is_file {
+            part.file_name("song.wav")
+        } else {
+            part
+        };
+        form = form.part(name.to_owned(), part);
+    }
+    let request = app.client.post(app.graphql_url()).multipart(form);
+    let response = match auth {
+        Auth::Bearer(token) => request.bearer_auth(token),
+        _ => request,
+    }
+    .send()
+    .await
+    .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn multipart_requests_follow_the_spec_and_its_limits() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let upload = json!({
+        "query": "mutation($file: Upload!) { uploadTrack(file: $file) { id } }",
+        "variables": { "file": null }
+    })
+    .to_string()
+    .into_bytes();
+    let map = |value: Value| value.to_string().into_bytes();
+    let song = crate::audio::wav(500, &[("INAM", "Parts")]);
+    let ops = || upload.clone();
+    let cases: Vec<(&str, Vec<(&str, Vec<u8>, bool)>, u16, &str)> = vec![
+        (
+            "map before operations",
+            vec![
+                ("map", map(json!({ "0": ["variables.file"] })), false),
+                ("operations", ops(), false),
+                ("0", song.clone(), true),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a file before the map",
+            vec![("operations", ops(), false), ("0", song.clone(), true)],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "operations over the JSON body limit",
+            vec![
+                ("operations", vec![b' '; 300 * 1024], false),
+                ("map", map(json!({ "0": ["variables.file"] })), false),
+                ("0", song.clone(), true),
+            ],
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+        (
+            "five files",
+            vec![
+                ("operations", ops(), false),
+                (
+                    "map",
+                    map(json!({ "0": ["variables.file"], "1": [], "2": [], "3": [], "4": [] })),
+                    false,
+                ),
+                ("0", song.clone(), true),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a file the map does not name",
+            vec![
+                ("operations", ops(), false),
+                ("map", map(json!({ "0": ["variables.file"] })), false),
+                ("0", song.clone(), true),
+                ("1", song.clone(), true),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "the same file twice",
+            vec![
+                ("operations", ops(), false),
+                ("map", map(json!({ "0": ["variables.file"] })), false),
+                ("0", song.clone(), true),
+                ("0", song.clone(), true),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a mapped file that never comes",
+            vec![
+                ("operations", ops(), false),
+                ("map", map(json!({ "0": ["variables.file"] })), false),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a path outside the variables",
+            vec![
+                ("operations", ops(), false),
+                ("map", map(json!({ "0": ["query"] })), false),
+                ("0", song.clone(), true),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "operations that are not JSON",
+            vec![
+                ("operations", b"{ not json".to_vec(), false),
+                ("map", map(json!({ "0": ["variables.file"] })), false),
+                ("0", song.clone(), true),
+            ],
+            400,
+            "BAD_USER_INPUT",
+        ),
+    ];
+    for (case, parts, status, code) in cases {
+        let (got, body) = send_parts(&app, &listener, parts).await;
+        assert_eq!((got, error_code(&body)), (status, code), "{case}: {body}");
+    }
+    assert!(app.stored_blobs().is_empty(), "{:?}", app.stored_blobs());
+
+    // The same request in the right order lands.
+    let (status, body) = send_parts(
+        &app,
+        &listener,
+        vec![
+            ("operations", ops(), false),
+            ("map", map(json!({ "0": ["variables.file"] })), false),
+            ("0", song, true),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(data(&body)["uploadTrack"]["id"].is_string(), "{body}");
+}

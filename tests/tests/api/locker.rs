@@ -746,3 +746,41 @@ async fn uploads_are_matched_to_the_catalogue_by_artist_and_title_as_people_writ
         .await;
     assert!(item(&body)["catalogueTrack"].is_null());
 }
+
+#[tokio::test]
+async fn a_removal_through_one_replica_ends_streams_on_another() {
+    let app = spawn_app().await;
+    let other = spawn_replica_of(&app).await;
+    let listener = app.customer().await;
+    let body = app.upload(&listener, "replicas.wav", wav(1000, TAGS)).await;
+    let path = item(&body)["streamUrl"].as_str().unwrap().to_owned();
+    let id = item(&body)["id"].clone();
+    // The other replica has served (and remembered) the item.
+    for _ in 0..2 {
+        let response = app
+            .client
+            .get(format!("{}{path}", other.address))
+            .header("range", "bytes=0-9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 206);
+    }
+    let deleted = app
+        .gql_as(
+            &listener,
+            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data(&deleted)["deleteLockerItem"], id);
+    for address in [&app.address, &other.address] {
+        let response = app
+            .client
+            .get(format!("{address}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{address}");
+    }
+}

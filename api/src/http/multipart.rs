@@ -1,0 +1,273 @@
+//! The GraphQL multipart request spec, received with multer.
+//!
+//! Parts must come in the spec's order: `operations`, then `map`, then the
+//! files the map names. So the operations are checked (document size,
+//! batch size) and the files counted before a byte of a file is read, and
+//! nothing else is accepted: no unnamed files, no extra fields, no second
+//! copy of a part. `operations` and `map` are capped at the JSON body limit.
+//!
+//! Files are spooled to unnamed temporary files a megabyte at a time off the
+//! async runtime, and hashed (SHA-256) as they are written, so the locker
+//! never reads an upload through again just to hash it.
+
+use std::collections::HashMap;
+use std::io::{Seek, Write};
+use std::os::unix::fs::MetadataExt;
+
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use async_graphql::{BatchRequest, UploadValue};
+use futures_util::Stream;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+pub type RequestFailure = (StatusCode, ApiError);
+
+/// Bytes gathered before each write to a spool file.
+const SPOOL_WRITE_BYTES: usize = 1024 * 1024;
+
+pub struct Limits {
+    /// The largest file.
+    pub max_file_bytes: u64,
+    /// Files in one request.
+    pub max_files: usize,
+    /// `operations` and `map`, each.
+    pub max_field_bytes: usize,
+}
+
+/// SHA-256 of each spooled file, by its inode, so the locker can take the
+/// digest instead of reading the file again.
+#[derive(Clone, Debug, Default)]
+pub struct SpooledDigests(HashMap<(u64, u64), String>);
+
+impl SpooledDigests {
+    /// The digest of `file`, if it was spooled by this request.
+    pub fn of(&self, file: &std::fs::File) -> Option<String> {
+        let meta = file.metadata().ok()?;
+        self.0.get(&(meta.dev(), meta.ino())).cloned()
+    }
+}
+
+/// Reads a multipart request. `operations` turns the `operations` part into
+/// the batch, checking it, before any file is read.
+pub async fn receive<S>(
+    content_type: &str,
+    body: S,
+    limits: &Limits,
+    operations: impl FnOnce(Value) -> Result<BatchRequest, RequestFailure>,
+) -> Result<BatchRequest, RequestFailure>
+where
+    S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+{
+    let bad = |message: String| (StatusCode::BAD_REQUEST, ApiError::bad_input(message));
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|_| bad("a multipart request needs a boundary".into()))?;
+    let whole = limits
+        .max_file_bytes
+        .saturating_mul(limits.max_files as u64)
+        .saturating_add(4 * limits.max_field_bytes as u64);
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(whole)
+            .per_field(limits.max_file_bytes),
+    );
+    let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
+
+    // multer hands out one part at a time: each is dropped before the next.
+    let json = match next(&mut multipart, limits).await? {
+        Some(mut part) if part.name() == Some("operations") => {
+            read_small(&mut part, limits).await?
+        }
+        _ => return Err(bad("the first part must be `operations`".into())),
+    };
+    let json: Value =
+        serde_json::from_slice(&json).map_err(|_| bad("`operations` is not valid JSON".into()))?;
+    let mut batch = operations(json)?;
+
+    let json = match next(&mut multipart, limits).await? {
+        Some(mut part) if part.name() == Some("map") => read_small(&mut part, limits).await?,
+        _ => return Err(bad("the second part must be `map`".into())),
+    };
+    let mut map: HashMap<String, Vec<String>> = serde_json::from_slice(&json).map_err(|_| {
+        bad("`map` must be a JSON object of file names to lists of variable paths".into())
+    })?;
+    if map.len() > limits.max_files {
+        return Err(bad(format!(
+            "a request may carry at most {} files",
+            limits.max_files
+        )));
+    }
+
+    let mut digests = SpooledDigests::default();
+    while let Some(mut file) = next(&mut multipart, limits).await? {
+        let name = file.name().unwrap_or_default().to_owned();
+        let Some(paths) = map.remove(&name) else {
+            return Err(bad(format!(
+                "part `{name}` is not a file named in `map`, or came twice"
+            )));
+        };
+        let filename = file.file_name().unwrap_or_default().to_owned();
+        let content_type = file.content_type().map(ToString::to_string);
+        let (content, digest) = spool(&mut file, limits).await?;
+        if let Ok(meta) = content.metadata() {
+            digests.0.insert((meta.dev(), meta.ino()), digest);
+        }
+        let upload = UploadValue {
+            filename,
+            content_type,
+            content,
+        };
+        for path in paths {
+            attach(&mut batch, &path, &upload)?;
+        }
+    }
+    if let Some(missing) = map.keys().next() {
+        return Err(bad(format!(
+            "`map` names file `{missing}`, which was not sent"
+        )));
+    }
+    Ok(match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(request.data(digests)),
+        BatchRequest::Batch(requests) => BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|request| request.data(digests.clone()))
+                .collect(),
+        ),
+    })
+}
+
+async fn next<'r>(
+    multipart: &mut multer::Multipart<'r>,
+    limits: &Limits,
+) -> Result<Option<multer::Field<'r>>, RequestFailure> {
+    multipart
+        .next_field()
+        .await
+        .map_err(|err| failure(err, limits))
+}
+
+/// `operations` or `map`, at most `max_field_bytes` of it.
+async fn read_small(
+    field: &mut multer::Field<'_>,
+    limits: &Limits,
+) -> Result<Vec<u8>, RequestFailure> {
+    let max = limits.max_field_bytes;
+    let name = field.name().unwrap_or_default().to_owned();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|err| failure(err, limits))? {
+        if bytes.len() + chunk.len() > max {
+            return Err((
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::PayloadTooLarge(format!("`{name}` is limited to {max} bytes")),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// Writes a file part to an unnamed temporary file, hashing it on the way.
+async fn spool(
+    field: &mut multer::Field<'_>,
+    limits: &Limits,
+) -> Result<(std::fs::File, String), RequestFailure> {
+    let internal =
+        |err: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err));
+    let mut file = tempfile::tempfile().map_err(internal)?;
+    let mut hasher = Sha256::new();
+    let mut pending: Vec<Bytes> = Vec::new();
+    let mut pending_bytes = 0;
+    loop {
+        let chunk = field.chunk().await.map_err(|err| failure(err, limits))?;
+        let done = chunk.is_none();
+        if let Some(chunk) = chunk {
+            pending_bytes += chunk.len();
+            pending.push(chunk);
+        }
+        if pending_bytes >= SPOOL_WRITE_BYTES || (done && pending_bytes > 0) {
+            let batch = std::mem::take(&mut pending);
+            pending_bytes = 0;
+            let written = tokio::task::spawn_blocking(move || {
+                for chunk in &batch {
+                    hasher.update(chunk);
+                    file.write_all(chunk)?;
+                }
+                Ok::<_, std::io::Error>((file, hasher))
+            })
+            .await
+            .map_err(|err| internal(std::io::Error::other(err)))?
+            .map_err(internal)?;
+            (file, hasher) = written;
+        }
+        if done {
+            break;
+        }
+    }
+    file.rewind().map_err(internal)?;
+    Ok((file, hex::encode(hasher.finalize())))
+}
+
+/// Puts a file at `variables.<path>` of the request, or of request `<n>` of
+/// a batch for `<n>.variables.<path>`.
+fn attach(
+    batch: &mut BatchRequest,
+    path: &str,
+    upload: &UploadValue,
+) -> Result<(), RequestFailure> {
+    let bad = || {
+        (
+            StatusCode::BAD_REQUEST,
+            ApiError::bad_input(format!(
+                "`map` path `{path}` is not a variable of the request"
+            )),
+        )
+    };
+    let copy = upload
+        .try_clone()
+        .map_err(|err| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err)))?;
+    match batch {
+        BatchRequest::Single(request) => {
+            if !path.starts_with("variables.") {
+                return Err(bad());
+            }
+            request.set_upload(path, copy);
+        }
+        BatchRequest::Batch(requests) => {
+            let (index, rest) = path.split_once('.').ok_or_else(bad)?;
+            let request = index
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| requests.get_mut(index))
+                .filter(|_| rest.starts_with("variables."))
+                .ok_or_else(bad)?;
+            request.set_upload(rest, copy);
+        }
+    }
+    Ok(())
+}
+
+fn failure(err: multer::Error, limits: &Limits) -> RequestFailure {
+    match err {
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge(format!(
+                "uploads are limited to {} bytes",
+                limits.max_file_bytes
+            )),
+        ),
+        multer::Error::StreamReadFailed(err) => {
+            tracing::warn!(error = %err, "upload interrupted");
+            (
+                StatusCode::BAD_REQUEST,
+                ApiError::bad_input("the upload could not be read"),
+            )
+        }
+        other => (
+            StatusCode::BAD_REQUEST,
+            ApiError::bad_input(format!("malformed multipart request: {other}")),
+        ),
+    }
+}
