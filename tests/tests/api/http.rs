@@ -303,8 +303,12 @@ async fn anonymous_uploads_are_refused_before_the_body_is_read() {
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
 }
 
+/// A part of a multipart request: its name, its bytes, and whether it is a
+/// file.
+type Part<'a> = (&'a str, Vec<u8>, bool);
+
 /// A multipart request built part by part, as a client might get it wrong.
-async fn send_parts(app: &TestApp, auth: &Auth, parts: Vec<(&str, Vec<u8>, bool)>) -> (u16, Value) {
+async fn send_parts(app: &TestApp, auth: &Auth, parts: Vec<Part<'_>>) -> (u16, Value) {
     let mut form = reqwest::multipart::Form::new();
     for (name, bytes, is_file) in parts {
         let part = reqwest::multipart::Part::bytes(bytes);
@@ -340,7 +344,7 @@ async fn multipart_requests_follow_the_spec_and_its_limits() {
     let map = |value: Value| value.to_string().into_bytes();
     let song = crate::audio::wav(500, &[("INAM", "Parts")]);
     let ops = || upload.clone();
-    let cases: Vec<(&str, Vec<(&str, Vec<u8>, bool)>, u16, &str)> = vec![
+    let cases: Vec<(&str, Vec<Part>, u16, &str)> = vec![
         (
             "map before operations",
             vec![
