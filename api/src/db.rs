@@ -81,7 +81,53 @@ pub async fn lock_row_for_update(
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
-        .map_err(|err| anyhow::anyhow!("migrating the database failed: {err}"))
+        .map_err(|err| anyhow::anyhow!("migrating the database failed: {err}"))?;
+    backfill_title_keys(db)
+        .await
+        .map_err(|err| anyhow::anyhow!("filling in track title keys failed: {err}"))
+}
+
+/// Tracks stored before migration 6 have no title key, so uploads could not
+/// be matched to them by name. The key is computed in Rust (the same
+/// normalisation as matching), a batch at a time; a fresh or current
+/// database costs one query.
+async fn backfill_title_keys(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use entities::track;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+
+    let mut filled = 0;
+    loop {
+        let batch: Vec<(i32, String)> = track::Entity::find()
+            .select_only()
+            .column(track::Column::Id)
+            .column(track::Column::Title)
+            .filter(track::Column::TitleKey.is_null())
+            .order_by_asc(track::Column::Id)
+            .limit(1_000)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        let txn = begin_write(db).await?;
+        for (id, title) in &batch {
+            track::Entity::update_many()
+                .col_expr(
+                    track::Column::TitleKey,
+                    sea_orm::sea_query::Expr::value(crate::services::matching::title_key(title)),
+                )
+                .filter(track::Column::Id.eq(*id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        filled += batch.len();
+    }
+    if filled > 0 {
+        tracing::info!(tracks = filled, "filled in title keys for matching");
+    }
+    Ok(())
 }
 
 /// Seeds the demo catalogue when the catalogue is empty and the settings allow.

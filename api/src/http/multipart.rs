@@ -174,10 +174,18 @@ async fn spool(
     field: &mut multer::Field<'_>,
     limits: &Limits,
 ) -> Result<(std::fs::File, String), RequestFailure> {
+    type Spool = (std::fs::File, Sha256);
     let internal =
         |err: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err));
-    let mut file = tempfile::tempfile().map_err(internal)?;
-    let mut hasher = Sha256::new();
+    let finish = |written: Result<std::io::Result<Spool>, tokio::task::JoinError>| {
+        written
+            .map_err(|err| internal(std::io::Error::other(err)))?
+            .map_err(internal)
+    };
+    // Double-buffered: one batch is written and hashed on the blocking pool
+    // while the next arrives, and no thread is held between batches however
+    // slowly the client sends.
+    let mut writing = tokio::task::spawn_blocking(|| Ok((tempfile::tempfile()?, Sha256::new())));
     let mut pending: Vec<Bytes> = Vec::new();
     let mut pending_bytes = 0;
     loop {
@@ -190,22 +198,20 @@ async fn spool(
         if pending_bytes >= SPOOL_WRITE_BYTES || (done && pending_bytes > 0) {
             let batch = std::mem::take(&mut pending);
             pending_bytes = 0;
-            let written = tokio::task::spawn_blocking(move || {
+            let (mut file, mut hasher) = finish((&mut writing).await)?;
+            writing = tokio::task::spawn_blocking(move || {
                 for chunk in &batch {
                     hasher.update(chunk);
                     file.write_all(chunk)?;
                 }
-                Ok::<_, std::io::Error>((file, hasher))
-            })
-            .await
-            .map_err(|err| internal(std::io::Error::other(err)))?
-            .map_err(internal)?;
-            (file, hasher) = written;
+                Ok((file, hasher))
+            });
         }
         if done {
             break;
         }
     }
+    let (mut file, hasher) = finish(writing.await)?;
     file.rewind().map_err(internal)?;
     Ok((file, hex::encode(hasher.finalize())))
 }

@@ -784,3 +784,61 @@ async fn a_removal_through_one_replica_ends_streams_on_another() {
         assert_eq!(response.status(), 404, "{address}");
     }
 }
+
+#[tokio::test]
+async fn tracks_stored_before_title_keys_are_keyed_at_migration_and_matched() {
+    use sea_orm::ConnectionTrait;
+
+    let app = spawn_app().await;
+    let db = app.database().await;
+    // As a database from before migration 6 had them.
+    db.execute_unprepared("UPDATE tracks SET title_key = NULL")
+        .await
+        .unwrap();
+    let listener = app.customer().await;
+    let tags = [("INAM", "Yeah!"), ("IART", "Usher")];
+    let body = app
+        .gql(
+            "{ search(query: \"yeah usher\", scope: CATALOGUE, first: 5) { edges { node { item { __typename ... on Track { id durationMs } } } } } }",
+            json!({}),
+        )
+        .await;
+    let track = data(&body)["search"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["item"].clone())
+        .find(|node| node["__typename"] == "Track")
+        .expect("the demo catalogue has Yeah!");
+    let duration = track["durationMs"].as_u64().unwrap() as u32;
+    let upload = |name: &'static str| {
+        let app = &app;
+        let listener = &listener;
+        async move {
+            let body = app
+                .upload(listener, name, crate::audio::wav_at(1000, duration, &tags))
+                .await;
+            item(&body)["catalogueTrack"]["id"].clone()
+        }
+    };
+    assert_eq!(upload("before.wav").await, Value::Null, "no key, no match");
+
+    cadenza_api::db::migrate(&db).await.unwrap();
+    let keyless: Vec<sea_orm::QueryResult> = db
+        .query_all(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM tracks WHERE title_key IS NULL",
+        ))
+        .await
+        .unwrap();
+    assert!(keyless.is_empty());
+    // A different file (another duration's worth of bytes) of the same song.
+    let body = app
+        .upload(
+            &listener,
+            "after.wav",
+            crate::audio::wav_at(1000, duration + 500, &tags),
+        )
+        .await;
+    assert_eq!(item(&body)["catalogueTrack"]["id"], track["id"], "{body}");
+}
