@@ -109,27 +109,25 @@ impl BlobStore {
             .await
             .map_err(ApiError::internal)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
-        let mut file = Some(file);
+        let mut file = file;
         loop {
             if let Err(err) = writer.wait_for_capacity(2).await {
                 let _ = writer.abort().await;
                 return Err(ApiError::internal(err));
             }
-            let Some(open) = file.take() else { break };
             let read = tokio::task::spawn_blocking(move || {
-                let mut open = open;
                 let mut chunk = Vec::with_capacity(PART_BYTES);
-                let read = (&mut open).take(PART_BYTES as u64).read_to_end(&mut chunk);
-                read.map(|_| (open, chunk))
+                let read = (&mut file).take(PART_BYTES as u64).read_to_end(&mut chunk);
+                read.map(|_| (file, chunk))
             })
             .await
             .map_err(ApiError::internal)
             .and_then(|read| read.map_err(ApiError::internal));
             match read {
                 Ok((_, chunk)) if chunk.is_empty() => break,
-                Ok((open, chunk)) => {
+                Ok((rest, chunk)) => {
                     writer.put(Bytes::from(chunk));
-                    file = Some(open);
+                    file = rest;
                 }
                 Err(err) => {
                     let _ = writer.abort().await;

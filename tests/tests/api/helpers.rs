@@ -584,3 +584,12 @@ pub fn data(body: &Value) -> &Value {
     assert!(body.get("errors").is_none(), "unexpected errors: {body}");
     &body["data"]
 }
+
+/// SHA-256 of `bytes` in lower-case hex, as `contentHash` gives it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

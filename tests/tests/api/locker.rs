@@ -1,5 +1,4 @@
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 use crate::audio::{aiff, wav};
 use crate::helpers::*;
@@ -51,7 +50,7 @@ async fn an_upload_is_stored_unchanged_and_its_tags_read() {
     let duration = item["durationMs"].as_i64().unwrap();
     assert!((1470..=1530).contains(&duration), "duration {duration}");
     assert_eq!(item["sizeBytes"].as_u64().unwrap() as usize, bytes.len());
-    assert_eq!(item["contentHash"], hex(&Sha256::digest(&bytes)));
+    assert_eq!(item["contentHash"], sha256_hex(&bytes));
 
     let usage = usage(&app, &listener).await;
     assert_eq!(usage["itemCount"], 1);
@@ -64,10 +63,6 @@ async fn an_upload_is_stored_unchanged_and_its_tags_read() {
     assert_eq!(response.headers()["content-type"], "audio/wav");
     assert_eq!(response.headers()["accept-ranges"], "bytes");
     assert_eq!(response.bytes().await.unwrap().to_vec(), bytes);
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[tokio::test]

@@ -11,7 +11,6 @@ use futures_util::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::ObjectStore;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use tokio::io::AsyncBufReadExt;
 use tokio::sync::OnceCell;
 
@@ -53,7 +52,7 @@ async fn moto() -> &'static str {
 fn install_moto() -> PathBuf {
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-venv");
     let python = venv.join("bin/python");
-    let marker = venv.join(format!("installed-{}", hex(&Sha256::digest(REQUIREMENTS))));
+    let marker = venv.join(format!("installed-{}", sha256_hex(REQUIREMENTS.as_bytes())));
     if marker.exists() {
         return python;
     }
@@ -80,10 +79,6 @@ fn install_moto() -> PathBuf {
     assert!(status.success(), "installing moto from PyPI failed");
     std::fs::write(&marker, "").unwrap();
     python
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A new bucket of its own for a test.
@@ -171,7 +166,7 @@ async fn uploads_live_in_the_bucket_and_stream_back_unchanged() {
         let body = app.upload(&listener, name, bytes.clone()).await;
         let item = data(&body)["uploadTrack"].clone();
         assert_eq!(item["sizeBytes"], json!(bytes.len()), "{body}");
-        assert_eq!(item["contentHash"], hex(&Sha256::digest(bytes)));
+        assert_eq!(item["contentHash"], sha256_hex(bytes));
         items.push(item);
     }
     let stored = objects(endpoint, &bucket).await;
