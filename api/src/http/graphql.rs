@@ -19,6 +19,7 @@ use async_graphql::{BatchRequest, BatchResponse, Request, Response, Variables};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 
+use super::multipart::RequestFailure;
 use super::{AppState, ResponseCache};
 use crate::auth::Principal;
 use crate::error::{server_error, ApiError};
@@ -221,8 +222,6 @@ pub async fn post(
         Err((status, err)) => request_error(media, status, err),
     }
 }
-
-type RequestFailure = (StatusCode, ApiError);
 
 /// Files one multipart request may carry.
 const MAX_UPLOAD_FILES: usize = 4;
