@@ -12,6 +12,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::domain::{ApiKeyId, UserId};
 use crate::error::{ApiError, ApiResult};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,12 +72,12 @@ impl Scope {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Principal {
     Anonymous,
-    User { id: i32, role: Role },
-    ApiKey { id: i32, scopes: Vec<Scope> },
+    User { id: UserId, role: Role },
+    ApiKey { id: ApiKeyId, scopes: Vec<Scope> },
 }
 
 impl Principal {
-    pub fn user_id(&self) -> Option<i32> {
+    pub fn user_id(&self) -> Option<UserId> {
         match self {
             Principal::User { id, .. } => Some(*id),
             _ => None,
@@ -84,7 +85,7 @@ impl Principal {
     }
 
     /// The signed-in user, or UNAUTHENTICATED.
-    pub fn require_user(&self) -> ApiResult<i32> {
+    pub fn require_user(&self) -> ApiResult<UserId> {
         self.user_id().ok_or(ApiError::Unauthenticated)
     }
 
@@ -234,11 +235,11 @@ impl AccessTokens {
         }
     }
 
-    pub fn issue(&self, user_id: i32, role: Role) -> ApiResult<(String, DateTime<Utc>)> {
+    pub fn issue(&self, user: UserId, role: Role) -> ApiResult<(String, DateTime<Utc>)> {
         let now = Utc::now();
         let expires_at = now + self.ttl;
         let claims = AccessClaims {
-            sub: user_id.to_string(),
+            sub: user.0.to_string(),
             role: role.as_str().to_owned(),
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
@@ -261,7 +262,7 @@ impl AccessTokens {
     pub fn verify_until(&self, token: &str) -> Option<(Principal, i64)> {
         let data =
             jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).ok()?;
-        let id = data.claims.sub.parse::<i32>().ok()?;
+        let id = UserId(data.claims.sub.parse::<i32>().ok()?);
         let role = Role::parse(&data.claims.role)?;
         if data.claims.jti.is_empty() {
             return None;
@@ -310,11 +311,11 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
         let keys = AccessTokens::new(b"0123456789abcdef0123456789abcdef");
-        let (token, _) = keys.issue(7, Role::Admin).unwrap();
+        let (token, _) = keys.issue(UserId(7), Role::Admin).unwrap();
         assert_eq!(
             keys.verify(&token),
             Some(Principal::User {
-                id: 7,
+                id: UserId(7),
                 role: Role::Admin
             })
         );

@@ -6,11 +6,10 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+    DbErr, TransactionTrait,
 };
 
 use crate::metrics::Metrics;
-use crate::services::{demo, import::Importer};
 use crate::settings::Settings;
 
 pub async fn connect(
@@ -78,78 +77,18 @@ pub async fn lock_row_for_update(
     Ok(())
 }
 
+/// Applies pending migrations. Backfills that need the application's own
+/// rules run after it (see `startup::prepare_database`).
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
-        .map_err(|err| anyhow::anyhow!("migrating the database failed: {err}"))?;
-    backfill_title_keys(db)
-        .await
-        .map_err(|err| anyhow::anyhow!("filling in track title keys failed: {err}"))
+        .map_err(|err| anyhow::anyhow!("migrating the database failed: {err}"))
 }
 
-/// Tracks stored before migration 6 have no title key, so uploads could not
-/// be matched to them by name. The key is computed in Rust (the same
-/// normalisation as matching), a batch at a time; a fresh or current
-/// database costs one query.
-async fn backfill_title_keys(db: &DatabaseConnection) -> Result<(), DbErr> {
-    use entities::track;
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
-
-    let mut filled = 0;
-    loop {
-        let batch: Vec<(i32, String)> = track::Entity::find()
-            .select_only()
-            .column(track::Column::Id)
-            .column(track::Column::Title)
-            .filter(track::Column::TitleKey.is_null())
-            .order_by_asc(track::Column::Id)
-            .limit(1_000)
-            .into_tuple()
-            .all(db)
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        let txn = begin_write(db).await?;
-        for (id, title) in &batch {
-            track::Entity::update_many()
-                .col_expr(
-                    track::Column::TitleKey,
-                    sea_orm::sea_query::Expr::value(crate::services::matching::title_key(title)),
-                )
-                .filter(track::Column::Id.eq(*id))
-                .exec(&txn)
-                .await?;
-        }
-        txn.commit().await?;
-        filled += batch.len();
-    }
-    if filled > 0 {
-        tracing::info!(tracks = filled, "filled in title keys for matching");
-    }
-    Ok(())
-}
-
-/// Seeds the demo catalogue when the catalogue is empty and the settings allow.
-pub async fn seed_if_empty(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<()> {
-    if !settings.seed_demo {
-        return Ok(());
-    }
-    if entities::artist::Entity::find().count(db).await? > 0 {
-        return Ok(());
-    }
-    let report = demo::seed(
-        &Importer::new(db.clone(), Default::default(), Default::default()),
-        db,
+/// True when a database error is a unique-constraint violation.
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
-    .await
-    .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
-    tracing::info!(
-        artists = report.artists_upserted,
-        albums = report.albums_upserted,
-        tracks = report.tracks_upserted,
-        products = report.products_upserted,
-        "demo catalogue seeded"
-    );
-    Ok(())
 }

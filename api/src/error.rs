@@ -1,10 +1,10 @@
-//! The one error type of the API edge.
+//! The one error type of the services and the API edge.
 //!
-//! Every variant maps, with no catch-all arm, to a stable `extensions.code` of
-//! the contract. Internal causes are logged once, here, and the client only
-//! ever sees "internal error".
+//! Every variant maps, with no catch-all arm, to a stable code of the
+//! contract (`code`). Internal causes are logged once, as the error leaves
+//! for a client (`log_if_internal`), and the client only ever sees
+//! "internal error". The GraphQL layer turns it into a GraphQL error.
 
-use async_graphql::ErrorExtensions;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -84,7 +84,7 @@ impl From<sea_orm::TransactionError<ApiError>> for ApiError {
 
 impl ApiError {
     /// Internal causes are logged here, once, as the error leaves for a client.
-    fn log_if_internal(&self) {
+    pub fn log_if_internal(&self) {
         if let ApiError::Internal(cause) = self {
             tracing::error!(
                 error = format!("{cause:#}"),
@@ -92,23 +92,4 @@ impl ApiError {
             );
         }
     }
-}
-
-impl From<ApiError> for async_graphql::Error {
-    fn from(err: ApiError) -> Self {
-        err.log_if_internal();
-        let code = err.code();
-        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
-    }
-}
-
-/// Builds a client error for a failure detected outside a resolver
-/// (request parsing, limits).
-pub fn server_error(err: ApiError) -> async_graphql::ServerError {
-    err.log_if_internal();
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", err.code());
-    let mut error = async_graphql::ServerError::new(err.to_string(), None);
-    error.extensions = Some(extensions);
-    error
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use cadenza_api::auth::Role;
 use cadenza_api::services::accounts::{Accounts, Registration};
-use cadenza_api::services::{demo, import::Importer};
+use cadenza_api::services::catalogue::demo;
 use cadenza_api::{db, startup, Application, Settings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -102,12 +102,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let db = db::connect(&settings, None).await?;
-            db::migrate(&db).await?;
+            startup::migrate(&db).await?;
             eprintln!("cadenza: database migrated");
         }
         Command::Reindex => {
             let db = db::connect(&settings, None).await?;
-            db::migrate(&db).await?;
+            startup::migrate(&db).await?;
             let report =
                 cadenza_api::services::search::Search::reindex(db, &settings.search_dir).await?;
             eprintln!(
@@ -118,13 +118,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         Command::SeedDemo => {
             let db = db::connect(&settings, None).await?;
-            db::migrate(&db).await?;
-            let report = demo::seed(
-                &Importer::new(db.clone(), Default::default(), Default::default()),
-                &db,
-            )
-            .await
-            .map_err(|err| anyhow::anyhow!("{err}"))?;
+            startup::migrate(&db).await?;
+            let report = demo::seed(&db)
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
             eprintln!(
                 "cadenza: demo catalogue imported: {} artists, {} albums, {} tracks, {} products",
                 report.artists_upserted,
@@ -140,7 +137,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             display_name,
         } => {
             let db = db::connect(&settings, None).await?;
-            db::migrate(&db).await?;
+            startup::migrate(&db).await?;
             let secret = cadenza_api::auth::load_or_create_secret(
                 settings.jwt_secret.as_deref(),
                 &settings.data_dir,

@@ -13,10 +13,11 @@ use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
-use crate::services::events::LockerEvents;
+use crate::services::catalogue::{demo, matching};
+use crate::services::locker::events::LockerEvents;
+use crate::services::media::BlobStore;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::search::{Feed, Search};
-use crate::services::storage::BlobStore;
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
 use crate::{db, graphql};
@@ -37,8 +38,7 @@ impl Application {
         })?;
         let metrics = Metrics::new()?;
         let db = db::connect(&settings, Some(metrics.clone())).await?;
-        db::migrate(&db).await?;
-        db::seed_if_empty(&settings, &db).await?;
+        prepare_database(&settings, &db).await?;
 
         let secret =
             auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
@@ -135,6 +135,40 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Migrates, then what needs the application's own rules: title keys for
+/// matching on tracks stored before they existed.
+pub async fn migrate(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
+    db::migrate(db).await?;
+    matching::backfill_title_keys(db)
+        .await
+        .map_err(|err| anyhow::anyhow!("filling in track title keys failed: {err}"))
+}
+
+/// Migrates, and seeds the demo catalogue into an empty database when the
+/// settings allow: everything a database needs before the server serves.
+pub async fn prepare_database(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<()> {
+    migrate(db).await?;
+    if !settings.seed_demo {
+        return Ok(());
+    }
+    let seeded = demo::seed_if_empty(db)
+        .await
+        .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
+    if let Some(report) = seeded {
+        tracing::info!(
+            artists = report.artists_upserted,
+            albums = report.albums_upserted,
+            tracks = report.tracks_upserted,
+            products = report.products_upserted,
+            "demo catalogue seeded"
+        );
+    }
+    Ok(())
 }
 
 /// The SDL that `cadenza export-schema` writes to `schema.graphql`.

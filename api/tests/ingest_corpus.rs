@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use cadenza_api::services::ingest::{read_audio, read_audio_guarded};
+use cadenza_api::services::media::ingest::{read_audio, read_audio_guarded};
 
 fn files(dir: &str) -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);

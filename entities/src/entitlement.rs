@@ -15,3 +15,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// What `user_id` owns: the one way to ask which products are a user's,
+    /// so no caller builds its own ownership filter.
+    pub fn find_owned_by(user_id: i32) -> Select<Entity> {
+        Self::find().filter(Column::UserId.eq(user_id))
+    }
+}

@@ -27,3 +27,15 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The products `user_id` owns.
+    pub fn find_owned_by(user_id: i32) -> Select<Entity> {
+        use sea_orm::{QuerySelect, QueryTrait};
+        let owned = super::entitlement::Entity::find_owned_by(user_id)
+            .select_only()
+            .column(super::entitlement::Column::ProductId)
+            .into_query();
+        Self::find().filter(Column::Id.in_subquery(owned))
+    }
+}

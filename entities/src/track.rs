@@ -28,3 +28,26 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The tracks `user_id` owns: bought on their own, or with their album.
+    pub fn find_owned_by(user_id: i32) -> Select<Entity> {
+        use super::product;
+        use sea_orm::{Condition, QuerySelect, QueryTrait};
+        let bought_alone = product::Entity::find_owned_by(user_id)
+            .select_only()
+            .column(product::Column::TrackId)
+            .filter(product::Column::TrackId.is_not_null())
+            .into_query();
+        let albums_bought = product::Entity::find_owned_by(user_id)
+            .select_only()
+            .column(product::Column::AlbumId)
+            .filter(product::Column::Kind.eq("ALBUM"))
+            .into_query();
+        Self::find().filter(
+            Condition::any()
+                .add(Column::Id.in_subquery(bought_alone))
+                .add(Column::AlbumId.in_subquery(albums_bought)),
+        )
+    }
+}

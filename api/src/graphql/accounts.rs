@@ -1,13 +1,16 @@
-//! Accounts as the API shows them.
+//! Accounts as the API shows them: the viewer, sign-up and sign-in,
+//! sessions, and partners' API keys.
 
-use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::{api_key, user};
 
-use crate::auth::{self, Scope};
-use crate::ids::{GlobalId, NodeKind};
-use crate::services::accounts::Session;
-use crate::services::api_keys::scopes_of;
+use super::ids::{id_of, require};
+use super::{principal, services};
+use crate::auth::{self, Role, Scope};
+use crate::domain::{ApiKeyId, UserId};
+use crate::services::accounts::api_keys::scopes_of;
+use crate::services::accounts::{Registration, Session};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "Role")]
@@ -60,7 +63,7 @@ pub struct User(pub user::Model);
 #[Object]
 impl User {
     pub async fn id(&self) -> ID {
-        GlobalId::new(NodeKind::User, self.0.id).encode()
+        id_of(UserId(self.0.id))
     }
 
     async fn email(&self) -> &str {
@@ -120,7 +123,7 @@ pub struct ApiKey {
 #[Object]
 impl ApiKey {
     pub async fn id(&self) -> ID {
-        GlobalId::new(NodeKind::ApiKey, self.key.id).encode()
+        id_of(ApiKeyId(self.key.id))
     }
 
     async fn name(&self) -> &str {
@@ -141,41 +144,85 @@ impl ApiKey {
     }
 }
 
-/// The signed-in user's own corner of the API.
-pub struct Viewer {
-    pub user: user::Model,
-}
+/// Sign-up, sign-in and sessions.
+#[derive(Default)]
+pub struct AccountsMutation;
 
 #[Object]
-impl Viewer {
-    async fn user(&self, _ctx: &Context<'_>) -> User {
-        User(self.user.clone())
+impl AccountsMutation {
+    /// A new customer account, signed in.
+    async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        let session = services(ctx)?
+            .accounts
+            .register(Registration {
+                email: &input.email,
+                password: &input.password,
+                display_name: &input.display_name,
+                role: Role::Customer,
+            })
+            .await?;
+        Ok(session.into())
     }
 
-    /// Most recently changed first.
-    #[graphql(complexity = "crate::ids::list_complexity(first, child_complexity)")]
-    async fn playlists(
+    async fn login(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<super::connection::Paged<super::playlists::Playlist>> {
-        let page = crate::ids::Page::parse(first, after.as_deref())?;
-        let listing = super::services(ctx)?
-            .playlists
-            .list(self.user.id, page)
-            .await?;
-        Ok(super::connection::paged(
-            listing.items,
-            listing.total,
-            page,
-            super::playlists::Playlist,
-        ))
+        email: String,
+        password: String,
+    ) -> Result<AuthPayload> {
+        Ok(services(ctx)?
+            .accounts
+            .login(&email, &password)
+            .await?
+            .into())
     }
 
-    async fn locker(&self) -> super::locker::Locker {
-        super::locker::Locker {
-            user_id: self.user.id,
-        }
+    /// Rotates: the old refresh token stops working; reusing it revokes the whole family.
+    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+        Ok(services(ctx)?
+            .accounts
+            .refresh(&refresh_token)
+            .await?
+            .into())
+    }
+
+    /// Ends the session of this refresh token; false if it was not live.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+        Ok(services(ctx)?.accounts.logout(&refresh_token).await?)
+    }
+}
+
+/// Partners' API keys, made and revoked by administrators.
+#[derive(Default)]
+pub struct ApiKeysMutation;
+
+#[Object]
+impl ApiKeysMutation {
+    /// ADMIN only.
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        scopes: Vec<ApiScopeGql>,
+    ) -> Result<ApiKey> {
+        let principal = principal(ctx)?;
+        principal.require_admin()?;
+        let scopes: Vec<Scope> = scopes.into_iter().map(Into::into).collect();
+        let created = services(ctx)?
+            .api_keys
+            .create(&name, &scopes, principal.user_id())
+            .await?;
+        Ok(ApiKey {
+            key: created.key,
+            secret: Some(created.secret),
+        })
+    }
+
+    /// ADMIN only.
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        principal(ctx)?.require_admin()?;
+        let id = require::<ApiKeyId>(&id, "API key")?;
+        services(ctx)?.api_keys.revoke(id).await?;
+        Ok(true)
     }
 }

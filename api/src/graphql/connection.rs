@@ -3,7 +3,8 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::SimpleObject;
 
-use crate::ids::{encode_cursor, Page};
+use crate::domain::page::encode_cursor;
+use crate::domain::Page;
 
 #[derive(SimpleObject)]
 pub struct ConnectionTotal {

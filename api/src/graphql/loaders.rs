@@ -1,32 +1,35 @@
 //! Every parent-to-child lookup behind a DataLoader, registered in one place.
 //!
-//! One `CatalogueLoader` is built per request. It carries the viewer, so the
-//! viewer-specific keys (what the viewer owns) can never leak between
-//! requests, and its cache lives exactly as long as the request.
+//! One `RequestLoader` is built per request. It carries the viewer, so the
+//! viewer-specific keys (what the viewer owns, the viewer's locker items)
+//! can never leak between requests, and its cache lives exactly as long as
+//! the request.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{album, artist, locker_item, playlist_entry, product, review, track};
 
+use crate::domain::UserId;
 use crate::error::ApiError;
-use crate::services::catalogue::{Catalogue, PlaylistStats};
+use crate::services::playlists::PlaylistStats;
+use crate::services::Services;
 
 /// Shared by the operations of one batch, which all carry the same viewer.
-pub type Loaders = std::sync::Arc<DataLoader<CatalogueLoader, HashMapCache>>;
+pub type Loaders = std::sync::Arc<DataLoader<RequestLoader, HashMapCache>>;
 
-pub struct CatalogueLoader {
-    catalogue: Catalogue,
-    viewer: Option<i32>,
+pub struct RequestLoader {
+    services: Services,
+    viewer: Option<UserId>,
 }
 
-impl CatalogueLoader {
-    pub fn for_request(catalogue: Catalogue, viewer: Option<i32>) -> Loaders {
+impl RequestLoader {
+    pub fn for_request(services: Services, viewer: Option<UserId>) -> Loaders {
         // The default batching window (1 ms on tokio's timer) is kept: with
         // none, a level's loads sometimes split into two fetches, and load
         // tests showed no throughput to win by dropping it.
         std::sync::Arc::new(DataLoader::with_cache(
-            Self { catalogue, viewer },
+            Self { services, viewer },
             tokio::spawn,
             HashMapCache::default(),
         ))
@@ -103,14 +106,14 @@ where
 }
 
 macro_rules! loader {
-    ($key:ident => $value:ty, |$catalogue:ident, $ids:ident| $body:expr) => {
-        impl Loader<$key> for CatalogueLoader {
+    ($key:ident => $value:ty, |$services:ident, $ids:ident| $body:expr) => {
+        impl Loader<$key> for RequestLoader {
             type Value = $value;
             type Error = async_graphql::Error;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, Self::Error> {
                 let $ids = unwrap_keys(keys, |key| key.0);
-                let $catalogue = &self.catalogue;
+                let $services = &self.services;
                 let loaded = $body.await.map_err(load_error)?;
                 Ok(rekey(loaded, $key))
             }
@@ -118,25 +121,25 @@ macro_rules! loader {
     };
 }
 
-loader!(ArtistById => artist::Model, |c, ids| c.artists_by_id(&ids));
-loader!(AlbumById => album::Model, |c, ids| c.albums_by_id(&ids));
-loader!(TrackById => track::Model, |c, ids| c.tracks_by_id(&ids));
-loader!(ProductById => product::Model, |c, ids| c.products_by_id(&ids));
-loader!(ReviewById => review::Model, |c, ids| c.reviews_by_id(&ids));
-loader!(GenresOfArtist => Vec<String>, |c, ids| c.genres_of_artists(&ids));
-loader!(AlbumsOfArtist => Vec<album::Model>, |c, ids| c.albums_of_artists(&ids));
-loader!(TracksOfAlbum => Vec<track::Model>, |c, ids| c.tracks_of_albums(&ids));
-loader!(TopTracksOfArtist => Vec<track::Model>, |c, ids| c.top_tracks_of_artists(&ids, MAX_RELATED));
-loader!(ProductOfTrack => product::Model, |c, ids| c.products_of_tracks(&ids));
-loader!(ProductOfAlbum => product::Model, |c, ids| c.products_of_albums(&ids));
-loader!(ReviewsOfProduct => Vec<review::Model>, |c, ids| c.reviews_of_products(&ids));
-loader!(SimilarArtists => Vec<i32>, |c, ids| c.similar_artists(&ids, MAX_RELATED));
-loader!(AlsoBought => Vec<i32>, |c, ids| c.also_bought(&ids));
-loader!(BoughtByListenersOf => Vec<i32>, |c, ids| c.bought_by_listeners_of(&ids));
-loader!(PlaylistStatsOf => PlaylistStats, |c, ids| c.playlist_stats(&ids));
-loader!(EntriesOfPlaylist => Vec<playlist_entry::Model>, |c, ids| c.entries_of_playlists(&ids));
+loader!(ArtistById => artist::Model, |s, ids| s.catalogue.artists_by_id(&ids));
+loader!(AlbumById => album::Model, |s, ids| s.catalogue.albums_by_id(&ids));
+loader!(TrackById => track::Model, |s, ids| s.catalogue.tracks_by_id(&ids));
+loader!(ProductById => product::Model, |s, ids| s.catalogue.products_by_id(&ids));
+loader!(ReviewById => review::Model, |s, ids| s.reviews.by_id(&ids));
+loader!(GenresOfArtist => Vec<String>, |s, ids| s.catalogue.genres_of_artists(&ids));
+loader!(AlbumsOfArtist => Vec<album::Model>, |s, ids| s.catalogue.albums_of_artists(&ids));
+loader!(TracksOfAlbum => Vec<track::Model>, |s, ids| s.catalogue.tracks_of_albums(&ids));
+loader!(TopTracksOfArtist => Vec<track::Model>, |s, ids| s.catalogue.top_tracks_of_artists(&ids, MAX_RELATED));
+loader!(ProductOfTrack => product::Model, |s, ids| s.catalogue.products_of_tracks(&ids));
+loader!(ProductOfAlbum => product::Model, |s, ids| s.catalogue.products_of_albums(&ids));
+loader!(ReviewsOfProduct => Vec<review::Model>, |s, ids| s.reviews.of_products(&ids));
+loader!(SimilarArtists => Vec<i32>, |s, ids| s.recommendations.similar_artists(&ids, MAX_RELATED));
+loader!(AlsoBought => Vec<i32>, |s, ids| s.recommendations.also_bought(&ids));
+loader!(BoughtByListenersOf => Vec<i32>, |s, ids| s.recommendations.bought_by_listeners_of(&ids));
+loader!(PlaylistStatsOf => PlaylistStats, |s, ids| s.playlists.stats_of(&ids));
+loader!(EntriesOfPlaylist => Vec<playlist_entry::Model>, |s, ids| s.playlists.entries_of(&ids));
 
-impl Loader<LockerItemOfViewer> for CatalogueLoader {
+impl Loader<LockerItemOfViewer> for RequestLoader {
     type Value = locker_item::Model;
     type Error = async_graphql::Error;
 
@@ -149,15 +152,16 @@ impl Loader<LockerItemOfViewer> for CatalogueLoader {
         };
         let ids = unwrap_keys(keys, |key| key.0);
         let items = self
-            .catalogue
-            .locker_items_of(viewer, &ids)
+            .services
+            .locker
+            .items_by_id(viewer, &ids)
             .await
             .map_err(load_error)?;
         Ok(rekey(items, LockerItemOfViewer))
     }
 }
 
-impl Loader<OwnedByViewer> for CatalogueLoader {
+impl Loader<OwnedByViewer> for RequestLoader {
     type Value = bool;
     type Error = async_graphql::Error;
 
@@ -170,8 +174,9 @@ impl Loader<OwnedByViewer> for CatalogueLoader {
         };
         let ids = unwrap_keys(keys, |key| key.0);
         let owned = self
-            .catalogue
-            .owned_by(viewer, &ids)
+            .services
+            .entitlements
+            .owned_products(viewer, &ids)
             .await
             .map_err(load_error)?;
         Ok(keys

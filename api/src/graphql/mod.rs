@@ -1,43 +1,71 @@
 //! The GraphQL schema: types, roots, loaders and the limits every request
 //! is held to. Resolvers stay thin; the rules live in `crate::services`.
+//!
+//! Each area has its own module with its types and its part of the roots;
+//! `Query`, `Mutation` and `Subscription` are merged from those parts.
 
 pub mod accounts;
 pub mod catalogue;
 pub mod connection;
+pub mod error;
+pub mod ids;
 pub mod loaders;
 pub mod locker;
-pub mod mutation;
+pub mod node;
 pub mod playlists;
-pub mod query;
 pub mod scalars;
 pub mod search;
-pub mod subscription;
+pub mod uploads;
+pub mod viewer;
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{Context, Response, Schema, SchemaBuilder};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::auth::Principal;
-use crate::error::{server_error, ApiError};
 use crate::services::Services;
 use crate::settings::RequestLimits;
 
+pub use error::server_error;
 pub use loaders::Loaders;
 
-pub type CadenzaSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
+// The query root, one part per area. The order is the order of the
+// fields in the schema.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    viewer::ViewerQuery,
+    catalogue::CatalogueQuery,
+    search::SearchQuery,
+    catalogue::ShelvesQuery,
+);
 
-fn builder(
-    limits: &RequestLimits,
-) -> SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription> {
-    Schema::build(query::Query, mutation::Mutation, subscription::Subscription)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(64)
-        .limit_directives(16)
-        .extension(ErrorCodes {
-            limits: limits.clone(),
-        })
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    accounts::AccountsMutation,
+    locker::LockerMutation,
+    playlists::PlaylistsMutation,
+    catalogue::CatalogueMutation,
+    accounts::ApiKeysMutation,
+);
+
+// Over graphql-transport-ws on `/graphql`.
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(locker::LockerSubscription);
+
+pub type CadenzaSchema = Schema<Query, Mutation, Subscription>;
+
+fn builder(limits: &RequestLimits) -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(64)
+    .limit_directives(16)
+    .extension(error::ErrorCodes {
+        limits: limits.clone(),
+    })
 }
 
 pub fn build_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
@@ -59,65 +87,4 @@ pub(crate) fn principal<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Prin
 
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
     ctx.data::<Loaders>()
-}
-
-/// A row that should exist (a foreign key points at it) but does not.
-pub(crate) fn dangling(from: &str, to: &str) -> async_graphql::Error {
-    ApiError::internal(anyhow::anyhow!("a {from} refers to a missing {to}")).into()
-}
-
-/// Gives every error the contract's `extensions.code`: async-graphql's depth
-/// and complexity rejections become QUERY_TOO_COMPLEX with a message that
-/// names the limit, and its other errors of the request's own making
-/// (syntax, unknown fields, arguments of the wrong type) BAD_USER_INPUT.
-struct ErrorCodes {
-    limits: RequestLimits,
-}
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension {
-            limits: self.limits.clone(),
-        })
-    }
-}
-
-struct ErrorCodesExtension {
-    limits: RequestLimits,
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            match error.message.as_str() {
-                "Query is too complex." => {
-                    *error = server_error(ApiError::QueryTooComplex(format!(
-                        "query is too complex: its cost exceeds the limit of {} (a list field costs `first` times its selection)",
-                        self.limits.max_complexity
-                    )))
-                }
-                "Query is nested too deep." => {
-                    *error = server_error(ApiError::QueryTooComplex(format!(
-                        "query is nested too deep: the limit is {} levels",
-                        self.limits.max_depth
-                    )))
-                }
-                _ => {
-                    let coded = error
-                        .extensions
-                        .as_ref()
-                        .is_some_and(|extensions| extensions.get("code").is_some());
-                    if !coded {
-                        error
-                            .extensions
-                            .get_or_insert_with(Default::default)
-                            .set("code", ApiError::bad_input("").code());
-                    }
-                }
-            }
-        }
-        response
-    }
 }

@@ -1,4 +1,4 @@
-//! Playlists as the API shows them.
+//! Playlists as the API shows them, and their edits.
 
 use async_graphql::{Context, InputObject, Object, Result, Union, ID};
 use chrono::{DateTime, Utc};
@@ -6,11 +6,13 @@ use entities::{playlist, playlist_entry};
 
 use super::catalogue::Track;
 use super::connection::{paged_slice, Paged};
+use super::error::dangling;
+use super::ids::{id_of, list_complexity, require};
 use super::loaders::*;
 use super::locker::LockerItem;
-use super::{dangling, loaders};
+use super::{loaders, principal, services};
+use crate::domain::{GlobalId, LockerItemId, NodeKind, Page, PlaylistEntryId, PlaylistId, TrackId};
 use crate::error::ApiError;
-use crate::ids::{list_complexity, GlobalId, NodeKind, Page};
 use crate::services::playlists::{self as domain, Playable as PlayableRef};
 
 /// A playlist entry plays either an item of the owner's locker or a catalogue track the owner owns.
@@ -25,7 +27,7 @@ pub struct Playlist(pub playlist::Model);
 #[Object]
 impl Playlist {
     pub async fn id(&self) -> ID {
-        GlobalId::new(NodeKind::Playlist, self.0.id).encode()
+        id_of(PlaylistId(self.0.id))
     }
 
     async fn name(&self) -> &str {
@@ -81,7 +83,7 @@ pub struct PlaylistEntry(pub playlist_entry::Model);
 #[Object]
 impl PlaylistEntry {
     async fn id(&self) -> ID {
-        GlobalId::new(NodeKind::PlaylistEntry, self.0.id).encode()
+        id_of(PlaylistEntryId(self.0.id))
     }
 
     /// From 0.
@@ -142,23 +144,109 @@ impl From<UpdatePlaylistInput> for domain::PlaylistEdit {
 
 /// What the IDs name: locker items or catalogue tracks. Any other ID names
 /// nothing playable, so it is NOT_FOUND.
-pub fn playables(ids: &[ID]) -> Result<Vec<PlayableRef>, ApiError> {
+fn playables(ids: &[ID]) -> Result<Vec<PlayableRef>, ApiError> {
     ids.iter()
         .map(|id| {
             let id = GlobalId::decode(id)?;
             match id.kind {
-                NodeKind::LockerItem => Ok(PlayableRef::LockerItem(id.id)),
-                NodeKind::Track => Ok(PlayableRef::Track(id.id)),
+                NodeKind::LockerItem => Ok(PlayableRef::LockerItem(LockerItemId(id.id))),
+                NodeKind::Track => Ok(PlayableRef::Track(TrackId(id.id))),
                 _ => Err(ApiError::NotFound("item")),
             }
         })
         .collect()
 }
 
-pub fn decode_playlist_id(id: &ID) -> Result<i32, ApiError> {
-    GlobalId::decode_as(id, NodeKind::Playlist)?.ok_or(ApiError::NotFound("playlist"))
-}
+#[derive(Default)]
+pub struct PlaylistsMutation;
 
-pub fn decode_entry_id(id: &ID) -> Result<i32, ApiError> {
-    GlobalId::decode_as(id, NodeKind::PlaylistEntry)?.ok_or(ApiError::NotFound("playlist entry"))
+#[Object]
+impl PlaylistsMutation {
+    async fn create_playlist(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePlaylistInput,
+    ) -> Result<Playlist> {
+        let user = principal(ctx)?.require_user()?;
+        let items = playables(input.item_ids.as_deref().unwrap_or_default())?;
+        let created = services(ctx)?
+            .playlists
+            .create(user, &input.name, input.description, &items)
+            .await?;
+        Ok(Playlist(created))
+    }
+
+    async fn update_playlist(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePlaylistInput,
+    ) -> Result<Playlist> {
+        let user = principal(ctx)?.require_user()?;
+        let updated = services(ctx)?
+            .playlists
+            .update(user, require::<PlaylistId>(&id, "playlist")?, input.into())
+            .await?;
+        Ok(Playlist(updated))
+    }
+
+    /// Inserts the items at `position` (from 0; the end when left out).
+    async fn add_to_playlist(
+        &self,
+        ctx: &Context<'_>,
+        playlist_id: ID,
+        item_ids: Vec<ID>,
+        position: Option<i32>,
+    ) -> Result<Playlist> {
+        let user = principal(ctx)?.require_user()?;
+        let id = require::<PlaylistId>(&playlist_id, "playlist")?;
+        let playlist = services(ctx)?
+            .playlists
+            .add(user, id, &playables(&item_ids)?, position)
+            .await?;
+        Ok(Playlist(playlist))
+    }
+
+    async fn remove_from_playlist(
+        &self,
+        ctx: &Context<'_>,
+        playlist_id: ID,
+        entry_ids: Vec<ID>,
+    ) -> Result<Playlist> {
+        let user = principal(ctx)?.require_user()?;
+        let id = require::<PlaylistId>(&playlist_id, "playlist")?;
+        let entries = entry_ids
+            .iter()
+            .map(|entry| require::<PlaylistEntryId>(entry, "playlist entry"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let playlist = services(ctx)?.playlists.remove(user, id, &entries).await?;
+        Ok(Playlist(playlist))
+    }
+
+    /// Moves an entry to `toPosition` (from 0); the others close ranks.
+    async fn move_playlist_entry(
+        &self,
+        ctx: &Context<'_>,
+        playlist_id: ID,
+        entry_id: ID,
+        to_position: i32,
+    ) -> Result<Playlist> {
+        let user = principal(ctx)?.require_user()?;
+        let id = require::<PlaylistId>(&playlist_id, "playlist")?;
+        let entry = require::<PlaylistEntryId>(&entry_id, "playlist entry")?;
+        let playlist = services(ctx)?
+            .playlists
+            .move_entry(user, id, entry, to_position)
+            .await?;
+        Ok(Playlist(playlist))
+    }
+
+    async fn delete_playlist(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        let user = principal(ctx)?.require_user()?;
+        services(ctx)?
+            .playlists
+            .delete(user, require::<PlaylistId>(&id, "playlist")?)
+            .await?;
+        Ok(id)
+    }
 }

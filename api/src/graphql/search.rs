@@ -6,11 +6,13 @@ use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, Union};
 
 use super::catalogue::{Album, Artist, Product, Track};
+use super::ids::list_complexity;
 use super::loaders::*;
 use super::locker::LockerItem;
 use super::{loaders, principal, services};
+use crate::domain::page::encode_cursor;
+use crate::domain::Page;
 use crate::error::ApiError;
-use crate::ids::{encode_cursor, Page};
 use crate::services::search::{self, Hit};
 
 /// At most this many characters in a search.
@@ -102,7 +104,31 @@ impl SearchResults {
 
 /// Runs the search for the viewer and resolves its hits, in order. A hit
 /// whose object is gone by the time it is loaded is left out.
-pub async fn search(
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// LOCKER and ALL search the viewer's own locker only; anonymous callers
+    /// get the catalogue. `scope` defaults to ALL. Case, accents and typos
+    /// (one edit from 4 letters, two from 8) are forgiven, the last word
+    /// matches as a prefix, and names in CJK scripts are found by any two or
+    /// more consecutive characters. At most 200 characters and 16 words.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        scope: Option<SearchScope>,
+        genre: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<SearchResults> {
+        search(ctx, query, scope, genre, first, after).await
+    }
+}
+
+async fn search(
     ctx: &Context<'_>,
     query: String,
     scope: Option<SearchScope>,

@@ -22,8 +22,9 @@ use serde_json::{Map, Value};
 use super::multipart::RequestFailure;
 use super::{AppState, ResponseCache};
 use crate::auth::Principal;
-use crate::error::{server_error, ApiError};
-use crate::graphql::loaders::CatalogueLoader;
+use crate::error::ApiError;
+use crate::graphql::loaders::RequestLoader;
+use crate::graphql::server_error;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -443,8 +444,7 @@ async fn execute(
         BatchRequest::Single(request) => !is_mutation(request),
         BatchRequest::Batch(_) => false,
     });
-    let loaders =
-        CatalogueLoader::for_request(state.services.catalogue.clone(), principal.user_id());
+    let loaders = RequestLoader::for_request(state.services.clone(), principal.user_id());
     let batch = batch.data(principal).data(loaders);
     let names: Vec<Option<String>> = batch.iter().map(|r| r.operation_name.clone()).collect();
     // A panic is a bug of ours; the client gets INTERNAL, never a dropped

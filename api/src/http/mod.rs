@@ -7,7 +7,6 @@ mod response_cache;
 mod stream;
 mod subscriptions;
 
-pub use multipart::SpooledDigests;
 pub use response_cache::ResponseCache;
 
 use std::sync::Arc;

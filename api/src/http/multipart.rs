@@ -7,12 +7,12 @@
 //! copy of a part. `operations` and `map` are capped at the JSON body limit.
 //!
 //! Files are spooled to unnamed temporary files a megabyte at a time off the
-//! async runtime, and hashed (SHA-256) as they are written, so the locker
-//! never reads an upload through again just to hash it.
+//! async runtime, and measured and hashed (SHA-256) as they are written; the
+//! request carries what was measured (`SpooledFiles`), so the locker never
+//! reads an upload through again just to hash it.
 
 use std::collections::HashMap;
 use std::io::{Seek, Write};
-use std::os::unix::fs::MetadataExt;
 
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
@@ -22,6 +22,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::graphql::uploads::{Spooled, SpooledFiles};
 
 pub type RequestFailure = (StatusCode, ApiError);
 
@@ -35,19 +36,6 @@ pub struct Limits {
     pub max_files: usize,
     /// `operations` and `map`, each.
     pub max_field_bytes: usize,
-}
-
-/// SHA-256 of each spooled file, by its inode, so the locker can take the
-/// digest instead of reading the file again.
-#[derive(Clone, Debug, Default)]
-pub struct SpooledDigests(HashMap<(u64, u64), String>);
-
-impl SpooledDigests {
-    /// The digest of `file`, if it was spooled by this request.
-    pub fn of(&self, file: &std::fs::File) -> Option<String> {
-        let meta = file.metadata().ok()?;
-        self.0.get(&(meta.dev(), meta.ino())).cloned()
-    }
 }
 
 /// Reads a multipart request. `operations` turns the `operations` part into
@@ -100,7 +88,7 @@ where
         )));
     }
 
-    let mut digests = SpooledDigests::default();
+    let mut spooled = vec![SpooledFiles::default(); batch.iter().count()];
     while let Some(mut file) = next(&mut multipart, limits).await? {
         let name = file.name().unwrap_or_default().to_owned();
         let Some(paths) = map.remove(&name) else {
@@ -110,17 +98,14 @@ where
         };
         let filename = file.file_name().unwrap_or_default().to_owned();
         let content_type = file.content_type().map(ToString::to_string);
-        let (content, digest) = spool(&mut file, limits).await?;
-        if let Ok(meta) = content.metadata() {
-            digests.0.insert((meta.dev(), meta.ino()), digest);
-        }
+        let (content, measured) = spool(&mut file, limits).await?;
         let upload = UploadValue {
             filename,
             content_type,
             content,
         };
         for path in paths {
-            attach(&mut batch, &path, &upload)?;
+            attach(&mut batch, &mut spooled, &path, &upload, &measured)?;
         }
     }
     if let Some(missing) = map.keys().next() {
@@ -128,12 +113,16 @@ where
             "`map` names file `{missing}`, which was not sent"
         )));
     }
+    let mut spooled = spooled.into_iter();
     Ok(match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(request.data(digests)),
+        BatchRequest::Single(request) => {
+            BatchRequest::Single(request.data(spooled.next().unwrap_or_default()))
+        }
         BatchRequest::Batch(requests) => BatchRequest::Batch(
             requests
                 .into_iter()
-                .map(|request| request.data(digests.clone()))
+                .zip(spooled)
+                .map(|(request, files)| request.data(files))
                 .collect(),
         ),
     })
@@ -169,11 +158,12 @@ async fn read_small(
     Ok(bytes)
 }
 
-/// Writes a file part to an unnamed temporary file, hashing it on the way.
+/// Writes a file part to an unnamed temporary file, measuring and hashing
+/// it on the way.
 async fn spool(
     field: &mut multer::Field<'_>,
     limits: &Limits,
-) -> Result<(std::fs::File, String), RequestFailure> {
+) -> Result<(std::fs::File, Spooled), RequestFailure> {
     type Spool = (std::fs::File, Sha256);
     let internal =
         |err: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err));
@@ -188,11 +178,13 @@ async fn spool(
     let mut writing = tokio::task::spawn_blocking(|| Ok((tempfile::tempfile()?, Sha256::new())));
     let mut pending: Vec<Bytes> = Vec::new();
     let mut pending_bytes = 0;
+    let mut size: u64 = 0;
     loop {
         let chunk = field.chunk().await.map_err(|err| failure(err, limits))?;
         let done = chunk.is_none();
         if let Some(chunk) = chunk {
             pending_bytes += chunk.len();
+            size += chunk.len() as u64;
             pending.push(chunk);
         }
         if pending_bytes >= SPOOL_WRITE_BYTES || (done && pending_bytes > 0) {
@@ -213,15 +205,24 @@ async fn spool(
     }
     let (mut file, hasher) = finish(writing.await)?;
     file.rewind().map_err(internal)?;
-    Ok((file, hex::encode(hasher.finalize())))
+    Ok((
+        file,
+        Spooled {
+            size,
+            sha256: hex::encode(hasher.finalize()),
+        },
+    ))
 }
 
 /// Puts a file at `variables.<path>` of the request, or of request `<n>` of
-/// a batch for `<n>.variables.<path>`.
+/// a batch for `<n>.variables.<path>`, and notes what was measured of it
+/// beside the request's uploads.
 fn attach(
     batch: &mut BatchRequest,
+    spooled: &mut [SpooledFiles],
     path: &str,
     upload: &UploadValue,
+    measured: &Spooled,
 ) -> Result<(), RequestFailure> {
     let bad = || {
         (
@@ -234,22 +235,30 @@ fn attach(
     let copy = upload
         .try_clone()
         .map_err(|err| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err)))?;
-    match batch {
+    let (request, files, path) = match batch {
         BatchRequest::Single(request) => {
             if !path.starts_with("variables.") {
                 return Err(bad());
             }
-            request.set_upload(path, copy);
+            (request, spooled.first_mut(), path)
         }
         BatchRequest::Batch(requests) => {
             let (index, rest) = path.split_once('.').ok_or_else(bad)?;
-            let request = index
-                .parse::<usize>()
-                .ok()
-                .and_then(|index| requests.get_mut(index))
+            let index = index.parse::<usize>().map_err(|_| bad())?;
+            let request = requests
+                .get_mut(index)
                 .filter(|_| rest.starts_with("variables."))
                 .ok_or_else(bad)?;
-            request.set_upload(rest, copy);
+            (request, spooled.get_mut(index), rest)
+        }
+    };
+    let before = request.uploads.len();
+    request.set_upload(path, copy);
+    // async-graphql numbers uploads by their place in the request's list,
+    // and skips a path that names no variable.
+    if request.uploads.len() > before {
+        if let Some(files) = files {
+            files.0.push(measured.clone());
         }
     }
     Ok(())

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::AppState;
 use crate::auth::Principal;
-use crate::ids::{GlobalId, NodeKind};
+use crate::domain::{GlobalId, LockerItemId, UserId};
 
 #[derive(serde::Deserialize)]
 pub struct Signed {
@@ -48,7 +48,7 @@ async fn serve(
     signed: &Signed,
     state: &AppState,
 ) -> Result<HttpResponse, Failure> {
-    let item_id = GlobalId::decode_as(id, NodeKind::LockerItem)
+    let item_id = GlobalId::decode_as::<LockerItemId>(id)
         .ok()
         .flatten()
         .ok_or(Failure::NotFound)?;
@@ -59,7 +59,7 @@ async fn serve(
                 .stream_urls
                 .verify(item_id, user, exp, sig)
                 .ok_or(Failure::NotFound)?
-                .user_id
+                .user
         }
         _ => bearer_user(req, state).ok_or(Failure::NotFound)?,
     };
@@ -138,7 +138,7 @@ async fn serve(
     Ok(response.streaming(body))
 }
 
-fn bearer_user(req: &HttpRequest, state: &AppState) -> Option<i32> {
+fn bearer_user(req: &HttpRequest, state: &AppState) -> Option<UserId> {
     let token = super::bearer_token(req.headers())?;
     match state.services.accounts.access_tokens().verify(token)? {
         Principal::User { id, .. } => Some(id),

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 
 use super::AppState;
 use crate::auth::Principal;
-use crate::graphql::loaders::CatalogueLoader;
+use crate::graphql::loaders::RequestLoader;
 
 pub async fn subscriptions(
     req: HttpRequest,
@@ -58,7 +58,7 @@ pub async fn subscriptions(
     });
 
     let tokens = state.services.accounts.access_tokens().clone();
-    let catalogue = state.services.catalogue.clone();
+    let services = state.services.clone();
     // When the connection's token expires (Unix seconds; 0: no token), the
     // connection ends, as any request with that token would be refused.
     let expires_at = Arc::new(AtomicI64::new(0));
@@ -80,7 +80,7 @@ pub async fn subscriptions(
                     None => Principal::Anonymous,
                 };
                 let mut data = Data::default();
-                data.insert(CatalogueLoader::for_request(catalogue, principal.user_id()));
+                data.insert(RequestLoader::for_request(services, principal.user_id()));
                 data.insert(principal);
                 Ok(data)
             },

@@ -1,24 +1,34 @@
-//! Domain services: they own the rules and the database access, and know
-//! nothing of GraphQL or HTTP.
+//! Domain services, one folder per area: they own the rules and the
+//! database access, and know nothing of GraphQL or HTTP (a test in
+//! `tests/architecture.rs` keeps it so).
+//!
+//! - `accounts`: registration, sign-in, sessions, partner API keys
+//! - `catalogue`: catalogue reads; partner writes (feed import, masters);
+//!   matching uploads to catalogue tracks; the demo catalogue
+//! - `locker`: uploads, browsing, editing, removal, streams, locker events
+//! - `playlists`: playlists and their entries
+//! - `search`: the change feed and this replica's index
+//! - `store`: entitlements, reviews; cart, checkout and orders to come
+//! - `listening`: plays, interactions, playback
+//! - `recommendations`: what to offer, and the k-anonymous statistics
+//! - `privacy`: settings, consent, export, erasure, retention, audit
+//! - `media`: audio files as received, read and stored (shared by the
+//!   locker's uploads and the catalogue's masters)
+//! - `listing` and `rate_limit`: the pager and the rate limiter every area
+//!   uses
 
 pub mod accounts;
-pub mod api_keys;
 pub mod catalogue;
-pub mod demo;
-pub mod events;
-pub mod import;
-pub mod ingest;
+pub mod listening;
+pub mod listing;
 pub mod locker;
-pub mod matching;
-pub mod money;
+pub mod media;
 pub mod playlists;
+pub mod privacy;
 pub mod rate_limit;
+pub mod recommendations;
 pub mod search;
-pub mod storage;
-pub mod stream_urls;
-
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+pub mod store;
 
 use sea_orm::DatabaseConnection;
 
@@ -28,22 +38,26 @@ use crate::auth::AccessTokens;
 #[derive(Clone)]
 pub struct Services {
     pub accounts: accounts::Accounts,
-    pub api_keys: api_keys::ApiKeys,
+    pub api_keys: accounts::api_keys::ApiKeys,
     pub catalogue: catalogue::Catalogue,
-    pub import: import::Importer,
+    pub import: catalogue::import::Importer,
+    pub masters: catalogue::masters::Masters,
+    pub catalogue_version: catalogue::CatalogueVersion,
     pub locker: locker::Locker,
+    pub stream_urls: locker::stream_urls::StreamUrls,
     pub playlists: playlists::Playlists,
     pub search: search::Search,
-    pub stream_urls: stream_urls::StreamUrls,
-    pub catalogue_version: CatalogueVersion,
+    pub entitlements: store::entitlements::Entitlements,
+    pub reviews: store::reviews::Reviews,
+    pub recommendations: recommendations::Recommendations,
 }
 
 /// What the services are built from.
 pub struct ServiceConfig {
     pub tokens: AccessTokens,
     pub server_secret: Vec<u8>,
-    pub blobs: storage::BlobStore,
-    pub locker_events: events::LockerEvents,
+    pub blobs: media::BlobStore,
+    pub locker_events: locker::events::LockerEvents,
     pub rate_limiter: rate_limit::RateLimiter,
     /// This replica's index, opened and current.
     pub search: search::Search,
@@ -53,52 +67,43 @@ pub struct ServiceConfig {
     pub k_anonymity: u32,
 }
 
-/// Moves on whenever this process changes the catalogue, so whatever was
-/// derived from an older catalogue (cached responses) can tell it is stale.
-/// Whatever later changes what anonymous callers see (sales, reviews,
-/// availability) must bump it too.
-#[derive(Clone, Default)]
-pub struct CatalogueVersion(Arc<AtomicU64>);
-
-impl CatalogueVersion {
-    pub fn current(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
-    }
-
-    pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
-    }
-}
-
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
-        let catalogue_version = CatalogueVersion::default();
+        let catalogue_version = catalogue::CatalogueVersion::default();
+        let catalogue = catalogue::Catalogue::new(db.clone());
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
                 .with_rate_limiter(config.rate_limiter),
-            api_keys: api_keys::ApiKeys::new(db.clone()),
-            catalogue: catalogue::Catalogue::new(db.clone(), config.k_anonymity),
+            api_keys: accounts::api_keys::ApiKeys::new(db.clone()),
+            recommendations: recommendations::Recommendations::new(
+                db.clone(),
+                catalogue.clone(),
+                config.k_anonymity,
+            ),
+            catalogue,
+            import: catalogue::import::Importer::new(
+                db.clone(),
+                catalogue_version.clone(),
+                config.search_feed.clone(),
+            ),
+            masters: catalogue::masters::Masters::new(
+                db.clone(),
+                config.blobs.clone(),
+                catalogue_version.clone(),
+            ),
+            catalogue_version,
             locker: locker::Locker::new(
                 db.clone(),
                 config.blobs,
                 config.locker_events,
-                catalogue_version.clone(),
-                config.search_feed.clone(),
+                config.search_feed,
                 config.quota_bytes,
             ),
+            stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
             search: config.search,
-            stream_urls: stream_urls::StreamUrls::new(&config.server_secret),
-            import: import::Importer::new(db, catalogue_version.clone(), config.search_feed),
-            catalogue_version,
+            entitlements: store::entitlements::Entitlements::new(db.clone()),
+            reviews: store::reviews::Reviews::new(db),
         }
     }
-}
-
-/// True when a database error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
 }

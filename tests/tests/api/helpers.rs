@@ -82,8 +82,7 @@ async fn template() -> &'static Template {
             };
             let settings = settings_for(PathBuf::from("unused"), database_url, true);
             let db = cadenza_api::db::connect(&settings, None).await.unwrap();
-            cadenza_api::db::migrate(&db).await.unwrap();
-            cadenza_api::db::seed_if_empty(&settings, &db)
+            cadenza_api::startup::prepare_database(&settings, &db)
                 .await
                 .unwrap();
             if backend() == Backend::Sqlite {

@@ -818,7 +818,7 @@ async fn tracks_stored_before_title_keys_are_keyed_at_migration_and_matched() {
     };
     assert_eq!(upload("before.wav").await, Value::Null, "no key, no match");
 
-    cadenza_api::db::migrate(&db).await.unwrap();
+    cadenza_api::startup::migrate(&db).await.unwrap();
     let keyless: Vec<sea_orm::QueryResult> = db
         .query_all(sea_orm::Statement::from_string(
             db.get_database_backend(),

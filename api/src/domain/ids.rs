@@ -1,0 +1,187 @@
+//! Ids: one newtype per kind of object, so a playlist's id can never be
+//! passed where a locker item's is meant, and the opaque global IDs that
+//! clients see, which name the kind and the row.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The kinds of object a global ID can name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum NodeKind {
+    User,
+    ApiKey,
+    Artist,
+    Album,
+    Track,
+    Product,
+    Review,
+    LockerItem,
+    Playlist,
+    PlaylistEntry,
+}
+
+impl NodeKind {
+    const ALL: [NodeKind; 10] = [
+        NodeKind::User,
+        NodeKind::ApiKey,
+        NodeKind::Artist,
+        NodeKind::Album,
+        NodeKind::Track,
+        NodeKind::Product,
+        NodeKind::Review,
+        NodeKind::LockerItem,
+        NodeKind::Playlist,
+        NodeKind::PlaylistEntry,
+    ];
+
+    /// The name a global ID carries; also the GraphQL type's name.
+    pub fn tag(self) -> &'static str {
+        match self {
+            NodeKind::User => "User",
+            NodeKind::ApiKey => "ApiKey",
+            NodeKind::Artist => "Artist",
+            NodeKind::Album => "Album",
+            NodeKind::Track => "Track",
+            NodeKind::Product => "Product",
+            NodeKind::Review => "Review",
+            NodeKind::LockerItem => "LockerItem",
+            NodeKind::Playlist => "Playlist",
+            NodeKind::PlaylistEntry => "PlaylistEntry",
+        }
+    }
+}
+
+/// The id of one kind of object: its row id, typed.
+pub trait EntityId: Copy + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {
+    const KIND: NodeKind;
+
+    fn from_row(id: i32) -> Self;
+
+    fn row(self) -> i32;
+
+    /// Its global ID, as clients see it.
+    fn global(self) -> GlobalId {
+        GlobalId {
+            kind: Self::KIND,
+            id: self.row(),
+        }
+    }
+}
+
+macro_rules! entity_id {
+    ($(#[$doc:meta])* $name:ident => $kind:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i32);
+
+        impl EntityId for $name {
+            const KIND: NodeKind = NodeKind::$kind;
+
+            fn from_row(id: i32) -> Self {
+                Self(id)
+            }
+
+            fn row(self) -> i32 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        /// So an id can be compared with its column in a query.
+        impl From<$name> for sea_orm::Value {
+            fn from(id: $name) -> Self {
+                id.0.into()
+            }
+        }
+    };
+}
+
+entity_id!(UserId => User);
+entity_id!(ApiKeyId => ApiKey);
+entity_id!(ArtistId => Artist);
+entity_id!(AlbumId => Album);
+entity_id!(TrackId => Track);
+entity_id!(ProductId => Product);
+entity_id!(ReviewId => Review);
+entity_id!(LockerItemId => LockerItem);
+entity_id!(PlaylistId => Playlist);
+entity_id!(PlaylistEntryId => PlaylistEntry);
+
+/// A decoded global ID: which kind of object, and its row id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GlobalId {
+    pub kind: NodeKind,
+    pub id: i32,
+}
+
+impl GlobalId {
+    /// The opaque form clients see.
+    pub fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}:{}", self.kind.tag(), self.id))
+    }
+
+    /// Parses any global ID; one that does not decode is BAD_USER_INPUT.
+    pub fn decode(raw: &str) -> ApiResult<Self> {
+        let invalid = || ApiError::bad_input(format!("`{}` is not a valid ID", clip(raw)));
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (tag, id) = text.split_once(':').ok_or_else(invalid)?;
+        let kind = NodeKind::ALL
+            .into_iter()
+            .find(|kind| kind.tag() == tag)
+            .ok_or_else(invalid)?;
+        let id = id
+            .parse::<i32>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(invalid)?;
+        Ok(Self { kind, id })
+    }
+
+    /// The id, when it names a `T`.
+    pub fn as_id<T: EntityId>(self) -> Option<T> {
+        (self.kind == T::KIND).then(|| T::from_row(self.id))
+    }
+
+    /// Parses an ID that must name a `T`. A well-formed ID of another kind
+    /// names nothing of this kind, so it is `Ok(None)`: callers answer null
+    /// or NOT_FOUND, as they would for a missing row.
+    pub fn decode_as<T: EntityId>(raw: &str) -> ApiResult<Option<T>> {
+        Ok(Self::decode(raw)?.as_id())
+    }
+}
+
+/// At most 64 characters of client input, for an error message.
+pub(crate) fn clip(raw: &str) -> String {
+    raw.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_garbage() {
+        let id = AlbumId(42).global();
+        assert_eq!(GlobalId::decode(&id.encode()).unwrap(), id);
+        assert_eq!(
+            GlobalId::decode_as::<AlbumId>(&id.encode()).unwrap(),
+            Some(AlbumId(42))
+        );
+        assert_eq!(GlobalId::decode_as::<ArtistId>(&id.encode()).unwrap(), None);
+        for bad in ["", "nope", "QWxidW06", "QWxidW06LTE", "Zm9vOjE"] {
+            assert!(GlobalId::decode(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Domain values, parsed once at the edge and trusted everywhere after:
+//! the id of each kind of object, global IDs and pages, money, ISRCs,
+//! product kinds and locker sources. Nothing here does I/O or knows GraphQL
+//! or HTTP; the services take these types, and the GraphQL layer builds them
+//! from what clients send.
+
+pub mod ids;
+pub mod isrc;
+pub mod kinds;
+pub mod money;
+pub mod page;
+
+pub use ids::{
+    AlbumId, ApiKeyId, ArtistId, EntityId, GlobalId, LockerItemId, NodeKind, PlaylistEntryId,
+    PlaylistId, ProductId, ReviewId, TrackId, UserId,
+};
+pub use isrc::Isrc;
+pub use kinds::{LockerSource, ProductKind};
+pub use money::{Currency, Money};
+pub use page::Page;

@@ -1,0 +1,346 @@
+//! The locker as the API shows it. Every item reached here was loaded
+//! through the owner-scoped locker service.
+
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+use entities::locker_item;
+
+use crate::domain::{LockerItemId, LockerSource, Page, UserId};
+use crate::graphql::catalogue::{Product, Track};
+use crate::graphql::connection::{paged, Paged};
+use crate::graphql::ids::{id_of, list_complexity};
+use crate::graphql::loaders::*;
+use crate::graphql::scalars::Int64;
+use crate::graphql::{loaders, services};
+use crate::services::locker as domain;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "LockerSource")]
+pub enum LockerSourceGql {
+    Upload,
+    Purchase,
+}
+
+impl From<LockerSourceGql> for LockerSource {
+    fn from(source: LockerSourceGql) -> Self {
+        match source {
+            LockerSourceGql::Upload => LockerSource::Upload,
+            LockerSourceGql::Purchase => LockerSource::Purchase,
+        }
+    }
+}
+
+pub struct LockerItem(pub locker_item::Model);
+
+#[Object]
+impl LockerItem {
+    pub async fn id(&self) -> ID {
+        id_of(LockerItemId(self.0.id))
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn artist(&self) -> &str {
+        &self.0.artist
+    }
+
+    async fn album(&self) -> &str {
+        &self.0.album
+    }
+
+    async fn album_artist(&self) -> Option<&str> {
+        self.0.album_artist.as_deref()
+    }
+
+    async fn genre(&self) -> Option<&str> {
+        self.0.genre.as_deref()
+    }
+
+    async fn track_number(&self) -> Option<i32> {
+        self.0.track_number
+    }
+
+    async fn disc_number(&self) -> Option<i32> {
+        self.0.disc_number
+    }
+
+    async fn year(&self) -> Option<i32> {
+        self.0.year
+    }
+
+    async fn duration_ms(&self) -> i32 {
+        self.0.duration_ms
+    }
+
+    /// MP3, FLAC, OGG, OPUS, M4A, WAV, AIFF, ...
+    async fn format(&self) -> &str {
+        &self.0.format
+    }
+
+    async fn mime_type(&self) -> &str {
+        &self.0.mime_type
+    }
+
+    async fn bitrate_kbps(&self) -> Option<i32> {
+        self.0.bitrate_kbps
+    }
+
+    async fn sample_rate_hz(&self) -> Option<i32> {
+        self.0.sample_rate_hz
+    }
+
+    async fn channels(&self) -> Option<i32> {
+        self.0.channels
+    }
+
+    async fn size_bytes(&self) -> Int64 {
+        Int64(self.0.size_bytes)
+    }
+
+    /// Hex SHA-256 of the stored bytes, which are the uploaded bytes unchanged.
+    async fn content_hash(&self) -> &str {
+        &self.0.content_hash
+    }
+
+    async fn source(&self) -> LockerSourceGql {
+        match LockerSource::of_row(&self.0.source) {
+            LockerSource::Purchase => LockerSourceGql::Purchase,
+            LockerSource::Upload => LockerSourceGql::Upload,
+        }
+    }
+
+    async fn added_at(&self) -> DateTime<Utc> {
+        self.0.added_at
+    }
+
+    /// Short-lived signed URL (an hour): a plain GET, with or without Range,
+    /// streams the original bytes. A path on this server.
+    async fn stream_url(&self, ctx: &Context<'_>) -> Result<String> {
+        let signer = &services(ctx)?.stream_urls;
+        Ok(signer.url(&self.0))
+    }
+
+    /// The catalogue track this item was matched to (by ISRC).
+    async fn catalogue_track(&self, ctx: &Context<'_>) -> Result<Option<Track>> {
+        let Some(track_id) = self.0.catalogue_track_id else {
+            return Ok(None);
+        };
+        Ok(loaders(ctx)?
+            .load_one(TrackById(track_id))
+            .await?
+            .map(Track))
+    }
+
+    /// Products related to this item that the viewer does not own yet: the
+    /// matched track's own product and its album's.
+    async fn buy_options(&self, ctx: &Context<'_>) -> Result<Vec<Product>> {
+        let Some(track_id) = self.0.catalogue_track_id else {
+            return Ok(Vec::new());
+        };
+        let loaders = loaders(ctx)?;
+        let mut products = Vec::new();
+        if let Some(product) = loaders.load_one(ProductOfTrack(track_id)).await? {
+            products.push(product);
+        }
+        if let Some(track) = loaders.load_one(TrackById(track_id)).await? {
+            if let Some(product) = loaders.load_one(ProductOfAlbum(track.album_id)).await? {
+                products.push(product);
+            }
+        }
+        let owned = loaders
+            .load_many(products.iter().map(|p| OwnedByViewer(p.id)))
+            .await?;
+        Ok(products
+            .into_iter()
+            .filter(|p| p.available && !owned.get(&OwnedByViewer(p.id)).copied().unwrap_or(false))
+            .map(Product)
+            .collect())
+    }
+
+    /// Plays of this item never feed recommendations or statistics.
+    async fn excluded_from_taste_profile(&self) -> bool {
+        self.0.exclude_from_taste_profile
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct LockerUsage {
+    pub item_count: i32,
+    pub used_bytes: Int64,
+    pub quota_bytes: Int64,
+}
+
+#[derive(SimpleObject)]
+pub struct LockerArtist {
+    pub name: String,
+    pub album_count: i32,
+    pub track_count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct LockerAlbum {
+    pub title: String,
+    /// The album artist, or the artist where none is tagged.
+    pub artist: String,
+    pub year: Option<i32>,
+    pub track_count: i32,
+    /// In disc and track order.
+    pub items: Vec<LockerItem>,
+}
+
+#[derive(InputObject, Default)]
+pub struct LockerFilter {
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    pub genre: Option<String>,
+    pub source: Option<LockerSourceGql>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(name = "LockerSort")]
+pub enum LockerSortGql {
+    /// Newest first.
+    #[default]
+    AddedDesc,
+    Title,
+    /// By artist, album, disc and track.
+    ArtistAlbum,
+}
+
+impl From<LockerSortGql> for domain::ItemSort {
+    fn from(sort: LockerSortGql) -> Self {
+        match sort {
+            LockerSortGql::AddedDesc => domain::ItemSort::AddedDesc,
+            LockerSortGql::Title => domain::ItemSort::Title,
+            LockerSortGql::ArtistAlbum => domain::ItemSort::ArtistAlbum,
+        }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct LockerItemInput {
+    pub exclude_from_taste_profile: Option<bool>,
+    pub title: Option<String>,
+    pub artist: Option<String>,
+    pub album: Option<String>,
+    /// An empty string clears it.
+    pub album_artist: Option<String>,
+    /// An empty string clears it.
+    pub genre: Option<String>,
+    /// 0 clears it.
+    pub track_number: Option<i32>,
+    /// 0 clears it.
+    pub disc_number: Option<i32>,
+    /// 0 clears it.
+    pub year: Option<i32>,
+}
+
+impl From<LockerItemInput> for domain::ItemEdit {
+    fn from(input: LockerItemInput) -> Self {
+        Self {
+            exclude_from_taste_profile: input.exclude_from_taste_profile,
+            title: input.title,
+            artist: input.artist,
+            album: input.album,
+            album_artist: input.album_artist,
+            genre: input.genre,
+            track_number: input.track_number,
+            disc_number: input.disc_number,
+            year: input.year,
+        }
+    }
+}
+
+/// The viewer's own music.
+pub struct Locker {
+    pub user: UserId,
+}
+
+#[Object]
+impl Locker {
+    async fn usage(&self, ctx: &Context<'_>) -> Result<LockerUsage> {
+        let usage = services(ctx)?.locker.usage(self.user).await?;
+        Ok(LockerUsage {
+            item_count: i32::try_from(usage.item_count).unwrap_or(i32::MAX),
+            used_bytes: Int64(usage.used_bytes),
+            quota_bytes: Int64(usage.quota_bytes),
+        })
+    }
+
+    /// Newest first unless `sort` says otherwise. Filters match whole
+    /// values, ignoring case.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn items(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<LockerFilter>,
+        sort: Option<LockerSortGql>,
+    ) -> Result<Paged<LockerItem>> {
+        let page = Page::parse(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = domain::ItemFilter {
+            artist: filter.artist,
+            album: filter.album,
+            genre: filter.genre,
+            source: filter.source.map(Into::into),
+        };
+        let listing = services(ctx)?
+            .locker
+            .items(self.user, &filter, sort.unwrap_or_default().into(), page)
+            .await?;
+        Ok(paged(listing.items, listing.total, page, LockerItem))
+    }
+
+    /// Artists by name, with how many albums and tracks of theirs the
+    /// locker holds.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn artists(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Paged<LockerArtist>> {
+        let page = Page::parse(first, after.as_deref())?;
+        let listing = services(ctx)?.locker.artists(self.user, page).await?;
+        Ok(paged(listing.items, listing.total, page, |artist| {
+            LockerArtist {
+                name: artist.name,
+                album_count: clamp(artist.album_count),
+                track_count: clamp(artist.track_count),
+            }
+        }))
+    }
+
+    /// Albums (by album and album artist) by title, each with its items.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn albums(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        artist: Option<String>,
+    ) -> Result<Paged<LockerAlbum>> {
+        let page = Page::parse(first, after.as_deref())?;
+        let listing = services(ctx)?
+            .locker
+            .albums(self.user, artist.as_deref(), page)
+            .await?;
+        Ok(paged(listing.items, listing.total, page, |album| {
+            LockerAlbum {
+                title: album.title,
+                artist: album.artist,
+                year: album.year,
+                track_count: clamp(album.items.len() as i64),
+                items: album.items.into_iter().map(LockerItem).collect(),
+            }
+        }))
+    }
+}
+
+fn clamp(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}

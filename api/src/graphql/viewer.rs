@@ -1,0 +1,66 @@
+//! The signed-in user's own corner of the API: each field is another
+//! area's, reached from here.
+
+use async_graphql::{Context, Object, Result};
+use entities::user;
+
+use super::accounts::User;
+use super::connection::{paged, Paged};
+use super::ids::list_complexity;
+use super::locker::Locker;
+use super::playlists::Playlist;
+use super::{principal, services};
+use crate::domain::{Page, UserId};
+
+pub struct Viewer {
+    pub user: user::Model,
+}
+
+impl Viewer {
+    fn id(&self) -> UserId {
+        UserId(self.user.id)
+    }
+}
+
+#[Object]
+impl Viewer {
+    async fn user(&self, _ctx: &Context<'_>) -> User {
+        User(self.user.clone())
+    }
+
+    /// Most recently changed first.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn playlists(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Paged<Playlist>> {
+        let page = Page::parse(first, after.as_deref())?;
+        let listing = services(ctx)?.playlists.list(self.id(), page).await?;
+        Ok(paged(listing.items, listing.total, page, Playlist))
+    }
+
+    async fn locker(&self) -> Locker {
+        Locker { user: self.id() }
+    }
+}
+
+/// Who is calling.
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[Object]
+impl ViewerQuery {
+    /// Null when the request carries no valid credentials.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Option<Viewer>> {
+        let Some(user_id) = principal(ctx)?.user_id() else {
+            return Ok(None);
+        };
+        Ok(services(ctx)?
+            .accounts
+            .user(user_id)
+            .await?
+            .map(|user| Viewer { user }))
+    }
+}

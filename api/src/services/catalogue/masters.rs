@@ -1,0 +1,117 @@
+//! Master audio: the file buyers of a catalogue track receive. A partner
+//! attaches it through the same pipeline as uploads (read by content,
+//! stored unchanged); a purchase's locker item points at it, no copy made.
+
+use chrono::Utc;
+use entities::{blob, locker_item, track};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set,
+};
+
+use super::CatalogueVersion;
+use crate::db::begin_write;
+use crate::domain::TrackId;
+use crate::error::{ApiError, ApiResult};
+use crate::services::media::{BlobStore, Inspected, ReceivedFile};
+
+#[derive(Clone)]
+pub struct Masters {
+    db: DatabaseConnection,
+    blobs: BlobStore,
+    /// Attaching a master changes what anonymous callers see of a track.
+    catalogue_version: CatalogueVersion,
+}
+
+impl Masters {
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: BlobStore,
+        catalogue_version: CatalogueVersion,
+    ) -> Self {
+        Self {
+            db,
+            blobs,
+            catalogue_version,
+        }
+    }
+
+    /// Stores master audio for a catalogue track through the upload pipeline
+    /// (read by content, stored unchanged), replacing any earlier master.
+    pub async fn attach(&self, track_id: TrackId, file: ReceivedFile) -> ApiResult<track::Model> {
+        let track = track::Entity::find_by_id(track_id.0)
+            .one(&self.db)
+            .await?
+            .ok_or(ApiError::NotFound("track"))?;
+        let Inspected {
+            content,
+            size,
+            hash,
+            facts,
+            ..
+        } = file.inspect().await?;
+        facts?;
+        let key = BlobStore::new_key();
+        self.blobs
+            .put_file(&key, content, size.unsigned_abs())
+            .await?;
+        let recorded: ApiResult<(track::Model, Option<blob::Model>)> = async {
+            let txn = begin_write(&self.db).await?;
+            let blob = blob::ActiveModel {
+                storage_key: Set(key.clone()),
+                content_hash: Set(hash),
+                size_bytes: Set(size),
+                created_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let previous = track.master_blob_id;
+            let mut active: track::ActiveModel = track.into();
+            active.master_blob_id = Set(Some(blob.id));
+            active.updated_at = Set(Utc::now());
+            let updated = active.update(&txn).await?;
+            // The old master goes unless a buyer's locker item still uses it.
+            let orphan = match previous {
+                Some(old) => {
+                    let used = locker_item::Entity::find()
+                        .filter(locker_item::Column::BlobId.eq(old))
+                        .count(&txn)
+                        .await?
+                        > 0;
+                    if used {
+                        None
+                    } else {
+                        let old_blob = blob::Entity::find_by_id(old).one(&txn).await?;
+                        blob::Entity::delete_by_id(old).exec(&txn).await?;
+                        old_blob
+                    }
+                }
+                None => None,
+            };
+            txn.commit().await?;
+            Ok((updated, orphan))
+        }
+        .await;
+        match recorded {
+            Ok((updated, orphan)) => {
+                if let Some(old) = orphan {
+                    if let Err(err) = self.blobs.delete(&old.storage_key).await {
+                        tracing::error!(blob.id = old.id, error = %format!("{err:?}"), "a replaced master could not be removed");
+                    }
+                }
+                self.catalogue_version.bump();
+                tracing::info!(
+                    track.id = updated.id,
+                    size_bytes = size,
+                    "master audio attached"
+                );
+                Ok(updated)
+            }
+            Err(err) => {
+                let _ = self.blobs.delete(&key).await;
+                Err(err)
+            }
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! The catalogue: artists, albums, tracks and the products that sell them.
+//! Reads live here (lookups by id for the DataLoaders, listings with
+//! filters and sorts, genres, and each row's relations in `relations`);
+//! partners' writes are the feed import (`import`) and master audio
+//! (`masters`). Uploads are matched to catalogue tracks by `matching`.
+
+pub mod demo;
+pub mod import;
+pub mod masters;
+pub mod matching;
+mod relations;
+mod version;
+
+pub use version::CatalogueVersion;
+
+use std::collections::HashMap;
+
+use entities::{album, artist, artist_genre, product, track};
+use sea_orm::sea_query::{Alias, Expr, Func, JoinType, NullOrdering, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
+
+use super::listing::{listing, Listing};
+use crate::domain::{ArtistId, Page, ProductKind};
+use crate::error::ApiResult;
+
+#[derive(Clone, Debug, Default)]
+pub struct ProductFilter {
+    pub genre: Option<String>,
+    pub artist_id: Option<ArtistId>,
+    pub kind: Option<ProductKind>,
+    pub min_price_minor: Option<i64>,
+    pub max_price_minor: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ProductSort {
+    #[default]
+    Newest,
+    PriceAsc,
+    PriceDesc,
+    TopRated,
+    BestSelling,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GenreStats {
+    pub name: String,
+    pub artist_count: i64,
+    pub album_count: i64,
+}
+
+#[derive(Clone)]
+pub struct Catalogue {
+    db: DatabaseConnection,
+}
+
+impl Catalogue {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub async fn artists_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, artist::Model>> {
+        let rows = artist::Entity::find()
+            .filter(artist::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+
+    pub async fn albums_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, album::Model>> {
+        let rows = album::Entity::find()
+            .filter(album::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+
+    pub async fn tracks_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, track::Model>> {
+        let rows = track::Entity::find()
+            .filter(track::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+
+    pub async fn products_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, product::Model>> {
+        let rows = product::Entity::find()
+            .filter(product::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+
+    pub async fn artists(
+        &self,
+        genre: Option<&str>,
+        page: Page,
+    ) -> ApiResult<Listing<artist::Model>> {
+        let mut select = artist::Entity::find();
+        if let Some(genre) = genre {
+            select = select.filter(
+                artist::Column::Id.in_subquery(
+                    artist_genre::Entity::find()
+                        .select_only()
+                        .column(artist_genre::Column::ArtistId)
+                        .filter(artist_genre::Column::Genre.eq(genre))
+                        .into_query(),
+                ),
+            );
+        }
+        let select = select
+            .order_by_asc(artist::Column::Name)
+            .order_by_asc(artist::Column::Id);
+        listing(&self.db, select, page).await
+    }
+
+    pub async fn albums(
+        &self,
+        genre: Option<&str>,
+        artist_id: Option<ArtistId>,
+        page: Page,
+    ) -> ApiResult<Listing<album::Model>> {
+        let mut select = album::Entity::find();
+        if let Some(genre) = genre {
+            select = select.filter(album::Column::Genre.eq(genre));
+        }
+        if let Some(artist_id) = artist_id {
+            select = select.filter(album::Column::ArtistId.eq(artist_id));
+        }
+        let select = select
+            .order_by_asc(album::Column::Title)
+            .order_by_asc(album::Column::Id);
+        listing(&self.db, select, page).await
+    }
+
+    /// Available products, filtered and sorted. A track product's genre is the
+    /// track's own, or its album's when the track has none.
+    pub async fn products(
+        &self,
+        filter: &ProductFilter,
+        sort: ProductSort,
+        page: Page,
+    ) -> ApiResult<Listing<product::Model>> {
+        let mut select = product::Entity::find()
+            .join_as(
+                JoinType::InnerJoin,
+                product_album_relation(),
+                Alias::new("a"),
+            )
+            .join_as(
+                JoinType::LeftJoin,
+                product_track_relation(),
+                Alias::new("t"),
+            )
+            .filter(product::Column::Available.eq(true));
+        if let Some(genre) = &filter.genre {
+            select = select.filter(
+                Expr::expr(Func::coalesce([
+                    Expr::col((Alias::new("t"), track::Column::Genre)).into(),
+                    Expr::col((Alias::new("a"), album::Column::Genre)).into(),
+                ]))
+                .eq(genre.as_str()),
+            );
+        }
+        if let Some(artist_id) = filter.artist_id {
+            select =
+                select.filter(Expr::col((Alias::new("a"), album::Column::ArtistId)).eq(artist_id));
+        }
+        if let Some(kind) = filter.kind {
+            select = select.filter(product::Column::Kind.eq(kind.as_str()));
+        }
+        if let Some(min) = filter.min_price_minor {
+            select = select.filter(product::Column::PriceMinor.gte(min));
+        }
+        if let Some(max) = filter.max_price_minor {
+            select = select.filter(product::Column::PriceMinor.lte(max));
+        }
+        let select = match sort {
+            ProductSort::Newest => select
+                .order_by_with_nulls(
+                    Expr::col((Alias::new("a"), album::Column::ReleaseYear)),
+                    Order::Desc,
+                    NullOrdering::Last,
+                )
+                .order_by_desc(product::Column::CreatedAt),
+            ProductSort::PriceAsc => select.order_by_asc(product::Column::PriceMinor),
+            ProductSort::PriceDesc => select.order_by_desc(product::Column::PriceMinor),
+            ProductSort::TopRated => select
+                .order_by_with_nulls(average_rating(), Order::Desc, NullOrdering::Last)
+                .order_by_desc(product::Column::RatingCount),
+            ProductSort::BestSelling => select.order_by_desc(product::Column::SalesCount),
+        };
+        let select = select.order_by_asc(product::Column::Id);
+        listing(&self.db, select, page).await
+    }
+
+    /// Every genre with how many artists and albums carry it, by name.
+    pub async fn genres(&self) -> ApiResult<Vec<GenreStats>> {
+        #[derive(FromQueryResult)]
+        struct Count {
+            genre: Option<String>,
+            n: i64,
+        }
+        let artist_counts = Count::find_by_statement(
+            self.db.get_database_backend().build(
+                Query::select()
+                    .column(artist_genre::Column::Genre)
+                    .expr_as(
+                        Expr::col(artist_genre::Column::ArtistId).count_distinct(),
+                        Alias::new("n"),
+                    )
+                    .from(artist_genre::Entity)
+                    .group_by_col(artist_genre::Column::Genre),
+            ),
+        )
+        .all(&self.db)
+        .await?;
+        let album_counts = Count::find_by_statement(
+            self.db.get_database_backend().build(
+                Query::select()
+                    .column(album::Column::Genre)
+                    .expr_as(Expr::col(album::Column::Id).count(), Alias::new("n"))
+                    .from(album::Entity)
+                    .and_where(album::Column::Genre.is_not_null())
+                    .group_by_col(album::Column::Genre),
+            ),
+        )
+        .all(&self.db)
+        .await?;
+        let mut genres: HashMap<String, GenreStats> = HashMap::new();
+        for count in artist_counts {
+            if let Some(name) = count.genre {
+                genres
+                    .entry(name.clone())
+                    .or_insert_with(|| GenreStats {
+                        name,
+                        artist_count: 0,
+                        album_count: 0,
+                    })
+                    .artist_count = count.n;
+            }
+        }
+        for count in album_counts {
+            if let Some(name) = count.genre {
+                genres
+                    .entry(name.clone())
+                    .or_insert_with(|| GenreStats {
+                        name,
+                        artist_count: 0,
+                        album_count: 0,
+                    })
+                    .album_count = count.n;
+            }
+        }
+        let mut genres: Vec<GenreStats> = genres.into_values().collect();
+        genres.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(genres)
+    }
+}
+
+fn average_rating() -> SimpleExpr {
+    Expr::cust("(CAST(products.rating_sum AS DOUBLE PRECISION) / NULLIF(products.rating_count, 0))")
+}
+
+fn product_album_relation() -> sea_orm::RelationDef {
+    product::Entity::belongs_to(album::Entity)
+        .from(product::Column::AlbumId)
+        .to(album::Column::Id)
+        .into()
+}
+
+fn product_track_relation() -> sea_orm::RelationDef {
+    product::Entity::belongs_to(track::Entity)
+        .from(product::Column::TrackId)
+        .to(track::Column::Id)
+        .into()
+}

@@ -1,0 +1,7 @@
+//! Listening: plays, interactions and playback across devices, each
+//! recorded only as the listener's privacy settings allow.
+//!
+//! Plays and interactions are the listener's own history first; they feed
+//! recommendations and cross-customer statistics only where the settings
+//! (and the per-item and per-playlist exclusions) say so. Playback state is
+//! the latest position per user, never a history.

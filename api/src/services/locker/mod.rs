@@ -1,0 +1,145 @@
+//! The locker: a listener's own music. Uploads are stored byte for byte,
+//! read for tags, and all-or-nothing; every read and write is scoped to the
+//! owner through `locker_item::Entity::find_owned_by`.
+//!
+//! `upload` adds files, `browse` lists and groups them, `edit` changes the
+//! metadata Cadenza keeps, `remove` deletes, `streams` finds what a stream
+//! serves (with a cache) and `stream_urls` signs the URLs players fetch;
+//! `events` tells the owner's other devices.
+
+mod browse;
+mod edit;
+pub mod events;
+mod remove;
+pub mod stream_urls;
+mod streams;
+mod upload;
+
+pub use browse::{AlbumGroup, ArtistGroup, ItemFilter, ItemSort};
+pub use edit::ItemEdit;
+pub use streams::StreamTarget;
+
+use std::collections::HashMap;
+
+use entities::locker_item;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect,
+};
+
+use self::events::{LockerChange, LockerEvent, LockerEvents};
+use self::streams::StreamTargets;
+use super::media::BlobStore;
+use super::search::Feed;
+use crate::domain::{LockerItemId, UserId};
+use crate::error::ApiResult;
+
+pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
+pub const UNKNOWN_ALBUM: &str = "Unknown Album";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Usage {
+    pub item_count: u64,
+    pub used_bytes: i64,
+    pub quota_bytes: i64,
+}
+
+#[derive(Clone)]
+pub struct Locker {
+    db: DatabaseConnection,
+    blobs: BlobStore,
+    events: LockerEvents,
+    search: Feed,
+    quota_bytes: i64,
+    stream_targets: StreamTargets,
+}
+
+impl Locker {
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: BlobStore,
+        events: LockerEvents,
+        search: Feed,
+        quota_bytes: u64,
+    ) -> Self {
+        Self {
+            db,
+            blobs,
+            events,
+            search,
+            quota_bytes: i64::try_from(quota_bytes).unwrap_or(i64::MAX),
+            stream_targets: StreamTargets::new(),
+        }
+    }
+
+    pub fn events(&self) -> &LockerEvents {
+        &self.events
+    }
+
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    async fn announce(&self, user: UserId, change: LockerChange, item: LockerItemId) {
+        self.events
+            .publish(LockerEvent {
+                user_id: user,
+                change,
+                item_id: item,
+            })
+            .await;
+    }
+
+    pub async fn usage(&self, user: UserId) -> ApiResult<Usage> {
+        let item_count = locker_item::Entity::find_owned_by(user.0)
+            .count(&self.db)
+            .await?;
+        Ok(Usage {
+            item_count,
+            used_bytes: used_bytes(&self.db, user).await?,
+            quota_bytes: self.quota_bytes,
+        })
+    }
+
+    pub async fn item(
+        &self,
+        user: UserId,
+        id: LockerItemId,
+    ) -> ApiResult<Option<locker_item::Model>> {
+        Ok(locker_item::Entity::find_owned_by(user.0)
+            .filter(locker_item::Column::Id.eq(id))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// Items by id, of `owner` only.
+    pub async fn items_by_id(
+        &self,
+        owner: UserId,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, locker_item::Model>> {
+        let rows = locker_item::Entity::find_owned_by(owner.0)
+            .filter(locker_item::Column::Id.is_in(ids.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// The bytes `user`'s locker holds.
+async fn used_bytes(db: &impl sea_orm::ConnectionTrait, user: UserId) -> ApiResult<i64> {
+    #[derive(FromQueryResult)]
+    struct Used {
+        used: Option<i64>,
+    }
+    let used = locker_item::Entity::find_owned_by(user.0)
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"),
+            "used",
+        )
+        .into_model::<Used>()
+        .one(db)
+        .await?;
+    Ok(used.and_then(|u| u.used).unwrap_or(0))
+}

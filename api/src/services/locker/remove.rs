@@ -1,0 +1,82 @@
+//! Removing an item from a locker: its row, its playlist entries, its
+//! search document, and its blob when nothing else refers to it.
+
+use entities::{blob, locker_item, playlist_entry, track};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use super::events::LockerChange;
+use super::Locker;
+use crate::db::{begin_write, lock_row_for_update};
+use crate::domain::{LockerItemId, UserId};
+use crate::error::{ApiError, ApiResult};
+use crate::services::playlists;
+use crate::services::search::Change;
+
+impl Locker {
+    /// Removes the item, and its blob when nothing else refers to it.
+    pub async fn delete(&self, user: UserId, id: LockerItemId) -> ApiResult<()> {
+        let txn = begin_write(&self.db).await?;
+        let item = locker_item::Entity::find_owned_by(user.0)
+            .filter(locker_item::Column::Id.eq(id))
+            .one(&txn)
+            .await?
+            .ok_or(ApiError::NotFound("locker item"))?;
+        // Its playlist entries go with it, and their playlists close ranks.
+        let playlists: Vec<i32> = playlist_entry::Entity::find()
+            .select_only()
+            .column(playlist_entry::Column::PlaylistId)
+            .filter(playlist_entry::Column::LockerItemId.eq(item.id))
+            .distinct()
+            .order_by_asc(playlist_entry::Column::PlaylistId)
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        // Their write locks first, in id order, as the playlist service
+        // takes them, so no add or move interleaves with the renumbering.
+        for playlist in &playlists {
+            lock_row_for_update(&txn, "playlists", *playlist).await?;
+        }
+        playlist_entry::Entity::delete_many()
+            .filter(playlist_entry::Column::LockerItemId.eq(item.id))
+            .exec(&txn)
+            .await?;
+        playlists::close_gaps(&txn, &playlists).await?;
+        locker_item::Entity::delete_by_id(item.id)
+            .exec(&txn)
+            .await?;
+        // A purchase shares the catalogue master's blob; that one stays.
+        let still_used = locker_item::Entity::find()
+            .filter(locker_item::Column::BlobId.eq(item.blob_id))
+            .count(&txn)
+            .await?
+            > 0
+            || track::Entity::find()
+                .filter(track::Column::MasterBlobId.eq(item.blob_id))
+                .count(&txn)
+                .await?
+                > 0;
+        let orphan = if still_used {
+            None
+        } else {
+            let blob = blob::Entity::find_by_id(item.blob_id).one(&txn).await?;
+            blob::Entity::delete_by_id(item.blob_id).exec(&txn).await?;
+            blob
+        };
+        self.search
+            .record(&txn, [Change::LockerItem(item.id)])
+            .await?;
+        txn.commit().await?;
+        self.search.changed();
+        if let Some(blob) = orphan {
+            // The row is gone, so nothing can reach the bytes; a failure here
+            // leaves an unreachable file, logged for cleanup.
+            if let Err(err) = self.blobs.delete(&blob.storage_key).await {
+                tracing::error!(blob.id = blob.id, error = %format!("{err:?}"), "a deleted item's blob could not be removed");
+            }
+        }
+        self.stream_targets.evict((user, id));
+        self.announce(user, LockerChange::Removed, id).await;
+        tracing::info!(locker_item.id = id.0, "locker item deleted");
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! Recommendations: what to offer a listener, and the cross-customer
+//! statistics behind it ("also bought", "similar artists", what listeners
+//! of a track went on to buy). A statistic is read only where at least
+//! `k_anonymity` distinct consenting users support it, so no one person's
+//! habits can be read back from it.
+
+use std::collections::{HashMap, HashSet};
+
+use entities::artist_genre;
+use sea_orm::sea_query::{Alias, Expr, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter};
+
+use super::catalogue::Catalogue;
+use crate::error::ApiResult;
+
+#[derive(Clone)]
+pub struct Recommendations {
+    db: DatabaseConnection,
+    catalogue: Catalogue,
+    /// Distinct consenting users a cross-customer statistic needs.
+    k_anonymity: u32,
+}
+
+impl Recommendations {
+    pub fn new(db: DatabaseConnection, catalogue: Catalogue, k_anonymity: u32) -> Self {
+        Self {
+            db,
+            catalogue,
+            k_anonymity,
+        }
+    }
+
+    /// Artists like each of `ids`: first those that enough distinct listeners
+    /// share (k-anonymous affinities), then those sharing the most genres.
+    pub async fn similar_artists(
+        &self,
+        ids: &[i32],
+        limit: usize,
+    ) -> ApiResult<HashMap<i32, Vec<i32>>> {
+        let mut similar = self
+            .affinities("artist_affinity", "artist_id", "related_artist_id", ids)
+            .await?;
+
+        let genres = self.catalogue.genres_of_artists(ids).await?;
+        let all_genres: HashSet<&String> = genres.values().flatten().collect();
+        let sharing = artist_genre::Entity::find()
+            .filter(artist_genre::Column::Genre.is_in(all_genres.iter().map(|g| g.as_str())))
+            .all(&self.db)
+            .await?;
+        let mut artists_in: HashMap<&str, Vec<i32>> = HashMap::new();
+        for row in &sharing {
+            artists_in
+                .entry(row.genre.as_str())
+                .or_default()
+                .push(row.artist_id);
+        }
+        for id in ids {
+            let mut shared: HashMap<i32, usize> = HashMap::new();
+            for genre in genres.get(id).into_iter().flatten() {
+                for other in artists_in.get(genre.as_str()).into_iter().flatten() {
+                    if other != id {
+                        *shared.entry(*other).or_default() += 1;
+                    }
+                }
+            }
+            let mut by_genre: Vec<(i32, usize)> = shared.into_iter().collect();
+            by_genre.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            let list = similar.entry(*id).or_default();
+            for (other, _) in by_genre {
+                if list.len() >= limit {
+                    break;
+                }
+                if !list.contains(&other) {
+                    list.push(other);
+                }
+            }
+            list.truncate(limit);
+        }
+        Ok(similar)
+    }
+
+    /// Products bought by customers who bought each of `ids`.
+    pub async fn also_bought(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Vec<i32>>> {
+        self.affinities("product_affinity", "product_id", "related_product_id", ids)
+            .await
+    }
+
+    /// Products that listeners of each of `ids` went on to buy.
+    pub async fn bought_by_listeners_of(&self, ids: &[i32]) -> ApiResult<HashMap<i32, Vec<i32>>> {
+        self.affinities("track_affinity", "track_id", "product_id", ids)
+            .await
+    }
+
+    /// Rows of an affinity table for `ids`, best first, keeping only those
+    /// that at least k distinct consenting users support.
+    async fn affinities(
+        &self,
+        table: &'static str,
+        subject: &'static str,
+        related: &'static str,
+        ids: &[i32],
+    ) -> ApiResult<HashMap<i32, Vec<i32>>> {
+        let statement = self.db.get_database_backend().build(
+            Query::select()
+                .column(Alias::new(subject))
+                .column(Alias::new(related))
+                .from(Alias::new(table))
+                .and_where(Expr::col(Alias::new(subject)).is_in(ids.iter().copied()))
+                .and_where(Expr::col(Alias::new("supporters")).gte(self.k_anonymity))
+                .order_by(Alias::new("score"), Order::Desc)
+                .order_by(Alias::new(related), Order::Asc),
+        );
+        let mut by_subject: HashMap<i32, Vec<i32>> = HashMap::new();
+        for row in self.db.query_all(statement).await? {
+            let subject_id: i32 = row.try_get("", subject)?;
+            let related_id: i32 = row.try_get("", related)?;
+            by_subject.entry(subject_id).or_default().push(related_id);
+        }
+        Ok(by_subject)
+    }
+}
