@@ -310,6 +310,16 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `node`: any object by its ID, as far as the caller may see it.
+    pub async fn node(&self, auth: &Auth, id: &Value) -> Value {
+        self.gql_as(
+            auth,
+            "query($id: ID!) { node(id: $id) { __typename id } }",
+            json!({ "id": id }),
+        )
+        .await
+    }
+
     /// A new customer, signed in: their access token.
     pub async fn customer(&self) -> Auth {
         let email = format!("{}@example.com", unique("listener"));

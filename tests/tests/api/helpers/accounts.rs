@@ -40,12 +40,31 @@ impl TestApp {
         .await
     }
 
+    /// `viewer`: whom the credentials sign in, or null.
+    pub async fn viewer(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            "{ viewer { user { id email displayName role } } }",
+            json!({}),
+        )
+        .await
+    }
+
     pub async fn create_api_key(&self, admin: &Auth, name: &str, scopes: &[&str]) -> Value {
         self.gql_as(
             admin,
             "mutation($name: String!, $scopes: [ApiScope!]!) {
                 createApiKey(name: $name, scopes: $scopes) { id name scopes createdAt secret } }",
             json!({ "name": name, "scopes": scopes }),
+        )
+        .await
+    }
+
+    pub async fn revoke_api_key(&self, admin: &Auth, id: &Value) -> Value {
+        self.gql_as(
+            admin,
+            "mutation($id: ID!) { revokeApiKey(id: $id) }",
+            json!({ "id": id }),
         )
         .await
     }
