@@ -272,6 +272,18 @@ impl Auth {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The variables of an operation, leaving out the null ones as a client
+/// leaves out the arguments it does not pass.
+fn variables<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(
+        pairs
+            .into_iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+    )
+}
+
 impl TestApp {
     pub fn graphql_url(&self) -> String {
         format!("{}/graphql", self.address)
