@@ -251,6 +251,9 @@ async fn start(
 mod accounts;
 mod catalogue;
 mod locker;
+mod search;
+
+pub use search::SearchArgs;
 
 /// Credentials a request carries.
 #[derive(Clone, Debug)]
