@@ -251,6 +251,7 @@ async fn start(
 mod accounts;
 mod catalogue;
 mod locker;
+mod playlists;
 mod search;
 
 pub use search::SearchArgs;
