@@ -4,8 +4,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const VIEWER: &str = "{ viewer { user { id email displayName role } } }";
-
 #[tokio::test]
 async fn register_signs_in_and_the_viewer_is_the_new_account() {
     let app = spawn_app().await;
@@ -21,7 +19,7 @@ async fn register_signs_in_and_the_viewer_is_the_new_account() {
     assert!(payload["refreshToken"].as_str().unwrap().len() >= 32);
 
     let token = Auth::Bearer(token_of(&body, "register"));
-    let viewer = app.gql_as(&token, VIEWER, json!({})).await;
+    let viewer = app.viewer(&token).await;
     assert_eq!(
         data(&viewer)["viewer"]["user"]["email"],
         "new.listener@example.com"
@@ -36,12 +34,7 @@ async fn register_signs_in_and_the_viewer_is_the_new_account() {
         )
         .await;
     assert_eq!(data(&node)["node"]["email"], "new.listener@example.com");
-    let anonymous_node = app
-        .gql(
-            "query($id: ID!) { node(id: $id) { id } }",
-            json!({ "id": payload["user"]["id"] }),
-        )
-        .await;
+    let anonymous_node = app.node(&Auth::Anonymous, &payload["user"]["id"]).await;
     assert!(
         data(&anonymous_node)["node"].is_null(),
         "accounts are private"
@@ -115,7 +108,7 @@ async fn the_viewer_is_null_without_valid_credentials() {
     let body = app.register("forger@example.com", PASSWORD, "Forger").await;
     let token = token_of(&body, "register");
 
-    let anonymous = app.gql(VIEWER, json!({})).await;
+    let anonymous = app.viewer(&Auth::Anonymous).await;
     assert!(data(&anonymous)["viewer"].is_null());
 
     // Tampered payload: claim another subject and admin, keep the signature.
@@ -154,12 +147,10 @@ async fn the_viewer_is_null_without_valid_credentials() {
         wrong_audience,
         "garbage".to_owned(),
     ] {
-        let body = app
-            .gql_as(&Auth::Bearer(bad.clone()), VIEWER, json!({}))
-            .await;
+        let body = app.viewer(&Auth::Bearer(bad.clone())).await;
         assert!(data(&body)["viewer"].is_null(), "accepted {bad}");
     }
-    let body = app.gql_as(&Auth::Bearer(control), VIEWER, json!({})).await;
+    let body = app.viewer(&Auth::Bearer(control)).await;
     assert_eq!(data(&body)["viewer"]["user"]["email"], "forger@example.com");
 }
 
@@ -190,7 +181,7 @@ async fn refresh_tokens_rotate_and_a_reused_one_revokes_the_family() {
         .to_owned();
     assert_ne!(first, second);
     let access = Auth::Bearer(token_of(&rotated, "refreshToken"));
-    let viewer = app.gql_as(&access, VIEWER, json!({})).await;
+    let viewer = app.viewer(&access).await;
     assert_eq!(
         data(&viewer)["viewer"]["user"]["email"],
         "rotate@example.com"

@@ -33,23 +33,11 @@ async fn admins_create_keys_whose_secret_is_shown_once_and_works() {
     assert_eq!(data(&imported)["importCatalogue"]["artistsUpserted"], 1);
 
     // Revoked, it authenticates nothing.
-    let revoked = app
-        .gql_as(
-            &admin,
-            "mutation($id: ID!) { revokeApiKey(id: $id) }",
-            json!({ "id": key["id"] }),
-        )
-        .await;
+    let revoked = app.revoke_api_key(&admin, &key["id"]).await;
     assert_eq!(data(&revoked)["revokeApiKey"], true);
     let after = app.import_feed(&Auth::ApiKey(secret), FEED).await;
     assert_eq!(error_code(&after), "UNAUTHENTICATED");
-    let again = app
-        .gql_as(
-            &admin,
-            "mutation($id: ID!) { revokeApiKey(id: $id) }",
-            json!({ "id": key["id"] }),
-        )
-        .await;
+    let again = app.revoke_api_key(&admin, &key["id"]).await;
     assert_eq!(error_code(&again), "NOT_FOUND");
 }
 
@@ -97,13 +85,7 @@ async fn only_admins_manage_keys() {
         .create_api_key(&admin, "real", &["CATALOGUE_READ"])
         .await;
     let id = data(&key)["createApiKey"]["id"].clone();
-    let body = app
-        .gql_as(
-            &customer,
-            "mutation($id: ID!) { revokeApiKey(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let body = app.revoke_api_key(&customer, &id).await;
     assert_eq!(error_code(&body), "FORBIDDEN");
     for (name, scopes) in [("", vec!["CATALOGUE_READ"]), ("no scopes", vec![])] {
         let body = app.create_api_key(&admin, name, &scopes).await;

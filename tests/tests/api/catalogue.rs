@@ -8,21 +8,9 @@ async fn all_artists(app: &TestApp, genre: Option<&str>) -> Vec<Value> {
     let mut artists = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let body = app
-            .gql(
-                "query($after: String, $genre: String) { artists(first: 15, after: $after, genre: $genre) {
-                    totalCount edges { cursor node { id name genres } } pageInfo { hasNextPage endCursor } } }",
-                json!({ "after": after, "genre": genre }),
-            )
-            .await;
+        let body = app.artists(Some(15), after.as_deref(), genre).await;
         let connection = &data(&body)["artists"];
-        artists.extend(
-            connection["edges"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|e| e["node"].clone()),
-        );
+        artists.extend(connection["nodes"].as_array().unwrap().iter().cloned());
         if !connection["pageInfo"]["hasNextPage"].as_bool().unwrap() {
             assert_eq!(
                 connection["totalCount"].as_u64().unwrap() as usize,
@@ -44,21 +32,8 @@ async fn artist_named(app: &TestApp, name: &str) -> Value {
         .unwrap_or_else(|| panic!("no artist {name}"))
 }
 
-const ALBUM_PAGE: &str = "query($id: ID!) { album(id: $id) {
-    id title releaseYear genre coverUrl durationMs
-    artist { id name }
-    product { sku kind price { amountMinor currency formatted } }
-    tracks { id title trackNumber discNumber durationMs isrc genre
-             artist { name } album { title }
-             product { sku kind price { amountMinor currency formatted } } } } }";
-
 async fn first_album_of(app: &TestApp, artist_id: &Value) -> Value {
-    let body = app
-        .gql(
-            "query($id: ID!) { artist(id: $id) { albums(first: 5) { totalCount nodes { id title } } } }",
-            json!({ "id": artist_id }),
-        )
-        .await;
+    let body = app.artist_page(artist_id).await;
     data(&body)["artist"]["albums"]["nodes"][0].clone()
 }
 
@@ -79,13 +54,9 @@ async fn the_demo_catalogue_is_seeded_and_deterministic() {
     assert_eq!(names, sorted, "artists come by name");
     names.dedup();
 
-    let body = app
-        .gql(
-            "{ albums(first: 1) { totalCount } genres { name artistCount albumCount } }",
-            json!({}),
-        )
-        .await;
-    assert!(data(&body)["albums"]["totalCount"].as_i64().unwrap() >= 120);
+    let albums = app.albums(Some(1), None).await;
+    assert!(data(&albums)["albums"]["totalCount"].as_i64().unwrap() >= 120);
+    let body = app.genres().await;
     let genres = data(&body)["genres"].as_array().unwrap();
     assert!(genres.len() >= 8);
     for genre in genres {
@@ -99,12 +70,7 @@ async fn the_demo_catalogue_is_seeded_and_deterministic() {
         assert!(in_genre
             .iter()
             .all(|a| a["genres"].as_array().unwrap().iter().any(|g| g == name)));
-        let albums = app
-            .gql(
-                "query($g: String) { albums(genre: $g) { totalCount } }",
-                json!({ "g": name }),
-            )
-            .await;
+        let albums = app.albums(None, Some(name)).await;
         assert_eq!(
             data(&albums)["albums"]["totalCount"],
             genre["albumCount"],
@@ -150,10 +116,9 @@ async fn the_demo_catalogue_is_seeded_and_deterministic() {
 #[tokio::test]
 async fn no_demo_when_seeding_is_off() {
     let app = spawn_empty_app(false).await;
-    let body = app
-        .gql("{ artists { totalCount } genres { name } }", json!({}))
-        .await;
-    assert_eq!(data(&body)["artists"]["totalCount"], 0);
+    let counts = app.catalogue_counts().await;
+    assert_eq!(data(&counts)["artists"]["totalCount"], 0);
+    let body = app.genres().await;
     assert_eq!(data(&body)["genres"], json!([]));
 }
 
@@ -163,7 +128,7 @@ async fn an_album_page_has_its_artist_tracks_and_prices() {
     let usher = artist_named(&app, "Usher").await;
     assert_eq!(usher["genres"], json!(["Pop", "R&B"]));
     let album = first_album_of(&app, &usher["id"]).await;
-    let body = app.gql(ALBUM_PAGE, json!({ "id": album["id"] })).await;
+    let body = app.album_page(&album["id"]).await;
     let album = &data(&body)["album"];
     assert_eq!(album["title"], "Confessions");
     assert_eq!(album["releaseYear"], 2004);
@@ -204,6 +169,14 @@ async fn an_album_page_has_its_artist_tracks_and_prices() {
 
 #[tokio::test]
 async fn the_album_page_costs_the_same_number_of_statements_whatever_its_length() {
+    // The documents are the point here: their statement counts are bounded.
+    const ALBUM_PAGE: &str = "query($id: ID!) { album(id: $id) {
+        id title releaseYear genre coverUrl durationMs
+        artist { id name }
+        product { sku kind price { amountMinor currency formatted } }
+        tracks { id title trackNumber discNumber durationMs isrc genre
+                 artist { name } album { title }
+                 product { sku kind price { amountMinor currency formatted } } } } }";
     let app = spawn_app().await;
     let body = app
         .gql(
@@ -262,10 +235,7 @@ async fn the_album_page_costs_the_same_number_of_statements_whatever_its_length(
 async fn every_object_resolves_through_node_and_ids_are_checked() {
     let app = spawn_app().await;
     let body = app
-        .gql(
-            "{ products(first: 1, filter: { kind: TRACK }) { nodes { id track { id album { id artist { id } } } } } }",
-            json!({}),
-        )
+        .products(Some(1), json!({ "kind": "TRACK" }), None)
         .await;
     let product = &data(&body)["products"]["nodes"][0];
     let ids = [
@@ -275,22 +245,12 @@ async fn every_object_resolves_through_node_and_ids_are_checked() {
         ("Artist", product["track"]["album"]["artist"]["id"].clone()),
     ];
     for (typename, id) in &ids {
-        let body = app
-            .gql(
-                "query($id: ID!) { node(id: $id) { __typename id } }",
-                json!({ "id": id }),
-            )
-            .await;
+        let body = app.node(&Auth::Anonymous, id).await;
         assert_eq!(data(&body)["node"]["__typename"], *typename);
         assert_eq!(data(&body)["node"]["id"], *id);
     }
     // An album's id names no artist.
-    let body = app
-        .gql(
-            "query($id: ID!) { artist(id: $id) { id } }",
-            json!({ "id": ids[2].1 }),
-        )
-        .await;
+    let body = app.artist_page(&ids[2].1).await;
     assert!(data(&body)["artist"].is_null());
     // A well-formed id of nothing.
     let missing = base64_id("Track:999999");
@@ -309,12 +269,7 @@ async fn every_object_resolves_through_node_and_ids_are_checked() {
         &base64_id("Track:-1"),
         &base64_id("Spaceship:1"),
     ] {
-        let body = app
-            .gql(
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({ "id": garbage }),
-            )
-            .await;
+        let body = app.node(&Auth::Anonymous, &json!(garbage)).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{garbage}");
     }
 }
@@ -335,24 +290,18 @@ async fn products_filter_and_sort() {
             .map(|p| p["price"]["amountMinor"].as_i64().unwrap())
             .collect()
     };
-    let query = "query($filter: ProductFilter, $sort: ProductSort, $first: Int) {
-        products(first: $first, filter: $filter, sort: $sort) { totalCount nodes {
-            id kind available price { amountMinor currency } album { genre releaseYear artist { id } } track { genre } } } }";
-
     let ascending = app
-        .gql(query, json!({ "sort": "PRICE_ASC", "first": 100 }))
+        .products(Some(100), Value::Null, Some("PRICE_ASC"))
         .await;
     let list = prices(&ascending);
     assert!(list.windows(2).all(|w| w[0] <= w[1]), "{list:?}");
     let descending = app
-        .gql(query, json!({ "sort": "PRICE_DESC", "first": 100 }))
+        .products(Some(100), Value::Null, Some("PRICE_DESC"))
         .await;
     let list = prices(&descending);
     assert!(list.windows(2).all(|w| w[0] >= w[1]), "{list:?}");
 
-    let newest = app
-        .gql(query, json!({ "sort": "NEWEST", "first": 100 }))
-        .await;
+    let newest = app.products(Some(100), Value::Null, Some("NEWEST")).await;
     let years: Vec<i64> = data(&newest)["products"]["nodes"]
         .as_array()
         .unwrap()
@@ -362,12 +311,9 @@ async fn products_filter_and_sort() {
     assert!(years.windows(2).all(|w| w[0] >= w[1]), "{years:?}");
 
     let albums = app
-        .gql(
-            query,
-            json!({ "filter": { "kind": "ALBUM" }, "first": 100 }),
-        )
+        .products(Some(100), json!({ "kind": "ALBUM" }), None)
         .await;
-    let all = app.gql(query, json!({ "first": 1 })).await;
+    let all = app.products(Some(1), Value::Null, None).await;
     let album_total = data(&albums)["products"]["totalCount"].as_i64().unwrap();
     assert!(album_total >= 120);
     assert!(data(&all)["products"]["totalCount"].as_i64().unwrap() > album_total);
@@ -378,19 +324,17 @@ async fn products_filter_and_sort() {
         .all(|p| p["kind"] == "ALBUM"));
 
     let jazz = app
-        .gql(
-            query,
-            json!({ "filter": { "genre": "Jazz", "kind": "TRACK" }, "first": 100 }),
-        )
+        .products(Some(100), json!({ "genre": "Jazz", "kind": "TRACK" }), None)
         .await;
     let jazz_nodes = data(&jazz)["products"]["nodes"].as_array().unwrap().clone();
     assert!(!jazz_nodes.is_empty());
     assert!(jazz_nodes.iter().all(|p| p["track"]["genre"] == "Jazz"));
 
     let cheap = app
-        .gql(
-            query,
-            json!({ "filter": { "minPriceMinor": 100, "maxPriceMinor": 129 }, "first": 100 }),
+        .products(
+            Some(100),
+            json!({ "minPriceMinor": 100, "maxPriceMinor": 129 }),
+            None,
         )
         .await;
     let list = prices(&cheap);
@@ -401,10 +345,7 @@ async fn products_filter_and_sort() {
 
     let artist = &jazz_nodes[0]["album"]["artist"]["id"];
     let by_artist = app
-        .gql(
-            query,
-            json!({ "filter": { "artistId": artist }, "first": 100 }),
-        )
+        .products(Some(100), json!({ "artistId": artist }), None)
         .await;
     let nodes = data(&by_artist)["products"]["nodes"]
         .as_array()
@@ -421,26 +362,27 @@ async fn products_filter_and_sort() {
         (json!({ "minPriceMinor": -1 }), "negative price"),
         (json!({ "artistId": "nonsense" }), "bad id"),
     ] {
-        let body = app.gql(query, json!({ "filter": filter })).await;
+        let body = app.products(None, filter, None).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{why}");
     }
-    let body = app.gql(query, json!({ "sort": "CHEAPEST" })).await;
+    let body = app.products(None, Value::Null, Some("CHEAPEST")).await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
 }
 
 #[tokio::test]
 async fn best_sellers_and_withdrawn_products() {
     let app = spawn_app().await;
-    let body = app
-        .gql("{ popularProducts(first: 5) { id sku } products(first: 5, sort: BEST_SELLING) { nodes { id } } }", json!({}))
-        .await;
+    let body = app.popular_products(5).await;
     let popular: Vec<Value> = data(&body)["popularProducts"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["id"].clone())
         .collect();
-    let best: Vec<Value> = data(&body)["products"]["nodes"]
+    let best_selling = app
+        .products(Some(5), Value::Null, Some("BEST_SELLING"))
+        .await;
+    let best: Vec<Value> = data(&best_selling)["products"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -475,19 +417,12 @@ async fn best_sellers_and_withdrawn_products() {
         reference_of(&app, &sku).await,
     );
     data(&app.import_feed(&admin, withdraw).await);
-    let after = app
-        .gql("{ popularProducts(first: 5) { id } }", json!({}))
-        .await;
+    let after = app.popular_products(5).await;
     assert!(!data(&after)["popularProducts"]
         .as_array()
         .unwrap()
         .contains(&popular[0]));
-    let direct = app
-        .gql(
-            "query($id: ID!) { product(id: $id) { available price { amountMinor } } }",
-            json!({ "id": popular[0] }),
-        )
-        .await;
+    let direct = app.product(&Auth::Anonymous, &popular[0]).await;
     assert_eq!(data(&direct)["product"]["available"], false);
     assert_eq!(data(&direct)["product"]["price"]["amountMinor"], 100);
 }
@@ -514,14 +449,7 @@ async fn reference_of(app: &TestApp, sku: &str) -> String {
 async fn artists_have_top_tracks_and_similar_artists() {
     let app = spawn_app().await;
     let beyonce = artist_named(&app, "Beyoncé").await;
-    let body = app
-        .gql(
-            "query($id: ID!) { artist(id: $id) {
-                topTracks(first: 3) { title artist { name } }
-                similarArtists(first: 5) { name genres } } }",
-            json!({ "id": beyonce["id"] }),
-        )
-        .await;
+    let body = app.artist_page(&beyonce["id"]).await;
     let artist = &data(&body)["artist"];
     let top = artist["topTracks"].as_array().unwrap();
     assert_eq!(top.len(), 3);
@@ -544,10 +472,7 @@ async fn artists_have_top_tracks_and_similar_artists() {
 async fn cross_customer_statistics_show_only_what_enough_people_support() {
     let app = spawn_app().await;
     let body = app
-        .gql(
-            "{ products(first: 4, filter: { kind: TRACK }) { nodes { id track { id } } } }",
-            json!({}),
-        )
+        .products(Some(4), json!({ "kind": "TRACK" }), None)
         .await;
     let nodes = data(&body)["products"]["nodes"].as_array().unwrap().clone();
     let raw_id = |id: &Value| -> i32 {
@@ -613,9 +538,7 @@ async fn cross_customer_statistics_show_only_what_enough_people_support() {
 
     // A customer who owns one of them is never recommended it.
     let customer = app.customer().await;
-    let viewer = app
-        .gql_as(&customer, "{ viewer { user { id } } }", json!({}))
-        .await;
+    let viewer = app.viewer(&customer).await;
     let user_id = raw_id(&data(&viewer)["viewer"]["user"]["id"]);
     db.execute_unprepared(&format!(
         "INSERT INTO entitlements (user_id, product_id, created_at) VALUES ({user_id}, {owned}, '2026-01-01T00:00:00Z')"
@@ -631,22 +554,10 @@ async fn cross_customer_statistics_show_only_what_enough_people_support() {
         ids(&signed_in, &["track", "recommendedProducts"]),
         vec![nodes[1]["id"].clone()]
     );
-    let owned_product = app
-        .gql_as(
-            &customer,
-            "query($id: ID!) { product(id: $id) { ownedByViewer } }",
-            json!({ "id": nodes[3]["id"] }),
-        )
-        .await;
+    let owned_product = app.product(&customer, &nodes[3]["id"]).await;
     assert_eq!(data(&owned_product)["product"]["ownedByViewer"], true);
     let someone_else = app.customer().await;
-    let theirs = app
-        .gql_as(
-            &someone_else,
-            "query($id: ID!) { product(id: $id) { ownedByViewer } }",
-            json!({ "id": nodes[3]["id"] }),
-        )
-        .await;
+    let theirs = app.product(&someone_else, &nodes[3]["id"]).await;
     assert_eq!(data(&theirs)["product"]["ownedByViewer"], false);
 }
 

@@ -244,6 +244,17 @@ async fn start(
     }
 }
 
+// The operations themselves, one helper each, by area. Everything above
+// (starting servers) and below (credentials, sending, reading answers) is
+// shared by them.
+mod accounts;
+mod catalogue;
+mod locker;
+mod playlists;
+mod search;
+
+pub use search::SearchArgs;
+
 /// Credentials a request carries.
 #[derive(Clone, Debug)]
 pub enum Auth {
@@ -264,9 +275,17 @@ impl Auth {
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-pub const LOCKER_ITEM_FIELDS: &str = "id title artist album albumArtist genre trackNumber discNumber year
-    durationMs format mimeType bitrateKbps sampleRateHz channels sizeBytes contentHash source addedAt
-    streamUrl excludedFromTasteProfile catalogueTrack { id title } buyOptions { sku }";
+/// The variables of an operation, leaving out the null ones as a client
+/// leaves out the arguments it does not pass.
+fn variables<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(
+        pairs
+            .into_iter()
+            .filter(|(_, value)| !value.is_null())
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+    )
+}
 
 impl TestApp {
     pub fn graphql_url(&self) -> String {
@@ -306,12 +325,12 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn register(&self, email: &str, password: &str, display_name: &str) -> Value {
-        self.gql(
-            "mutation($input: RegisterInput!) { register(input: $input) {
-                accessToken refreshToken accessTokenExpiresAt
-                user { id email displayName role createdAt } } }",
-            json!({ "input": { "email": email, "password": password, "displayName": display_name } }),
+    /// `node`: any object by its ID, as far as the caller may see it.
+    pub async fn node(&self, auth: &Auth, id: &Value) -> Value {
+        self.gql_as(
+            auth,
+            "query($id: ID!) { node(id: $id) { __typename id } }",
+            json!({ "id": id }),
         )
         .await
     }
@@ -321,31 +340,6 @@ impl TestApp {
         let email = format!("{}@example.com", unique("listener"));
         let body = self.register(&email, PASSWORD, "Listener").await;
         Auth::Bearer(token_of(&body, "register"))
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> Value {
-        self.gql(
-            "mutation($email: String!, $password: String!) { login(email: $email, password: $password) {
-                accessToken refreshToken user { email role } } }",
-            json!({ "email": email, "password": password }),
-        )
-        .await
-    }
-
-    pub async fn refresh(&self, refresh_token: &str) -> Value {
-        self.gql(
-            "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken user { email } } }",
-            json!({ "t": refresh_token }),
-        )
-        .await
-    }
-
-    pub async fn logout(&self, refresh_token: &str) -> Value {
-        self.gql(
-            "mutation($t: String!) { logout(refreshToken: $t) }",
-            json!({ "t": refresh_token }),
-        )
-        .await
     }
 
     /// An account of any role, made the way `cadenza create-user` makes it,
@@ -372,54 +366,6 @@ impl TestApp {
 
     pub async fn admin(&self) -> Auth {
         self.user_with_role(Role::Admin).await
-    }
-
-    pub async fn create_api_key(&self, admin: &Auth, name: &str, scopes: &[&str]) -> Value {
-        self.gql_as(
-            admin,
-            "mutation($name: String!, $scopes: [ApiScope!]!) {
-                createApiKey(name: $name, scopes: $scopes) { id name scopes createdAt secret } }",
-            json!({ "name": name, "scopes": scopes }),
-        )
-        .await
-    }
-
-    /// Sends a feed to `importCatalogue` as a multipart upload.
-    pub async fn import_feed(&self, auth: &Auth, feed: impl Into<Vec<u8>>) -> Value {
-        let query = "mutation($file: Upload!) { importCatalogue(file: $file) {
-            artistsUpserted albumsUpserted tracksUpserted productsUpserted
-            rejected { line message } } }";
-        self.multipart(
-            auth,
-            query,
-            json!({ "file": null }),
-            "feed.jsonl",
-            feed.into(),
-        )
-        .await
-    }
-
-    /// Uploads a file to the viewer's locker with `uploadTrack`.
-    pub async fn upload(&self, auth: &Auth, file_name: &str, bytes: Vec<u8>) -> Value {
-        let query = format!(
-            "mutation($file: Upload!) {{ uploadTrack(file: $file) {{ {LOCKER_ITEM_FIELDS} }} }}"
-        );
-        self.multipart(auth, &query, json!({ "file": null }), file_name, bytes)
-            .await
-    }
-
-    /// `attachTrackAudio` for a catalogue track, as a multipart upload.
-    pub async fn attach_master(&self, auth: &Auth, track_id: &Value, bytes: Vec<u8>) -> Value {
-        let query = "mutation($track: ID!, $file: Upload!) {
-            attachTrackAudio(trackId: $track, file: $file) { id title hasMasterAudio } }";
-        self.multipart(
-            auth,
-            query,
-            json!({ "track": track_id, "file": null }),
-            "master.bin",
-            bytes,
-        )
-        .await
     }
 
     /// One operation with one file, by the GraphQL multipart request spec:

@@ -232,7 +232,7 @@ async fn errors_never_carry_internal_text() {
     sea_orm::ConnectionTrait::execute_unprepared(&db, "DROP TABLE artist_genres")
         .await
         .unwrap();
-    let body = app.gql("{ genres { name } }", json!({})).await;
+    let body = app.genres().await;
     assert_eq!(error_code(&body), "INTERNAL");
     assert_eq!(body["errors"][0]["message"], "internal error");
     let text = body.to_string().to_lowercase();

@@ -17,12 +17,7 @@ fn report(body: &Value) -> &Value {
 }
 
 async fn album_by_title(app: &TestApp, title: &str) -> Value {
-    let body = app
-        .gql(
-            "{ albums(first: 100, genre: \"R&B\") { nodes { id title } } }",
-            json!({}),
-        )
-        .await;
+    let body = app.albums(Some(100), Some("R&B")).await;
     let Some(album) = data(&body)["albums"]["nodes"]
         .as_array()
         .unwrap()
@@ -32,14 +27,7 @@ async fn album_by_title(app: &TestApp, title: &str) -> Value {
     else {
         return Value::Null;
     };
-    let body = app
-        .gql(
-            "query($id: ID!) { album(id: $id) { id title releaseYear genre coverUrl artist { name genres }
-                product { sku price { amountMinor currency formatted } audioFormat }
-                tracks { title durationMs isrc trackNumber product { sku price { amountMinor currency formatted } } } } }",
-            json!({ "id": album["id"] }),
-        )
-        .await;
+    let body = app.album_page(&album["id"]).await;
     data(&body)["album"].clone()
 }
 
@@ -68,19 +56,9 @@ async fn the_feed_example_imports_and_reimporting_updates_without_duplicates() {
     let changed = EXAMPLE
         .replace("\"priceMinor\":999", "\"priceMinor\":1099")
         .replace("Confessions (Special Edition)", "Confessions (Expanded)");
-    let before = app
-        .gql(
-            "{ albums { totalCount } products { totalCount } artists { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let before = app.catalogue_counts().await;
     data(&app.import_feed(&admin, changed).await);
-    let after = app
-        .gql(
-            "{ albums { totalCount } products { totalCount } artists { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let after = app.catalogue_counts().await;
     assert_eq!(before, after, "nothing was duplicated");
     assert!(album_by_title(&app, "Confessions (Special Edition)")
         .await
@@ -158,6 +136,7 @@ async fn bad_lines_are_rejected_with_their_number_and_the_rest_imports() {
     assert!(message(15).contains("unknown album `tr-ok`"));
     assert!(message(21).contains("`coverUrl`"));
 
+    // The tracks are compared whole, so the document is the test's own.
     let album = app
         .gql("{ albums(first: 40, genre: \"Folk\") { nodes { title tracks { title product { sku } } } } }", json!({}))
         .await;
@@ -189,9 +168,7 @@ async fn only_admins_and_catalogue_writers_import() {
         let body = app.import_feed(&auth, feed).await;
         assert_eq!(error_code(&body), code, "{auth:?}");
     }
-    let db_check = app
-        .gql("{ artists(first: 100) { nodes { name } } }", json!({}))
-        .await;
+    let db_check = app.artists(Some(100), None, None).await;
     assert!(
         !db_check.to_string().contains("Sneaky"),
         "nothing was imported"
@@ -225,12 +202,7 @@ async fn a_large_feed_imports_in_one_call() {
         *report(&body),
         json!({ "artistsUpserted": 100, "albumsUpserted": 1000, "tracksUpserted": 10000, "productsUpserted": 11000, "rejected": [] })
     );
-    let counts = app
-        .gql(
-            "{ artists { totalCount } albums { totalCount } products { totalCount } }",
-            json!({}),
-        )
-        .await;
+    let counts = app.catalogue_counts().await;
     assert_eq!(
         *data(&counts),
         json!({ "artists": { "totalCount": 100 }, "albums": { "totalCount": 1000 }, "products": { "totalCount": 11000 } })

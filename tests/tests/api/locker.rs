@@ -17,13 +17,7 @@ const TAGS: &[(&str, &str)] = &[
 ];
 
 async fn usage(app: &TestApp, auth: &Auth) -> Value {
-    let body = app
-        .gql_as(
-            auth,
-            "{ viewer { locker { usage { itemCount usedBytes quotaBytes } } } }",
-            json!({}),
-        )
-        .await;
+    let body = app.locker_usage(auth).await;
     data(&body)["viewer"]["locker"]["usage"].clone()
 }
 
@@ -281,28 +275,12 @@ async fn nobody_else_reaches_a_locker() {
     let stream_url = item(&body)["streamUrl"].as_str().unwrap().to_owned();
 
     for auth in [&other, &Auth::Anonymous] {
-        let node = app
-            .gql_as(
-                auth,
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({ "id": id }),
-            )
-            .await;
+        let node = app.node(auth, &id).await;
         assert!(data(&node)["node"].is_null());
         let update = app
-            .gql_as(
-                auth,
-                "mutation($id: ID!) { updateLockerItem(id: $id, input: { title: \"Stolen\" }) { id } }",
-                json!({ "id": id }),
-            )
+            .update_locker_item(auth, &id, json!({ "title": "Stolen" }))
             .await;
-        let delete = app
-            .gql_as(
-                auth,
-                "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-                json!({ "id": id }),
-            )
-            .await;
+        let delete = app.delete_locker_item(auth, &id).await;
         let expected = if matches!(auth, Auth::Anonymous) {
             "UNAUTHENTICATED"
         } else {
@@ -315,6 +293,7 @@ async fn nobody_else_reaches_a_locker() {
             assert_eq!(error_code(&upload), "UNAUTHENTICATED");
         }
     }
+    // Every view of their locker, in one document.
     let theirs = app
         .gql_as(&other, "{ viewer { locker { items { totalCount } artists { totalCount } albums { totalCount } } } }", json!({}))
         .await;
@@ -359,14 +338,8 @@ async fn nobody_else_reaches_a_locker() {
         assert_eq!(response.status(), 404, "{url}");
     }
     // The owner's item is untouched.
-    let mine = app
-        .gql_as(
-            &owner,
-            "query($id: ID!) { node(id: $id) { ... on LockerItem { title } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(data(&mine)["node"]["title"], "Harbour Lights");
+    let mine = app.locker_item(&owner, &id).await;
+    assert_eq!(data(&mine)["item"]["title"], "Harbour Lights");
 }
 
 #[tokio::test]
@@ -377,14 +350,11 @@ async fn editing_changes_metadata_never_the_bytes_and_deleting_removes_everythin
     let body = app.upload(&listener, "edit.wav", bytes.clone()).await;
     let id = item(&body)["id"].clone();
     let hash = item(&body)["contentHash"].clone();
-    let edit =
-        "mutation($id: ID!, $input: LockerItemInput!) { updateLockerItem(id: $id, input: $input) {
-        title genre trackNumber excludedFromTasteProfile contentHash streamUrl } }";
     let edited = app
-        .gql_as(
+        .update_locker_item(
             &listener,
-            edit,
-            json!({ "id": id, "input": { "title": "Renamed", "genre": "", "trackNumber": 7, "excludeFromTasteProfile": true } }),
+            &id,
+            json!({ "title": "Renamed", "genre": "", "trackNumber": 7, "excludeFromTasteProfile": true }),
         )
         .await;
     let edited = &data(&edited)["updateLockerItem"];
@@ -412,30 +382,16 @@ async fn editing_changes_metadata_never_the_bytes_and_deleting_removes_everythin
         json!({ "trackNumber": -1 }),
         json!({ "year": 99999 }),
     ] {
-        let body = app
-            .gql_as(&listener, edit, json!({ "id": id, "input": input }))
-            .await;
+        let body = app.update_locker_item(&listener, &id, input.clone()).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT", "{input}");
     }
 
-    let deleted = app
-        .gql_as(
-            &listener,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let deleted = app.delete_locker_item(&listener, &id).await;
     assert_eq!(data(&deleted)["deleteLockerItem"], id);
     assert!(app.stored_blobs().is_empty());
     assert_eq!(app.client.get(&url).send().await.unwrap().status(), 404);
     assert_eq!(usage(&app, &listener).await["itemCount"], 0);
-    let again = app
-        .gql_as(
-            &listener,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let again = app.delete_locker_item(&listener, &id).await;
     assert_eq!(error_code(&again), "NOT_FOUND");
 }
 
@@ -561,7 +517,9 @@ async fn every_required_format_uploads_and_streams_back_unchanged() {
 #[tokio::test]
 async fn catalogue_writers_attach_master_audio_through_the_same_pipeline() {
     let app = spawn_app().await;
-    let body = app.gql("{ products(first: 1, filter: { kind: TRACK }) { nodes { track { id hasMasterAudio } } } }", json!({})).await;
+    let body = app
+        .products(Some(1), json!({ "kind": "TRACK" }), None)
+        .await;
     let track = data(&body)["products"]["nodes"][0]["track"].clone();
     assert_eq!(track["hasMasterAudio"], false);
     let track_id = track["id"].clone();
@@ -597,7 +555,7 @@ async fn catalogue_writers_attach_master_audio_through_the_same_pipeline() {
     assert_eq!(data(&attached)["attachTrackAudio"]["hasMasterAudio"], true);
     // Anonymous callers see it at once, cached responses notwithstanding.
     let again = app
-        .gql("{ products(first: 1, filter: { kind: TRACK }) { nodes { track { id hasMasterAudio } } } }", json!({}))
+        .products(Some(1), json!({ "kind": "TRACK" }), None)
         .await;
     assert_eq!(
         data(&again)["products"]["nodes"][0]["track"]["hasMasterAudio"],
@@ -652,18 +610,10 @@ async fn uploads_are_matched_to_the_catalogue_by_artist_and_title_as_people_writ
     let track_named = |artist: &'static str, title: &'static str| {
         let app = &app;
         async move {
-            let body = app
-                .gql("{ artists(first: 100) { nodes { id name } } }", json!({}))
-                .await;
+            let body = app.artists(Some(100), None, None).await;
             let artists = data(&body)["artists"]["nodes"].as_array().unwrap().clone();
             let id = artists.iter().find(|a| a["name"] == artist).unwrap()["id"].clone();
-            let body = app
-                .gql(
-                    "query($id: ID!) { artist(id: $id) { albums(first: 1) { nodes {
-                        product { sku } tracks { id title durationMs product { sku } } } } } }",
-                    json!({ "id": id }),
-                )
-                .await;
+            let body = app.artist_page(&id).await;
             let album = data(&body)["artist"]["albums"]["nodes"][0].clone();
             let track = album["tracks"]
                 .as_array()
@@ -761,13 +711,7 @@ async fn a_removal_through_one_replica_ends_streams_on_another() {
             .unwrap();
         assert_eq!(response.status(), 206);
     }
-    let deleted = app
-        .gql_as(
-            &listener,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let deleted = app.delete_locker_item(&listener, &id).await;
     assert_eq!(data(&deleted)["deleteLockerItem"], id);
     for address in [&app.address, &other.address] {
         let response = app
@@ -792,12 +736,12 @@ async fn tracks_stored_before_title_keys_are_keyed_at_migration_and_matched() {
         .unwrap();
     let listener = app.customer().await;
     let tags = [("INAM", "Yeah!"), ("IART", "Usher")];
-    let body = app
-        .gql(
-            "{ search(query: \"yeah usher\", scope: CATALOGUE, first: 5) { edges { node { item { __typename ... on Track { id durationMs } } } } } }",
-            json!({}),
-        )
-        .await;
+    let catalogue = SearchArgs {
+        scope: Some("CATALOGUE"),
+        first: Some(5),
+        ..SearchArgs::default()
+    };
+    let body = app.search(&Auth::Anonymous, "yeah usher", catalogue).await;
     let track = data(&body)["search"]["edges"]
         .as_array()
         .unwrap()

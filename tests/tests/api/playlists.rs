@@ -3,9 +3,6 @@ use serde_json::{json, Value};
 use crate::audio::wav;
 use crate::helpers::*;
 
-const PLAYLIST: &str = "id name description itemCount durationMs excludedFromTasteProfile
-    entries(first: 100) { totalCount nodes { id position item { __typename ... on LockerItem { id title } ... on Track { id title } } } }";
-
 async fn upload_titled(app: &TestApp, auth: &Auth, title: &str) -> Value {
     let body = app
         .upload(
@@ -53,11 +50,7 @@ async fn playlists_keep_dense_positions_through_adds_removes_and_moves() {
         ids.push(upload_titled(&app, &me, title).await["id"].clone());
     }
     let created = app
-        .gql_as(
-            &me,
-            &format!("mutation($input: CreatePlaylistInput!) {{ createPlaylist(input: $input) {{ {PLAYLIST} }} }}"),
-            json!({ "input": { "name": " Road trip ", "description": "for the car", "itemIds": [ids[0], ids[1], ids[2]] } }),
-        )
+        .create_described_playlist(&me, " Road trip ", "for the car", &ids[0..3])
         .await;
     let playlist = data(&created)["createPlaylist"].clone();
     assert_eq!(playlist["name"], "Road trip");
@@ -65,15 +58,12 @@ async fn playlists_keep_dense_positions_through_adds_removes_and_moves() {
     assert_dense(&playlist);
     let id = playlist["id"].clone();
 
-    let add = format!("mutation($p: ID!, $items: [ID!]!, $at: Int) {{ addToPlaylist(playlistId: $p, itemIds: $items, position: $at) {{ {PLAYLIST} }} }}");
-    let body = app
-        .gql_as(&me, &add, json!({ "p": id, "items": [ids[3]], "at": 1 }))
-        .await;
+    let body = app.add_to_playlist(&me, &id, [&ids[3]], Some(1)).await;
     let playlist = data(&body)["addToPlaylist"].clone();
     assert_eq!(titles(&playlist), ["A", "D", "B", "C"]);
     assert_dense(&playlist);
     let body = app
-        .gql_as(&me, &add, json!({ "p": id, "items": [ids[4], ids[0]] }))
+        .add_to_playlist(&me, &id, [&ids[4], &ids[0]], None)
         .await;
     let playlist = data(&body)["addToPlaylist"].clone();
     assert_eq!(
@@ -85,52 +75,31 @@ async fn playlists_keep_dense_positions_through_adds_removes_and_moves() {
 
     let entry = |playlist: &Value, index: usize| playlist["entries"]["nodes"][index]["id"].clone();
     let moved = app
-        .gql_as(
-            &me,
-            &format!("mutation($p: ID!, $e: ID!, $to: Int!) {{ movePlaylistEntry(playlistId: $p, entryId: $e, toPosition: $to) {{ {PLAYLIST} }} }}"),
-            json!({ "p": id, "e": entry(&playlist, 4), "to": 0 }),
-        )
+        .move_playlist_entry(&me, &id, &entry(&playlist, 4), 0)
         .await;
     let playlist = data(&moved)["movePlaylistEntry"].clone();
     assert_eq!(titles(&playlist), ["E", "A", "D", "B", "C", "A"]);
     assert_dense(&playlist);
 
     let removed = app
-        .gql_as(
-            &me,
-            &format!("mutation($p: ID!, $e: [ID!]!) {{ removeFromPlaylist(playlistId: $p, entryIds: $e) {{ {PLAYLIST} }} }}"),
-            json!({ "p": id, "e": [entry(&playlist, 1), entry(&playlist, 3)] }),
-        )
+        .remove_from_playlist(&me, &id, &[entry(&playlist, 1), entry(&playlist, 3)])
         .await;
     let playlist = data(&removed)["removeFromPlaylist"].clone();
     assert_eq!(titles(&playlist), ["E", "D", "C", "A"]);
     assert_dense(&playlist);
 
     // Deleting a locker item takes its entries along and closes the gap.
-    let deleted = app
-        .gql_as(
-            &me,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": ids[3] }),
-        )
-        .await;
-    data(&deleted);
-    let body = app
-        .gql_as(
-            &me,
-            &format!("query($id: ID!) {{ node(id: $id) {{ ... on Playlist {{ {PLAYLIST} }} }} }}"),
-            json!({ "id": id }),
-        )
-        .await;
-    let playlist = data(&body)["node"].clone();
+    data(&app.delete_locker_item(&me, &ids[3]).await);
+    let body = app.playlist(&me, &id).await;
+    let playlist = data(&body)["playlist"].clone();
     assert_eq!(titles(&playlist), ["E", "C", "A"]);
     assert_dense(&playlist);
 
     let updated = app
-        .gql_as(
+        .update_playlist(
             &me,
-            &format!("mutation($p: ID!) {{ updatePlaylist(id: $p, input: {{ name: \"Renamed\", description: \"\", excludeFromTasteProfile: true }}) {{ {PLAYLIST} }} }}"),
-            json!({ "p": id }),
+            &id,
+            json!({ "name": "Renamed", "description": "", "excludeFromTasteProfile": true }),
         )
         .await;
     let playlist = data(&updated)["updatePlaylist"].clone();
@@ -138,13 +107,7 @@ async fn playlists_keep_dense_positions_through_adds_removes_and_moves() {
     assert!(playlist["description"].is_null());
     assert_eq!(playlist["excludedFromTasteProfile"], true);
 
-    let list = app
-        .gql_as(
-            &me,
-            "{ viewer { playlists { totalCount nodes { name itemCount durationMs } } } }",
-            json!({}),
-        )
-        .await;
+    let list = app.viewer_playlists(&me).await;
     assert_eq!(data(&list)["viewer"]["playlists"]["totalCount"], 1);
     assert!(
         data(&list)["viewer"]["playlists"]["nodes"][0]["durationMs"]
@@ -153,17 +116,9 @@ async fn playlists_keep_dense_positions_through_adds_removes_and_moves() {
             > 600
     );
 
-    let gone = app
-        .gql_as(
-            &me,
-            "mutation($p: ID!) { deletePlaylist(id: $p) }",
-            json!({ "p": id }),
-        )
-        .await;
+    let gone = app.delete_playlist(&me, &id).await;
     assert_eq!(data(&gone)["deletePlaylist"], id);
-    let list = app
-        .gql_as(&me, "{ viewer { playlists { totalCount } } }", json!({}))
-        .await;
+    let list = app.viewer_playlists(&me).await;
     assert_eq!(data(&list)["viewer"]["playlists"]["totalCount"], 0);
 }
 
@@ -175,131 +130,105 @@ async fn playlists_refuse_what_the_owner_cannot_play_and_bad_positions() {
     let mine = upload_titled(&app, &me, "Mine").await["id"].clone();
     let theirs = upload_titled(&app, &other, "Theirs").await["id"].clone();
     let body = app
-        .gql(
-            "{ products(first: 1, filter: { kind: TRACK }) { nodes { track { id } } } }",
-            json!({}),
-        )
+        .products(Some(1), json!({ "kind": "TRACK" }), None)
         .await;
     let unowned_track = data(&body)["products"]["nodes"][0]["track"]["id"].clone();
 
-    let create =
-        "mutation($input: CreatePlaylistInput!) { createPlaylist(input: $input) { id itemCount } }";
     for items in [
-        json!([mine, theirs]),
-        json!([unowned_track]),
-        json!([mine, "bm90aGluZw"]),
+        vec![mine.clone(), theirs.clone()],
+        vec![unowned_track],
+        vec![mine.clone(), json!("bm90aGluZw")],
     ] {
-        let body = app
-            .gql_as(
-                &me,
-                create,
-                json!({ "input": { "name": "x", "itemIds": items } }),
-            )
-            .await;
+        let body = app.create_playlist(&me, "x", &items).await;
         let code = error_code(&body);
         assert!(
             code == "NOT_FOUND" || code == "BAD_USER_INPUT",
-            "{items}: {body}"
+            "{items:?}: {body}"
         );
     }
     for name in ["", "   ", &"n".repeat(201)] {
-        let body = app
-            .gql_as(&me, create, json!({ "input": { "name": name } }))
-            .await;
+        let body = app.create_playlist(&me, name, &[]).await;
         assert_eq!(error_code(&body), "BAD_USER_INPUT");
     }
-    let none = app
-        .gql_as(&me, "{ viewer { playlists { totalCount } } }", json!({}))
-        .await;
+    let none = app.viewer_playlists(&me).await;
     assert_eq!(
         data(&none)["viewer"]["playlists"]["totalCount"],
         0,
         "nothing half-made"
     );
 
-    let body = app
-        .gql_as(
-            &me,
-            create,
-            json!({ "input": { "name": "Mine", "itemIds": [mine] } }),
-        )
-        .await;
+    let body = app.create_playlist(&me, "Mine", [&mine]).await;
     let id = data(&body)["createPlaylist"]["id"].clone();
-    let add = "mutation($p: ID!, $items: [ID!]!, $at: Int) { addToPlaylist(playlistId: $p, itemIds: $items, position: $at) { itemCount } }";
     for (items, at, code) in [
-        (json!([theirs]), json!(null), "NOT_FOUND"),
-        (json!([mine]), json!(5), "BAD_USER_INPUT"),
-        (json!([mine]), json!(-1), "BAD_USER_INPUT"),
-        (json!([]), json!(null), "BAD_USER_INPUT"),
+        (vec![theirs.clone()], None, "NOT_FOUND"),
+        (vec![mine.clone()], Some(5), "BAD_USER_INPUT"),
+        (vec![mine.clone()], Some(-1), "BAD_USER_INPUT"),
+        (vec![], None, "BAD_USER_INPUT"),
     ] {
-        let body = app
-            .gql_as(&me, add, json!({ "p": id, "items": items, "at": at }))
-            .await;
-        assert_eq!(error_code(&body), code, "{items} at {at}");
+        let body = app.add_to_playlist(&me, &id, &items, at).await;
+        assert_eq!(error_code(&body), code, "{items:?} at {at:?}");
     }
-    let check = app
-        .gql_as(
-            &me,
-            "query($id: ID!) { node(id: $id) { ... on Playlist { itemCount } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(data(&check)["node"]["itemCount"], 1, "nothing was added");
+    let check = app.playlist(&me, &id).await;
+    assert_eq!(
+        data(&check)["playlist"]["itemCount"],
+        1,
+        "nothing was added"
+    );
 
     // Bad edits of one's own playlist change nothing.
-    let entry = app
-        .gql_as(
-            &me,
-            "query($id: ID!) { node(id: $id) { ... on Playlist { entries { nodes { id } } } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    let entry_id = data(&entry)["node"]["entries"]["nodes"][0]["id"].clone();
-    for (query, vars, code) in [
-        ("mutation($p: ID!) { updatePlaylist(id: $p, input: { name: \"  \" }) { id } }", json!({ "p": id }), "BAD_USER_INPUT"),
-        ("mutation($p: ID!, $e: ID!) { movePlaylistEntry(playlistId: $p, entryId: $e, toPosition: 3) { id } }", json!({ "p": id, "e": entry_id }), "BAD_USER_INPUT"),
-        ("mutation($p: ID!, $e: ID!) { movePlaylistEntry(playlistId: $p, entryId: $e, toPosition: -1) { id } }", json!({ "p": id, "e": entry_id }), "BAD_USER_INPUT"),
-        ("mutation($p: ID!, $e: [ID!]!) { removeFromPlaylist(playlistId: $p, entryIds: $e) { id } }", json!({ "p": id, "e": [entry_id, mine] }), "NOT_FOUND"),
+    let entry_id = data(&check)["playlist"]["entries"]["nodes"][0]["id"].clone();
+    for (edit, body, code) in [
+        (
+            "a blank name",
+            app.update_playlist(&me, &id, json!({ "name": "  " })).await,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a move past the end",
+            app.move_playlist_entry(&me, &id, &entry_id, 3).await,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "a move before the start",
+            app.move_playlist_entry(&me, &id, &entry_id, -1).await,
+            "BAD_USER_INPUT",
+        ),
+        (
+            "removing an item's ID as if it were an entry's",
+            app.remove_from_playlist(&me, &id, [&entry_id, &mine]).await,
+            "NOT_FOUND",
+        ),
     ] {
-        let body = app.gql_as(&me, query, vars).await;
-        assert_eq!(error_code(&body), code, "{query}");
+        assert_eq!(error_code(&body), code, "{edit}");
     }
 
     // Someone else, or nobody, cannot see or touch the playlist.
     for auth in [&other, &Auth::Anonymous] {
-        let node = app
-            .gql_as(
-                auth,
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({ "id": id }),
-            )
-            .await;
+        let node = app.node(auth, &id).await;
         assert!(data(&node)["node"].is_null());
         let expected = if matches!(auth, Auth::Anonymous) {
             "UNAUTHENTICATED"
         } else {
             "NOT_FOUND"
         };
-        for (query, vars) in [
-            ("mutation($p: ID!) { deletePlaylist(id: $p) }", json!({ "p": id })),
-            ("mutation($p: ID!) { updatePlaylist(id: $p, input: { name: \"x\" }) { id } }", json!({ "p": id })),
-            ("mutation($p: ID!, $i: [ID!]!) { addToPlaylist(playlistId: $p, itemIds: $i) { id } }", json!({ "p": id, "i": [theirs] })),
+        for (operation, body) in [
+            ("deletePlaylist", app.delete_playlist(auth, &id).await),
+            (
+                "updatePlaylist",
+                app.update_playlist(auth, &id, json!({ "name": "x" })).await,
+            ),
+            (
+                "addToPlaylist",
+                app.add_to_playlist(auth, &id, [&theirs], None).await,
+            ),
         ] {
-            let body = app.gql_as(auth, query, vars).await;
-            assert_eq!(error_code(&body), expected, "{query}");
+            assert_eq!(error_code(&body), expected, "{operation}");
         }
     }
-    let check = app
-        .gql_as(
-            &me,
-            "query($id: ID!) { node(id: $id) { ... on Playlist { name itemCount } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        data(&check)["node"],
-        json!({ "name": "Mine", "itemCount": 1 })
-    );
+    let check = app.playlist(&me, &id).await;
+    let playlist = &data(&check)["playlist"];
+    assert_eq!(playlist["name"], "Mine");
+    assert_eq!(playlist["itemCount"], 1);
 }
 
 #[tokio::test]
@@ -310,11 +239,10 @@ async fn a_page_of_playlists_with_their_entries_is_batched() {
     for title in ["A", "B", "C"] {
         items.push(upload_titled(&app, &me, title).await["id"].clone());
     }
-    let create = "mutation($input: CreatePlaylistInput!) { createPlaylist(input: $input) { id } }";
     for n in 0..8 {
-        let input = json!({ "input": { "name": format!("List {n}"), "itemIds": items } });
-        data(&app.gql_as(&me, create, input).await);
+        data(&app.create_playlist(&me, &format!("List {n}"), &items).await);
     }
+    // The document is the point here: its statement count is bounded.
     let before = app.sql_statements().await;
     let body = app
         .gql_as(

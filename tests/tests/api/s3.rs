@@ -218,13 +218,7 @@ async fn uploads_live_in_the_bucket_and_stream_back_unchanged() {
     assert_eq!(objects(endpoint, &bucket).await.len(), 2);
 
     // Deleting an item deletes its object.
-    let deleted = app
-        .gql_as(
-            &listener,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": items[1]["id"] }),
-        )
-        .await;
+    let deleted = app.delete_locker_item(&listener, &items[1]["id"]).await;
     assert!(deleted.get("errors").is_none(), "{deleted}");
     let left = objects(endpoint, &bucket).await;
     assert_eq!(left.len(), 1, "{left:?}");
@@ -250,15 +244,8 @@ async fn a_missing_bucket_makes_the_server_unready_and_uploads_fail_cleanly() {
         .upload(&listener, "song.wav", wav(1000, &[("INAM", "Nowhere")]))
         .await;
     assert_eq!(error_code(&body), "INTERNAL", "{body}");
-    let usage = app
-        .gql_as(
-            &listener,
-            "{ viewer { locker { usage { itemCount usedBytes } } } }",
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        data(&usage)["viewer"]["locker"]["usage"],
-        json!({ "itemCount": 0, "usedBytes": 0 })
-    );
+    let body = app.locker_usage(&listener).await;
+    let usage = &data(&body)["viewer"]["locker"]["usage"];
+    assert_eq!(usage["itemCount"], 0);
+    assert_eq!(usage["usedBytes"], 0);
 }

@@ -8,23 +8,6 @@ use serde_json::{json, Value};
 use crate::audio::wav;
 use crate::helpers::*;
 
-const SEARCH: &str =
-    "query($q: String!, $scope: SearchScope, $genre: String, $first: Int, $after: String) {
-  search(query: $q, scope: $scope, genre: $genre, first: $first, after: $after) {
-    totalCount
-    genreFacets { value count }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-    edges { cursor node { score highlight item {
-      __typename
-      ... on Artist { id name }
-      ... on Album { id title }
-      ... on Track { id title }
-      ... on Product { id sku }
-      ... on LockerItem { id title artist }
-    } } }
-  }
-}";
-
 /// What a hit is, as `Kind:name`.
 fn label(edge: &Value) -> String {
     let item = &edge["node"]["item"];
@@ -37,16 +20,19 @@ fn label(edge: &Value) -> String {
     format!("{kind}:{name}")
 }
 
-async fn search(app: &TestApp, auth: &Auth, q: &str, scope: Option<&str>) -> Value {
-    let body = app
-        .gql_as(auth, SEARCH, json!({ "q": q, "scope": scope }))
-        .await;
+/// The results of a search that must succeed.
+async fn results(app: &TestApp, auth: &Auth, q: &str, scope: Option<&str>) -> Value {
+    let args = SearchArgs {
+        scope,
+        ..SearchArgs::default()
+    };
+    let body = app.search(auth, q, args).await;
     assert!(body["errors"].is_null(), "{q}: {body}");
     body["data"]["search"].clone()
 }
 
 async fn labels(app: &TestApp, auth: &Auth, q: &str, scope: Option<&str>) -> Vec<String> {
-    search(app, auth, q, scope).await["edges"]
+    results(app, auth, q, scope).await["edges"]
         .as_array()
         .unwrap()
         .iter()
@@ -210,12 +196,12 @@ async fn judged_queries_find_the_expected_top_result() {
 #[tokio::test]
 async fn hits_carry_highlights_scores_and_facets() {
     let app = spawn_app().await;
-    let result = search(&app, &Auth::Anonymous, "usher yeah", None).await;
+    let result = results(&app, &Auth::Anonymous, "usher yeah", None).await;
     let top = &result["edges"][0]["node"];
     assert_eq!(top["highlight"], "<em>Yeah</em>! — <em>Usher</em>");
     assert!(top["score"].as_f64().unwrap() > 0.0);
 
-    let result = search(&app, &Auth::Anonymous, "love", None).await;
+    let result = results(&app, &Auth::Anonymous, "love", None).await;
     let total = result["totalCount"].as_i64().unwrap();
     assert!(total > 20, "{result}");
     let facet_sum: i64 = result["genreFacets"]
@@ -228,12 +214,12 @@ async fn hits_carry_highlights_scores_and_facets() {
     assert!(facet_sum > result["edges"].as_array().unwrap().len() as i64);
 
     // The genre filter keeps only that genre, and the facet agrees.
-    let body = app
-        .gql(
-            SEARCH,
-            json!({ "q": "love", "genre": "classical", "first": 100 }),
-        )
-        .await;
+    let classical = SearchArgs {
+        genre: Some("classical"),
+        first: Some(100),
+        ..SearchArgs::default()
+    };
+    let body = app.search(&Auth::Anonymous, "love", classical).await;
     let filtered = &body["data"]["search"];
     let facets = filtered["genreFacets"].as_array().unwrap();
     assert_eq!(facets.len(), 1, "{filtered}");
@@ -247,9 +233,12 @@ async fn pages_follow_cursors_without_gaps_or_repeats() {
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     let total = loop {
-        let body = app
-            .gql(SEARCH, json!({ "q": "love", "first": 7, "after": after }))
-            .await;
+        let page = SearchArgs {
+            first: Some(7),
+            after: after.as_deref(),
+            ..SearchArgs::default()
+        };
+        let body = app.search(&Auth::Anonymous, "love", page).await;
         let result = &body["data"]["search"];
         for edge in result["edges"].as_array().unwrap() {
             seen.push(edge["node"]["item"]["id"].as_str().unwrap().to_owned());
@@ -270,18 +259,42 @@ async fn pages_follow_cursors_without_gaps_or_repeats() {
 #[tokio::test]
 async fn bad_input_is_refused_with_a_code() {
     let app = spawn_app().await;
-    for (variables, needle) in [
-        (json!({ "q": "a".repeat(201) }), "at most 200 characters"),
+    let none = SearchArgs::default();
+    let long_genre = "g".repeat(101);
+    for (q, args, needle) in [
+        ("a".repeat(201), none, "at most 200 characters"),
         (
-            json!({ "q": "a b c d e f g h i j k l m n o p q" }),
+            "a b c d e f g h i j k l m n o p q".to_owned(),
+            none,
             "at most 16 words",
         ),
-        (json!({ "q": "love", "first": 101 }), "`first`"),
-        (json!({ "q": "love", "after": "not-a-cursor" }), "cursor"),
-        (json!({ "q": "love", "genre": "g".repeat(101) }), "`genre`"),
+        (
+            "love".to_owned(),
+            SearchArgs {
+                first: Some(101),
+                ..none
+            },
+            "`first`",
+        ),
+        (
+            "love".to_owned(),
+            SearchArgs {
+                after: Some("not-a-cursor"),
+                ..none
+            },
+            "cursor",
+        ),
+        (
+            "love".to_owned(),
+            SearchArgs {
+                genre: Some(&long_genre),
+                ..none
+            },
+            "`genre`",
+        ),
     ] {
-        let body = app.gql(SEARCH, variables.clone()).await;
-        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{variables}: {body}");
+        let body = app.search(&Auth::Anonymous, &q, args).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{q} {args:?}: {body}");
         assert!(
             body["errors"][0]["message"]
                 .as_str()
@@ -291,7 +304,7 @@ async fn bad_input_is_refused_with_a_code() {
         );
     }
     // Nothing to search for is no error, and no match.
-    let empty = search(&app, &Auth::Anonymous, " !? ", None).await;
+    let empty = results(&app, &Auth::Anonymous, " !? ", None).await;
     assert_eq!(empty["totalCount"], 0);
 }
 
@@ -334,7 +347,7 @@ async fn no_query_scope_or_cursor_reaches_another_users_locker() {
     for auth in [&other, &Auth::Anonymous] {
         for q in queries {
             for scope in [None, Some("LOCKER"), Some("ALL"), Some("CATALOGUE")] {
-                let result = search(&app, auth, q, scope).await;
+                let result = results(&app, auth, q, scope).await;
                 let leaked = result["edges"]
                     .as_array()
                     .unwrap()
@@ -353,19 +366,30 @@ async fn no_query_scope_or_cursor_reaches_another_users_locker() {
     }
     // A cursor is only a position: paging with one from the owner's search
     // shows the other user nothing of the owner's.
+    let locker = SearchArgs {
+        scope: Some("LOCKER"),
+        ..SearchArgs::default()
+    };
     let owners = app
-        .gql_as(
+        .search(
             &owner,
-            SEARCH,
-            json!({ "q": "zyxwv", "scope": "LOCKER", "first": 1 }),
+            "zyxwv",
+            SearchArgs {
+                first: Some(1),
+                ..locker
+            },
         )
         .await;
-    let cursor = owners["data"]["search"]["pageInfo"]["startCursor"].clone();
+    let cursor = owners["data"]["search"]["pageInfo"]["startCursor"].as_str();
     let body = app
-        .gql_as(
+        .search(
             &other,
-            SEARCH,
-            json!({ "q": "zyxwv", "scope": "LOCKER", "after": cursor, "first": 5 }),
+            "zyxwv",
+            SearchArgs {
+                after: cursor,
+                first: Some(5),
+                ..locker
+            },
         )
         .await;
     assert_eq!(body["data"]["search"]["edges"], json!([]), "{body}");
@@ -393,11 +417,7 @@ async fn uploads_edits_deletes_and_imports_show_up_at_once() {
 
     // An edit: the new title is found, the old one no longer.
     let body = app
-        .gql_as(
-            &me,
-            "mutation($id: ID!) { updateLockerItem(id: $id, input: { title: \"Blorptastic\" }) { title } }",
-            json!({ "id": id }),
-        )
+        .update_locker_item(&me, &id, json!({ "title": "Blorptastic" }))
         .await;
     assert!(body["errors"].is_null(), "{body}");
     let found = eventually(&app, &me, "blorptastic", Some("LOCKER"), FRESH, |f| {
@@ -408,13 +428,7 @@ async fn uploads_edits_deletes_and_imports_show_up_at_once() {
     assert!(labels(&app, &me, "quuxly", Some("LOCKER")).await.is_empty());
 
     // A delete: gone, and it stays gone.
-    let body = app
-        .gql_as(
-            &me,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let body = app.delete_locker_item(&me, &id).await;
     assert!(body["errors"].is_null(), "{body}");
     let found = eventually(&app, &me, "blorptastic", Some("ALL"), FRESH, |f| {
         f.is_empty()
@@ -482,13 +496,7 @@ async fn every_replica_keeps_its_own_index_current_from_the_feed() {
     }
     // And the other way round, for a delete.
     let id = data(&body)["uploadTrack"]["id"].clone();
-    second
-        .gql_as(
-            &me,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    second.delete_locker_item(&me, &id).await;
     for app in [&first, &second] {
         let found = eventually(app, &me, "zebrafish", Some("LOCKER"), FRESH, |f| {
             f.is_empty()

@@ -5,8 +5,6 @@ use serde_json::{json, Value};
 use crate::audio::wav;
 use crate::helpers::*;
 
-const EVENTS: &str = "subscription { lockerEvents { change itemId item { title } } }";
-
 fn event(message: &Value) -> &Value {
     assert_eq!(message["type"], "next", "{message}");
     &message["payload"]["data"]["lockerEvents"]
@@ -17,8 +15,8 @@ async fn a_listener_hears_their_own_locker_change_from_any_device() {
     let app = spawn_app().await;
     let me = app.customer().await;
     let other = app.customer().await;
-    let mut mine = app.subscribe(&me, EVENTS).await;
-    let mut theirs = app.subscribe(&other, EVENTS).await;
+    let mut mine = app.locker_events(&me).await;
+    let mut theirs = app.locker_events(&other).await;
 
     let body = app
         .upload(&me, "a.wav", wav(300, &[("INAM", "First")]))
@@ -32,9 +30,10 @@ async fn a_listener_hears_their_own_locker_change_from_any_device() {
         json!({ "change": "ADDED", "itemId": id, "item": { "title": "First" } })
     );
 
-    let edit =
-        "mutation($id: ID!) { updateLockerItem(id: $id, input: { title: \"Second\" }) { id } }";
-    data(&app.gql_as(&me, edit, json!({ "id": id })).await);
+    data(
+        &app.update_locker_item(&me, &id, json!({ "title": "Second" }))
+            .await,
+    );
     let updated = next_message(&mut mine, Duration::from_secs(10))
         .await
         .expect("an event");
@@ -43,14 +42,7 @@ async fn a_listener_hears_their_own_locker_change_from_any_device() {
         json!({ "change": "UPDATED", "itemId": id, "item": { "title": "Second" } })
     );
 
-    data(
-        &app.gql_as(
-            &me,
-            "mutation($id: ID!) { deleteLockerItem(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await,
-    );
+    data(&app.delete_locker_item(&me, &id).await);
     let removed = next_message(&mut mine, Duration::from_secs(10))
         .await
         .expect("an event");
@@ -69,7 +61,7 @@ async fn a_listener_hears_their_own_locker_change_from_any_device() {
 #[tokio::test]
 async fn subscribing_needs_credentials() {
     let app = spawn_app().await;
-    let mut socket = app.subscribe(&Auth::Anonymous, EVENTS).await;
+    let mut socket = app.locker_events(&Auth::Anonymous).await;
     let message = next_message(&mut socket, Duration::from_secs(10))
         .await
         .expect("an answer");
@@ -89,7 +81,7 @@ async fn replicas_deliver_each_others_events_through_redis() {
         spawn_app_with(|settings| settings.redis_url = Some(redis_url_for_replicas())).await;
     let second = spawn_replica_of(&first).await;
     let me = first.customer().await;
-    let mut on_first = first.subscribe(&me, EVENTS).await;
+    let mut on_first = first.locker_events(&me).await;
 
     let body = second
         .upload(&me, "b.wav", wav(300, &[("INAM", "Elsewhere")]))
@@ -120,7 +112,7 @@ async fn a_subscription_ends_when_its_token_expires() {
     let secret = cadenza_api::auth::load_or_create_secret(None, &app.settings.data_dir).unwrap();
     let short_lived = crate::accounts::sign_hs256(&secret, &claims);
 
-    let mut socket = app.subscribe(&Auth::Bearer(short_lived), EVENTS).await;
+    let mut socket = app.locker_events(&Auth::Bearer(short_lived)).await;
     // The server closes the connection once the token has expired.
     assert!(closed_within(&mut socket, Duration::from_secs(30)).await);
     data(
