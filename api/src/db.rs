@@ -25,8 +25,10 @@ pub async fn connect(
     options
         .max_connections(if sqlite { 8 } else { 16 })
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        // During an outage a request fails within seconds (INTERNAL), and
+        // the pool connects again by itself once the database is back.
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false)
         // WAL lets readers run beside the one writer; the busy timeout makes
         // a second writer wait instead of failing at once. Set per connection.

@@ -13,6 +13,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod redis_link;
 pub mod services;
 pub mod settings;
 pub mod startup;

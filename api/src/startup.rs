@@ -13,6 +13,7 @@ use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
+use crate::redis_link::RedisLink;
 use crate::services::catalogue::{demo, matching};
 use crate::services::locker::events::LockerEvents;
 use crate::services::media::BlobStore;
@@ -42,20 +43,17 @@ impl Application {
 
         let secret =
             auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
-        let (redis, locker_events) = match &settings.redis_url {
-            None => (None, LockerEvents::in_process()),
-            Some(url) => {
-                let client = redis::Client::open(url.as_str())
-                    .map_err(|err| anyhow::anyhow!("REDIS_URL: {err}"))?;
-                let manager = redis::aio::ConnectionManager::new(client.clone())
-                    .await
-                    .map_err(|err| anyhow::anyhow!("REDIS_URL: cannot connect: {err}"))?;
-                let events =
-                    LockerEvents::with_redis(client, manager.clone(), &settings.redis_namespace)
-                        .await
-                        .map_err(|err| anyhow::anyhow!("REDIS_URL: cannot subscribe: {err}"))?;
-                (Some(manager), events)
-            }
+        // Redis is optional and may be away: nothing here waits for it.
+        let redis = match &settings.redis_url {
+            None => None,
+            Some(url) => Some(RedisLink::new(url, &settings.redis_namespace)?),
+        };
+        let (locker_events, rate_limiter) = match &redis {
+            None => (LockerEvents::in_process(), RateLimiter::in_process()),
+            Some(link) => (
+                LockerEvents::with_redis(link.clone()).await,
+                RateLimiter::shared(link.clone()),
+            ),
         };
         let search_feed = Feed::default();
         let search = Search::open(db.clone(), &settings.search_dir, search_feed.clone()).await?;
@@ -66,13 +64,7 @@ impl Application {
                 tokens: AccessTokens::new(&secret),
                 blobs: BlobStore::open(&settings.storage)?,
                 locker_events,
-                rate_limiter: match &redis {
-                    Some(connection) => RateLimiter::Redis {
-                        connection: connection.clone(),
-                        namespace: settings.redis_namespace.clone(),
-                    },
-                    None => RateLimiter::in_process(),
-                },
+                rate_limiter,
                 search,
                 search_feed,
                 server_secret: secret,

@@ -22,7 +22,7 @@ const MAX_SERVICE_LINES: usize = 500;
 /// modules of its own layer or inner ones.
 const LAYERS: &[&[&str]] = &[
     &["error", "settings", "metrics"],
-    &["domain", "db", "auth"],
+    &["domain", "db", "auth", "redis_link"],
     &["services"],
     &["graphql"],
     &["http"],

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
@@ -10,36 +12,47 @@ pub async fn healthz() -> HttpResponse {
         .body("ok")
 }
 
-/// Ready: the database, storage and (when configured) Redis are reachable.
+/// Longest each readiness check may take; they run side by side, so the
+/// answer comes within about this long whatever a dependency is doing.
+const CHECK_DEADLINE: Duration = Duration::from_millis(800);
+
+/// Ready: the database and storage answer in time. Redis is reported but
+/// does not make a replica unready: without it the server falls back to
+/// in-process rate limits and events, and one Redis blip must not take
+/// every replica out of the load balancer.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let database = match state.db.ping().await {
-        Ok(()) => "ok",
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness: database unreachable");
-            "unreachable"
-        }
-    };
-    let redis = match &state.redis {
-        None => "not configured",
-        Some(manager) => {
-            let mut connection = manager.clone();
-            let pong: redis::RedisResult<String> =
-                redis::cmd("PING").query_async(&mut connection).await;
-            match pong {
-                Ok(_) => "ok",
-                Err(err) => {
-                    tracing::warn!(error = %err, "readiness: redis unreachable");
-                    "unreachable"
-                }
+    let database = async {
+        match tokio::time::timeout(CHECK_DEADLINE, state.db.ping()).await {
+            Ok(Ok(())) => "ok",
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "readiness: database unreachable");
+                "unreachable"
+            }
+            Err(_) => {
+                tracing::warn!("readiness: the database did not answer in time");
+                "unreachable"
             }
         }
     };
-    let storage = if state.services.locker.blobs().check().await {
-        "ok"
-    } else {
-        "unreachable"
+    let redis = async {
+        match &state.redis {
+            None => "not configured",
+            Some(redis) if redis.ping().await => "ok",
+            Some(_) => "unreachable (falling back to in-process)",
+        }
     };
-    let ready = database == "ok" && redis != "unreachable" && storage != "unreachable";
+    let storage = async {
+        match tokio::time::timeout(CHECK_DEADLINE, state.services.locker.blobs().check()).await {
+            Ok(true) => "ok",
+            Ok(false) => "unreachable",
+            Err(_) => {
+                tracing::warn!("readiness: storage did not answer in time");
+                "unreachable"
+            }
+        }
+    };
+    let (database, redis, storage) = futures_util::join!(database, redis, storage);
+    let ready = database == "ok" && storage == "ok";
     let body = json!({ "database": database, "redis": redis, "storage": storage });
     if ready {
         HttpResponse::Ok().json(body)

@@ -25,7 +25,7 @@ pub struct AppState {
     pub services: Services,
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
-    pub redis: Option<redis::aio::ConnectionManager>,
+    pub redis: Option<crate::redis_link::RedisLink>,
     pub metrics: Metrics,
     pub response_cache: ResponseCache,
 }

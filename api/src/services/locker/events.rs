@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::domain::{LockerItemId, UserId};
+use crate::redis_link::RedisLink;
+
+/// Pause between attempts to subscribe again while Redis is away.
+const RESUBSCRIBE_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LockerChange {
@@ -26,7 +30,7 @@ pub struct LockerEvent {
 #[derive(Clone)]
 pub struct LockerEvents {
     local: broadcast::Sender<LockerEvent>,
-    redis: Option<(redis::aio::ConnectionManager, String)>,
+    redis: Option<(RedisLink, String)>,
 }
 
 /// Events buffered per subscriber before a slow one starts missing them.
@@ -41,22 +45,24 @@ impl LockerEvents {
     }
 
     /// Publishes through Redis, and forwards the channel to this process's
-    /// subscribers from a background task that reconnects when Redis drops.
-    pub async fn with_redis(
-        client: redis::Client,
-        publisher: redis::aio::ConnectionManager,
-        namespace: &str,
-    ) -> anyhow::Result<Self> {
-        let channel = format!("{namespace}:locker-events");
+    /// subscribers from a background task that subscribes again whenever
+    /// the subscription drops. Subscribing first, before returning, means
+    /// nothing published after start-up is missed; if Redis is away at
+    /// start-up, the task keeps trying and the server starts all the same.
+    pub async fn with_redis(redis: RedisLink) -> Self {
+        let channel = redis.key("locker-events");
         let local = broadcast::channel(BUFFER).0;
-        // Subscribe before returning, so nothing published after start-up
-        // is missed.
-        let mut pubsub = client.get_async_pubsub().await?;
-        pubsub.subscribe(&channel).await?;
+        let first = redis.subscribe(&channel).await.ok();
         let forward = local.clone();
-        let topic = channel.clone();
+        let (link, topic) = (redis.clone(), channel.clone());
         tokio::spawn(async move {
+            let mut subscription = first;
             loop {
+                let Some(pubsub) = subscription.take() else {
+                    tokio::time::sleep(RESUBSCRIBE_PAUSE).await;
+                    subscription = link.subscribe(&topic).await.ok();
+                    continue;
+                };
                 let mut messages = pubsub.into_on_message();
                 while let Some(message) = messages.next().await {
                     let Ok(payload) = message.get_payload::<String>() else {
@@ -72,53 +78,35 @@ impl LockerEvents {
                         }
                     }
                 }
-                drop(messages);
-                tracing::warn!("the Redis locker-event subscription ended; reconnecting");
-                pubsub = loop {
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                    match client.get_async_pubsub().await {
-                        Ok(mut fresh) => match fresh.subscribe(&topic).await {
-                            Ok(()) => break fresh,
-                            Err(err) => {
-                                tracing::warn!(error = %err, "resubscribing to locker events failed")
-                            }
-                        },
-                        Err(err) => tracing::warn!(error = %err, "reconnecting to Redis failed"),
-                    }
-                };
+                tracing::warn!("the Redis locker-event subscription ended; subscribing again");
             }
         });
-        Ok(Self {
+        Self {
             local,
-            redis: Some((publisher, channel)),
-        })
+            redis: Some((redis, channel)),
+        }
     }
 
-    /// Tells the owner's devices. A failure to publish is logged, never
-    /// passed on: the change itself has been made.
+    /// Tells the owner's devices. Through Redis when it answers; otherwise
+    /// to this replica's subscribers only. A failure is never passed on:
+    /// the change itself has been made.
     pub async fn publish(&self, event: LockerEvent) {
-        match &self.redis {
-            None => {
-                let _ = self.local.send(event);
+        let Some((redis, channel)) = &self.redis else {
+            let _ = self.local.send(event);
+            return;
+        };
+        let payload = match serde_json::to_string(&event) {
+            Ok(payload) => payload,
+            Err(err) => {
+                tracing::error!(error = %err, "a locker event could not be serialised");
+                return;
             }
-            Some((publisher, channel)) => {
-                let payload = match serde_json::to_string(&event) {
-                    Ok(payload) => payload,
-                    Err(err) => {
-                        tracing::error!(error = %err, "a locker event could not be serialised");
-                        return;
-                    }
-                };
-                let mut connection = publisher.clone();
-                let published: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                    .arg(channel)
-                    .arg(payload)
-                    .query_async(&mut connection)
-                    .await;
-                if let Err(err) = published {
-                    tracing::error!(error = %err, "a locker event could not be published");
-                }
-            }
+        };
+        let published = redis
+            .cmd::<i64>(redis::cmd("PUBLISH").arg(channel).arg(payload))
+            .await;
+        if published.is_err() {
+            let _ = self.local.send(event);
         }
     }
 

@@ -31,7 +31,7 @@ const PART_BYTES: usize = 8 * 1024 * 1024;
 const STREAM_CHUNK_BYTES: u64 = 512 * 1024;
 
 /// How long a readiness probe waits for object storage.
-const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+const PROBE_TIMEOUT: Duration = Duration::from_millis(750);
 
 #[derive(Clone)]
 pub struct BlobStore {
