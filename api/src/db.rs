@@ -24,6 +24,11 @@ pub async fn connect(
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(if sqlite { 8 } else { 16 })
+        // A SQLite connection is a file in this process and cannot drop;
+        // pinging it before every statement cost a round trip to its
+        // worker thread each time. PostgreSQL connections can drop (a
+        // restart), so the pool checks them before use.
+        .test_before_acquire(!sqlite)
         .min_connections(1)
         // During an outage a request fails within seconds (INTERNAL), and
         // the pool connects again by itself once the database is back.

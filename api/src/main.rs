@@ -11,6 +11,13 @@ use cadenza_api::{db, startup, Application, Settings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
+/// A request makes thousands of small allocations that live for the
+/// request alone (the document, the response tree, rows); mimalloc's
+/// per-thread free lists serve them far cheaper than glibc's malloc, which
+/// took a fifth of the CPU under load.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "cadenza",

@@ -11,7 +11,7 @@ use futures_util::FutureExt;
 
 use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
-use crate::http::{routes, AppState, ResponseCache};
+use crate::http::{routes, AppState, Documents, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
 use crate::services::catalogue::{demo, matching};
@@ -82,6 +82,7 @@ impl Application {
             redis,
             metrics,
             response_cache: ResponseCache::default(),
+            documents: Documents::default(),
         });
 
         let listener = TcpListener::bind(settings.bind)

@@ -19,6 +19,7 @@ use async_graphql::{BatchRequest, BatchResponse, Request, Response, Variables};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 
+use super::documents::Persisted;
 use super::multipart::RequestFailure;
 use super::{AppState, ResponseCache};
 use crate::auth::Principal;
@@ -118,11 +119,11 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(media) = Media::negotiate(req.headers()) else {
         return not_acceptable();
     };
-    let request = match get_request(params, &state) {
+    let mut request = match get_request(params, &state) {
         Ok(request) => request,
         Err(err) => return request_error(media, StatusCode::BAD_REQUEST, err),
     };
-    if is_mutation(&request) {
+    if is_mutation(&mut request) {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST"))
             .content_type(media.content_type())
@@ -303,14 +304,37 @@ fn check_batch_size(len: usize, state: &AppState) -> Result<(), RequestFailure> 
 }
 
 /// One GraphQL request from its JSON parameters, each checked for its type.
+/// The query may be a persisted one (Automatic Persisted Queries); its
+/// parsed document comes from the cache when the text was seen before.
 fn graphql_request(mut object: Map<String, Value>, state: &AppState) -> Result<Request, ApiError> {
     let query = match object.remove("query") {
-        Some(Value::String(query)) => query,
-        Some(Value::Null) | None => return Err(ApiError::bad_input("`query` is required")),
+        Some(Value::String(query)) => Some(query),
+        Some(Value::Null) | None => None,
         Some(_) => return Err(ApiError::bad_input("`query` must be a string")),
     };
-    check_document_size(&query, state)?;
+    let extensions = match object.remove("extensions") {
+        Some(Value::Object(extensions)) => Some(extensions),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err(ApiError::bad_input("`extensions` must be a JSON object")),
+    };
+    if let Some(query) = &query {
+        check_document_size(query, state)?;
+    }
+    let query = match persisted_hash(extensions.as_ref())? {
+        Some(hash) => {
+            let asked = match &query {
+                Some(query) => Persisted::Register { hash, query },
+                None => Persisted::Lookup { hash },
+            };
+            state.documents.persisted(asked)?.to_string()
+        }
+        None => query.ok_or_else(|| ApiError::bad_input("`query` is required"))?,
+    };
+    let document = state.documents.parsed(&query);
     let mut request = Request::new(query);
+    if let Some(document) = document {
+        request.set_parsed_query((*document).clone());
+    }
     match object.remove("operationName") {
         Some(Value::String(name)) => request = request.operation_name(name),
         Some(Value::Null) | None => {}
@@ -323,11 +347,28 @@ fn graphql_request(mut object: Map<String, Value>, state: &AppState) -> Result<R
         Some(Value::Null) | None => {}
         Some(_) => return Err(ApiError::bad_input("`variables` must be a JSON object")),
     }
-    match object.remove("extensions") {
-        Some(Value::Object(_)) | Some(Value::Null) | None => {}
-        Some(_) => return Err(ApiError::bad_input("`extensions` must be a JSON object")),
-    }
     Ok(request)
+}
+
+/// The hash of `extensions.persistedQuery` (version 1), if the request
+/// carries one.
+fn persisted_hash(extensions: Option<&Map<String, Value>>) -> Result<Option<&str>, ApiError> {
+    let Some(persisted) = extensions.and_then(|e| e.get("persistedQuery")) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::bad_input(
+            "`extensions.persistedQuery` must be {\"version\": 1, \"sha256Hash\": \"<hex>\"}",
+        )
+    };
+    if persisted.get("version").and_then(Value::as_i64) != Some(1) {
+        return Err(bad());
+    }
+    persisted
+        .get("sha256Hash")
+        .and_then(Value::as_str)
+        .map(Some)
+        .ok_or_else(bad)
 }
 
 fn check_document_size(query: &str, state: &AppState) -> Result<(), ApiError> {
@@ -374,12 +415,14 @@ async fn multipart_batch(
     .await
 }
 
-/// True when the operation the request would run is a mutation.
-fn is_mutation(request: &Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+/// True when the operation the request would run is a mutation. The
+/// document is parsed at most once (and is usually the cached one).
+fn is_mutation(request: &mut Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    let operation = match &request.operation_name {
+    let operation = match &operation_name {
         Some(name) => document
             .operations
             .iter()
@@ -415,7 +458,7 @@ async fn execute(
     state: &AppState,
     principal: Principal,
     media: Media,
-    batch: BatchRequest,
+    mut batch: BatchRequest,
 ) -> HttpResponse {
     let started = Instant::now();
     // Only queries' responses are stored, so a hit needs no parse to know
@@ -440,7 +483,7 @@ async fn execute(
             .content_type(media.content_type())
             .body(body);
     }
-    let cache_key = cache_key.filter(|_| match &batch {
+    let cache_key = cache_key.filter(|_| match &mut batch {
         BatchRequest::Single(request) => !is_mutation(request),
         BatchRequest::Batch(_) => false,
     });
@@ -476,7 +519,7 @@ async fn execute(
             } else {
                 StatusCode::OK
             };
-            let body = Bytes::from(response_body(&response));
+            let body = Bytes::from(to_body(&Outgoing::of(&response)));
             if let Some(key) = cache_key.filter(|_| response.errors.is_empty()) {
                 state.response_cache.put(key, body.clone());
             }
@@ -490,11 +533,11 @@ async fn execute(
                 state
                     .metrics
                     .graphql(name.as_deref(), response.errors.is_empty(), elapsed);
-                bodies.push(response_value(response));
+                bodies.push(Outgoing::of(response));
             }
             HttpResponse::Ok()
                 .content_type(media.content_type())
-                .body(Value::Array(bodies).to_string())
+                .body(to_body(&bodies))
         }
     }
 }
@@ -507,21 +550,38 @@ fn is_request_error(response: &Response) -> bool {
         && response.errors.iter().all(|error| error.path.is_empty())
 }
 
-fn response_value(response: &Response) -> Value {
-    let mut value = serde_json::to_value(response).unwrap_or_else(|err| {
-        tracing::error!(error = %err, "a response could not be serialised");
-        serde_json::json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]})
-    });
-    if is_request_error(response) {
-        if let Value::Object(object) = &mut value {
-            object.remove("data");
-        }
-    }
-    value
+/// A response as the client reads it; a request error carries no `data`.
+/// Written straight to bytes: building a JSON value first cost a second
+/// tree of allocations per response.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum Outgoing<'a> {
+    Executed(&'a Response),
+    RequestError {
+        errors: &'a [async_graphql::ServerError],
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+    },
 }
 
-fn response_body(response: &Response) -> String {
-    response_value(response).to_string()
+impl<'a> Outgoing<'a> {
+    fn of(response: &'a Response) -> Self {
+        if is_request_error(response) {
+            Outgoing::RequestError {
+                errors: &response.errors,
+                extensions: &response.extensions,
+            }
+        } else {
+            Outgoing::Executed(response)
+        }
+    }
+}
+
+fn to_body<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|err| {
+        tracing::error!(error = %err, "a response could not be serialised");
+        br#"{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}"#.to_vec()
+    })
 }
 
 fn errors_body(errors: Vec<async_graphql::ServerError>) -> String {

@@ -1,5 +1,6 @@
 //! HTTP: routes, GraphQL over HTTP, health and metrics.
 
+mod documents;
 mod graphql;
 mod health;
 mod multipart;
@@ -7,6 +8,7 @@ mod response_cache;
 mod stream;
 mod subscriptions;
 
+pub use documents::Documents;
 pub use response_cache::ResponseCache;
 
 use std::sync::Arc;
@@ -28,6 +30,7 @@ pub struct AppState {
     pub redis: Option<crate::redis_link::RedisLink>,
     pub metrics: Metrics,
     pub response_cache: ResponseCache,
+    pub documents: Documents,
 }
 
 /// The token of an `Authorization: Bearer <token>` header.
