@@ -77,6 +77,9 @@ impl std::fmt::Debug for S3Location {
 }
 
 /// Bounds on every GraphQL request (DESIGN.md, "Limits on every request").
+///
+/// The document limits follow GraphQL Armor's defaults where it has one;
+/// `graphql::limits` applies them to each document before validation.
 #[derive(Clone, Debug)]
 pub struct RequestLimits {
     pub max_depth: usize,
@@ -85,6 +88,24 @@ pub struct RequestLimits {
     pub max_document_bytes: usize,
     /// Bytes of a JSON request body (not a multipart upload).
     pub max_body_bytes: usize,
+    /// Lexical tokens of a document, comments and commas aside (Armor's
+    /// maxTokens). Counted before the document is parsed.
+    pub max_tokens: usize,
+    /// Aliases in one operation, each fragment counted wherever it is
+    /// spread (Armor's maxAliases).
+    pub max_aliases: usize,
+    /// Times one response key may be selected into one object, through
+    /// fragments too: the executor runs every copy.
+    pub max_repeated_fields: usize,
+    /// Directives in one operation, each fragment counted wherever it is
+    /// spread (Armor's maxDirectives).
+    pub max_directives: usize,
+    /// Directives on one field.
+    pub max_field_directives: usize,
+    /// How deep `fields`, `interfaces`, `possibleTypes` and `inputFields`
+    /// may nest under `__schema` or `__type` (graphql-js's
+    /// MaxIntrospectionDepthRule refuses the third level).
+    pub max_introspection_depth: usize,
 }
 
 impl Default for RequestLimits {
@@ -95,6 +116,12 @@ impl Default for RequestLimits {
             max_batch: 10,
             max_document_bytes: 32 * 1024,
             max_body_bytes: 256 * 1024,
+            max_tokens: 1_000,
+            max_aliases: 15,
+            max_repeated_fields: 15,
+            max_directives: 50,
+            max_field_directives: 16,
+            max_introspection_depth: 2,
         }
     }
 }

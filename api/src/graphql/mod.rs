@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod connection;
 pub mod error;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod locker;
 pub mod node;
@@ -61,9 +62,13 @@ fn builder(limits: &RequestLimits) -> SchemaBuilder<Query, Mutation, Subscriptio
     )
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
-    .limit_recursive_depth(64)
-    .limit_directives(16)
+    .limit_recursive_depth(limits::MAX_NESTING)
+    // Directives per field are counted with the rest of the document
+    // limits, so they are refused with the contract's code.
     .extension(error::ErrorCodes {
+        limits: limits.clone(),
+    })
+    .extension(limits::DocumentLimits {
         limits: limits.clone(),
     })
 }
