@@ -15,6 +15,8 @@ use lru::LruCache;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::graphql::limits::check_tokens;
+use crate::settings::RequestLimits;
 
 /// Text of the documents kept parsed, at most.
 const PARSED_BYTES: usize = 4 * 1024 * 1024;
@@ -45,12 +47,14 @@ pub enum Persisted<'a> {
 
 impl Documents {
     /// The parsed document of `query`: from the cache, or parsed now and
-    /// kept. `None` when it does not parse; the executor then reports the
-    /// syntax error as it always does.
-    pub fn parsed(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    /// kept. `None` when it does not parse, or has more tokens than the
+    /// limit (a flood of tokens is never parsed); the executor then refuses
+    /// it with the usual error.
+    pub fn parsed(&self, query: &str, limits: &RequestLimits) -> Option<Arc<ExecutableDocument>> {
         if let Some(document) = lock(&self.parsed).get(query) {
             return Some(document.clone());
         }
+        check_tokens(query, limits).ok()?;
         let document = Arc::new(async_graphql::parser::parse_query(query).ok()?);
         lock(&self.parsed).put(query, document.clone());
         Some(document)
@@ -174,10 +178,13 @@ mod tests {
     #[test]
     fn a_document_is_parsed_once_and_shared() {
         let documents = Documents::default();
-        let first = documents.parsed("{ genres { name } }").unwrap();
-        let again = documents.parsed("{ genres { name } }").unwrap();
+        let limits = RequestLimits::default();
+        let first = documents.parsed("{ genres { name } }", &limits).unwrap();
+        let again = documents.parsed("{ genres { name } }", &limits).unwrap();
         assert!(Arc::ptr_eq(&first, &again));
-        assert!(documents.parsed("{ genres { ").is_none());
+        assert!(documents.parsed("{ genres { ", &limits).is_none());
+        let flood = format!("{{ {} }}", "__typename ".repeat(limits.max_tokens + 1));
+        assert!(documents.parsed(&flood, &limits).is_none(), "too many tokens to parse");
     }
 
     #[test]

@@ -330,7 +330,7 @@ fn graphql_request(mut object: Map<String, Value>, state: &AppState) -> Result<R
         }
         None => query.ok_or_else(|| ApiError::bad_input("`query` is required"))?,
     };
-    let document = state.documents.parsed(&query);
+    let document = state.documents.parsed(&query, &state.settings.limits);
     let mut request = Request::new(query);
     if let Some(document) = document {
         request.set_parsed_query((*document).clone());

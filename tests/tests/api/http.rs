@@ -121,6 +121,77 @@ async fn queries_over_get_and_content_negotiation() {
 }
 
 #[tokio::test]
+async fn automatic_persisted_queries_stand_in_for_their_text() {
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    let query = "query($n: Int) { artists(first: $n) { nodes { name } } }";
+    let hash = sha256_hex(query.as_bytes());
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let post = |body: Value| {
+        let request = app.client.post(app.graphql_url()).json(&body);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+
+    // The hash alone, before the server has seen the text: the client is
+    // told to send it, in the words Apollo clients look for.
+    let body = post(json!({ "variables": { "n": 2 }, "extensions": persisted })).await;
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound", "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    // The text with its hash: answered, and kept.
+    let body = post(json!({ "query": query, "variables": { "n": 2 }, "extensions": persisted })).await;
+    assert_eq!(data(&body)["artists"]["nodes"].as_array().unwrap().len(), 2);
+    // From then on the hash alone will do, over POST and GET, signed in too.
+    let body = post(json!({ "variables": { "n": 3 }, "extensions": persisted })).await;
+    assert_eq!(data(&body)["artists"]["nodes"].as_array().unwrap().len(), 3);
+    let Auth::Bearer(token) = &me else {
+        unreachable!("a customer signs in with a bearer token")
+    };
+    let body: Value = app
+        .client
+        .post(app.graphql_url())
+        .bearer_auth(token)
+        .json(&json!({ "variables": { "n": 1 }, "extensions": persisted }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(data(&body)["artists"]["nodes"].as_array().unwrap().len(), 1);
+    let response = app
+        .client
+        .get(app.graphql_url())
+        .query(&[
+            ("variables", r#"{"n": 1}"#.to_owned()),
+            ("extensions", persisted.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(data(&body)["artists"]["nodes"].as_array().unwrap().len(), 1);
+
+    // A text that does not hash to the hash, a malformed hash, another
+    // version: refused, and nothing kept under the wrong hash.
+    let other = "{ genres { name } }";
+    let body = post(json!({ "query": other, "extensions": persisted })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(b"nothing") } });
+    let body = post(json!({ "query": other, "extensions": wrong })).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    let body = post(json!({ "extensions": wrong })).await;
+    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    for bad in [
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": "not-hex" } }),
+        json!({ "persistedQuery": { "version": 2, "sha256Hash": hash } }),
+        json!({ "persistedQuery": { "version": 1 } }),
+    ] {
+        let body = post(json!({ "query": query, "extensions": bad })).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+}
+
+#[tokio::test]
 async fn mutations_never_run_over_get() {
     let app = spawn_app().await;
     let response = app
