@@ -12,7 +12,9 @@ use lofty::file::{FileType, TaggedFile};
 use lofty::prelude::*;
 use lofty::probe::Probe;
 use lofty::properties::FileProperties;
+use lofty::tag::{Tag, TagType};
 
+use super::id3v2;
 use crate::domain::Isrc;
 use crate::error::ApiError;
 
@@ -69,7 +71,7 @@ pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
     };
     let (format, mime_type) = describe(file_type);
     let (properties, tags) = match read_as(&mut reader, file_type, strict_enough()) {
-        Ok(file) => (file.properties().clone(), tags_of(&file)),
+        Ok(file) => (file.properties().clone(), tags_of(&file, &mut reader)),
         Err(err) => salvage(&mut reader, file_type).ok_or_else(|| {
             NotAudio(format!(
                 "the file looks like {format} but is damaged or incomplete ({err})"
@@ -131,14 +133,49 @@ fn salvage<R: Read + Seek>(reader: &mut R, file_type: FileType) -> Option<(FileP
         .parsing_mode(ParsingMode::Relaxed)
         .read_properties(false);
     let tags = read_as(reader, file_type, lenient)
-        .map(|file| tags_of(&file))
+        .map(|file| tags_of(&file, reader))
         .unwrap_or_default();
     Some((audio.properties().clone(), tags))
 }
 
-fn tags_of(file: &TaggedFile) -> Tags {
-    let tag = file.primary_tag().or_else(|| file.first_tag());
-    tag.map(read_tags).unwrap_or_default()
+fn tags_of<R: Read + Seek>(file: &TaggedFile, reader: &mut R) -> Tags {
+    let Some(tag) = file.primary_tag().or_else(|| file.first_tag()) else {
+        return Tags::default();
+    };
+    let mut tags = read_tags(tag);
+    if tag.tag_type() == TagType::Id3v2 {
+        if let Some(first) = first_of_repeated_artists(reader, tag) {
+            tags.artist = Some(first);
+        }
+    }
+    tags
+}
+
+/// Lofty keeps the last of repeated ID3v2 frames (the last non-empty one);
+/// other readers (ffmpeg, TagLib, mutagen) show the first, and so does
+/// Cadenza for the artist. Only when the ID3v2 tag opening the file has
+/// several TPE1 frames and lofty's artist is the one this walk expects: a
+/// tag it cannot walk (unsynchronised, compressed, or not at the start)
+/// leaves lofty's artist alone.
+fn first_of_repeated_artists<R: Read + Seek>(reader: &mut R, tag: &Tag) -> Option<String> {
+    let frames = id3v2::artist_frames(reader).ok()?;
+    if frames.len() < 2 {
+        return None;
+    }
+    // An ID3v2.4 frame may hold several values apart by NULs; lofty's
+    // artist is the first value of the frame it kept.
+    let first_value = |frame: &String| frame.split('\0').next().unwrap_or_default().to_owned();
+    let kept = frames
+        .iter()
+        .rev()
+        .find(|frame| !frame.is_empty())
+        .or(frames.last())?;
+    if first_value(kept) != *tag.artist()? {
+        return None;
+    }
+    frames
+        .iter()
+        .find_map(|frame| clean(Some(&first_value(frame))))
 }
 
 /// `read_audio`, with a panic inside the tag reader (a bug of the parser on
@@ -284,6 +321,41 @@ mod tests {
         let facts = accepted(fixture("tolerated/tagged.bad-picture.flac"));
         assert_the_tone(&facts, "FLAC");
         assert_eq!(facts.tags, fixture_tags());
+    }
+
+    #[test]
+    fn of_two_artists_the_first_is_taken() {
+        for (name, format) in [
+            ("tolerated/tagged.two-artists.mp3", "MP3"),
+            ("tolerated/tagged.two-artists.flac", "FLAC"),
+        ] {
+            let facts = accepted(fixture(name));
+            assert_the_tone(&facts, format);
+            assert_eq!(facts.tags, fixture_tags(), "{name}");
+        }
+    }
+
+    #[test]
+    fn of_artist_frames_the_first_with_a_value_is_taken() {
+        let two = fixture("tolerated/tagged.two-artists.mp3");
+        // Lofty keeps "Second Band" over the empty frame after it.
+        let facts = accepted(id3v2::with_text_frame(two, b"TPE1", b"TPE1", ""));
+        assert_eq!(facts.tags.artist.as_deref(), Some("Fixture Band"));
+        let one = fixture("tagged.mp3");
+        let with_empty_first = id3v2::with_text_frame(one, b"TIT2", b"TPE1", "");
+        let facts = accepted(with_empty_first);
+        assert_eq!(facts.tags.artist.as_deref(), Some("Fixture Band"));
+    }
+
+    #[test]
+    fn of_two_artist_frames_in_an_id3v2_4_tag_the_first_is_taken() {
+        let mut bytes = fixture("tolerated/tagged.two-artists.mp3");
+        // Every frame is shorter than 128 bytes, so its size reads the same
+        // as a 2.4 synchsafe one.
+        bytes[3] = 4;
+        let facts = accepted(bytes);
+        assert_eq!(facts.tags.artist.as_deref(), Some("Fixture Band"));
+        assert_eq!(facts.tags.title.as_deref(), Some("Fixture Song"));
     }
 
     #[test]
