@@ -515,6 +515,43 @@ async fn every_required_format_uploads_and_streams_back_unchanged() {
 }
 
 #[tokio::test]
+async fn files_with_damaged_tags_upload_with_the_tags_that_can_be_read() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio/tolerated");
+    // The picture's own length overstates its data; the year frame has an
+    // unknown text encoding; a second artist frame follows the first.
+    for (name, format, year) in [
+        ("tagged.bad-picture.flac", "FLAC", json!(2021)),
+        ("tagged.bad-year.mp3", "MP3", Value::Null),
+        ("tagged.two-artists.mp3", "MP3", json!(2021)),
+    ] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        let body = app.upload(&listener, name, bytes.clone()).await;
+        let item = item(&body);
+        assert_eq!(item["format"], format, "{name}");
+        assert_eq!(item["title"], "Fixture Song", "{name}");
+        assert_eq!(item["artist"], "Fixture Band", "{name}");
+        assert_eq!(item["album"], "Fixture Album", "{name}");
+        assert_eq!(item["trackNumber"], 4, "{name}");
+        assert_eq!(item["year"], year, "{name}");
+        assert!(item["durationMs"].as_i64().unwrap() >= 1500, "{name}");
+        let url = format!("{}{}", app.address, item["streamUrl"].as_str().unwrap());
+        let streamed = app
+            .client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        assert!(streamed.to_vec() == bytes, "{name} came back changed");
+    }
+    assert_eq!(usage(&app, &listener).await["itemCount"], 3);
+}
+
+#[tokio::test]
 async fn catalogue_writers_attach_master_audio_through_the_same_pipeline() {
     let app = spawn_app().await;
     let body = app

@@ -6,11 +6,15 @@
 
 use std::io::{BufReader, Read, Seek};
 
-use lofty::config::ParseOptions;
-use lofty::file::FileType;
+use lofty::config::{ParseOptions, ParsingMode};
+use lofty::error::FileParseError;
+use lofty::file::{FileType, TaggedFile};
 use lofty::prelude::*;
 use lofty::probe::Probe;
+use lofty::properties::FileProperties;
+use lofty::tag::{Tag, TagType};
 
+use super::id3v2;
 use crate::domain::Isrc;
 use crate::error::ApiError;
 
@@ -52,31 +56,32 @@ impl From<NotAudio> for ApiError {
 
 /// Reads the file's format, properties and tags. Anything that is not audio
 /// Cadenza can read (empty, not audio, damaged so no stream can be read) is
-/// `NotAudio`.
+/// `NotAudio`; damaged tags cost those tags, not the file.
 pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
-    let probe = Probe::new(BufReader::new(reader))
-        .options(ParseOptions::new().read_cover_art(false))
+    let mut reader = BufReader::new(reader);
+    let file_type = Probe::new(&mut reader)
         .guess_file_type()
-        .map_err(|_| NotAudio("the file could not be read".into()))?;
-    let Some(file_type) = probe.file_type() else {
+        .map_err(|_| NotAudio("the file could not be read".into()))?
+        .file_type();
+    let Some(file_type) = file_type else {
         return Err(NotAudio(
             "this is not an audio file Cadenza can read (MP3, FLAC, Ogg Vorbis, Opus, M4A, WAV or AIFF)"
                 .into(),
         ));
     };
     let (format, mime_type) = describe(file_type);
-    let tagged = probe.read().map_err(|err| {
-        NotAudio(format!(
-            "the file looks like {format} but is damaged or incomplete ({err})"
-        ))
-    })?;
-    let properties = tagged.properties();
+    let (properties, tags) = match read_as(&mut reader, file_type, strict_enough()) {
+        Ok(file) => (file.properties().clone(), tags_of(&file, &mut reader)),
+        Err(err) => salvage(&mut reader, file_type).ok_or_else(|| {
+            NotAudio(format!(
+                "the file looks like {format} but is damaged or incomplete ({err})"
+            ))
+        })?,
+    };
     let duration_ms = i32::try_from(properties.duration().as_millis()).unwrap_or(i32::MAX);
     if duration_ms == 0 {
         return Err(NotAudio(format!("the {format} file holds no audio")));
     }
-    let tag = tagged.primary_tag().or_else(|| tagged.first_tag());
-    let tags = tag.map(read_tags).unwrap_or_default();
     Ok(AudioFacts {
         format,
         mime_type,
@@ -92,6 +97,85 @@ pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
         channels: properties.channels().map(i32::from),
         tags,
     })
+}
+
+/// Lofty's default mode: it skips an ID3v2 frame whose header is unreadable
+/// and works around common slips (a zero-length frame, a date with spaces),
+/// but fails the whole file on a frame it cannot decode.
+fn strict_enough() -> ParseOptions {
+    ParseOptions::new().parsing_mode(ParsingMode::BestAttempt)
+}
+
+/// Reads the whole file with lofty, from its start. Covers are never used,
+/// so never read: a damaged picture cannot cost the file.
+fn read_as<R: Read + Seek>(
+    reader: &mut R,
+    file_type: FileType,
+    mut options: ParseOptions,
+) -> Result<TaggedFile, FileParseError> {
+    reader.rewind()?;
+    Probe::with_file_type(reader, file_type)
+        .options(options.read_cover_art(false))
+        .read()
+}
+
+/// Lofty gives up on a whole file for one tag frame it cannot decode (an
+/// ID3v2 date or text frame with an unknown text encoding, a Vorbis comment
+/// longer than its block). Such a file is kept if its audio reads with the
+/// tags skipped, in the same mode as before, so damaged audio is still
+/// refused. Its tags are then read again in lofty's relaxed mode, which
+/// drops a date frame it cannot decode where the default mode fails, so
+/// only that tag is lost; a text frame it cannot decode still fails it,
+/// and then the file keeps no tags.
+fn salvage<R: Read + Seek>(reader: &mut R, file_type: FileType) -> Option<(FileProperties, Tags)> {
+    let audio = read_as(reader, file_type, strict_enough().read_tags(false)).ok()?;
+    let lenient = ParseOptions::new()
+        .parsing_mode(ParsingMode::Relaxed)
+        .read_properties(false);
+    let tags = read_as(reader, file_type, lenient)
+        .map(|file| tags_of(&file, reader))
+        .unwrap_or_default();
+    Some((audio.properties().clone(), tags))
+}
+
+fn tags_of<R: Read + Seek>(file: &TaggedFile, reader: &mut R) -> Tags {
+    let Some(tag) = file.primary_tag().or_else(|| file.first_tag()) else {
+        return Tags::default();
+    };
+    let mut tags = read_tags(tag);
+    if tag.tag_type() == TagType::Id3v2 {
+        if let Some(first) = first_of_repeated_artists(reader, tag) {
+            tags.artist = Some(first);
+        }
+    }
+    tags
+}
+
+/// Lofty keeps the last of repeated ID3v2 frames (the last non-empty one);
+/// other readers (ffmpeg, TagLib, mutagen) show the first, and so does
+/// Cadenza for the artist. Only when the ID3v2 tag opening the file has
+/// several TPE1 frames and lofty's artist is the one this walk expects: a
+/// tag it cannot walk (unsynchronised, compressed, or not at the start)
+/// leaves lofty's artist alone.
+fn first_of_repeated_artists<R: Read + Seek>(reader: &mut R, tag: &Tag) -> Option<String> {
+    let frames = id3v2::artist_frames(reader).ok()?;
+    if frames.len() < 2 {
+        return None;
+    }
+    // An ID3v2.4 frame may hold several values apart by NULs; lofty's
+    // artist is the first value of the frame it kept.
+    let first_value = |frame: &String| frame.split('\0').next().unwrap_or_default().to_owned();
+    let kept = frames
+        .iter()
+        .rev()
+        .find(|frame| !frame.is_empty())
+        .or(frames.last())?;
+    if first_value(kept) != *tag.artist()? {
+        return None;
+    }
+    frames
+        .iter()
+        .find_map(|frame| clean(Some(&first_value(frame))))
 }
 
 /// `read_audio`, with a panic inside the tag reader (a bug of the parser on
@@ -173,6 +257,137 @@ pub fn title_from_file_name(file_name: &str) -> Option<String> {
 mod tests {
     use super::*;
     use std::io::Cursor;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/audio")
+            .join(name);
+        std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    }
+
+    fn accepted(bytes: Vec<u8>) -> AudioFacts {
+        read_audio(Cursor::new(bytes)).unwrap_or_else(|NotAudio(why)| panic!("refused: {why}"))
+    }
+
+    /// What every tagged fixture's audio is: 1.5 s of a mono tone at
+    /// 44.1 kHz (MP3 adds the encoder's padding).
+    fn assert_the_tone(facts: &AudioFacts, format: &str) {
+        assert_eq!(facts.format, format);
+        assert!(
+            (1500..=1541).contains(&facts.duration_ms),
+            "{} ms",
+            facts.duration_ms
+        );
+        assert_eq!(facts.sample_rate_hz, Some(44_100));
+        assert_eq!(facts.channels, Some(1));
+        assert!(facts.bitrate_kbps.is_some_and(|kbps| kbps > 0));
+    }
+
+    /// The tags `make-audio.sh` gives every tagged fixture.
+    fn fixture_tags() -> Tags {
+        Tags {
+            title: Some("Fixture Song".into()),
+            artist: Some("Fixture Band".into()),
+            album: Some("Fixture Album".into()),
+            album_artist: Some("Fixture Band".into()),
+            genre: Some("Test".into()),
+            track_number: Some(4),
+            disc_number: Some(1),
+            year: Some(2021),
+            isrc: None,
+        }
+    }
+
+    fn position(bytes: &[u8], needle: &[u8]) -> usize {
+        bytes
+            .windows(needle.len())
+            .position(|window| window == needle)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_year_frame_with_an_unknown_text_encoding_costs_the_year_only() {
+        let facts = accepted(fixture("tolerated/tagged.bad-year.mp3"));
+        assert_the_tone(&facts, "MP3");
+        let expected = Tags {
+            year: None,
+            ..fixture_tags()
+        };
+        assert_eq!(facts.tags, expected);
+    }
+
+    #[test]
+    fn a_picture_claiming_more_data_than_its_block_holds_costs_nothing() {
+        let facts = accepted(fixture("tolerated/tagged.bad-picture.flac"));
+        assert_the_tone(&facts, "FLAC");
+        assert_eq!(facts.tags, fixture_tags());
+    }
+
+    #[test]
+    fn of_two_artists_the_first_is_taken() {
+        for (name, format) in [
+            ("tolerated/tagged.two-artists.mp3", "MP3"),
+            ("tolerated/tagged.two-artists.flac", "FLAC"),
+        ] {
+            let facts = accepted(fixture(name));
+            assert_the_tone(&facts, format);
+            assert_eq!(facts.tags, fixture_tags(), "{name}");
+        }
+    }
+
+    #[test]
+    fn of_artist_frames_the_first_with_a_value_is_taken() {
+        let two = fixture("tolerated/tagged.two-artists.mp3");
+        // Lofty keeps "Second Band" over the empty frame after it.
+        let facts = accepted(id3v2::with_text_frame(two, b"TPE1", b"TPE1", ""));
+        assert_eq!(facts.tags.artist.as_deref(), Some("Fixture Band"));
+        let one = fixture("tagged.mp3");
+        let with_empty_first = id3v2::with_text_frame(one, b"TIT2", b"TPE1", "");
+        let facts = accepted(with_empty_first);
+        assert_eq!(facts.tags.artist.as_deref(), Some("Fixture Band"));
+    }
+
+    #[test]
+    fn of_two_artist_frames_in_an_id3v2_4_tag_the_first_is_taken() {
+        let mut bytes = fixture("tolerated/tagged.two-artists.mp3");
+        // Every frame is shorter than 128 bytes, so its size reads the same
+        // as a 2.4 synchsafe one.
+        bytes[3] = 4;
+        let facts = accepted(bytes);
+        assert_eq!(facts.tags.artist.as_deref(), Some("Fixture Band"));
+        assert_eq!(facts.tags.title.as_deref(), Some("Fixture Song"));
+    }
+
+    #[test]
+    fn an_id3v2_text_frame_no_mode_decodes_costs_the_tags_not_the_file() {
+        let mut bytes = fixture("tagged.mp3");
+        let artist = position(&bytes, b"TPE1");
+        bytes[artist + 10] = 9;
+        let facts = accepted(bytes);
+        assert_the_tone(&facts, "MP3");
+        assert_eq!(facts.tags, Tags::default());
+    }
+
+    #[test]
+    fn a_vorbis_comment_longer_than_its_block_costs_the_tags_not_the_file() {
+        let mut bytes = fixture("tagged.flac");
+        // fLaC, then STREAMINFO (4 + 34 bytes), then VORBIS_COMMENT.
+        assert_eq!(bytes[42] & 0x7F, 4);
+        let vendor =
+            usize::try_from(u32::from_le_bytes(bytes[46..50].try_into().unwrap())).unwrap();
+        let first_comment = 50 + vendor + 4;
+        bytes[first_comment..first_comment + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let facts = accepted(bytes);
+        assert_the_tone(&facts, "FLAC");
+        assert_eq!(facts.tags, Tags::default());
+    }
+
+    #[test]
+    fn a_picture_block_longer_than_it_is_breaks_the_stream_and_is_refused() {
+        // Neither libFLAC nor ffmpeg reads past it either.
+        let refused = read_audio(Cursor::new(fixture("broken.picture-overrun.flac")));
+        assert!(refused.is_err());
+    }
 
     #[test]
     fn titles_come_from_the_file_name_without_path_or_extension() {
