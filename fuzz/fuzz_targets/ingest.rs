@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = cadenza_api::services::ingest::read_audio(std::io::Cursor::new(data));
+    let _ = cadenza_api::services::media::ingest::read_audio(std::io::Cursor::new(data));
 });
