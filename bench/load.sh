@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Load test of the album page against GET /healthz on the same server, with
-# wrk (Debian package `wrk`), 32 connections, on the release build.
+# Load test of the album page (anonymous and signed in) and of search (one
+# word, two words, a typo; signed in) against GET /healthz on the same
+# server, with wrk (Debian package `wrk`), 32 connections, on the release
+# build.
 #
 #   bench/load.sh sqlite            # the embedded default
 #   bench/load.sh postgres          # DATABASE_URL on 127.0.0.1, plus Redis
@@ -61,3 +63,11 @@ echo -n "album page, anonymous (response cache)  "
 ALBUM_ID="$album" wrk -t2 -c32 -d"$duration" -s bench/album_page.lua "http://127.0.0.1:$port/graphql" | tail -1
 echo -n "album page, signed in (no cache)        "
 ALBUM_ID="$album" TOKEN="$token" wrk -t2 -c32 -d"$duration" -s bench/album_page.lua "http://127.0.0.1:$port/graphql" | tail -1
+queries="$data_dir/queries.tsv"
+printf '1 word\tmidnight\n1 word\tharbor\n1 word\tcomet\n1 word\tvelvet\n' >"$queries"
+printf '2 words\tmidnight river\n2 words\tgolden harbor\n2 words\tneon signal\n2 words\tlove like\n' >>"$queries"
+printf 'typo\tmidnigth\ntypo\tharbour\ntypo\tsatelite\ntypo\tlantren\n' >>"$queries"
+for class in "1 word" "2 words" "typo"; do
+  printf "%-40s" "search, $class, signed in"
+  CLASS="$class" QUERIES="$queries" TOKEN="$token" wrk -t2 -c32 -d"$duration" -s bench/search.lua "http://127.0.0.1:$port/graphql" | tail -1
+done

@@ -23,7 +23,11 @@ pub async fn connect(
     }
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(if sqlite { 8 } else { 16 })
+        .max_connections(
+            settings
+                .database_max_connections
+                .unwrap_or(if sqlite { 4 } else { 16 }),
+        )
         // A SQLite connection is a file in this process and cannot drop;
         // pinging it before every statement cost a round trip to its
         // worker thread each time. PostgreSQL connections can drop (a

@@ -14,6 +14,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `None`: a SQLite file in the data dir.
     pub database_url: Option<String>,
+    /// Connections the pool keeps at most; `None`: 4 for SQLite (each
+    /// connection is a thread of this process), 16 for PostgreSQL.
+    pub database_max_connections: Option<u32>,
     /// `None`: in-process cache, rate limiter and pub/sub.
     pub redis_url: Option<String>,
     /// Prefix of every Redis key and channel, so deployments can share one
@@ -168,6 +171,19 @@ impl Settings {
             }
             None => None,
         };
+        let database_max_connections = match get("CADENZA_DATABASE_MAX_CONNECTIONS") {
+            None => None,
+            Some(value) => Some(
+                value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| SettingError {
+                        name: "CADENZA_DATABASE_MAX_CONNECTIONS",
+                        problem: format!("`{value}` is not a whole number from 1 to 1000"),
+                    })?,
+            ),
+        };
         let redis_url = match get("REDIS_URL") {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url),
             Some(_) => {
@@ -238,6 +254,7 @@ impl Settings {
             bind,
             data_dir,
             database_url,
+            database_max_connections,
             redis_url,
             redis_namespace,
             jwt_secret,

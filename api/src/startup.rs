@@ -10,7 +10,8 @@ use actix_web::{web, App, HttpServer};
 use futures_util::FutureExt;
 
 use crate::auth::{self, AccessTokens};
-use crate::graphql::build_schema;
+use crate::graphql::public::PublicFields;
+use crate::graphql::{build_schema, build_subscription_schema};
 use crate::http::{routes, AppState, Documents, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
@@ -74,15 +75,18 @@ impl Application {
         );
         services.locker.evict_removed_items();
         let schema = build_schema(services.clone(), &settings.limits);
+        let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
+        let public_fields = PublicFields::new(&schema.sdl());
         let state = web::Data::new(AppState {
             schema,
+            subscription_schema,
             services,
             settings: settings.clone(),
             db,
             redis,
             metrics,
             response_cache: ResponseCache::default(),
-            documents: Documents::default(),
+            documents: Documents::new(public_fields),
         });
 
         let listener = TcpListener::bind(settings.bind)

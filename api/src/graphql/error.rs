@@ -57,34 +57,39 @@ struct ErrorCodesExtension {
 impl Extension for ErrorCodesExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            match error.message.as_str() {
-                "Query is too complex." => {
-                    *error = server_error(ApiError::QueryTooComplex(format!(
-                        "query is too complex: its cost exceeds the limit of {} (a list field costs `first` times its selection)",
-                        self.limits.max_complexity
-                    )))
-                }
-                "Query is nested too deep." => {
-                    *error = server_error(ApiError::QueryTooComplex(format!(
-                        "query is nested too deep: the limit is {} levels",
-                        self.limits.max_depth
-                    )))
-                }
-                _ => {
-                    let coded = error
+        give_codes(&mut response.errors, &self.limits);
+        response
+    }
+}
+
+/// Gives every error of a response the contract's code (see `ErrorCodes`).
+pub fn give_codes(errors: &mut [async_graphql::ServerError], limits: &RequestLimits) {
+    for error in errors {
+        match error.message.as_str() {
+            "Query is too complex." => {
+                *error = server_error(ApiError::QueryTooComplex(format!(
+                    "query is too complex: its cost exceeds the limit of {} (a list field costs `first` times its selection)",
+                    limits.max_complexity
+                )))
+            }
+            "Query is nested too deep." => {
+                *error = server_error(ApiError::QueryTooComplex(format!(
+                    "query is nested too deep: the limit is {} levels",
+                    limits.max_depth
+                )))
+            }
+            _ => {
+                let coded = error
+                    .extensions
+                    .as_ref()
+                    .is_some_and(|extensions| extensions.get("code").is_some());
+                if !coded {
+                    error
                         .extensions
-                        .as_ref()
-                        .is_some_and(|extensions| extensions.get("code").is_some());
-                    if !coded {
-                        error
-                            .extensions
-                            .get_or_insert_with(Default::default)
-                            .set("code", ApiError::bad_input("").code());
-                    }
+                        .get_or_insert_with(Default::default)
+                        .set("code", ApiError::bad_input("").code());
                 }
             }
         }
-        response
     }
 }

@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod locker;
 pub mod node;
 pub mod playlists;
+pub mod public;
 pub mod scalars;
 pub mod search;
 pub mod uploads;
@@ -63,18 +64,32 @@ fn builder(limits: &RequestLimits) -> SchemaBuilder<Query, Mutation, Subscriptio
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits::MAX_NESTING)
-    // Directives per field are counted with the rest of the document
-    // limits, so they are refused with the contract's code.
-    .extension(error::ErrorCodes {
-        limits: limits.clone(),
-    })
-    .extension(limits::DocumentLimits {
-        limits: limits.clone(),
-    })
 }
 
+/// The schema HTTP requests run on. It has no extensions: async-graphql
+/// runs every field of every request through each extension's hooks, which
+/// cost a boxed future per field per extension. The HTTP layer checks the
+/// document limits once per document (with its parse, in a cache) and
+/// gives errors their codes itself (`error::give_codes`).
 pub fn build_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
     builder(limits).data(services).finish()
+}
+
+/// The schema subscriptions run on: the same, with the limits and the error
+/// codes as extensions, since graphql-transport-ws messages do not pass
+/// through the HTTP layer.
+pub fn build_subscription_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
+    builder(limits)
+        // Directives per field are counted with the rest of the document
+        // limits, so they are refused with the contract's code.
+        .extension(error::ErrorCodes {
+            limits: limits.clone(),
+        })
+        .extension(limits::DocumentLimits {
+            limits: limits.clone(),
+        })
+        .data(services)
+        .finish()
 }
 
 /// The served schema in SDL, as `cadenza export-schema` writes it.

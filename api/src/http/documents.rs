@@ -1,6 +1,7 @@
 //! Parsed GraphQL documents, kept by their text: a player or a storefront
-//! sends the same few queries all day, so each is parsed once, not on
-//! every request. And Automatic Persisted Queries (the
+//! sends the same few queries all day, so each is parsed, held to the
+//! document limits and judged public or not once, not on every request.
+//! And Automatic Persisted Queries (the
 //! `extensions.persistedQuery` protocol Apollo clients speak): a client may
 //! send a query's SHA-256 instead of its text, once the server has seen the
 //! text with that hash.
@@ -10,12 +11,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use lru::LruCache;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::graphql::limits::check_tokens;
+use crate::graphql::limits::{check_document, check_tokens};
+use crate::graphql::public::PublicFields;
 use crate::settings::RequestLimits;
 
 /// Text of the documents kept parsed, at most.
@@ -24,16 +26,35 @@ const PARSED_BYTES: usize = 4 * 1024 * 1024;
 const PERSISTED_BYTES: usize = 8 * 1024 * 1024;
 
 pub struct Documents {
-    parsed: Mutex<Bounded<Arc<ExecutableDocument>>>,
+    prepared: Mutex<Bounded<Arc<Prepared>>>,
     persisted: Mutex<Bounded<Arc<str>>>,
+    public_fields: PublicFields,
 }
 
-impl Default for Documents {
-    fn default() -> Self {
-        Self {
-            parsed: Mutex::new(Bounded::new(PARSED_BYTES)),
-            persisted: Mutex::new(Bounded::new(PERSISTED_BYTES)),
-        }
+/// A document as the server judged it once.
+pub enum Prepared {
+    /// Within the limits.
+    Ready(Checked),
+    /// Over a limit: the refusal, for every request that sends it.
+    Refused(String),
+    /// It does not parse; the executor reports the syntax error.
+    Unparsed,
+}
+
+pub struct Checked {
+    pub document: ExecutableDocument,
+    /// Whether each of its operations reads only public fields, by name
+    /// (`None`: the one operation of a document that names none).
+    public: Vec<(Option<String>, bool)>,
+}
+
+impl Checked {
+    /// True when the operation named `operation_name` reads only public
+    /// fields: its answer may be shared by everyone.
+    pub fn is_public(&self, operation_name: Option<&str>) -> bool {
+        self.public
+            .iter()
+            .any(|(name, public)| *public && name.as_deref() == operation_name)
     }
 }
 
@@ -46,18 +67,57 @@ pub enum Persisted<'a> {
 }
 
 impl Documents {
-    /// The parsed document of `query`: from the cache, or parsed now and
-    /// kept. `None` when it does not parse, or has more tokens than the
-    /// limit (a flood of tokens is never parsed); the executor then refuses
-    /// it with the usual error.
-    pub fn parsed(&self, query: &str, limits: &RequestLimits) -> Option<Arc<ExecutableDocument>> {
-        if let Some(document) = lock(&self.parsed).get(query) {
-            return Some(document.clone());
+    pub fn new(public_fields: PublicFields) -> Self {
+        Self {
+            prepared: Mutex::new(Bounded::new(PARSED_BYTES)),
+            persisted: Mutex::new(Bounded::new(PERSISTED_BYTES)),
+            public_fields,
         }
-        check_tokens(query, limits).ok()?;
-        let document = Arc::new(async_graphql::parser::parse_query(query).ok()?);
-        lock(&self.parsed).put(query, document.clone());
-        Some(document)
+    }
+
+    /// `query` parsed and checked: from the cache, or now. A document over
+    /// the token limit is refused without being parsed.
+    pub fn prepared(&self, query: &str, limits: &RequestLimits) -> Arc<Prepared> {
+        if let Some(prepared) = lock(&self.prepared).get(query) {
+            return prepared.clone();
+        }
+        let prepared = Arc::new(self.prepare(query, limits));
+        lock(&self.prepared).put(query, prepared.clone());
+        prepared
+    }
+
+    fn prepare(&self, query: &str, limits: &RequestLimits) -> Prepared {
+        if let Err(refusal) = check_tokens(query, limits) {
+            return Prepared::Refused(refusal.to_string());
+        }
+        let Ok(document) = async_graphql::parser::parse_query(query) else {
+            return Prepared::Unparsed;
+        };
+        if let Err(refusal) = check_document(&document, limits) {
+            return Prepared::Refused(refusal.to_string());
+        }
+        let public = match &document.operations {
+            DocumentOperations::Single(_) => {
+                vec![(None, self.public_fields.is_public(&document, None))]
+            }
+            DocumentOperations::Multiple(operations) => {
+                let mut public: Vec<(Option<String>, bool)> = operations
+                    .keys()
+                    .map(|name| {
+                        let name = name.to_string();
+                        let verdict = self.public_fields.is_public(&document, Some(&name));
+                        (Some(name), verdict)
+                    })
+                    .collect();
+                // One named operation also runs when the request names none.
+                if let [(_, only)] = public.as_slice() {
+                    let only = *only;
+                    public.push((None, only));
+                }
+                public
+            }
+        };
+        Prepared::Ready(Checked { document, public })
     }
 
     /// The query text an APQ request stands for. A hash that is not a hex
@@ -119,7 +179,7 @@ trait Weighed {
     fn weight(&self) -> usize;
 }
 
-impl Weighed for Arc<ExecutableDocument> {
+impl Weighed for Arc<Prepared> {
     /// The parsed form is a few times its text; its text is the key.
     fn weight(&self) -> usize {
         0
@@ -175,21 +235,63 @@ impl<V> Bounded<V> {
 mod tests {
     use super::*;
 
+    fn documents() -> Documents {
+        Documents::new(PublicFields::new(&crate::graphql::sdl()))
+    }
+
     #[test]
-    fn a_document_is_parsed_once_and_shared() {
-        let documents = Documents::default();
+    fn a_document_is_prepared_once_and_shared() {
+        let documents = documents();
         let limits = RequestLimits::default();
-        let first = documents.parsed("{ genres { name } }", &limits).unwrap();
-        let again = documents.parsed("{ genres { name } }", &limits).unwrap();
+        let first = documents.prepared("{ genres { name } }", &limits);
+        let again = documents.prepared("{ genres { name } }", &limits);
         assert!(Arc::ptr_eq(&first, &again));
-        assert!(documents.parsed("{ genres { ", &limits).is_none());
+        let Prepared::Ready(checked) = &*first else {
+            panic!("a plain query is ready")
+        };
+        assert!(checked.is_public(None));
+        assert!(matches!(
+            *documents.prepared("{ genres { ", &limits),
+            Prepared::Unparsed
+        ));
         let flood = format!("{{ {} }}", "__typename ".repeat(limits.max_tokens + 1));
-        assert!(documents.parsed(&flood, &limits).is_none(), "too many tokens to parse");
+        assert!(
+            matches!(&*documents.prepared(&flood, &limits), Prepared::Refused(why) if why.contains("tokens")),
+            "too many tokens to parse"
+        );
+        let aliases: String = (0..20)
+            .map(|n| format!("a{n}: genres {{ name }} "))
+            .collect();
+        assert!(matches!(
+            &*documents.prepared(&format!("{{ {aliases} }}"), &limits),
+            Prepared::Refused(why) if why.contains("aliases")
+        ));
+    }
+
+    #[test]
+    fn public_is_judged_per_operation() {
+        let documents = documents();
+        let limits = RequestLimits::default();
+        let prepared = documents.prepared(
+            "query Shelves { genres { name } } query Me { viewer { user { email } } }",
+            &limits,
+        );
+        let Prepared::Ready(checked) = &*prepared else {
+            panic!("ready")
+        };
+        assert!(checked.is_public(Some("Shelves")));
+        assert!(!checked.is_public(Some("Me")));
+        assert!(!checked.is_public(None), "which one would run is not known");
+        let prepared = documents.prepared("query Only { genres { name } }", &limits);
+        let Prepared::Ready(checked) = &*prepared else {
+            panic!("ready")
+        };
+        assert!(checked.is_public(None) && checked.is_public(Some("Only")));
     }
 
     #[test]
     fn persisted_queries_follow_the_apq_protocol() {
-        let documents = Documents::default();
+        let documents = documents();
         let query = "{ genres { name } }";
         let hash = hex::encode(Sha256::digest(query.as_bytes()));
         let unknown = documents.persisted(Persisted::Lookup { hash: &hash });

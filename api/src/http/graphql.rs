@@ -14,16 +14,17 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, Variables};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{BatchRequest, Request, Response, Variables};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 
-use super::documents::Persisted;
+use super::documents::{Persisted, Prepared};
 use super::multipart::RequestFailure;
 use super::{AppState, ResponseCache};
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::graphql::error::give_codes;
 use crate::graphql::loaders::RequestLoader;
 use crate::graphql::server_error;
 
@@ -119,11 +120,14 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(media) = Media::negotiate(req.headers()) else {
         return not_acceptable();
     };
-    let mut request = match get_request(params, &state) {
+    let request = match get_request(params, &state) {
         Ok(request) => request,
         Err(err) => return request_error(media, StatusCode::BAD_REQUEST, err),
     };
-    if is_mutation(&mut request) {
+    let prepared = state
+        .documents
+        .prepared(&request.query, &state.settings.limits);
+    if matches!(&*prepared, Prepared::Ready(checked) if is_mutation(&checked.document, &request)) {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST"))
             .content_type(media.content_type())
@@ -330,11 +334,7 @@ fn graphql_request(mut object: Map<String, Value>, state: &AppState) -> Result<R
         }
         None => query.ok_or_else(|| ApiError::bad_input("`query` is required"))?,
     };
-    let document = state.documents.parsed(&query, &state.settings.limits);
     let mut request = Request::new(query);
-    if let Some(document) = document {
-        request.set_parsed_query((*document).clone());
-    }
     match object.remove("operationName") {
         Some(Value::String(name)) => request = request.operation_name(name),
         Some(Value::Null) | None => {}
@@ -415,14 +415,9 @@ async fn multipart_batch(
     .await
 }
 
-/// True when the operation the request would run is a mutation. The
-/// document is parsed at most once (and is usually the cached one).
-fn is_mutation(request: &mut Request) -> bool {
-    let operation_name = request.operation_name.clone();
-    let Ok(document) = request.parsed_query() else {
-        return false;
-    };
-    let operation = match &operation_name {
+/// True when the operation the request would run is a mutation.
+fn is_mutation(document: &ExecutableDocument, request: &Request) -> bool {
+    let operation = match &request.operation_name {
         Some(name) => document
             .operations
             .iter()
@@ -458,45 +453,86 @@ async fn execute(
     state: &AppState,
     principal: Principal,
     media: Media,
-    mut batch: BatchRequest,
+    batch: BatchRequest,
 ) -> HttpResponse {
     let started = Instant::now();
-    // Only queries' responses are stored, so a hit needs no parse to know
-    // the request is one.
-    let cache_key = match (&principal, &batch) {
-        (Principal::Anonymous, BatchRequest::Single(request)) => ResponseCache::key(
-            request,
-            state.services.catalogue_version.current(),
-            media.content_type(),
-        ),
+    let limits = &state.settings.limits;
+    let version = state.services.catalogue_version.current();
+    let cache_key = |request: &Request| ResponseCache::key(request, version, media.content_type());
+    // An anonymous answer is found with no parse at all: only queries'
+    // answers are stored.
+    let mut stored_under = match (&principal, &batch) {
+        (Principal::Anonymous, BatchRequest::Single(request)) => cache_key(request),
         _ => None,
     };
-    if let Some(body) = cache_key
+    let first_name = batch.iter().next().and_then(|r| r.operation_name.clone());
+    if let Some(response) = stored_under
         .as_ref()
-        .and_then(|key| state.response_cache.get(key))
+        .and_then(|key| cached(state, key, first_name.as_deref(), media, started))
     {
-        let name = batch.iter().next().and_then(|r| r.operation_name.clone());
-        state
-            .metrics
-            .graphql(name.as_deref(), true, started.elapsed());
-        return HttpResponse::Ok()
-            .content_type(media.content_type())
-            .body(body);
+        return response;
     }
-    let cache_key = cache_key.filter(|_| match &mut batch {
-        BatchRequest::Single(request) => !is_mutation(request),
-        BatchRequest::Batch(_) => false,
-    });
+
+    // Each request on its document as prepared once: parsed, checked
+    // against the limits, judged public or not.
+    let mut requests: Vec<(Request, Option<ApiError>)> = Vec::new();
+    let mut mutation = false;
+    let mut public = true;
+    let (single, batch) = match batch {
+        BatchRequest::Single(request) => (true, vec![request]),
+        BatchRequest::Batch(requests) => (false, requests),
+    };
+    for mut request in batch {
+        let prepared = state.documents.prepared(&request.query, limits);
+        let refusal = match &*prepared {
+            Prepared::Ready(checked) => {
+                mutation |= is_mutation(&checked.document, &request);
+                public &= checked.is_public(request.operation_name.as_deref());
+                request.set_parsed_query(checked.document.clone());
+                None
+            }
+            Prepared::Refused(why) => Some(ApiError::QueryTooComplex(why.clone())),
+            Prepared::Unparsed => {
+                public = false;
+                None
+            }
+        };
+        requests.push((request, refusal));
+    }
+    // A signed-in caller asking only public fields gets the answer everyone
+    // gets: the anonymous one, from the cache when it is there.
+    if single && stored_under.is_none() && public && !mutation {
+        stored_under = requests.first().and_then(|(request, _)| cache_key(request));
+        if let Some(response) = stored_under
+            .as_ref()
+            .and_then(|key| cached(state, key, first_name.as_deref(), media, started))
+        {
+            return response;
+        }
+    }
+    let stored_under = stored_under.filter(|_| single && !mutation);
+
     let loaders = RequestLoader::for_request(state.services.clone(), principal.user_id());
-    let batch = batch.data(principal).data(loaders);
-    let names: Vec<Option<String>> = batch.iter().map(|r| r.operation_name.clone()).collect();
+    let names: Vec<Option<String>> = requests
+        .iter()
+        .map(|(request, _)| request.operation_name.clone())
+        .collect();
+    let runs = requests.into_iter().map(|(request, refusal)| {
+        let request = request.data(principal.clone()).data(loaders.clone());
+        async move {
+            match refusal {
+                Some(refusal) => Response::from_errors(vec![server_error(refusal)]),
+                None => state.schema.execute(request).await,
+            }
+        }
+    });
     // A panic is a bug of ours; the client gets INTERNAL, never a dropped
     // connection or a trace.
-    let response = match std::panic::AssertUnwindSafe(state.schema.execute_batch(batch))
+    let responses = match std::panic::AssertUnwindSafe(futures_util::future::join_all(runs))
         .catch_unwind()
         .await
     {
-        Ok(response) => response,
+        Ok(responses) => responses,
         Err(_) => {
             return request_error(
                 media,
@@ -506,40 +542,57 @@ async fn execute(
         }
     };
     let elapsed = started.elapsed();
-    match response {
-        BatchResponse::Single(response) => {
-            state.metrics.graphql(
-                names.first().and_then(|n| n.as_deref()),
-                response.errors.is_empty(),
-                elapsed,
-            );
-            let request_failed = is_request_error(&response);
-            let status = if request_failed && media == Media::GraphqlResponseJson {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
-            let body = Bytes::from(to_body(&Outgoing::of(&response)));
-            if let Some(key) = cache_key.filter(|_| response.errors.is_empty()) {
-                state.response_cache.put(key, body.clone());
-            }
-            HttpResponse::build(status)
-                .content_type(media.content_type())
-                .body(body)
-        }
-        BatchResponse::Batch(responses) => {
-            let mut bodies = Vec::with_capacity(responses.len());
-            for (response, name) in responses.iter().zip(&names) {
-                state
-                    .metrics
-                    .graphql(name.as_deref(), response.errors.is_empty(), elapsed);
-                bodies.push(Outgoing::of(response));
-            }
-            HttpResponse::Ok()
-                .content_type(media.content_type())
-                .body(to_body(&bodies))
-        }
+    let mut responses: Vec<Response> = responses;
+    for (response, name) in responses.iter_mut().zip(&names) {
+        give_codes(&mut response.errors, limits);
+        state
+            .metrics
+            .graphql(name.as_deref(), response.errors.is_empty(), elapsed);
     }
+    if !single {
+        let bodies: Vec<Outgoing<'_>> = responses.iter().map(Outgoing::of).collect();
+        return HttpResponse::Ok()
+            .content_type(media.content_type())
+            .body(to_body(&bodies));
+    }
+    let Some(response) = responses.first() else {
+        return request_error(
+            media,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::internal(anyhow::anyhow!("a request gave no response")),
+        );
+    };
+    let status = if is_request_error(response) && media == Media::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = Bytes::from(to_body(&Outgoing::of(response)));
+    if let Some(key) = stored_under.filter(|_| response.errors.is_empty()) {
+        state.response_cache.put(key, body.clone());
+    }
+    HttpResponse::build(status)
+        .content_type(media.content_type())
+        .body(body)
+}
+
+/// The stored answer under `key`, if there is one, counted as served.
+fn cached(
+    state: &AppState,
+    key: &[u8; 32],
+    operation_name: Option<&str>,
+    media: Media,
+    started: Instant,
+) -> Option<HttpResponse> {
+    let body = state.response_cache.get(key)?;
+    state
+        .metrics
+        .graphql(operation_name, true, started.elapsed());
+    Some(
+        HttpResponse::Ok()
+            .content_type(media.content_type())
+            .body(body),
+    )
 }
 
 /// A request that failed before execution (syntax, validation, limits): no

@@ -24,6 +24,8 @@ use crate::settings::Settings;
 /// What every handler can reach.
 pub struct AppState {
     pub schema: CadenzaSchema,
+    /// The same schema with the checks HTTP makes itself, for subscriptions.
+    pub subscription_schema: CadenzaSchema,
     pub services: Services,
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,

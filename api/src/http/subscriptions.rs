@@ -64,7 +64,7 @@ pub async fn subscriptions(
     let expires_at = Arc::new(AtomicI64::new(0));
     let expiry = expires_at.clone();
     let mut protocol_stream = Box::pin(
-        WebSocket::new(state.schema.clone(), received, protocol).on_connection_init(
+        WebSocket::new(state.subscription_schema.clone(), received, protocol).on_connection_init(
             move |payload| async move {
                 let verified = payload
                     .get("Authorization")

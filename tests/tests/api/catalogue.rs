@@ -602,3 +602,48 @@ async fn pages_reject_bad_arguments() {
     assert_eq!(data(&body)["artists"]["nodes"], json!([]));
     assert_eq!(data(&body)["artists"]["pageInfo"]["hasNextPage"], true);
 }
+
+#[tokio::test]
+async fn public_answers_are_shared_with_signed_in_callers_and_private_ones_never() {
+    let app = spawn_app().await;
+    let (ann, bob) = (app.customer().await, app.customer().await);
+    let album = app.albums(Some(1), None).await;
+    let album_id = data(&album)["albums"]["nodes"][0]["id"].clone();
+    let page = "query($id: ID!) { album(id: $id) { title artist { name }
+        product { sku price { formatted } } tracks { title product { sku price { formatted } } } } }";
+
+    // The album page reads public fields only: the first caller's answer is
+    // everyone's, signed in or not, and costs no SQL after the first.
+    let first = app.gql_as(&ann, page, json!({ "id": album_id })).await;
+    data(&first);
+    let before = app.sql_statements().await;
+    let again = app.gql_as(&bob, page, json!({ "id": album_id })).await;
+    let anonymous = app.gql(page, json!({ "id": album_id })).await;
+    assert_eq!(app.sql_statements().await, before, "served from the cache");
+    assert_eq!(again, first);
+    assert_eq!(anonymous, first);
+
+    // What depends on the caller is answered for each caller alone: Ann
+    // owns the album's product, Bob does not, one right after the other.
+    let product_id = data(&first)["album"]["product"]["sku"].clone();
+    let db = app.database().await;
+    db.execute_unprepared(&format!(
+        "INSERT INTO entitlements (user_id, product_id, created_at) \
+         SELECT u.id, p.id, CURRENT_TIMESTAMP FROM users u, products p \
+         WHERE u.id = (SELECT MIN(id) FROM users WHERE display_name = 'Listener') \
+         AND p.sku = '{}'",
+        product_id.as_str().unwrap()
+    ))
+    .await
+    .unwrap();
+    let owned = "query($id: ID!) { album(id: $id) { title product { sku ownedByViewer } } }";
+    let mut answers = Vec::new();
+    for who in [&ann, &bob, &ann, &bob] {
+        let body = app.gql_as(who, owned, json!({ "id": album_id })).await;
+        answers.push(data(&body)["album"]["product"]["ownedByViewer"].clone());
+    }
+    assert_eq!(
+        answers,
+        [json!(true), json!(false), json!(true), json!(false)]
+    );
+}

@@ -143,6 +143,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         search_dir: data_dir.join("search"),
         data_dir,
         database_url,
+        database_max_connections: None,
         redis_url: redis_url(),
         redis_namespace: unique("cadenza_test"),
         jwt_secret: None,

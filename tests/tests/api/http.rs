@@ -135,10 +135,14 @@ async fn automatic_persisted_queries_stand_in_for_their_text() {
     // The hash alone, before the server has seen the text: the client is
     // told to send it, in the words Apollo clients look for.
     let body = post(json!({ "variables": { "n": 2 }, "extensions": persisted })).await;
-    assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound", "{body}");
+    assert_eq!(
+        body["errors"][0]["message"], "PersistedQueryNotFound",
+        "{body}"
+    );
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
     // The text with its hash: answered, and kept.
-    let body = post(json!({ "query": query, "variables": { "n": 2 }, "extensions": persisted })).await;
+    let body =
+        post(json!({ "query": query, "variables": { "n": 2 }, "extensions": persisted })).await;
     assert_eq!(data(&body)["artists"]["nodes"].as_array().unwrap().len(), 2);
     // From then on the hash alone will do, over POST and GET, signed in too.
     let body = post(json!({ "variables": { "n": 3 }, "extensions": persisted })).await;

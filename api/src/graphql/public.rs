@@ -1,0 +1,335 @@
+//! Which documents read only the public catalogue, so their answer is the
+//! same whoever asks, signed in or not, and may be shared through the
+//! response cache.
+//!
+//! An allowlist, by type and field: a document is public only when every
+//! field it selects is listed here. A field added later to a listed type
+//! is not public until someone decides it is (a test fails until the
+//! field is listed as public or as depending on the viewer), so nothing
+//! private can be shared by accident.
+
+use std::collections::{HashMap, HashSet};
+
+use async_graphql::parser::types::{
+    BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
+    TypeKind, TypeSystemDefinition,
+};
+use async_graphql::Positioned;
+
+/// Fields whose answer is the same for everyone.
+const PUBLIC: &[(&str, &[&str])] = &[
+    (
+        "Query",
+        &[
+            "artist", "album", "track", "product", "artists", "albums", "products", "genres",
+        ],
+    ),
+    (
+        "Artist",
+        &[
+            "id",
+            "name",
+            "genres",
+            "albums",
+            "topTracks",
+            "similarArtists",
+        ],
+    ),
+    (
+        "Album",
+        &[
+            "id",
+            "title",
+            "artist",
+            "releaseYear",
+            "genre",
+            "coverUrl",
+            "tracks",
+            "durationMs",
+            "product",
+        ],
+    ),
+    (
+        "Track",
+        &[
+            "id",
+            "title",
+            "artist",
+            "album",
+            "trackNumber",
+            "discNumber",
+            "durationMs",
+            "genre",
+            "isrc",
+            "hasMasterAudio",
+            "product",
+        ],
+    ),
+    (
+        "Product",
+        &[
+            "id",
+            "sku",
+            "title",
+            "kind",
+            "price",
+            "audioFormat",
+            "track",
+            "album",
+            "available",
+            "averageRating",
+            "reviewCount",
+            "reviews",
+        ],
+    ),
+    ("Money", &["amountMinor", "currency", "formatted"]),
+    (
+        "Review",
+        &[
+            "id",
+            "product",
+            "authorName",
+            "rating",
+            "body",
+            "verifiedPurchase",
+            "createdAt",
+        ],
+    ),
+    ("Genre", &["name", "artistCount", "albumCount"]),
+    (
+        "PageInfo",
+        &["hasPreviousPage", "hasNextPage", "startCursor", "endCursor"],
+    ),
+    ("ArtistConnection", CONNECTION),
+    ("ArtistEdge", EDGE),
+    ("AlbumConnection", CONNECTION),
+    ("AlbumEdge", EDGE),
+    ("ProductConnection", CONNECTION),
+    ("ProductEdge", EDGE),
+    ("ReviewConnection", CONNECTION),
+    ("ReviewEdge", EDGE),
+];
+
+const CONNECTION: &[&str] = &["pageInfo", "edges", "nodes", "totalCount"];
+const EDGE: &[&str] = &["node", "cursor"];
+
+/// Fields of the public types whose answer depends on who asks (what they
+/// own): a document selecting one is answered for its caller alone.
+pub const VIEWER_DEPENDENT: &[(&str, &[&str])] = &[
+    ("Track", &["recommendedProducts"]),
+    ("Product", &["ownedByViewer", "alsoBought"]),
+];
+
+/// The served schema's field types, and the public fields among them.
+pub struct PublicFields {
+    /// (type, field) → the named type the field returns.
+    types: HashMap<(String, String), String>,
+    public: HashSet<(&'static str, &'static str)>,
+}
+
+impl PublicFields {
+    /// From the served schema's SDL.
+    pub fn new(sdl: &str) -> Self {
+        let mut types = HashMap::new();
+        if let Ok(document) = async_graphql::parser::parse_schema(sdl) {
+            for definition in document.definitions {
+                let TypeSystemDefinition::Type(definition) = definition else {
+                    continue;
+                };
+                let owner = definition.node.name.node.to_string();
+                let fields = match definition.node.kind {
+                    TypeKind::Object(object) => object.fields,
+                    TypeKind::Interface(interface) => interface.fields,
+                    _ => continue,
+                };
+                for field in fields {
+                    types.insert(
+                        (owner.clone(), field.node.name.node.to_string()),
+                        named(&field.node.ty.node),
+                    );
+                }
+            }
+        }
+        let public = PUBLIC
+            .iter()
+            .flat_map(|(owner, fields)| fields.iter().map(move |field| (*owner, *field)))
+            .collect();
+        Self { types, public }
+    }
+
+    /// True when the operation the request runs is a query that selects
+    /// public fields only.
+    pub fn is_public(&self, document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+        let operation = match (&document.operations, operation_name) {
+            (DocumentOperations::Single(operation), None) => operation,
+            (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
+                Some(operation) => operation,
+                None => return false,
+            },
+            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+                match operations.values().next() {
+                    Some(operation) => operation,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+        operation.node.ty == OperationType::Query
+            && self.selection_is_public(
+                document,
+                &operation.node.selection_set,
+                "Query",
+                &mut HashSet::new(),
+            )
+    }
+
+    fn selection_is_public<'d>(
+        &self,
+        document: &'d ExecutableDocument,
+        selection_set: &'d Positioned<SelectionSet>,
+        owner: &str,
+        spread: &mut HashSet<&'d str>,
+    ) -> bool {
+        selection_set
+            .node
+            .items
+            .iter()
+            .all(|selection| match &selection.node {
+                Selection::Field(field) => {
+                    let name = field.node.name.node.as_str();
+                    if name == "__typename" {
+                        return true;
+                    }
+                    if !self.public.contains(&(owner, name)) {
+                        return false;
+                    }
+                    let Some(returns) = self.types.get(&(owner.to_owned(), name.to_owned())) else {
+                        return false;
+                    };
+                    field.node.selection_set.node.items.is_empty()
+                        || self.selection_is_public(
+                            document,
+                            &field.node.selection_set,
+                            returns,
+                            spread,
+                        )
+                }
+                Selection::InlineFragment(fragment) => {
+                    let on = fragment
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|condition| condition.node.on.node.as_str())
+                        .unwrap_or(owner);
+                    self.selection_is_public(document, &fragment.node.selection_set, on, spread)
+                }
+                Selection::FragmentSpread(spread_of) => {
+                    let name = spread_of.node.fragment_name.node.as_str();
+                    let Some(fragment) = document.fragments.get(name) else {
+                        return false;
+                    };
+                    // A fragment spread twice is checked once; a cycle (which
+                    // validation refuses) ends here.
+                    if !spread.insert(name) {
+                        return true;
+                    }
+                    let on = fragment.node.type_condition.node.on.node.as_str();
+                    self.selection_is_public(document, &fragment.node.selection_set, on, spread)
+                }
+            })
+    }
+}
+
+fn named(ty: &Type) -> String {
+    match &ty.base {
+        BaseType::Named(name) => name.to_string(),
+        BaseType::List(inner) => named(inner),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> PublicFields {
+        PublicFields::new(&crate::graphql::sdl())
+    }
+
+    fn public(query: &str) -> bool {
+        let document = async_graphql::parser::parse_query(query).unwrap();
+        fields().is_public(&document, None)
+    }
+
+    #[test]
+    fn catalogue_reads_are_public() {
+        assert!(public(
+            "query AlbumPage($id: ID!) { album(id: $id) { id title artist { name } \
+             product { sku price { amountMinor currency formatted } } \
+             tracks { id title product { price { formatted } } } } }"
+        ));
+        assert!(public(
+            "{ products(first: 5, sort: BEST_SELLING) { totalCount edges { cursor node { \
+             ...P } } pageInfo { hasNextPage } } } fragment P on Product { __typename sku \
+             reviews(first: 2) { nodes { rating body } } }"
+        ));
+    }
+
+    #[test]
+    fn anything_that_depends_on_the_viewer_is_not() {
+        for query in [
+            "{ viewer { user { email } } }",
+            "{ product(id: \"x\") { ownedByViewer } }",
+            "{ track(id: \"x\") { recommendedProducts { sku } } }",
+            "{ products { nodes { alsoBought { sku } } } }",
+            "{ search(query: \"a\") { totalCount } }",
+            "{ node(id: \"x\") { id } }",
+            "{ album(id: \"x\") { ...on Album { tracks { product { ownedByViewer } } } } }",
+            "{ album(id: \"x\") { ...F } } fragment F on Album { product { ownedByViewer } }",
+            "mutation { logout(refreshToken: \"x\") }",
+            "{ __schema { types { name } } }",
+        ] {
+            assert!(!public(query), "{query}");
+        }
+    }
+
+    /// A field added to a public type must be classified: public, or
+    /// depending on the viewer.
+    #[test]
+    fn every_field_of_a_public_type_is_classified() {
+        let fields = fields();
+        let classified: HashSet<(&str, &str)> = PUBLIC
+            .iter()
+            .chain(VIEWER_DEPENDENT)
+            .flat_map(|(owner, names)| names.iter().map(move |name| (*owner, *name)))
+            .collect();
+        let public_types: HashSet<&str> = PUBLIC
+            .iter()
+            .map(|(owner, _)| *owner)
+            .filter(|owner| *owner != "Query")
+            .collect();
+        let mut unclassified: Vec<String> = fields
+            .types
+            .keys()
+            .filter(|(owner, field)| {
+                public_types.contains(owner.as_str())
+                    && !classified.contains(&(owner.as_str(), field.as_str()))
+            })
+            .map(|(owner, field)| format!("{owner}.{field}"))
+            .collect();
+        unclassified.sort();
+        assert!(
+            unclassified.is_empty(),
+            "classify these in graphql/public.rs (PUBLIC or VIEWER_DEPENDENT): {unclassified:?}"
+        );
+        for (owner, names) in PUBLIC {
+            for name in *names {
+                assert!(
+                    fields
+                        .types
+                        .contains_key(&((*owner).to_owned(), (*name).to_owned())),
+                    "{owner}.{name} is listed public but the schema has no such field"
+                );
+            }
+        }
+    }
+}
