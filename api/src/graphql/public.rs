@@ -275,6 +275,17 @@ mod tests {
     }
 
     #[test]
+    fn named_operations_are_judged_by_name() {
+        let document = async_graphql::parser::parse_query(
+            "query AlbumPage($id: ID!) { album(id: $id) { id title artist { id name } } }",
+        )
+        .unwrap();
+        assert!(fields().is_public(&document, Some("AlbumPage")));
+        assert!(fields().is_public(&document, None));
+        assert!(!fields().is_public(&document, Some("Other")));
+    }
+
+    #[test]
     fn anything_that_depends_on_the_viewer_is_not() {
         for query in [
             "{ viewer { user { email } } }",
