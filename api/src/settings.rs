@@ -94,6 +94,9 @@ pub struct RequestLimits {
     /// Lexical tokens of a document, comments and commas aside (Armor's
     /// maxTokens). Counted before the document is parsed.
     pub max_tokens: usize,
+    /// Fields of one operation, each fragment counted wherever it is
+    /// spread: bounds what nested fragments multiply.
+    pub max_fields: usize,
     /// Aliases in one operation, each fragment counted wherever it is
     /// spread (Armor's maxAliases).
     pub max_aliases: usize,
@@ -120,6 +123,7 @@ impl Default for RequestLimits {
             max_document_bytes: 32 * 1024,
             max_body_bytes: 256 * 1024,
             max_tokens: 1_000,
+            max_fields: 2_000,
             max_aliases: 15,
             max_repeated_fields: 15,
             max_directives: 50,

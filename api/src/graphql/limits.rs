@@ -6,7 +6,8 @@
 //! The checks are pure functions of the query text and its parse (`check`),
 //! so a cache of parsed documents can keep the verdict with the document.
 //! The `DocumentLimits` extension runs them on every request async-graphql
-//! prepares, over HTTP and WebSocket alike, before validation; it does so
+//! prepares (the WebSocket's; HTTP requests are checked in the document
+//! cache), before async-graphql's own checks and validation; it does so
 //! for a request handed in already parsed too. Tokens are counted on the
 //! text before the parse, so a flood of them never becomes a syntax tree.
 //!
@@ -14,22 +15,27 @@
 //! Each fragment is worked out once and remembered, so fragments spread many
 //! times, or spreading each other in a chain, cost one pass each; a fragment
 //! found inside itself (a cycle, which validation refuses later) counts
-//! nothing the second time round.
+//! nothing the second time round. async-graphql's own checks walk a
+//! fragment again at every spread, so fragments nesting fragments could
+//! make them visit exponentially many fields: the count of fields with
+//! every spread expanded is capped, and checked before they run.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerResult, Variables};
+use async_graphql::{Request, ServerResult};
 
 use super::error::server_error;
 use crate::error::ApiError;
 use crate::settings::RequestLimits;
 
 /// How deep selection sets may nest, through fragments and inline
-/// fragments too, before the walk stops: it recurses, and async-graphql's
-/// own recursion limit (set to this too) does not follow fragment spreads.
+/// fragments too, before the walk stops: it recurses. async-graphql's own
+/// recursion limit is set to this too.
 pub(crate) const MAX_NESTING: usize = 64;
 
 /// The introspection fields that list types or fields: nested, each level
@@ -58,7 +64,7 @@ pub fn check_tokens(query: &str, limits: &RequestLimits) -> Result<(), ApiError>
     Ok(())
 }
 
-/// Every limit on the parsed document: aliases and directives per
+/// Every limit on the parsed document: fields, aliases and directives per
 /// operation, directives per field, repeated fields per selection set, and
 /// the nesting of introspection lists.
 pub fn check_document(
@@ -81,6 +87,12 @@ pub fn check_document(
             .map(|variable| variable.node.directives.len())
             .fold(shape.directives, usize::saturating_add)
             .saturating_add(operation.directives.len());
+        if shape.fields > limits.max_fields {
+            return Err(ApiError::QueryTooComplex(format!(
+                "the query selects {} fields once its fragments are expanded; the limit is {}",
+                shape.fields, limits.max_fields
+            )));
+        }
         if shape.aliases > limits.max_aliases {
             return Err(ApiError::QueryTooComplex(format!(
                 "the query has {} aliases; the limit is {}",
@@ -100,6 +112,10 @@ pub fn check_document(
 /// What a selection set adds up to, with the fragments it spreads.
 #[derive(Clone, Default)]
 struct Shape<'a> {
+    /// Fields selected, each fragment counted wherever it is spread: what
+    /// the executor (and async-graphql's own checks, which expand every
+    /// spread again) would visit.
+    fields: usize,
     aliases: usize,
     directives: usize,
     /// The most introspection lists nested along any one path.
@@ -112,6 +128,7 @@ impl<'a> Shape<'a> {
     /// Adds a set that merges into this one's object: an inline fragment
     /// or a fragment spread.
     fn merge(&mut self, other: &Shape<'a>) {
+        self.fields = self.fields.saturating_add(other.fields);
         self.aliases = self.aliases.saturating_add(other.aliases);
         self.directives = self.directives.saturating_add(other.directives);
         self.lists = self.lists.max(other.lists);
@@ -165,6 +182,7 @@ impl<'a> Walk<'a> {
                             inner.lists, self.limits.max_introspection_depth
                         )));
                     }
+                    shape.fields = shape.fields.saturating_add(1).saturating_add(inner.fields);
                     shape.aliases = shape
                         .aliases
                         .saturating_add(usize::from(field.alias.is_some()))
@@ -356,17 +374,19 @@ struct DocumentLimitsExtension {
 
 #[async_trait::async_trait]
 impl Extension for DocumentLimitsExtension {
-    async fn parse_query(
+    /// Parses the request here, before async-graphql's own parse step,
+    /// whose checks expand every fragment spread again: a document refused
+    /// here never reaches them.
+    async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        check_tokens(query, &self.limits).map_err(server_error)?;
-        let document = next.run(ctx, query, variables).await?;
-        check_document(&document, &self.limits).map_err(server_error)?;
-        Ok(document)
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        check_tokens(&request.query, &self.limits).map_err(server_error)?;
+        let document = request.parsed_query()?;
+        check_document(document, &self.limits).map_err(server_error)?;
+        next.run(ctx, request).await
     }
 }
 
@@ -606,6 +626,36 @@ mod tests {
             message,
             "the query selects `a` 1099511627776 times in one selection set; the limit is 15"
         );
+    }
+
+    #[test]
+    fn fields_multiplied_by_nested_fragments_are_capped() {
+        // Each fragment selects the next 15 times, within the repeated-field
+        // limit: 15^12 fields once expanded, which async-graphql's own
+        // checks (they expand every spread) would walk for hours.
+        let mut query = String::from("{ artist(id: \"x\") { ...F12 } }");
+        query += " fragment F0 on Artist { name }";
+        for i in 1..=12 {
+            let spreads = format!("similarArtists {{ ...F{} }} ", i - 1).repeat(15);
+            query += &format!(" fragment F{i} on Artist {{ {spreads}}}");
+        }
+        let limits = RequestLimits {
+            max_tokens: usize::MAX,
+            ..RequestLimits::default()
+        };
+        let fields = (1..=12).fold(1_usize, |below, _| 15 * (1 + below)) + 1;
+        assert_eq!(
+            verdict(&query, &limits).unwrap_err(),
+            format!(
+                "the query selects {fields} fields once its fragments are expanded; the limit is 2000"
+            )
+        );
+        // Two levels stay well within it.
+        let two = format!(
+            "{{ artist(id: \"x\") {{ {} }} }}",
+            "similarArtists { similarArtists { name } } ".repeat(15)
+        );
+        accepted(&two);
     }
 
     #[test]

@@ -454,3 +454,48 @@ const FULL_INTROSPECTION: &str = r#"
       }
     }
 "#;
+
+/// Fragments that each spread the next 15 times, within every per-set
+/// limit: 15^12 fields once expanded. Refused at once, over HTTP and on a
+/// WebSocket, before anything walks the expansion.
+fn nested_fragments(operation: &str) -> String {
+    let mut query = format!("{operation} fragment F0 on Artist {{ name }}");
+    for i in 1..=12 {
+        let spreads = format!("similarArtists {{ ...F{} }} ", i - 1).repeat(15);
+        query += &format!(" fragment F{i} on Artist {{ {spreads}}}");
+    }
+    query
+}
+
+#[tokio::test]
+async fn fragments_that_multiply_fields_are_refused() {
+    let app = spawn_app().await;
+    let body = app
+        .gql(
+            &nested_fragments("{ artists(first: 1) { nodes { ...F12 } } }"),
+            json!({}),
+        )
+        .await;
+    assert!(
+        too_complex(&body).ends_with("fields once its fragments are expanded; the limit is 2000"),
+        "{body}"
+    );
+
+    let me = app.customer().await;
+    let mut socket = app
+        .subscribe(
+            &me,
+            &nested_fragments(
+                "subscription { lockerEvents { item { catalogueTrack { artist { ...F12 } } } } }",
+            ),
+        )
+        .await;
+    let message = next_message(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("an answer");
+    assert!(
+        too_complex(&message["payload"])
+            .ends_with("fields once its fragments are expanded; the limit is 2000"),
+        "{message}"
+    );
+}
