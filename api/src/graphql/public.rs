@@ -124,6 +124,8 @@ pub const VIEWER_DEPENDENT: &[(&str, &[&str])] = &[
 pub struct PublicFields {
     /// (type, field) → the named type the field returns.
     types: HashMap<(String, String), String>,
+    /// Scalars and enums: fields returning them select nothing further.
+    leaves: HashSet<String>,
     public: HashSet<(&'static str, &'static str)>,
 }
 
@@ -131,6 +133,10 @@ impl PublicFields {
     /// From the served schema's SDL.
     pub fn new(sdl: &str) -> Self {
         let mut types = HashMap::new();
+        let mut leaves: HashSet<String> = ["Int", "Float", "String", "Boolean", "ID"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         if let Ok(document) = async_graphql::parser::parse_schema(sdl) {
             for definition in document.definitions {
                 let TypeSystemDefinition::Type(definition) = definition else {
@@ -140,6 +146,10 @@ impl PublicFields {
                 let fields = match definition.node.kind {
                     TypeKind::Object(object) => object.fields,
                     TypeKind::Interface(interface) => interface.fields,
+                    TypeKind::Scalar | TypeKind::Enum(_) => {
+                        leaves.insert(owner);
+                        continue;
+                    }
                     _ => continue,
                 };
                 for field in fields {
@@ -154,7 +164,19 @@ impl PublicFields {
             .iter()
             .flat_map(|(owner, fields)| fields.iter().map(move |field| (*owner, *field)))
             .collect();
-        Self { types, public }
+        Self {
+            types,
+            leaves,
+            public,
+        }
+    }
+
+    /// A type whose values are the same for everyone: a scalar, an enum,
+    /// or an object type listed here. Interfaces and unions are not: which
+    /// object they turn out to be (even just its `__typename`) could depend
+    /// on the viewer.
+    fn is_public_type(&self, name: &str) -> bool {
+        self.leaves.contains(name) || PUBLIC.iter().any(|(owner, _)| *owner == name)
     }
 
     /// True when the operation the request runs is a query that selects
@@ -206,6 +228,9 @@ impl PublicFields {
                     let Some(returns) = self.types.get(&(owner.to_owned(), name.to_owned())) else {
                         return false;
                     };
+                    if !self.is_public_type(returns) {
+                        return false;
+                    }
                     field.node.selection_set.node.items.is_empty()
                         || self.selection_is_public(
                             document,
@@ -215,13 +240,21 @@ impl PublicFields {
                         )
                 }
                 Selection::InlineFragment(fragment) => {
+                    // Public types are objects: a condition naming any
+                    // other type is not judged.
                     let on = fragment
                         .node
                         .type_condition
                         .as_ref()
                         .map(|condition| condition.node.on.node.as_str())
                         .unwrap_or(owner);
-                    self.selection_is_public(document, &fragment.node.selection_set, on, spread)
+                    on == owner
+                        && self.selection_is_public(
+                            document,
+                            &fragment.node.selection_set,
+                            owner,
+                            spread,
+                        )
                 }
                 Selection::FragmentSpread(spread_of) => {
                     let name = spread_of.node.fragment_name.node.as_str();
@@ -234,7 +267,13 @@ impl PublicFields {
                         return true;
                     }
                     let on = fragment.node.type_condition.node.on.node.as_str();
-                    self.selection_is_public(document, &fragment.node.selection_set, on, spread)
+                    on == owner
+                        && self.selection_is_public(
+                            document,
+                            &fragment.node.selection_set,
+                            owner,
+                            spread,
+                        )
                 }
             })
     }
@@ -302,6 +341,105 @@ mod tests {
             assert!(!public(query), "{query}");
         }
     }
+
+    #[test]
+    fn abstract_types_and_other_conditions_are_not_judged_public() {
+        for query in [
+            "{ album(id: \"x\") { ... on Track { title } } }",
+            "{ album(id: \"x\") { ...T } } fragment T on Track { title }",
+        ] {
+            assert!(!public(query), "{query}");
+        }
+        let fields = fields();
+        for public_type in ["Album", "ProductKind", "DateTime", "String"] {
+            assert!(fields.is_public_type(public_type), "{public_type}");
+        }
+        for abstract_type in ["Node", "Playable", "SearchHitItem"] {
+            assert!(!fields.is_public_type(abstract_type), "{abstract_type}");
+        }
+    }
+
+    /// The arguments of every public field, and the input types they
+    /// reach: an argument added to a public field could make its answer
+    /// depend on the viewer (`mine: true`), so a change here must be
+    /// decided, like a new field.
+    #[test]
+    fn arguments_of_public_fields_are_decided() {
+        use async_graphql::parser::types::InputValueDefinition;
+        let document = async_graphql::parser::parse_schema(crate::graphql::sdl().as_str()).unwrap();
+        let mut arguments: HashMap<(String, String), Vec<InputValueDefinition>> = HashMap::new();
+        let mut inputs: HashMap<String, Vec<InputValueDefinition>> = HashMap::new();
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(definition) = definition else {
+                continue;
+            };
+            let owner = definition.node.name.node.to_string();
+            match definition.node.kind {
+                TypeKind::Object(object) => {
+                    for field in object.fields {
+                        let field = field.node;
+                        arguments.insert(
+                            (owner.clone(), field.name.node.to_string()),
+                            field.arguments.into_iter().map(|a| a.node).collect(),
+                        );
+                    }
+                }
+                TypeKind::InputObject(input) => {
+                    inputs.insert(owner, input.fields.into_iter().map(|f| f.node).collect());
+                }
+                _ => {}
+            }
+        }
+        let render = |values: &[InputValueDefinition]| {
+            values
+                .iter()
+                .map(|value| format!("{}: {}", value.name.node, value.ty.node))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut lines = Vec::new();
+        let mut reached = Vec::new();
+        for (owner, names) in PUBLIC {
+            for name in *names {
+                let values = &arguments[&((*owner).to_owned(), (*name).to_owned())];
+                if !values.is_empty() {
+                    lines.push(format!("{owner}.{name}({})", render(values)));
+                    reached.extend(values.iter().map(|value| named(&value.ty.node)));
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        while let Some(input) = reached.pop() {
+            if let Some(values) = inputs.get(&input) {
+                if seen.insert(input.clone()) {
+                    lines.push(format!("input {input} {{ {} }}", render(values)));
+                    reached.extend(values.iter().map(|value| named(&value.ty.node)));
+                }
+            }
+        }
+        lines.sort();
+        let actual = lines.join("\n");
+        assert_eq!(
+            actual, PUBLIC_ARGUMENTS,
+            "the arguments of public fields changed: decide whether each new one can make the \
+             answer depend on who asks, then update PUBLIC_ARGUMENTS to:\n{actual}"
+        );
+    }
+
+    /// What `arguments_of_public_fields_are_decided` expects.
+    const PUBLIC_ARGUMENTS: &str = "\
+        Artist.albums(first: Int, after: String)\n\
+        Artist.similarArtists(first: Int)\n\
+        Artist.topTracks(first: Int)\n\
+        Product.reviews(first: Int, after: String)\n\
+        Query.album(id: ID!)\n\
+        Query.albums(first: Int, after: String, genre: String, artistId: ID)\n\
+        Query.artist(id: ID!)\n\
+        Query.artists(first: Int, after: String, genre: String)\n\
+        Query.product(id: ID!)\n\
+        Query.products(first: Int, after: String, filter: ProductFilter, sort: ProductSort)\n\
+        Query.track(id: ID!)\n\
+        input ProductFilter { genre: String, artistId: ID, kind: ProductKind, minPriceMinor: Int, maxPriceMinor: Int }";
 
     /// A field added to a public type must be classified: public, or
     /// depending on the viewer.
