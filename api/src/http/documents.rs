@@ -6,8 +6,9 @@
 //! send a query's SHA-256 instead of its text, once the server has seen the
 //! text with that hash.
 //!
-//! Both are bounded by the bytes of the texts they keep, least recently
-//! used first out, so no client can grow them without limit.
+//! Both are bounded by the memory they keep (texts by their bytes, parsed
+//! documents by an estimate of their syntax trees), least recently used
+//! first out, so no client can grow them without limit.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,8 +21,11 @@ use crate::graphql::limits::{check_document, check_tokens};
 use crate::graphql::public::PublicFields;
 use crate::settings::RequestLimits;
 
-/// Text of the documents kept parsed, at most.
-const PARSED_BYTES: usize = 4 * 1024 * 1024;
+/// Memory the parsed documents may take, at most, as estimated below.
+const PARSED_BYTES: usize = 32 * 1024 * 1024;
+/// A syntax tree's bytes per byte of its text, as estimated: every name,
+/// value and selection is a node with its position, in its own allocation.
+const TREE_BYTES_PER_TEXT_BYTE: usize = 48;
 /// Text of the persisted queries kept, at most.
 const PERSISTED_BYTES: usize = 8 * 1024 * 1024;
 
@@ -43,6 +47,8 @@ pub enum Prepared {
 
 pub struct Checked {
     pub document: ExecutableDocument,
+    /// The estimated bytes of `document`.
+    bytes: usize,
     /// Whether each of its operations reads only public fields, by name
     /// (`None`: the one operation of a document that names none).
     public: Vec<(Option<String>, bool)>,
@@ -117,7 +123,11 @@ impl Documents {
                 public
             }
         };
-        Prepared::Ready(Checked { document, public })
+        Prepared::Ready(Checked {
+            document,
+            bytes: query.len().saturating_mul(TREE_BYTES_PER_TEXT_BYTE),
+            public,
+        })
     }
 
     /// The query text an APQ request stands for. A hash that is not a hex
@@ -180,9 +190,13 @@ trait Weighed {
 }
 
 impl Weighed for Arc<Prepared> {
-    /// The parsed form is a few times its text; its text is the key.
+    /// Its syntax tree, as estimated; its text is the key.
     fn weight(&self) -> usize {
-        0
+        match &**self {
+            Prepared::Ready(checked) => checked.bytes,
+            Prepared::Refused(message) => message.len(),
+            Prepared::Unparsed => 0,
+        }
     }
 }
 
