@@ -84,6 +84,18 @@ impl Principal {
         }
     }
 
+    /// Whoever may change the catalogue (an administrator, a partner, a key
+    /// with `catalogue_write`): they read their own changes back, so they
+    /// are never answered from the shared response cache, which another
+    /// replica may hold a few seconds past a change.
+    pub fn writes_catalogue(&self) -> bool {
+        match self {
+            Principal::Anonymous => false,
+            Principal::User { role, .. } => matches!(role, Role::Partner | Role::Admin),
+            Principal::ApiKey { scopes, .. } => scopes.contains(&Scope::CatalogueWrite),
+        }
+    }
+
     /// The signed-in user, or UNAUTHENTICATED.
     pub fn require_user(&self) -> ApiResult<UserId> {
         self.user_id().ok_or(ApiError::Unauthenticated)

@@ -477,7 +477,7 @@ async fn execute(
     // against the limits, judged public or not.
     let mut requests: Vec<(Request, Option<ApiError>)> = Vec::new();
     let mut mutation = false;
-    let mut public = true;
+    let mut public = !principal.writes_catalogue();
     let (single, batch) = match batch {
         BatchRequest::Single(request) => (true, vec![request]),
         BatchRequest::Batch(requests) => (false, requests),
@@ -491,7 +491,10 @@ async fn execute(
                 request.set_parsed_query(checked.document.clone());
                 None
             }
-            Prepared::Refused(why) => Some(ApiError::QueryTooComplex(why.clone())),
+            Prepared::Refused(why) => {
+                public = false;
+                Some(ApiError::QueryTooComplex(why.clone()))
+            }
             Prepared::Unparsed => {
                 public = false;
                 None
