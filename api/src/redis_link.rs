@@ -71,14 +71,18 @@ impl RedisLink {
 
     /// Runs one command.
     pub async fn cmd<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Unavailable> {
+        let started = Instant::now();
         let mut connection = self.manager().await?;
-        self.settle(tokio::time::timeout(DEADLINE, cmd.query_async(&mut connection)).await)
+        let left = DEADLINE.saturating_sub(started.elapsed());
+        self.settle(tokio::time::timeout(left, cmd.query_async(&mut connection)).await)
     }
 
     /// Runs a pipeline (atomic if it says so) in one round trip.
     pub async fn pipe<T: FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, Unavailable> {
+        let started = Instant::now();
         let mut connection = self.manager().await?;
-        self.settle(tokio::time::timeout(DEADLINE, pipe.query_async(&mut connection)).await)
+        let left = DEADLINE.saturating_sub(started.elapsed());
+        self.settle(tokio::time::timeout(left, pipe.query_async(&mut connection)).await)
     }
 
     /// Whether Redis answers a PING now.
@@ -147,6 +151,17 @@ impl RedisLink {
                     tracing::info!("Redis answers again: rate limits and locker events are shared by every replica again");
                 }
                 Ok(value)
+            }
+            // An answer, if an error (a key of the wrong type, say): Redis
+            // is there, this one call failed.
+            Ok(Err(err))
+                if !(err.is_io_error()
+                    || err.is_timeout()
+                    || err.is_connection_dropped()
+                    || err.is_connection_refusal()) =>
+            {
+                tracing::error!(error = %err, "a Redis command failed");
+                Err(Unavailable)
             }
             Ok(Err(err)) => {
                 self.down(&err.to_string());

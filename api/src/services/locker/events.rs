@@ -3,6 +3,9 @@
 //! channel and forwards what arrives on it to its own subscribers, so a
 //! change made through any replica reaches the owner's devices on all.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -31,6 +34,10 @@ pub struct LockerEvent {
 pub struct LockerEvents {
     local: broadcast::Sender<LockerEvent>,
     redis: Option<(RedisLink, String)>,
+    /// Whether this replica is subscribed to the Redis channel right now:
+    /// while it is not, what it publishes reaches its own subscribers
+    /// directly, or they would miss it.
+    forwarding: Arc<AtomicBool>,
 }
 
 /// Events buffered per subscriber before a slow one starts missing them.
@@ -41,6 +48,7 @@ impl LockerEvents {
         Self {
             local: broadcast::channel(BUFFER).0,
             redis: None,
+            forwarding: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -53,6 +61,8 @@ impl LockerEvents {
         let channel = redis.key("locker-events");
         let local = broadcast::channel(BUFFER).0;
         let first = redis.subscribe(&channel).await.ok();
+        let forwarding = Arc::new(AtomicBool::new(first.is_some()));
+        let subscribed = forwarding.clone();
         let forward = local.clone();
         let (link, topic) = (redis.clone(), channel.clone());
         tokio::spawn(async move {
@@ -63,6 +73,7 @@ impl LockerEvents {
                     subscription = link.subscribe(&topic).await.ok();
                     continue;
                 };
+                subscribed.store(true, Ordering::SeqCst);
                 let mut messages = pubsub.into_on_message();
                 while let Some(message) = messages.next().await {
                     let Ok(payload) = message.get_payload::<String>() else {
@@ -78,18 +89,21 @@ impl LockerEvents {
                         }
                     }
                 }
+                subscribed.store(false, Ordering::SeqCst);
                 tracing::warn!("the Redis locker-event subscription ended; subscribing again");
             }
         });
         Self {
             local,
             redis: Some((redis, channel)),
+            forwarding,
         }
     }
 
-    /// Tells the owner's devices. Through Redis when it answers; otherwise
-    /// to this replica's subscribers only. A failure is never passed on:
-    /// the change itself has been made.
+    /// Tells the owner's devices. Through Redis when it answers; otherwise,
+    /// or while this replica is not subscribed to the channel, to this
+    /// replica's subscribers directly. A failure is never passed on: the
+    /// change itself has been made.
     pub async fn publish(&self, event: LockerEvent) {
         let Some((redis, channel)) = &self.redis else {
             let _ = self.local.send(event);
@@ -105,7 +119,7 @@ impl LockerEvents {
         let published = redis
             .cmd::<i64>(redis::cmd("PUBLISH").arg(channel).arg(payload))
             .await;
-        if published.is_err() {
+        if published.is_err() || !self.forwarding.load(Ordering::SeqCst) {
             let _ = self.local.send(event);
         }
     }
