@@ -3,13 +3,17 @@
 local album = os.getenv("ALBUM_ID")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
--- With TOKEN set, requests are signed in, which bypasses the response cache
--- of anonymous queries: every request then runs the resolvers and SQL.
+-- With TOKEN set, requests are signed in. The page reads only public
+-- fields, so a signed-in request gets the answer everyone gets, from the
+-- shared response cache. With OWNED=1 as well, the page also asks whether
+-- the viewer owns the album and each track (`ownedByViewer`): an answer
+-- for the viewer alone, so every request runs the resolvers and SQL.
 local token = os.getenv("TOKEN")
 if token and token ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. token
 end
-wrk.body = '{"operationName":"AlbumPage","query":"query AlbumPage($id: ID!) { album(id: $id) { id title releaseYear genre coverUrl durationMs artist { id name } product { sku price { amountMinor currency formatted } } tracks { id title trackNumber durationMs product { sku price { amountMinor currency formatted } } } } }","variables":{"id":"' .. album .. '"}}'
+local owned = os.getenv("OWNED") == "1" and " ownedByViewer" or ""
+wrk.body = '{"operationName":"AlbumPage","query":"query AlbumPage($id: ID!) { album(id: $id) { id title releaseYear genre coverUrl durationMs artist { id name } product { sku price { amountMinor currency formatted }' .. owned .. ' } tracks { id title trackNumber durationMs product { sku price { amountMinor currency formatted }' .. owned .. ' } } } }","variables":{"id":"' .. album .. '"}}'
 
 done = function(summary, latency, requests)
   io.write(string.format("requests/s %.0f  p50 %.2f ms  p99 %.2f ms  errors %d\n",
