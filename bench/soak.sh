@@ -72,7 +72,7 @@ done
 long=$(upload "$work/long.wav")
 stream_path=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["data"]["uploadTrack"]["streamUrl"])' "$long")
 size=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["data"]["uploadTrack"]["sizeBytes"])' "$long")
-item_list=$(printf '"%s",' "${ids[@]}")
+item_list=$(printf '\\"%s\\",' "${ids[@]}")
 playlist=$(gql "{\"query\":\"mutation { createPlaylist(input: {name: \\\"Soak\\\", itemIds: [${item_list%,}]}) { id entries(first: 100) { nodes { id } } } }\"}")
 playlist_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["data"]["createPlaylist"]["id"])' "$playlist")
 entries=$(python3 -c 'import json,sys; print(",".join(n["id"] for n in json.loads(sys.argv[1])["data"]["createPlaylist"]["entries"]["nodes"]))' "$playlist")
