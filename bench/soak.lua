@@ -110,5 +110,10 @@ done = function(summary, latency, requests)
   io.write(string.format("requests %d  requests/s %.0f  p50 %.2f ms  p99 %.2f ms  errors %d\n",
     summary.requests, summary.requests / (summary.duration / 1e6),
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, errors))
+  if errors > 0 then
+    io.write(string.format("errors by kind: %d answers, %d timeouts (no answer within wrk's --timeout), %d connect, %d read, %d write\n",
+      errors - summary.errors.connect - summary.errors.read - summary.errors.write - summary.errors.timeout,
+      summary.errors.timeout, summary.errors.connect, summary.errors.read, summary.errors.write))
+  end
   if first then io.write("first error: " .. first .. "\n") end
 end

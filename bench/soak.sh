@@ -3,8 +3,9 @@
 # album pages, search, stream ranges, playlist edits, uploads) against the
 # release build, first at 2..64 connections for 10 s each to find the knee
 # (the fewest connections that reach 90 % of the best throughput), then at
-# the knee for SOAK_SECONDS (default 600). Reports errors (a 200 with
-# `errors` in it counts) and the server's RSS at the start and the end.
+# the knee for SOAK_SECONDS (default 600), reporting each minute's
+# throughput, errors (a 200 with `errors` in it counts) and the server's
+# resident memory, so a slowdown or a leak shows when it starts.
 #
 #   bench/soak.sh sqlite            # the embedded default
 #   bench/soak.sh postgres          # PostgreSQL on 127.0.0.1, and Redis
@@ -80,7 +81,10 @@ albums=$(token="" gql '{"query":"{ albums(first: 50) { nodes { id } } }"}' \
   | python3 -c 'import json,sys; print(",".join(n["id"] for n in json.load(sys.stdin)["data"]["albums"]["nodes"]))')
 export TOKEN="$token" ALBUMS="$albums" PLAYLIST="$playlist_id" ENTRIES="$entries" STREAM_PATH="$stream_path" SIZE="$size"
 
-rss() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
+# Resident memory in MiB: all of it, the anonymous part (the heap), and the
+# file-backed part (the search index and database pages mapped in, which
+# grow with the data and which the kernel can drop).
+rss() { awk '/VmRSS|RssAnon|RssFile/ {v[$1] = $2 / 1024} END {printf "%.1f (anonymous %.1f, files %.1f)", v["VmRSS:"], v["RssAnon:"], v["RssFile:"]}' "/proc/$server/status"; }
 echo "backend: $backend"
 best=0
 declare -A rate
@@ -95,14 +99,20 @@ for connections in 2 4 8 16 32 64; do
   if python3 -c "import sys; sys.exit(0 if ${rate[$connections]} >= 0.9 * $best else 1)"; then knee=$connections; break; fi
 done
 echo "knee: $knee connections (best $best requests/s)"
-start_rss=$(rss)
-echo "soak: ${soak_seconds} s at $knee connections; RSS at start ${start_rss} MiB"
-wrk -t2 -c"$knee" -d"${soak_seconds}s" -s bench/soak.lua "$url" &
-soak=$!
-while kill -0 "$soak" 2>/dev/null; do
-  sleep 60
-  kill -0 "$soak" 2>/dev/null && echo "  RSS $(rss) MiB"
+echo "soak: ${soak_seconds} s at $knee connections, a minute at a time; RSS MiB at the start $(rss)"
+total=0
+errors=0
+left=$soak_seconds
+while [ "$left" -gt 0 ]; do
+  run=$(( left < 60 ? left : 60 ))
+  left=$(( left - run ))
+  out=$(wrk -t2 -c"$knee" -d"${run}s" -s bench/soak.lua "$url")
+  line=$(echo "$out" | grep '^requests ')
+  echo "  $line; RSS $(rss)"
+  echo "$out" | grep '^first error\|^errors by kind' || true
+  total=$(( total + $(echo "$line" | awk '{print $2}') ))
+  errors=$(( errors + $(echo "$line" | awk '{print $NF}') ))
 done
-wait "$soak"
-echo "RSS at the end $(rss) MiB (start ${start_rss} MiB)"
+echo "soak total: $total requests, $errors errors; RSS MiB at the end $(rss)"
+echo "data: $(du -sh "$work/data" | cut -f1) in the data dir"
 if grep -q ERROR "$work/server.log"; then echo "server errors:"; grep ERROR "$work/server.log" | head -5; fi
