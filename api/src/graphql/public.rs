@@ -239,9 +239,9 @@ impl PublicFields {
                             spread,
                         )
                 }
+                // Public types are objects: a fragment whose condition
+                // names any other type is not judged public.
                 Selection::InlineFragment(fragment) => {
-                    // Public types are objects: a condition naming any
-                    // other type is not judged.
                     let on = fragment
                         .node
                         .type_condition
@@ -261,19 +261,16 @@ impl PublicFields {
                     let Some(fragment) = document.fragments.get(name) else {
                         return false;
                     };
-                    // A fragment spread twice is checked once; a cycle (which
-                    // validation refuses) ends here.
+                    if fragment.node.type_condition.node.on.node.as_str() != owner {
+                        return false;
+                    }
+                    // A fragment spread twice is checked once (its condition
+                    // is its owner); a cycle, which validation refuses, ends
+                    // here.
                     if !spread.insert(name) {
                         return true;
                     }
-                    let on = fragment.node.type_condition.node.on.node.as_str();
-                    on == owner
-                        && self.selection_is_public(
-                            document,
-                            &fragment.node.selection_set,
-                            owner,
-                            spread,
-                        )
+                    self.selection_is_public(document, &fragment.node.selection_set, owner, spread)
                 }
             })
     }
@@ -347,6 +344,7 @@ mod tests {
         for query in [
             "{ album(id: \"x\") { ... on Track { title } } }",
             "{ album(id: \"x\") { ...T } } fragment T on Track { title }",
+            "{ album(id: \"x\") { ...A } artist(id: \"y\") { ...A } } fragment A on Album { title }",
         ] {
             assert!(!public(query), "{query}");
         }
