@@ -8,6 +8,7 @@ pub mod api_key;
 pub mod artist;
 pub mod artist_genre;
 pub mod blob;
+pub mod cart_line;
 pub mod entitlement;
 pub mod locker_item;
 pub mod playlist;

@@ -9,6 +9,7 @@ use super::connection::{paged, Paged};
 use super::ids::list_complexity;
 use super::locker::Locker;
 use super::playlists::Playlist;
+use super::store::Cart;
 use super::{principal, services};
 use crate::domain::{Page, UserId};
 
@@ -43,6 +44,11 @@ impl Viewer {
 
     async fn locker(&self) -> Locker {
         Locker { user: self.id() }
+    }
+
+    /// What the viewer means to buy, at today's prices.
+    async fn cart(&self, ctx: &Context<'_>) -> Result<Cart> {
+        Ok(Cart(services(ctx)?.cart.view(self.id()).await?))
     }
 }
 

@@ -8,7 +8,7 @@
 //! - `locker`: uploads, browsing, editing, removal, streams, locker events
 //! - `playlists`: playlists and their entries
 //! - `search`: the change feed and this replica's index
-//! - `store`: entitlements, reviews; cart, checkout and orders to come
+//! - `store`: the cart, entitlements, reviews; checkout and orders to come
 //! - `listening`: plays, interactions, playback
 //! - `recommendations`: what to offer, and the k-anonymous statistics
 //! - `privacy`: settings, consent, export, erasure, retention, audit
@@ -47,6 +47,7 @@ pub struct Services {
     pub stream_urls: locker::stream_urls::StreamUrls,
     pub playlists: playlists::Playlists,
     pub search: search::Search,
+    pub cart: store::cart::Cart,
     pub entitlements: store::entitlements::Entitlements,
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
@@ -102,6 +103,7 @@ impl Services {
             stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
             search: config.search,
+            cart: store::cart::Cart::new(db.clone()),
             entitlements: store::entitlements::Entitlements::new(db.clone()),
             reviews: store::reviews::Reviews::new(db),
         }

@@ -253,6 +253,7 @@ mod catalogue;
 mod locker;
 mod playlists;
 mod search;
+mod store;
 
 pub use search::SearchArgs;
 

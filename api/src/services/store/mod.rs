@@ -8,5 +8,6 @@
 //! (`entitlement::Entity::find_owned_by`, `track::Entity::find_owned_by`),
 //! so the locker and playlists can ask it without depending on the store.
 
+pub mod cart;
 pub mod entitlements;
 pub mod reviews;

@@ -1,0 +1,81 @@
+//! The store: the viewer's cart, and the catalogue products it sells.
+
+use cadenza_api::domain::{EntityId, ProductId};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{json, Value};
+
+use super::{Auth, TestApp};
+
+/// What the cart operations answer with: the whole cart.
+const CART_FIELDS: &str = "itemCount subtotal { amountMinor currency formatted }
+    lines { id price { amountMinor currency } product { id sku } }";
+
+/// A small catalogue of known products, as `store_feed` imports it: an
+/// album of two tracks sold whole (ST-ALB, $15.00) and track by track
+/// (ST-T1 $1.29, ST-T2 $0.99); a track sold in euros (EU-T1, €1.19); a
+/// track not for sale (OFF-T1).
+pub const STORE_FEED: &str = r#"{"type":"artist","id":"ar-st","name":"Store Test Artist","genres":["Jazz"]}
+{"type":"album","id":"al-st","artist":"ar-st","title":"Two Tracks","year":2020,"genre":"Jazz"}
+{"type":"track","id":"tr-st-1","album":"al-st","title":"First Tune","trackNumber":1,"discNumber":1,"durationMs":1000}
+{"type":"track","id":"tr-st-2","album":"al-st","title":"Second Tune","trackNumber":2,"discNumber":1,"durationMs":1000}
+{"type":"product","sku":"ST-ALB","kind":"ALBUM","ref":"al-st","priceMinor":1500,"currency":"USD","audioFormat":"FLAC"}
+{"type":"product","sku":"ST-T1","kind":"TRACK","ref":"tr-st-1","priceMinor":129,"currency":"USD","audioFormat":"FLAC"}
+{"type":"product","sku":"ST-T2","kind":"TRACK","ref":"tr-st-2","priceMinor":99,"currency":"USD","audioFormat":"FLAC"}
+{"type":"album","id":"al-eu","artist":"ar-st","title":"Euro Single","year":2021,"genre":"Jazz"}
+{"type":"track","id":"tr-eu-1","album":"al-eu","title":"Euro Tune","trackNumber":1,"discNumber":1,"durationMs":1000}
+{"type":"product","sku":"EU-T1","kind":"TRACK","ref":"tr-eu-1","priceMinor":119,"currency":"EUR","audioFormat":"FLAC"}
+{"type":"album","id":"al-off","artist":"ar-st","title":"Withdrawn","year":2021,"genre":"Jazz"}
+{"type":"track","id":"tr-off-1","album":"al-off","title":"Withdrawn Tune","trackNumber":1,"discNumber":1,"durationMs":1000}
+{"type":"product","sku":"OFF-T1","kind":"TRACK","ref":"tr-off-1","priceMinor":99,"currency":"USD","audioFormat":"FLAC","available":false}
+"#;
+
+impl TestApp {
+    /// Imports `STORE_FEED` as an administrator.
+    pub async fn store_feed(&self) {
+        let admin = self.admin().await;
+        let body = self.import_feed(&admin, STORE_FEED).await;
+        let rejected = &body["data"]["importCatalogue"]["rejected"];
+        assert_eq!(rejected, &json!([]), "{body}");
+    }
+
+    /// The global ID of the product with `sku`.
+    pub async fn product_id(&self, sku: &str) -> Value {
+        let db = self.database().await;
+        let product = entities::product::Entity::find()
+            .filter(entities::product::Column::Sku.eq(sku))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no product {sku}"));
+        db.close().await.unwrap();
+        json!(ProductId(product.id).global().encode())
+    }
+
+    pub async fn add_to_cart(&self, auth: &Auth, product_id: &Value) -> Value {
+        self.gql_as(
+            auth,
+            &format!("mutation($id: ID!) {{ addToCart(productId: $id) {{ {CART_FIELDS} }} }}"),
+            json!({ "id": product_id }),
+        )
+        .await
+    }
+
+    pub async fn remove_from_cart(&self, auth: &Auth, line_id: &Value) -> Value {
+        self.gql_as(
+            auth,
+            &format!("mutation($id: ID!) {{ removeFromCart(lineId: $id) {{ {CART_FIELDS} }} }}"),
+            json!({ "id": line_id }),
+        )
+        .await
+    }
+
+    /// `viewer.cart`.
+    pub async fn cart(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            &format!("{{ viewer {{ cart {{ {CART_FIELDS} }} }} }}"),
+            json!({}),
+        )
+        .await
+    }
+}

@@ -1,0 +1,3 @@
+//! The store: cart, checkout, orders, refunds and reviews.
+
+mod cart;
