@@ -21,10 +21,11 @@ pub enum NodeKind {
     Playlist,
     PlaylistEntry,
     CartLine,
+    Order,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 11] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -36,6 +37,7 @@ impl NodeKind {
         NodeKind::Playlist,
         NodeKind::PlaylistEntry,
         NodeKind::CartLine,
+        NodeKind::Order,
     ];
 
     /// The name a global ID carries; also the GraphQL type's name.
@@ -52,6 +54,7 @@ impl NodeKind {
             NodeKind::Playlist => "Playlist",
             NodeKind::PlaylistEntry => "PlaylistEntry",
             NodeKind::CartLine => "CartLine",
+            NodeKind::Order => "Order",
         }
     }
 }
@@ -121,6 +124,7 @@ entity_id!(LockerItemId => LockerItem);
 entity_id!(PlaylistId => Playlist);
 entity_id!(PlaylistEntryId => PlaylistEntry);
 entity_id!(CartLineId => CartLine);
+entity_id!(OrderId => Order);
 
 /// A decoded global ID: which kind of object, and its row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

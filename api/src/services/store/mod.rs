@@ -9,5 +9,9 @@
 //! so the locker and playlists can ask it without depending on the store.
 
 pub mod cart;
+pub mod checkout;
 pub mod entitlements;
+pub mod fulfilment;
+pub mod orders;
+pub mod payments;
 pub mod reviews;

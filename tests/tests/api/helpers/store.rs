@@ -79,3 +79,74 @@ impl TestApp {
         .await
     }
 }
+
+/// What `checkout` and the order reads answer with.
+const ORDER_FIELDS: &str = "id number status createdAt total { amountMinor currency formatted }
+    lines { price { amountMinor currency } product { id sku } }";
+
+impl TestApp {
+    pub async fn checkout(&self, auth: &Auth, key: &str) -> Value {
+        self.gql_as(
+            auth,
+            &format!(
+                "mutation($key: String!) {{ checkout(idempotencyKey: $key) {{ {ORDER_FIELDS} }} }}"
+            ),
+            json!({ "key": key }),
+        )
+        .await
+    }
+
+    /// `viewer.orders`, the first 100.
+    pub async fn orders(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            &format!(
+                "{{ viewer {{ orders(first: 100) {{ totalCount nodes {{ {ORDER_FIELDS} }} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await
+    }
+
+    /// `node` as an order, under `order`.
+    pub async fn order(&self, auth: &Auth, id: &Value) -> Value {
+        self.gql_as(
+            auth,
+            &format!("query($id: ID!) {{ order: node(id: $id) {{ __typename ... on Order {{ {ORDER_FIELDS} }} }} }}"),
+            json!({ "id": id }),
+        )
+        .await
+    }
+
+    /// The viewer's PURCHASE items, in album order.
+    pub async fn purchases(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            "{ viewer { locker {
+                usage { itemCount usedBytes }
+                items(first: 100, filter: { source: PURCHASE }, sort: ARTIST_ALBUM) { totalCount nodes {
+                    id title artist album source streamable streamUrl sizeBytes contentHash format mimeType
+                    catalogueTrack { id title } buyOptions { sku } } } } } }",
+            json!({}),
+        )
+        .await
+    }
+
+    /// Charges the built-in payment provider made, and orders written
+    /// (payment intents included), straight from the database.
+    pub async fn charges_and_orders(&self) -> (usize, usize) {
+        let db = self.database().await;
+        let charges = entities::payment_charge::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len();
+        let orders = entities::order::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len();
+        db.close().await.unwrap();
+        (charges, orders)
+    }
+}

@@ -1,3 +1,4 @@
 //! The store: cart, checkout, orders, refunds and reviews.
 
 mod cart;
+mod checkout;
