@@ -8,7 +8,7 @@
 //! - `locker`: uploads, browsing, editing, removal, streams, locker events
 //! - `playlists`: playlists and their entries
 //! - `search`: the change feed and this replica's index
-//! - `store`: the cart, checkout (payments, fulfilment), orders,
+//! - `store`: the cart, checkout (payments, fulfilment), orders, refunds,
 //!   entitlements, reviews
 //! - `listening`: plays, interactions, playback
 //! - `recommendations`: what to offer, and the k-anonymous statistics
@@ -51,6 +51,7 @@ pub struct Services {
     pub cart: store::cart::Cart,
     pub checkout: store::checkout::Checkout,
     pub orders: store::orders::Orders,
+    pub refunds: store::refunds::Refunds,
     pub entitlements: store::entitlements::Entitlements,
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
@@ -77,6 +78,11 @@ impl Services {
         let catalogue_version = catalogue::CatalogueVersion::default();
         let catalogue = catalogue::Catalogue::new(db.clone());
         let fulfilment = store::fulfilment::Fulfilment::new(
+            db.clone(),
+            config.search_feed.clone(),
+            config.locker_events.clone(),
+        );
+        let refunds = store::refunds::Refunds::new(
             db.clone(),
             config.search_feed.clone(),
             config.locker_events.clone(),
@@ -115,6 +121,7 @@ impl Services {
             cart: store::cart::Cart::new(db.clone()),
             checkout: store::checkout::Checkout::new(db.clone(), config.payments, fulfilment),
             orders: store::orders::Orders::new(db.clone()),
+            refunds,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
             reviews: store::reviews::Reviews::new(db),
         }

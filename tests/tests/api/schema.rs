@@ -49,7 +49,6 @@ const PENDING: &[&str] = &[
     "Mutation.exportMyData",
     "Mutation.recordInteraction",
     "Mutation.recordPlay",
-    "Mutation.refundOrder",
     "Mutation.startPrivateSession",
     "Mutation.updatePlayback",
     "Mutation.updatePrivacySettings",

@@ -149,4 +149,13 @@ impl StoreMutation {
         let key = IdempotencyKey::parse(&idempotency_key)?;
         Ok(Order(services(ctx)?.checkout.checkout(user, &key).await?))
     }
+
+    /// ADMIN only. Revokes the entitlements and removes the purchased items
+    /// from the locker (and from playlists and search). Refunding a
+    /// refunded order is CONFLICT.
+    async fn refund_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
+        principal(ctx)?.require_admin()?;
+        let order = require::<OrderId>(&id, "order")?;
+        Ok(Order(services(ctx)?.refunds.refund(order).await?))
+    }
 }

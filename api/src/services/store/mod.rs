@@ -14,4 +14,5 @@ pub mod entitlements;
 pub mod fulfilment;
 pub mod orders;
 pub mod payments;
+pub mod refunds;
 pub mod reviews;

@@ -150,3 +150,14 @@ impl TestApp {
         (charges, orders)
     }
 }
+
+impl TestApp {
+    pub async fn refund_order(&self, auth: &Auth, id: &Value) -> Value {
+        self.gql_as(
+            auth,
+            &format!("mutation($id: ID!) {{ refundOrder(id: $id) {{ {ORDER_FIELDS} }} }}"),
+            json!({ "id": id }),
+        )
+        .await
+    }
+}

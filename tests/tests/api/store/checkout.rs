@@ -362,3 +362,76 @@ async fn a_purchase_is_announced_on_locker_events_and_found_in_search() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_refund_takes_back_what_the_order_gave_once() {
+    let app = spawn_app().await;
+    app.store_feed().await;
+    let admin = app.admin().await;
+    let tracks = app
+        .gql(
+            "query($id: ID!) { product(id: $id) { album { tracks { id } } } }",
+            json!({ "id": app.product_id("ST-ALB").await }),
+        )
+        .await;
+    let first_track = data(&tracks)["product"]["album"]["tracks"][0]["id"].clone();
+    data(&app.attach_master(&admin, &first_track, wav(500, &[])).await);
+
+    let listener = app.customer().await;
+    let placed = buy_album(&app, &listener).await;
+    let locker = app.purchases(&listener).await;
+    let items = data(&locker)["viewer"]["locker"]["items"]["nodes"].clone();
+    let stream = format!("{}{}", app.address, items[0]["streamUrl"].as_str().unwrap());
+    assert_eq!(app.client.get(&stream).send().await.unwrap().status(), 200);
+    // A playlist of a purchased item and of a catalogue track they own.
+    let playlist = app
+        .create_playlist(&listener, "Bought", [&items[0]["id"], &first_track])
+        .await;
+    let playlist_id = data(&playlist)["createPlaylist"]["id"].clone();
+
+    // Only an administrator refunds; an ID of another kind names no order.
+    assert_eq!(
+        error_code(&app.refund_order(&listener, &placed["id"]).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        error_code(&app.refund_order(&admin, &items[0]["id"]).await),
+        "NOT_FOUND"
+    );
+
+    let refunded = data(&app.refund_order(&admin, &placed["id"]).await)["refundOrder"].clone();
+    assert_eq!(refunded["status"], "REFUNDED");
+    assert_eq!(refunded["id"], placed["id"]);
+    let body = app.refund_order(&admin, &placed["id"]).await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+
+    let locker = app.purchases(&listener).await;
+    assert_eq!(data(&locker)["viewer"]["locker"]["items"]["totalCount"], 0);
+    assert_eq!(app.client.get(&stream).send().await.unwrap().status(), 404);
+    let product = app
+        .product(&listener, &app.product_id("ST-ALB").await)
+        .await;
+    assert_eq!(data(&product)["product"]["ownedByViewer"], false);
+    let playlist = app
+        .gql_as(
+            &listener,
+            "query($id: ID!) { node(id: $id) { ... on Playlist { itemCount } } }",
+            json!({ "id": playlist_id }),
+        )
+        .await;
+    assert_eq!(data(&playlist)["node"]["itemCount"], 0);
+    let orders = app.orders(&listener).await;
+    assert_eq!(
+        data(&orders)["viewer"]["orders"]["nodes"][0]["status"],
+        "REFUNDED"
+    );
+    // Bought again, it is theirs again.
+    data(
+        &app.add_to_cart(&listener, &app.product_id("ST-ALB").await)
+            .await,
+    );
+    assert_eq!(
+        order(&app.checkout(&listener, "again").await)["status"],
+        "FULFILLED"
+    );
+}
