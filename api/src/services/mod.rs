@@ -81,11 +81,14 @@ impl Services {
             db.clone(),
             config.search_feed.clone(),
             config.locker_events.clone(),
+            catalogue_version.clone(),
         );
+        let reviews = store::reviews::Reviews::new(db.clone(), catalogue_version.clone());
         let refunds = store::refunds::Refunds::new(
             db.clone(),
             config.search_feed.clone(),
             config.locker_events.clone(),
+            catalogue_version.clone(),
         );
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
@@ -123,7 +126,7 @@ impl Services {
             orders: store::orders::Orders::new(db.clone()),
             refunds,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
-            reviews: store::reviews::Reviews::new(db),
+            reviews,
         }
     }
 }

@@ -52,7 +52,6 @@ const PENDING: &[&str] = &[
     "Mutation.startPrivateSession",
     "Mutation.updatePlayback",
     "Mutation.updatePrivacySettings",
-    "Mutation.writeReview",
     "Viewer.playback",
     "Viewer.privacy",
     "Viewer.recentlyPlayed",

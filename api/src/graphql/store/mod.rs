@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, Object, Result, ID};
 use chrono::{DateTime, Utc};
 
-use super::catalogue::{Money, Product};
+use super::catalogue::{Money, Product, Review};
 use super::ids::{id_of, require};
 use super::{principal, services};
 use crate::domain::{CartLineId, IdempotencyKey, OrderId, ProductId};
@@ -148,6 +148,25 @@ impl StoreMutation {
         let user = principal(ctx)?.require_user()?;
         let key = IdempotencyKey::parse(&idempotency_key)?;
         Ok(Order(services(ctx)?.checkout.checkout(user, &key).await?))
+    }
+
+    /// Writes the viewer's review of a product, or edits the one they
+    /// wrote (one a product a user): rating 1 to 5, body up to 5,000
+    /// characters, kept as plain text (never rendered as HTML by Cadenza).
+    async fn write_review(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        rating: i32,
+        body: Option<String>,
+    ) -> Result<Review> {
+        let user = principal(ctx)?.require_user()?;
+        let product = require::<ProductId>(&product_id, "product")?;
+        let review = services(ctx)?
+            .reviews
+            .write(user, product, rating, body)
+            .await?;
+        Ok(Review(review))
     }
 
     /// ADMIN only. Revokes the entitlements and removes the purchased items

@@ -21,6 +21,7 @@ use super::orders::OrderStatus;
 use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::{LockerItemId, LockerSource, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
+use crate::services::catalogue::CatalogueVersion;
 use crate::services::locker::events::{LockerChange, LockerEvent, LockerEvents};
 use crate::services::search::{Change, Feed};
 
@@ -32,11 +33,23 @@ pub struct Fulfilment {
     db: DatabaseConnection,
     search: Feed,
     events: LockerEvents,
+    /// Sales counts order the public best-seller lists.
+    catalogue_version: CatalogueVersion,
 }
 
 impl Fulfilment {
-    pub fn new(db: DatabaseConnection, search: Feed, events: LockerEvents) -> Self {
-        Self { db, search, events }
+    pub fn new(
+        db: DatabaseConnection,
+        search: Feed,
+        events: LockerEvents,
+        catalogue_version: CatalogueVersion,
+    ) -> Self {
+        Self {
+            db,
+            search,
+            events,
+            catalogue_version,
+        }
     }
 
     /// Records the payment of a PENDING order and fulfils it, in one
@@ -101,6 +114,7 @@ impl Fulfilment {
         let paid = paid.update(&txn).await?;
         txn.commit().await?;
         self.search.changed();
+        self.catalogue_version.bump();
         for item_id in &added {
             self.events
                 .publish(LockerEvent {

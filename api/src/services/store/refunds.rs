@@ -21,6 +21,7 @@ use super::orders::{OrderStatus, OrderView};
 use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::{LockerItemId, LockerSource, OrderId, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
+use crate::services::catalogue::CatalogueVersion;
 use crate::services::locker::events::{LockerChange, LockerEvent, LockerEvents};
 use crate::services::playlists::close_gaps;
 use crate::services::search::{Change, Feed};
@@ -30,11 +31,23 @@ pub struct Refunds {
     db: DatabaseConnection,
     search: Feed,
     events: LockerEvents,
+    /// Sales counts order the public best-seller lists.
+    catalogue_version: CatalogueVersion,
 }
 
 impl Refunds {
-    pub fn new(db: DatabaseConnection, search: Feed, events: LockerEvents) -> Self {
-        Self { db, search, events }
+    pub fn new(
+        db: DatabaseConnection,
+        search: Feed,
+        events: LockerEvents,
+        catalogue_version: CatalogueVersion,
+    ) -> Self {
+        Self {
+            db,
+            search,
+            events,
+            catalogue_version,
+        }
     }
 
     /// Refunds a fulfilled order. A refunded one is CONFLICT; a payment
@@ -86,6 +99,7 @@ impl Refunds {
             .await?;
         txn.commit().await?;
         self.search.changed();
+        self.catalogue_version.bump();
         if let Some(user) = order.user_id.map(UserId) {
             for item_id in &removed {
                 self.events

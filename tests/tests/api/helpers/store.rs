@@ -161,3 +161,32 @@ impl TestApp {
         .await
     }
 }
+
+impl TestApp {
+    pub async fn write_review(
+        &self,
+        auth: &Auth,
+        product_id: &Value,
+        rating: i64,
+        body: Option<&str>,
+    ) -> Value {
+        self.gql_as(
+            auth,
+            "mutation($id: ID!, $rating: Int!, $body: String) {
+                writeReview(productId: $id, rating: $rating, body: $body) {
+                    id rating body authorName verifiedPurchase product { sku } } }",
+            json!({ "id": product_id, "rating": rating, "body": body }),
+        )
+        .await
+    }
+
+    /// A product's rating and its reviews, newest first.
+    pub async fn product_reviews(&self, product_id: &Value) -> Value {
+        self.gql(
+            "query($id: ID!) { product(id: $id) { averageRating reviewCount
+                reviews(first: 100) { totalCount nodes { id rating body verifiedPurchase } } } }",
+            json!({ "id": product_id }),
+        )
+        .await
+    }
+}

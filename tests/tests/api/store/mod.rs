@@ -2,3 +2,4 @@
 
 mod cart;
 mod checkout;
+mod reviews;
