@@ -33,6 +33,12 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     QueryTooComplex(String),
+    #[error("{0}")]
+    PaymentDeclined(String),
+    /// The payment provider failed or did not answer: nothing was
+    /// delivered, and retrying the same checkout key resolves it.
+    #[error("{0}")]
+    PaymentUnresolved(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -62,6 +68,8 @@ impl ApiError {
             Self::RateLimited(_) => "RATE_LIMITED",
             Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
+            Self::PaymentDeclined(_) => "PAYMENT_DECLINED",
+            Self::PaymentUnresolved(_) => "INTERNAL",
             Self::Internal(_) => "INTERNAL",
         }
     }

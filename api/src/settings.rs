@@ -33,7 +33,38 @@ pub struct Settings {
     pub quota_bytes: u64,
     pub recompute_interval_secs: u64,
     pub k_anonymity: u32,
+    /// How the built-in payment provider answers (`CADENZA_PAYMENTS`).
+    pub payments: PaymentMode,
+    /// How long checkout waits for the payment provider
+    /// (`CADENZA_PAYMENT_TIMEOUT_MS`).
+    pub payment_deadline_ms: u64,
     pub limits: RequestLimits,
+}
+
+/// How the built-in provider answers (`CADENZA_PAYMENTS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PaymentMode {
+    /// Every charge is approved.
+    #[default]
+    Approve,
+    /// Every charge is declined.
+    Decline,
+    /// Every charge fails with an error.
+    Fail,
+    /// No charge is ever answered (checkout's deadline ends the wait).
+    Hang,
+}
+
+impl PaymentMode {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "approve" => Some(Self::Approve),
+            "decline" => Some(Self::Decline),
+            "fail" => Some(Self::Fail),
+            "hang" => Some(Self::Hang),
+            _ => None,
+        }
+    }
 }
 
 /// Where blobs live.
@@ -253,6 +284,11 @@ impl Settings {
                 .filter(|k| *k >= 2)
                 .ok_or_else(|| format!("`{value}` is not a whole number of at least 2"))
         })?;
+        let payments = parse(&get, "CADENZA_PAYMENTS", "approve", |value| {
+            PaymentMode::parse(value)
+                .ok_or_else(|| format!("`{value}` is not approve, decline, fail or hang"))
+        })?;
+        let payment_deadline_ms = parse(&get, "CADENZA_PAYMENT_TIMEOUT_MS", "10000", positive)?;
 
         Ok(Self {
             bind,
@@ -269,6 +305,8 @@ impl Settings {
             quota_bytes,
             recompute_interval_secs,
             k_anonymity,
+            payments,
+            payment_deadline_ms,
             limits: RequestLimits::default(),
         })
     }

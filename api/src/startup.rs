@@ -3,7 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
@@ -20,6 +20,7 @@ use crate::services::locker::events::LockerEvents;
 use crate::services::media::BlobStore;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::search::{Feed, Search};
+use crate::services::store::payments::{BuiltInProvider, Payments};
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
 use crate::{db, graphql};
@@ -71,6 +72,10 @@ impl Application {
                 server_secret: secret,
                 quota_bytes: settings.quota_bytes,
                 k_anonymity: settings.k_anonymity,
+                payments: Payments {
+                    provider: Arc::new(BuiltInProvider::new(db.clone(), settings.payments)),
+                    deadline: Duration::from_millis(settings.payment_deadline_ms),
+                },
             },
         );
         services.locker.evict_removed_items();

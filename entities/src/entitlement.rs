@@ -8,6 +8,8 @@ pub struct Model {
     pub id: i32,
     pub user_id: i32,
     pub product_id: i32,
+    /// The order that granted it.
+    pub order_id: Option<i32>,
     pub created_at: DateTimeUtc,
 }
 

@@ -7,7 +7,10 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub user_id: i32,
-    pub blob_id: i32,
+    /// The bytes it streams: the upload's own blob, or the catalogue
+    /// master for a purchase. Null for a purchase whose master is not
+    /// attached yet.
+    pub blob_id: Option<i32>,
     /// `UPLOAD` or `PURCHASE`.
     pub source: String,
     pub title: String,

@@ -18,6 +18,12 @@ pub struct Model {
     pub popularity: i64,
     /// The master audio buyers receive, once a partner attaches it.
     pub master_blob_id: Option<i32>,
+    /// What the master audio is, as read from it when it was attached.
+    pub master_format: Option<String>,
+    pub master_mime_type: Option<String>,
+    pub master_bitrate_kbps: Option<i32>,
+    pub master_sample_rate_hz: Option<i32>,
+    pub master_channels: Option<i32>,
     /// The title as uploads are matched by it (see the API's `matching`).
     pub title_key: Option<String>,
     pub created_at: DateTimeUtc,

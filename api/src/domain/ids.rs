@@ -20,10 +20,12 @@ pub enum NodeKind {
     LockerItem,
     Playlist,
     PlaylistEntry,
+    CartLine,
+    Order,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -34,6 +36,8 @@ impl NodeKind {
         NodeKind::LockerItem,
         NodeKind::Playlist,
         NodeKind::PlaylistEntry,
+        NodeKind::CartLine,
+        NodeKind::Order,
     ];
 
     /// The name a global ID carries; also the GraphQL type's name.
@@ -49,6 +53,8 @@ impl NodeKind {
             NodeKind::LockerItem => "LockerItem",
             NodeKind::Playlist => "Playlist",
             NodeKind::PlaylistEntry => "PlaylistEntry",
+            NodeKind::CartLine => "CartLine",
+            NodeKind::Order => "Order",
         }
     }
 }
@@ -117,6 +123,8 @@ entity_id!(ReviewId => Review);
 entity_id!(LockerItemId => LockerItem);
 entity_id!(PlaylistId => Playlist);
 entity_id!(PlaylistEntryId => PlaylistEntry);
+entity_id!(CartLineId => CartLine);
+entity_id!(OrderId => Order);
 
 /// A decoded global ID: which kind of object, and its row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,15 +4,17 @@
 //! or HTTP; the services take these types, and the GraphQL layer builds them
 //! from what clients send.
 
+pub mod idempotency;
 pub mod ids;
 pub mod isrc;
 pub mod kinds;
 pub mod money;
 pub mod page;
 
+pub use idempotency::IdempotencyKey;
 pub use ids::{
-    AlbumId, ApiKeyId, ArtistId, EntityId, GlobalId, LockerItemId, NodeKind, PlaylistEntryId,
-    PlaylistId, ProductId, ReviewId, TrackId, UserId,
+    AlbumId, ApiKeyId, ArtistId, CartLineId, EntityId, GlobalId, LockerItemId, NodeKind, OrderId,
+    PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
 };
 pub use isrc::Isrc;
 pub use kinds::{LockerSource, ProductKind};

@@ -17,6 +17,7 @@ pub mod playlists;
 pub mod public;
 pub mod scalars;
 pub mod search;
+pub mod store;
 pub mod uploads;
 pub mod viewer;
 
@@ -45,6 +46,7 @@ pub struct Mutation(
     accounts::AccountsMutation,
     locker::LockerMutation,
     playlists::PlaylistsMutation,
+    store::StoreMutation,
     catalogue::CatalogueMutation,
     accounts::ApiKeysMutation,
 );

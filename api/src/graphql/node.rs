@@ -8,8 +8,9 @@ use super::catalogue::{Album, Artist, Product, Review, Track};
 use super::loaders::*;
 use super::locker::LockerItem;
 use super::playlists::Playlist;
+use super::store::Order;
 use super::{loaders, principal, services};
-use crate::domain::{GlobalId, NodeKind, PlaylistId};
+use crate::domain::{GlobalId, NodeKind, OrderId, PlaylistId};
 
 /// An object with a global ID.
 #[derive(Interface)]
@@ -23,6 +24,7 @@ pub enum Node {
     Review(Review),
     LockerItem(LockerItem),
     Playlist(Playlist),
+    Order(Order),
 }
 
 #[derive(Default)]
@@ -59,7 +61,16 @@ impl NodeQuery {
                     .map(|p| Playlist(p).into()),
                 None => None,
             },
-            NodeKind::ApiKey | NodeKind::PlaylistEntry => None,
+            // The buyer's only.
+            NodeKind::Order => match viewer {
+                Some(viewer) => services(ctx)?
+                    .orders
+                    .get(viewer, OrderId(id))
+                    .await?
+                    .map(|order| Order(order).into()),
+                None => None,
+            },
+            NodeKind::ApiKey | NodeKind::PlaylistEntry | NodeKind::CartLine => None,
         })
     }
 }

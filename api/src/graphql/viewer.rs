@@ -9,6 +9,7 @@ use super::connection::{paged, Paged};
 use super::ids::list_complexity;
 use super::locker::Locker;
 use super::playlists::Playlist;
+use super::store::{Cart, Order};
 use super::{principal, services};
 use crate::domain::{Page, UserId};
 
@@ -43,6 +44,24 @@ impl Viewer {
 
     async fn locker(&self) -> Locker {
         Locker { user: self.id() }
+    }
+
+    /// The viewer's orders, newest first.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Paged<Order>> {
+        let page = Page::parse(first, after.as_deref())?;
+        let listing = services(ctx)?.orders.list(self.id(), page).await?;
+        Ok(paged(listing.items, listing.total, page, Order))
+    }
+
+    /// What the viewer means to buy, at today's prices.
+    async fn cart(&self, ctx: &Context<'_>) -> Result<Cart> {
+        Ok(Cart(services(ctx)?.cart.view(self.id()).await?))
     }
 }
 

@@ -8,7 +8,8 @@
 //! - `locker`: uploads, browsing, editing, removal, streams, locker events
 //! - `playlists`: playlists and their entries
 //! - `search`: the change feed and this replica's index
-//! - `store`: entitlements, reviews; cart, checkout and orders to come
+//! - `store`: the cart, checkout (payments, fulfilment), orders, refunds,
+//!   entitlements, reviews
 //! - `listening`: plays, interactions, playback
 //! - `recommendations`: what to offer, and the k-anonymous statistics
 //! - `privacy`: settings, consent, export, erasure, retention, audit
@@ -47,6 +48,10 @@ pub struct Services {
     pub stream_urls: locker::stream_urls::StreamUrls,
     pub playlists: playlists::Playlists,
     pub search: search::Search,
+    pub cart: store::cart::Cart,
+    pub checkout: store::checkout::Checkout,
+    pub orders: store::orders::Orders,
+    pub refunds: store::refunds::Refunds,
     pub entitlements: store::entitlements::Entitlements,
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
@@ -63,6 +68,7 @@ pub struct ServiceConfig {
     pub search: search::Search,
     /// The change feed the writers record in.
     pub search_feed: search::Feed,
+    pub payments: store::payments::Payments,
     pub quota_bytes: u64,
     pub k_anonymity: u32,
 }
@@ -71,6 +77,19 @@ impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
         let catalogue_version = catalogue::CatalogueVersion::default();
         let catalogue = catalogue::Catalogue::new(db.clone());
+        let fulfilment = store::fulfilment::Fulfilment::new(
+            db.clone(),
+            config.search_feed.clone(),
+            config.locker_events.clone(),
+            catalogue_version.clone(),
+        );
+        let reviews = store::reviews::Reviews::new(db.clone(), catalogue_version.clone());
+        let refunds = store::refunds::Refunds::new(
+            db.clone(),
+            config.search_feed.clone(),
+            config.locker_events.clone(),
+            catalogue_version.clone(),
+        );
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
                 .with_rate_limiter(config.rate_limiter),
@@ -102,8 +121,12 @@ impl Services {
             stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
             search: config.search,
+            cart: store::cart::Cart::new(db.clone()),
+            checkout: store::checkout::Checkout::new(db.clone(), config.payments, fulfilment),
+            orders: store::orders::Orders::new(db.clone()),
+            refunds,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
-            reviews: store::reviews::Reviews::new(db),
+            reviews,
         }
     }
 }

@@ -152,6 +152,8 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         quota_bytes: 1024 * 1024 * 1024,
         recompute_interval_secs: 300,
         k_anonymity: 5,
+        payments: Default::default(),
+        payment_deadline_ms: 10_000,
         limits: RequestLimits::default(),
     }
 }
@@ -221,6 +223,26 @@ pub async fn spawn_replica_of(app: &TestApp) -> TestApp {
     }
 }
 
+/// The same, with settings of the test's choosing (another payment
+/// provider behaviour, say).
+pub async fn spawn_replica_with(app: &TestApp, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let own = TempDir::new().unwrap();
+    let mut settings = app.settings.clone();
+    settings.search_dir = own.path().join("search");
+    configure(&mut settings);
+    let server = Application::build(settings.clone())
+        .await
+        .expect("the replica starts");
+    let address = format!("http://127.0.0.1:{}", server.port());
+    tokio::spawn(server.run_until_stopped());
+    TestApp {
+        address,
+        client: app.client.clone(),
+        settings,
+        _data_dir: own,
+    }
+}
+
 async fn start(
     data_dir: TempDir,
     database_url: Option<String>,
@@ -253,6 +275,7 @@ mod catalogue;
 mod locker;
 mod playlists;
 mod search;
+mod store;
 
 pub use search::SearchArgs;
 

@@ -21,4 +21,5 @@ mod resilience;
 mod s3;
 mod schema;
 mod search;
+mod store;
 mod subscriptions;

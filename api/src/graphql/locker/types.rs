@@ -122,6 +122,13 @@ impl LockerItem {
         Ok(signer.url(&self.0))
     }
 
+    /// False for a purchase whose master audio is not attached yet (its
+    /// `streamUrl` answers 404 until then); it becomes streamable as soon
+    /// as the master is attached. Uploads always are.
+    async fn streamable(&self) -> bool {
+        self.0.blob_id.is_some()
+    }
+
     /// The catalogue track this item was matched to (by ISRC).
     async fn catalogue_track(&self, ctx: &Context<'_>) -> Result<Option<Track>> {
         let Some(track_id) = self.0.catalogue_track_id else {

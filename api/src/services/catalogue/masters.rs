@@ -1,9 +1,11 @@
 //! Master audio: the file buyers of a catalogue track receive. A partner
 //! attaches it through the same pipeline as uploads (read by content,
-//! stored unchanged); a purchase's locker item points at it, no copy made.
+//! stored unchanged); a purchase's locker item points at it, no copy made,
+//! and purchases made before it was attached point at it from then on.
 
 use chrono::Utc;
 use entities::{blob, locker_item, track};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     Set,
@@ -11,7 +13,7 @@ use sea_orm::{
 
 use super::CatalogueVersion;
 use crate::db::begin_write;
-use crate::domain::TrackId;
+use crate::domain::{LockerSource, TrackId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::media::{BlobStore, Inspected, ReceivedFile};
 
@@ -50,7 +52,7 @@ impl Masters {
             facts,
             ..
         } = file.inspect().await?;
-        facts?;
+        let facts = facts?;
         let key = BlobStore::new_key();
         self.blobs
             .put_file(&key, content, size.unsigned_abs())
@@ -69,8 +71,38 @@ impl Masters {
             let previous = track.master_blob_id;
             let mut active: track::ActiveModel = track.into();
             active.master_blob_id = Set(Some(blob.id));
+            active.master_format = Set(Some(facts.format.to_owned()));
+            active.master_mime_type = Set(Some(facts.mime_type.to_owned()));
+            active.master_bitrate_kbps = Set(facts.bitrate_kbps);
+            active.master_sample_rate_hz = Set(facts.sample_rate_hz);
+            active.master_channels = Set(facts.channels);
             active.updated_at = Set(Utc::now());
             let updated = active.update(&txn).await?;
+            // Buyers who have been waiting for this master stream it now.
+            locker_item::Entity::update_many()
+                .col_expr(locker_item::Column::BlobId, Expr::value(blob.id))
+                .col_expr(locker_item::Column::SizeBytes, Expr::value(blob.size_bytes))
+                .col_expr(
+                    locker_item::Column::ContentHash,
+                    Expr::value(blob.content_hash.clone()),
+                )
+                .col_expr(locker_item::Column::Format, Expr::value(facts.format))
+                .col_expr(locker_item::Column::MimeType, Expr::value(facts.mime_type))
+                .col_expr(
+                    locker_item::Column::BitrateKbps,
+                    Expr::value(facts.bitrate_kbps),
+                )
+                .col_expr(
+                    locker_item::Column::SampleRateHz,
+                    Expr::value(facts.sample_rate_hz),
+                )
+                .col_expr(locker_item::Column::Channels, Expr::value(facts.channels))
+                .col_expr(locker_item::Column::UpdatedAt, Expr::value(Utc::now()))
+                .filter(locker_item::Column::CatalogueTrackId.eq(updated.id))
+                .filter(locker_item::Column::Source.eq(LockerSource::Purchase.as_str()))
+                .filter(locker_item::Column::BlobId.is_null())
+                .exec(&txn)
+                .await?;
             // The old master goes unless a buyer's locker item still uses it.
             let orphan = match previous {
                 Some(old) => {

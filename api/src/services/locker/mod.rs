@@ -31,7 +31,7 @@ use self::events::{LockerChange, LockerEvent, LockerEvents};
 use self::streams::StreamTargets;
 use super::media::BlobStore;
 use super::search::Feed;
-use crate::domain::{LockerItemId, UserId};
+use crate::domain::{LockerItemId, LockerSource, UserId};
 use crate::error::ApiResult;
 
 pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
@@ -126,13 +126,15 @@ impl Locker {
     }
 }
 
-/// The bytes `user`'s locker holds.
+/// The bytes `user`'s uploads hold; purchases play the catalogue's
+/// masters and count against no quota.
 async fn used_bytes(db: &impl sea_orm::ConnectionTrait, user: UserId) -> ApiResult<i64> {
     #[derive(FromQueryResult)]
     struct Used {
         used: Option<i64>,
     }
     let used = locker_item::Entity::find_owned_by(user.0)
+        .filter(locker_item::Column::Source.eq(LockerSource::Upload.as_str()))
         .select_only()
         .column_as(
             Expr::cust("CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT)"),

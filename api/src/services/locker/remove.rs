@@ -2,6 +2,7 @@
 //! search document, and its blob when nothing else refers to it.
 
 use entities::{blob, locker_item, playlist_entry, track};
+use sea_orm::DatabaseTransaction;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::events::LockerChange;
@@ -44,23 +45,10 @@ impl Locker {
         locker_item::Entity::delete_by_id(item.id)
             .exec(&txn)
             .await?;
-        // A purchase shares the catalogue master's blob; that one stays.
-        let still_used = locker_item::Entity::find()
-            .filter(locker_item::Column::BlobId.eq(item.blob_id))
-            .count(&txn)
-            .await?
-            > 0
-            || track::Entity::find()
-                .filter(track::Column::MasterBlobId.eq(item.blob_id))
-                .count(&txn)
-                .await?
-                > 0;
-        let orphan = if still_used {
-            None
-        } else {
-            let blob = blob::Entity::find_by_id(item.blob_id).one(&txn).await?;
-            blob::Entity::delete_by_id(item.blob_id).exec(&txn).await?;
-            blob
+        let orphan = match item.blob_id {
+            Some(blob_id) => orphaned_blob(&txn, blob_id).await?,
+            // A purchase whose master was never attached.
+            None => None,
         };
         self.search
             .record(&txn, [Change::LockerItem(item.id)])
@@ -79,4 +67,29 @@ impl Locker {
         tracing::info!(locker_item.id = id.0, "locker item deleted");
         Ok(())
     }
+}
+
+/// Deletes the blob's row when no item and no catalogue track uses it
+/// any more (a purchase shares the catalogue master's blob; that one
+/// stays), and returns it so its bytes can go after the commit.
+pub(crate) async fn orphaned_blob(
+    txn: &DatabaseTransaction,
+    blob_id: i32,
+) -> ApiResult<Option<blob::Model>> {
+    let still_used = locker_item::Entity::find()
+        .filter(locker_item::Column::BlobId.eq(blob_id))
+        .count(txn)
+        .await?
+        > 0
+        || track::Entity::find()
+            .filter(track::Column::MasterBlobId.eq(blob_id))
+            .count(txn)
+            .await?
+            > 0;
+    if still_used {
+        return Ok(None);
+    }
+    let blob = blob::Entity::find_by_id(blob_id).one(txn).await?;
+    blob::Entity::delete_by_id(blob_id).exec(txn).await?;
+    Ok(blob)
 }

@@ -99,7 +99,7 @@ impl Locker {
         let tags = facts.tags;
         let inserted = locker_item::ActiveModel {
             user_id: Set(user.0),
-            blob_id: Set(blob.id),
+            blob_id: Set(Some(blob.id)),
             source: Set(LockerSource::Upload.as_str().to_owned()),
             title: Set(tags
                 .title

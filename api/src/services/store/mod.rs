@@ -8,5 +8,11 @@
 //! (`entitlement::Entity::find_owned_by`, `track::Entity::find_owned_by`),
 //! so the locker and playlists can ask it without depending on the store.
 
+pub mod cart;
+pub mod checkout;
 pub mod entitlements;
+pub mod fulfilment;
+pub mod orders;
+pub mod payments;
+pub mod refunds;
 pub mod reviews;

@@ -1,0 +1,253 @@
+//! Checkout: one idempotency key, one order, one charge, whatever happens.
+//!
+//! 1. The payment intent: in one transaction holding the buyer's row lock,
+//!    the cart becomes a PENDING order with its prices fixed, and the cart
+//!    is emptied. A second checkout of the same cart (another key) finds
+//!    it empty; the same key finds this order.
+//! 2. The provider is asked to charge the intent. It charges an intent at
+//!    most once, so every caller of the key may ask (concurrent retries,
+//!    a retry after a crash or a timeout): one charge.
+//! 3. Fulfilment, in the transaction that records the payment: the first
+//!    caller to lock the PENDING order fulfils it; the others find it
+//!    FULFILLED and answer with it.
+//!
+//! A decline deletes the intent and puts its products back in the cart:
+//! no order, the cart kept, and the key free to try again. A provider
+//! that fails or does not answer leaves the intent PENDING (never a paid
+//! order without fulfilment, never fulfilment without payment), and the
+//! same key resolves it.
+
+use chrono::Utc;
+use entities::{cart_line, order, order_line};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use super::cart::lines_of;
+use super::entitlements::already_owned;
+use super::fulfilment::Fulfilment;
+use super::orders::{OrderStatus, OrderView};
+use super::payments::{ChargeOutcome, ChargeRequest, Payments};
+use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
+use crate::domain::{IdempotencyKey, Money, UserId};
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Clone)]
+pub struct Checkout {
+    db: DatabaseConnection,
+    payments: Payments,
+    fulfilment: Fulfilment,
+}
+
+impl Checkout {
+    pub fn new(db: DatabaseConnection, payments: Payments, fulfilment: Fulfilment) -> Self {
+        Self {
+            db,
+            payments,
+            fulfilment,
+        }
+    }
+
+    pub async fn checkout(&self, user: UserId, key: &IdempotencyKey) -> ApiResult<OrderView> {
+        let intent = match self.by_key(user, key).await? {
+            Some(order) if OrderStatus::of_row(&order.status) != OrderStatus::Pending => {
+                return OrderView::load(&self.db, order).await;
+            }
+            Some(order) => order,
+            None => self.write_intent(user, key).await?,
+        };
+        let amount = Money::new(
+            intent.total_minor,
+            crate::domain::Currency::of_row(&intent.currency)?,
+        );
+        let request = ChargeRequest {
+            intent: intent_name(&intent),
+            amount,
+        };
+        match self.payments.charge(&request).await {
+            Ok(ChargeOutcome::Approved { reference }) => {
+                let order = self.fulfilment.fulfil(intent.id, &reference).await?;
+                OrderView::load(&self.db, order).await
+            }
+            Ok(ChargeOutcome::Declined { reason }) => {
+                match self.abandon(intent.id).await? {
+                    // Another call of this key was answered first.
+                    Some(order) => OrderView::load(&self.db, order).await,
+                    None => Err(ApiError::PaymentDeclined(format!(
+                        "the payment was declined ({reason}); nothing was charged and the cart is kept"
+                    ))),
+                }
+            }
+            Err(failure) => {
+                tracing::warn!(order.id = intent.id, error = %failure, "payment unresolved; the intent stays pending");
+                Err(ApiError::PaymentUnresolved(
+                    "the payment provider did not confirm the payment; nothing was delivered. \
+                     Retry checkout with the same idempotency key: it charges at most once"
+                        .into(),
+                ))
+            }
+        }
+    }
+
+    async fn by_key(&self, user: UserId, key: &IdempotencyKey) -> ApiResult<Option<order::Model>> {
+        Ok(order::Entity::find_owned_by(user.0)
+            .filter(order::Column::IdempotencyKey.eq(key.as_str()))
+            .one(&self.db)
+            .await?)
+    }
+
+    /// The cart becomes a PENDING order at today's prices, and the cart is
+    /// emptied, in one transaction.
+    async fn write_intent(&self, user: UserId, key: &IdempotencyKey) -> ApiResult<order::Model> {
+        let txn = begin_write(&self.db).await?;
+        lock_row_for_update(&txn, "users", user.0).await?;
+        // Checked again under the lock: a concurrent call of this key may
+        // have written the intent meanwhile.
+        if let Some(order) = order::Entity::find_owned_by(user.0)
+            .filter(order::Column::IdempotencyKey.eq(key.as_str()))
+            .one(&txn)
+            .await?
+        {
+            return Ok(order);
+        }
+        let cart = lines_of(&txn, user).await?;
+        if cart.lines.is_empty() {
+            return Err(ApiError::bad_input("the cart is empty"));
+        }
+        for line in &cart.lines {
+            if !line.product.available {
+                return Err(ApiError::bad_input(format!(
+                    "the product `{}` is no longer for sale: remove it from the cart",
+                    line.product.sku
+                )));
+            }
+            if let Some(reason) = already_owned(&txn, user, &line.product).await? {
+                return Err(ApiError::Conflict(format!(
+                    "{reason}: remove it from the cart"
+                )));
+            }
+        }
+        let total = cart.subtotal()?;
+        let now = Utc::now();
+        let inserted = order::ActiveModel {
+            number: Set(order_number()),
+            user_id: Set(Some(user.0)),
+            idempotency_key: Set(key.as_str().to_owned()),
+            status: Set(OrderStatus::Pending.as_str().to_owned()),
+            total_minor: Set(total.amount_minor),
+            currency: Set(total.currency.code().to_owned()),
+            payment_reference: Set(None),
+            created_at: Set(now),
+            paid_at: Set(None),
+            refunded_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await;
+        let order = match inserted {
+            Ok(order) => order,
+            Err(err) if is_unique_violation(&err) => {
+                return Err(ApiError::internal(anyhow::anyhow!(
+                    "an order number or key collided: {err}"
+                )))
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let lines = cart
+            .lines
+            .iter()
+            .map(|line| order_line::ActiveModel {
+                order_id: Set(order.id),
+                product_id: Set(line.product.id),
+                price_minor: Set(line.product.price_minor),
+                currency: Set(line.product.currency.clone()),
+                ..Default::default()
+            })
+            .collect::<Vec<_>>();
+        order_line::Entity::insert_many(lines)
+            .exec_without_returning(&txn)
+            .await?;
+        cart_line::Entity::delete_many()
+            .filter(cart_line::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        tracing::info!(order.id = order.id, total_minor = total.amount_minor, currency = %total.currency, "payment intent written");
+        Ok(order)
+    }
+
+    /// A declined intent is deleted and its products go back to the cart.
+    /// `Some` when it was no longer pending (another call of the key
+    /// resolved it): that order is the answer.
+    async fn abandon(&self, order_id: i32) -> ApiResult<Option<order::Model>> {
+        let txn = begin_write(&self.db).await?;
+        lock_row_for_update(&txn, "orders", order_id).await?;
+        let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
+            return Ok(None);
+        };
+        if OrderStatus::of_row(&order.status) != OrderStatus::Pending {
+            return Ok(Some(order));
+        }
+        let lines = order_line::Entity::find()
+            .filter(order_line::Column::OrderId.eq(order.id))
+            .all(&txn)
+            .await?;
+        if let Some(user) = order.user_id {
+            let now = Utc::now();
+            let back = lines.iter().map(|line| cart_line::ActiveModel {
+                user_id: Set(user),
+                product_id: Set(line.product_id),
+                added_at: Set(now),
+                ..Default::default()
+            });
+            cart_line::Entity::insert_many(back)
+                .on_conflict(
+                    OnConflict::columns([cart_line::Column::UserId, cart_line::Column::ProductId])
+                        .do_nothing()
+                        .to_owned(),
+                )
+                .do_nothing()
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        order::Entity::delete_by_id(order.id).exec(&txn).await?;
+        txn.commit().await?;
+        tracing::info!(
+            order.id = order_id,
+            "payment declined; the cart is restored"
+        );
+        Ok(None)
+    }
+}
+
+/// The name of an order's payment intent, as the provider sees it.
+fn intent_name(order: &order::Model) -> String {
+    format!("order-{}", order.id)
+}
+
+/// A human order number: `CDZ-` and two groups of four characters of
+/// Crockford's base 32 (no I, L, O or U to misread), about 10^12 of them;
+/// a unique index guards the rare repeat.
+fn order_number() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::thread_rng();
+    let mut group = || -> String {
+        (0..4)
+            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+            .collect()
+    };
+    format!("CDZ-{}-{}", group(), group())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn order_numbers_read_well() {
+        let number = super::order_number();
+        assert_eq!(number.len(), 13, "{number}");
+        assert!(number.starts_with("CDZ-"));
+        assert!(number[4..]
+            .chars()
+            .all(|c| c == '-' || (c.is_ascii_alphanumeric() && !"ILOU".contains(c))));
+    }
+}

@@ -1,0 +1,125 @@
+//! Payments, behind a provider. Checkout writes the payment intent (the
+//! PENDING order) before it asks the provider to charge, and names the
+//! intent in the request: a provider must charge an intent at most once,
+//! however often it is asked (as card processors do with idempotency
+//! keys), so a retry after a crash or a timeout can never charge twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use entities::payment_charge;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+
+use crate::db::is_unique_violation;
+use crate::domain::Money;
+pub use crate::settings::PaymentMode;
+
+/// One charge to make: the intent it belongs to and how much.
+#[derive(Clone, Debug)]
+pub struct ChargeRequest {
+    /// Stable for an order: the same intent is charged at most once.
+    pub intent: String,
+    pub amount: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    /// Charged; the provider's reference for the charge.
+    Approved { reference: String },
+    /// Refused (card declined, funds, fraud rules): nothing was charged.
+    Declined { reason: String },
+}
+
+/// The provider could not say whether it charged (down, an error, no
+/// answer in time). Retrying the same intent is safe.
+#[derive(Debug, thiserror::Error)]
+#[error("the payment provider failed: {0}")]
+pub struct PaymentFailure(pub String);
+
+#[async_trait::async_trait]
+pub trait PaymentProvider: Send + Sync {
+    /// Charges `request.intent` once: asked again for an intent it already
+    /// charged, it answers with that charge and charges nothing more.
+    async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentFailure>;
+}
+
+/// The development and test provider, and the embedded default: it moves
+/// no money, and keeps its ledger of charges (one per intent) in the
+/// database, so it stays idempotent across restarts.
+pub struct BuiltInProvider {
+    db: DatabaseConnection,
+    mode: PaymentMode,
+}
+
+impl BuiltInProvider {
+    pub fn new(db: DatabaseConnection, mode: PaymentMode) -> Self {
+        Self { db, mode }
+    }
+
+    async fn record(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
+        let failure = |err: sea_orm::DbErr| PaymentFailure(err.to_string());
+        let inserted = payment_charge::ActiveModel {
+            intent: Set(request.intent.clone()),
+            amount_minor: Set(request.amount.amount_minor),
+            currency: Set(request.amount.currency.code().to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await;
+        let charge = match inserted {
+            Ok(charge) => charge,
+            // Charged already: the same charge again.
+            Err(err) if is_unique_violation(&err) => payment_charge::Entity::find()
+                .filter(payment_charge::Column::Intent.eq(&request.intent))
+                .one(&self.db)
+                .await
+                .map_err(failure)?
+                .ok_or_else(|| PaymentFailure("a recorded charge vanished".into()))?,
+            Err(err) => return Err(failure(err)),
+        };
+        Ok(format!("builtin-{}", charge.id))
+    }
+}
+
+#[async_trait::async_trait]
+impl PaymentProvider for BuiltInProvider {
+    async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentFailure> {
+        match self.mode {
+            PaymentMode::Approve => Ok(ChargeOutcome::Approved {
+                reference: self.record(request).await?,
+            }),
+            PaymentMode::Decline => Ok(ChargeOutcome::Declined {
+                reason: "the card was declined".into(),
+            }),
+            PaymentMode::Fail => Err(PaymentFailure(
+                "the built-in provider was told to fail".into(),
+            )),
+            PaymentMode::Hang => {
+                std::future::pending::<()>().await;
+                Err(PaymentFailure("unreachable".into()))
+            }
+        }
+    }
+}
+
+/// A provider and how long checkout waits for its answer.
+#[derive(Clone)]
+pub struct Payments {
+    pub provider: Arc<dyn PaymentProvider>,
+    pub deadline: Duration,
+}
+
+impl Payments {
+    /// The provider's answer within the deadline; no answer is a failure.
+    pub async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentFailure> {
+        match tokio::time::timeout(self.deadline, self.provider.charge(request)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(PaymentFailure(format!(
+                "no answer within {} ms",
+                self.deadline.as_millis()
+            ))),
+        }
+    }
+}

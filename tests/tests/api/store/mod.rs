@@ -1,0 +1,5 @@
+//! The store: cart, checkout, orders, refunds and reviews.
+
+mod cart;
+mod checkout;
+mod reviews;
