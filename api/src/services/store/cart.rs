@@ -10,6 +10,7 @@ use sea_orm::{
 };
 
 use super::entitlements::already_owned;
+use super::orders::pending_payment;
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
 use crate::domain::{CartLineId, Currency, Money, ProductId, UserId};
 use crate::error::{ApiError, ApiResult};
@@ -106,6 +107,9 @@ impl Cart {
             )));
         }
         if let Some(reason) = already_owned(&txn, user, &product).await? {
+            return Err(ApiError::Conflict(reason));
+        }
+        if let Some(reason) = pending_payment(&txn, user, &product).await? {
             return Err(ApiError::Conflict(reason));
         }
         if let Some(first) = current.lines.first() {

@@ -25,7 +25,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use super::cart::lines_of;
 use super::entitlements::already_owned;
 use super::fulfilment::Fulfilment;
-use super::orders::{OrderStatus, OrderView};
+use super::orders::{pending_payment, OrderStatus, OrderView};
 use super::payments::{ChargeOutcome, ChargeRequest, Payments};
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
 use crate::domain::{IdempotencyKey, Money, UserId};
@@ -124,6 +124,9 @@ impl Checkout {
                 return Err(ApiError::Conflict(format!(
                     "{reason}: remove it from the cart"
                 )));
+            }
+            if let Some(reason) = pending_payment(&txn, user, &line.product).await? {
+                return Err(ApiError::Conflict(reason));
             }
         }
         let total = cart.subtotal()?;

@@ -4,7 +4,8 @@
 
 use entities::{order, order_line, product};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::{Currency, Money, OrderId, Page, UserId};
@@ -154,4 +155,37 @@ impl Orders {
             None => Ok(None),
         }
     }
+}
+
+/// Why `user` cannot buy `product` again yet: it is in one of their orders
+/// whose payment is unresolved (the provider failed or did not answer).
+/// Retrying that checkout's key resolves it; buying it under another key
+/// could charge twice for one thing.
+pub async fn pending_payment(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+    product: &product::Model,
+) -> ApiResult<Option<String>> {
+    let pending: Vec<i32> = order::Entity::find_owned_by(user.0)
+        .filter(order::Column::Status.eq(OrderStatus::Pending.as_str()))
+        .select_only()
+        .column(order::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if pending.is_empty() {
+        return Ok(None);
+    }
+    let waiting = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(pending))
+        .filter(order_line::Column::ProductId.eq(product.id))
+        .count(conn)
+        .await?
+        > 0;
+    Ok(waiting.then(|| {
+        format!(
+            "a payment for `{}` is still unresolved: retry checkout with the idempotency key you used",
+            product.sku
+        )
+    }))
 }

@@ -258,6 +258,16 @@ async fn a_failed_or_silent_provider_delivers_nothing_and_the_same_key_resolves_
         let locker = app.purchases(&listener).await;
         assert_eq!(data(&locker)["viewer"]["locker"]["usage"]["itemCount"], 0);
         assert_eq!(app.charges_and_orders().await, (0, 1), "only the intent");
+        // Buying it again under another key could charge twice: refused
+        // until the unresolved key is retried.
+        let again = app
+            .add_to_cart(&listener, &app.product_id("ST-ALB").await)
+            .await;
+        assert_eq!(error_code(&again), "CONFLICT", "{again}");
+        assert!(again["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("still unresolved"));
 
         // The provider is back (another replica, approving): the key
         // resolves the intent, once.
