@@ -70,6 +70,9 @@ impl Fulfilment {
                 "a paid intent has no buyer"
             )));
         };
+        // One fulfilment or refund of this buyer's at a time: two orders
+        // sharing a track must each see what the other put in the locker.
+        lock_row_for_update(&txn, "users", user.0).await?;
         let lines = order_line::Entity::find()
             .filter(order_line::Column::OrderId.eq(order.id))
             .all(&txn)

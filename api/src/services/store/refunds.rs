@@ -66,6 +66,11 @@ impl Refunds {
                 order.number
             )));
         }
+        // As fulfilment does: one of this buyer's at a time, so a refund
+        // never races a purchase of the same tracks.
+        if let Some(buyer) = order.user_id {
+            lock_row_for_update(&txn, "users", buyer).await?;
+        }
         let product_ids: Vec<i32> = order_line::Entity::find()
             .select_only()
             .column(order_line::Column::ProductId)
