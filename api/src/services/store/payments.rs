@@ -40,7 +40,11 @@ pub struct PaymentFailure(pub String);
 #[async_trait::async_trait]
 pub trait PaymentProvider: Send + Sync {
     /// Charges `request.intent` once: asked again for an intent it already
-    /// charged, it answers with that charge and charges nothing more.
+    /// answered, it answers as it did the first time (that charge, or that
+    /// decline: a declined intent is never charged later), as card
+    /// processors replay an idempotency key's first response. Checkout
+    /// relies on it: a call of a key may ask for an intent that a
+    /// concurrent call of the same key has just seen declined.
     async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentFailure>;
 }
 
