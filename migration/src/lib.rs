@@ -12,6 +12,7 @@ mod m20261123_000004_create_playlists;
 mod m20261123_000005_add_track_masters;
 mod m20261123_000006_add_track_title_keys;
 mod m20261123_000007_create_search_changes;
+mod m20261201_000100_create_privacy_settings;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_add_track_masters::Migration),
             Box::new(m20261123_000006_add_track_title_keys::Migration),
             Box::new(m20261123_000007_create_search_changes::Migration),
+            Box::new(m20261201_000100_create_privacy_settings::Migration),
         ]
     }
 }

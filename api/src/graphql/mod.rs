@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod locker;
 pub mod node;
 pub mod playlists;
+pub mod privacy;
 pub mod public;
 pub mod scalars;
 pub mod search;
@@ -47,6 +48,7 @@ pub struct Mutation(
     playlists::PlaylistsMutation,
     catalogue::CatalogueMutation,
     accounts::ApiKeysMutation,
+    privacy::PrivacyMutation,
 );
 
 // Over graphql-transport-ws on `/graphql`.

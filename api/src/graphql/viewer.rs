@@ -9,6 +9,7 @@ use super::connection::{paged, Paged};
 use super::ids::list_complexity;
 use super::locker::Locker;
 use super::playlists::Playlist;
+use super::privacy::PrivacySettings;
 use super::{principal, services};
 use crate::domain::{Page, UserId};
 
@@ -43,6 +44,16 @@ impl Viewer {
 
     async fn locker(&self) -> Locker {
         Locker { user: self.id() }
+    }
+
+    /// What the viewer allows to be recorded and used, read afresh on every
+    /// request.
+    async fn privacy(&self, ctx: &Context<'_>) -> Result<PrivacySettings> {
+        let settings = services(ctx)?.privacy.settings(self.id()).await?;
+        Ok(PrivacySettings {
+            user: self.id(),
+            settings,
+        })
     }
 }
 

@@ -50,6 +50,7 @@ pub struct Services {
     pub entitlements: store::entitlements::Entitlements,
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
+    pub privacy: privacy::Privacy,
 }
 
 /// What the services are built from.
@@ -101,6 +102,7 @@ impl Services {
             ),
             stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
+            privacy: privacy::Privacy::new(db.clone()),
             search: config.search,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
             reviews: store::reviews::Reviews::new(db),

@@ -252,6 +252,7 @@ mod accounts;
 mod catalogue;
 mod locker;
 mod playlists;
+mod privacy;
 mod search;
 
 pub use search::SearchArgs;

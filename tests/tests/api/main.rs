@@ -17,6 +17,7 @@ mod import;
 mod limits;
 mod locker;
 mod playlists;
+mod privacy;
 mod resilience;
 mod s3;
 mod schema;
