@@ -11,6 +11,7 @@ pub mod blob;
 pub mod consent_change;
 pub mod entitlement;
 pub mod locker_item;
+pub mod play;
 pub mod playlist;
 pub mod playlist_entry;
 pub mod privacy_settings;

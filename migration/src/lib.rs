@@ -13,6 +13,7 @@ mod m20261123_000005_add_track_masters;
 mod m20261123_000006_add_track_title_keys;
 mod m20261123_000007_create_search_changes;
 mod m20261201_000100_create_privacy_settings;
+mod m20261201_000101_create_plays;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_add_track_title_keys::Migration),
             Box::new(m20261123_000007_create_search_changes::Migration),
             Box::new(m20261201_000100_create_privacy_settings::Migration),
+            Box::new(m20261201_000101_create_plays::Migration),
         ]
     }
 }

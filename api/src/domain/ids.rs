@@ -20,10 +20,11 @@ pub enum NodeKind {
     LockerItem,
     Playlist,
     PlaylistEntry,
+    PlayEvent,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 10] = [
+    const ALL: [NodeKind; 11] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -34,6 +35,7 @@ impl NodeKind {
         NodeKind::LockerItem,
         NodeKind::Playlist,
         NodeKind::PlaylistEntry,
+        NodeKind::PlayEvent,
     ];
 
     /// The name a global ID carries; also the GraphQL type's name.
@@ -49,6 +51,7 @@ impl NodeKind {
             NodeKind::LockerItem => "LockerItem",
             NodeKind::Playlist => "Playlist",
             NodeKind::PlaylistEntry => "PlaylistEntry",
+            NodeKind::PlayEvent => "PlayEvent",
         }
     }
 }
@@ -117,6 +120,7 @@ entity_id!(ReviewId => Review);
 entity_id!(LockerItemId => LockerItem);
 entity_id!(PlaylistId => Playlist);
 entity_id!(PlaylistEntryId => PlaylistEntry);
+entity_id!(PlayEventId => PlayEvent);
 
 /// A decoded global ID: which kind of object, and its row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

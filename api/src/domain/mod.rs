@@ -11,8 +11,8 @@ pub mod money;
 pub mod page;
 
 pub use ids::{
-    AlbumId, ApiKeyId, ArtistId, EntityId, GlobalId, LockerItemId, NodeKind, PlaylistEntryId,
-    PlaylistId, ProductId, ReviewId, TrackId, UserId,
+    AlbumId, ApiKeyId, ArtistId, EntityId, GlobalId, LockerItemId, NodeKind, PlayEventId,
+    PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
 };
 pub use isrc::Isrc;
 pub use kinds::{LockerSource, ProductKind};

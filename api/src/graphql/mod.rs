@@ -10,6 +10,7 @@ pub mod connection;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod listening;
 pub mod loaders;
 pub mod locker;
 pub mod node;
@@ -49,6 +50,7 @@ pub struct Mutation(
     catalogue::CatalogueMutation,
     accounts::ApiKeysMutation,
     privacy::PrivacyMutation,
+    listening::ListeningMutation,
 );
 
 // Over graphql-transport-ws on `/graphql`.

@@ -59,7 +59,7 @@ impl NodeQuery {
                     .map(|p| Playlist(p).into()),
                 None => None,
             },
-            NodeKind::ApiKey | NodeKind::PlaylistEntry => None,
+            NodeKind::ApiKey | NodeKind::PlaylistEntry | NodeKind::PlayEvent => None,
         })
     }
 }

@@ -51,6 +51,7 @@ pub struct Services {
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
     pub privacy: privacy::Privacy,
+    pub listening: listening::Listening,
 }
 
 /// What the services are built from.
@@ -103,6 +104,7 @@ impl Services {
             stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
             privacy: privacy::Privacy::new(db.clone()),
+            listening: listening::Listening::new(db.clone()),
             search: config.search,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
             reviews: store::reviews::Reviews::new(db),

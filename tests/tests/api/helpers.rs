@@ -250,6 +250,7 @@ async fn start(
 // shared by them.
 mod accounts;
 mod catalogue;
+mod listening;
 mod locker;
 mod playlists;
 mod privacy;

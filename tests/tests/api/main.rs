@@ -15,6 +15,7 @@ mod helpers;
 mod http;
 mod import;
 mod limits;
+mod listening;
 mod locker;
 mod playlists;
 mod privacy;

@@ -5,3 +5,8 @@
 //! recommendations and cross-customer statistics only where the settings
 //! (and the per-item and per-playlist exclusions) say so. Playback state is
 //! the latest position per user, never a history.
+
+mod plays;
+mod writer;
+
+pub use plays::{Listening, NewPlay, Played, MS_PLAYED_SLACK};

@@ -9,4 +9,4 @@
 
 mod settings;
 
-pub use settings::{ConsentSetting, Privacy, PrivacyEdit, Settings};
+pub use settings::{settings_in, ConsentSetting, Privacy, PrivacyEdit, Settings};

@@ -193,7 +193,7 @@ impl Privacy {
 
 /// The settings of `user` as of `now`, read through `db` (a transaction
 /// or the pool).
-pub(crate) async fn settings_in(
+pub async fn settings_in(
     db: &impl ConnectionTrait,
     user: UserId,
     now: DateTime<Utc>,

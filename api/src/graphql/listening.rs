@@ -1,0 +1,110 @@
+//! Plays as the API shows them, and recording them.
+
+use async_graphql::{Context, InputObject, Object, Result, ID};
+use chrono::{DateTime, Utc};
+use entities::play;
+
+use super::catalogue::Track;
+use super::error::dangling;
+use super::ids::id_of;
+use super::loaders::*;
+use super::locker::LockerItem;
+use super::playlists::Playable;
+use super::{loaders, principal, services};
+use crate::domain::{GlobalId, LockerItemId, NodeKind, PlayEventId, TrackId};
+use crate::error::ApiError;
+use crate::services::listening::{NewPlay, Played};
+
+/// One play in the viewer's history.
+pub struct PlayEvent(pub play::Model);
+
+#[Object]
+impl PlayEvent {
+    async fn id(&self) -> ID {
+        id_of(PlayEventId(self.0.id))
+    }
+
+    async fn item(&self, ctx: &Context<'_>) -> Result<Playable> {
+        let loaders = loaders(ctx)?;
+        if let Some(id) = self.0.locker_item_id {
+            return loaders
+                .load_one(LockerItemOfViewer(id))
+                .await?
+                .map(|item| Playable::LockerItem(LockerItem(item)))
+                .ok_or_else(|| dangling("play", "locker item"));
+        }
+        let id = self.0.track_id.ok_or_else(|| dangling("play", "item"))?;
+        loaders
+            .load_one(TrackById(id))
+            .await?
+            .map(|track| Playable::Track(Track(track)))
+            .ok_or_else(|| dangling("play", "track"))
+    }
+
+    async fn played_at(&self) -> DateTime<Utc> {
+        self.0.played_at
+    }
+
+    async fn ms_played(&self) -> i32 {
+        self.0.ms_played
+    }
+
+    async fn completed(&self) -> bool {
+        self.0.completed
+    }
+}
+
+#[derive(InputObject)]
+pub struct RecordPlayInput {
+    /// A locker item of the viewer's, or a catalogue track they own.
+    pub item_id: ID,
+    /// From 0 to the item's length plus ten minutes.
+    pub ms_played: i32,
+    pub completed: bool,
+    pub device_id: Option<String>,
+    /// Where the play started: album, artist, playlist, search, recommendation.
+    /// A playlist's ID names that playlist: a play from one excluded from the
+    /// taste profile stays in the history but never feeds a statistic.
+    pub context: Option<String>,
+}
+
+impl RecordPlayInput {
+    fn into_play(self) -> Result<NewPlay, ApiError> {
+        let id = GlobalId::decode(&self.item_id)?;
+        let item = match id.kind {
+            NodeKind::LockerItem => Played::LockerItem(LockerItemId(id.id)),
+            NodeKind::Track => Played::Track(TrackId(id.id)),
+            _ => return Err(ApiError::NotFound("item")),
+        };
+        Ok(NewPlay {
+            item,
+            ms_played: self.ms_played,
+            completed: self.completed,
+            device_id: self.device_id,
+            context: self.context,
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct ListeningMutation;
+
+#[Object]
+impl ListeningMutation {
+    /// Records a play as the viewer's privacy settings allow: true when it
+    /// was stored (and is durable), false when the settings say not to
+    /// store it (history off or a private session).
+    async fn record_play(&self, ctx: &Context<'_>, input: RecordPlayInput) -> Result<bool> {
+        let user = principal(ctx)?.require_user()?;
+        let play = input.into_play()?;
+        Ok(services(ctx)?.listening.record_play(user, play).await?)
+    }
+
+    /// Removes the viewer's whole listening history; returns how many plays
+    /// were removed. They leave every statistic at its next recompute.
+    async fn clear_listening_history(&self, ctx: &Context<'_>) -> Result<i32> {
+        let user = principal(ctx)?.require_user()?;
+        let removed = services(ctx)?.listening.clear_history(user).await?;
+        Ok(i32::try_from(removed).unwrap_or(i32::MAX))
+    }
+}
