@@ -10,6 +10,7 @@ pub mod artist_genre;
 pub mod blob;
 pub mod consent_change;
 pub mod entitlement;
+pub mod interaction;
 pub mod locker_item;
 pub mod play;
 pub mod playlist;

@@ -1,19 +1,21 @@
 //! Plays as the API shows them, and recording them.
 
-use async_graphql::{Context, InputObject, Object, Result, ID};
+use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::play;
 
 use super::catalogue::Track;
 use super::error::dangling;
-use super::ids::id_of;
+use super::ids::{id_of, require};
 use super::loaders::*;
 use super::locker::LockerItem;
 use super::playlists::Playable;
 use super::{loaders, principal, services};
-use crate::domain::{GlobalId, LockerItemId, NodeKind, PlayEventId, TrackId};
+use crate::domain::{
+    AlbumId, ArtistId, GlobalId, LockerItemId, NodeKind, PlayEventId, ProductId, TrackId,
+};
 use crate::error::ApiError;
-use crate::services::listening::{NewPlay, Played};
+use crate::services::listening::{NewInteraction, NewPlay, Played};
 
 /// One play in the viewer's history.
 pub struct PlayEvent(pub play::Model);
@@ -100,11 +102,80 @@ impl ListeningMutation {
         Ok(services(ctx)?.listening.record_play(user, play).await?)
     }
 
-    /// Removes the viewer's whole listening history; returns how many plays
-    /// were removed. They leave every statistic at its next recompute.
+    /// Records an interaction as the viewer's privacy settings allow: true
+    /// when it was stored, false when the settings say not to store it.
+    async fn record_interaction(&self, ctx: &Context<'_>, input: InteractionInput) -> Result<bool> {
+        let user = principal(ctx)?.require_user()?;
+        let interaction = input.into_interaction()?;
+        Ok(services(ctx)?
+            .listening
+            .record_interaction(user, interaction)
+            .await?)
+    }
+
+    /// Removes the viewer's whole listening history (plays and
+    /// interactions); returns how many were removed. They leave every statistic at its next recompute.
     async fn clear_listening_history(&self, ctx: &Context<'_>) -> Result<i32> {
         let user = principal(ctx)?.require_user()?;
         let removed = services(ctx)?.listening.clear_history(user).await?;
         Ok(i32::try_from(removed).unwrap_or(i32::MAX))
+    }
+}
+
+/// What a listener did, as `recordInteraction` reports it.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum InteractionKind {
+    ViewArtist,
+    ViewAlbum,
+    ViewProduct,
+    BrowseGenre,
+    Search,
+    ClickRecommendation,
+}
+
+#[derive(InputObject)]
+pub struct InteractionInput {
+    pub kind: InteractionKind,
+    /// The artist, album or product viewed, or the product of the
+    /// recommendation clicked.
+    pub target_id: Option<ID>,
+    /// The genre browsed (BROWSE_GENRE).
+    pub genre: Option<String>,
+    /// The words searched for (SEARCH).
+    pub query: Option<String>,
+}
+
+impl InteractionInput {
+    fn into_interaction(self) -> Result<NewInteraction, ApiError> {
+        let target = || {
+            self.target_id.as_ref().ok_or_else(|| {
+                ApiError::bad_input("`targetId` is required for this kind of interaction")
+            })
+        };
+        let text = |value: &Option<String>, field: &str| {
+            value.clone().ok_or_else(|| {
+                ApiError::bad_input(format!(
+                    "`{field}` is required for this kind of interaction"
+                ))
+            })
+        };
+        Ok(match self.kind {
+            InteractionKind::ViewArtist => {
+                NewInteraction::ViewArtist(require::<ArtistId>(target()?, "artist")?)
+            }
+            InteractionKind::ViewAlbum => {
+                NewInteraction::ViewAlbum(require::<AlbumId>(target()?, "album")?)
+            }
+            InteractionKind::ViewProduct => {
+                NewInteraction::ViewProduct(require::<ProductId>(target()?, "product")?)
+            }
+            InteractionKind::ClickRecommendation => {
+                NewInteraction::ClickRecommendation(require::<ProductId>(target()?, "product")?)
+            }
+            InteractionKind::BrowseGenre => {
+                NewInteraction::BrowseGenre(text(&self.genre, "genre")?)
+            }
+            InteractionKind::Search => NewInteraction::Search(text(&self.query, "query")?),
+        })
     }
 }

@@ -14,6 +14,7 @@ mod catalogue;
 mod helpers;
 mod http;
 mod import;
+mod interactions;
 mod limits;
 mod listening;
 mod locker;

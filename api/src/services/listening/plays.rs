@@ -1,11 +1,13 @@
 //! Recording plays as the listener allows, and their own history.
 
 use chrono::{SubsecRound, Utc};
-use entities::{locker_item, play, playlist, track};
+use entities::{interaction, locker_item, play, playlist, track};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    TransactionTrait,
 };
 
+use super::interactions::{self, NewInteraction};
 use super::writer::PlayWriter;
 use crate::domain::{GlobalId, LockerItemId, NodeKind, PlaylistId, TrackId, UserId};
 use crate::error::{ApiError, ApiResult};
@@ -130,13 +132,28 @@ impl Listening {
             .await?)
     }
 
-    /// Removes every play of the listener; says how many.
+    /// Records `new` if the listener's settings allow it; says whether it
+    /// was stored.
+    pub async fn record_interaction(&self, user: UserId, new: NewInteraction) -> ApiResult<bool> {
+        interactions::record(&self.db, user, new).await
+    }
+
+    /// Removes every play and interaction of the listener, together; says
+    /// how many.
     pub async fn clear_history(&self, user: UserId) -> ApiResult<u64> {
-        let removed = play::Entity::delete_many()
+        let txn = self.db.begin().await?;
+        let plays = play::Entity::delete_many()
             .filter(play::Column::UserId.eq(user.0))
-            .exec(&self.db)
-            .await?;
-        Ok(removed.rows_affected)
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        let interactions = interaction::Entity::delete_many()
+            .filter(interaction::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        txn.commit().await?;
+        Ok(plays + interactions)
     }
 }
 

@@ -36,6 +36,16 @@ impl TestApp {
         .await
     }
 
+    /// `recordInteraction` with `input` as given.
+    pub async fn record_interaction(&self, auth: &Auth, input: Value) -> Value {
+        self.gql_as(
+            auth,
+            "mutation($input: InteractionInput!) { recordInteraction(input: $input) }",
+            json!({ "input": input }),
+        )
+        .await
+    }
+
     /// `clearListeningHistory`.
     pub async fn clear_listening_history(&self, auth: &Auth) -> Value {
         self.gql_as(auth, "mutation { clearListeningHistory }", json!({}))
