@@ -14,6 +14,9 @@ mod m20261123_000006_add_track_title_keys;
 mod m20261123_000007_create_search_changes;
 mod m20261201_000008_create_cart_lines;
 mod m20261201_000009_create_orders;
+mod m20261201_000100_create_privacy_settings;
+mod m20261201_000101_create_plays;
+mod m20261201_000102_create_interactions;
 
 pub struct Migrator;
 
@@ -30,6 +33,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_create_search_changes::Migration),
             Box::new(m20261201_000008_create_cart_lines::Migration),
             Box::new(m20261201_000009_create_orders::Migration),
+            Box::new(m20261201_000100_create_privacy_settings::Migration),
+            Box::new(m20261201_000101_create_plays::Migration),
+            Box::new(m20261201_000102_create_interactions::Migration),
         ]
     }
 }

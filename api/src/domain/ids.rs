@@ -22,10 +22,11 @@ pub enum NodeKind {
     PlaylistEntry,
     CartLine,
     Order,
+    PlayEvent,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -38,6 +39,7 @@ impl NodeKind {
         NodeKind::PlaylistEntry,
         NodeKind::CartLine,
         NodeKind::Order,
+        NodeKind::PlayEvent,
     ];
 
     /// The name a global ID carries; also the GraphQL type's name.
@@ -55,6 +57,7 @@ impl NodeKind {
             NodeKind::PlaylistEntry => "PlaylistEntry",
             NodeKind::CartLine => "CartLine",
             NodeKind::Order => "Order",
+            NodeKind::PlayEvent => "PlayEvent",
         }
     }
 }
@@ -125,6 +128,7 @@ entity_id!(PlaylistId => Playlist);
 entity_id!(PlaylistEntryId => PlaylistEntry);
 entity_id!(CartLineId => CartLine);
 entity_id!(OrderId => Order);
+entity_id!(PlayEventId => PlayEvent);
 
 /// A decoded global ID: which kind of object, and its row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ pub mod page;
 pub use idempotency::IdempotencyKey;
 pub use ids::{
     AlbumId, ApiKeyId, ArtistId, CartLineId, EntityId, GlobalId, LockerItemId, NodeKind, OrderId,
-    PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
+    PlayEventId, PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
 };
 pub use isrc::Isrc;
 pub use kinds::{LockerSource, ProductKind};

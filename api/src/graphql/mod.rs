@@ -10,10 +10,12 @@ pub mod connection;
 pub mod error;
 pub mod ids;
 pub mod limits;
+pub mod listening;
 pub mod loaders;
 pub mod locker;
 pub mod node;
 pub mod playlists;
+pub mod privacy;
 pub mod public;
 pub mod scalars;
 pub mod search;
@@ -49,6 +51,8 @@ pub struct Mutation(
     store::StoreMutation,
     catalogue::CatalogueMutation,
     accounts::ApiKeysMutation,
+    privacy::PrivacyMutation,
+    listening::ListeningMutation,
 );
 
 // Over graphql-transport-ws on `/graphql`.

@@ -70,7 +70,10 @@ impl NodeQuery {
                     .map(|order| Order(order).into()),
                 None => None,
             },
-            NodeKind::ApiKey | NodeKind::PlaylistEntry | NodeKind::CartLine => None,
+            NodeKind::ApiKey
+            | NodeKind::PlaylistEntry
+            | NodeKind::CartLine
+            | NodeKind::PlayEvent => None,
         })
     }
 }

@@ -7,10 +7,13 @@ use entities::user;
 use super::accounts::User;
 use super::connection::{paged, Paged};
 use super::ids::list_complexity;
+use super::listening::PlayEvent;
 use super::locker::Locker;
 use super::playlists::Playlist;
+use super::privacy::PrivacySettings;
 use super::store::{Cart, Order};
 use super::{principal, services};
+use crate::domain::page::DEFAULT_PAGE_SIZE;
 use crate::domain::{Page, UserId};
 
 pub struct Viewer {
@@ -62,6 +65,32 @@ impl Viewer {
     /// What the viewer means to buy, at today's prices.
     async fn cart(&self, ctx: &Context<'_>) -> Result<Cart> {
         Ok(Cart(services(ctx)?.cart.view(self.id()).await?))
+    }
+
+    /// The viewer's latest plays, newest first (20 unless `first` says
+    /// otherwise, at most 100).
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn recently_played(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<PlayEvent>> {
+        let first = Page::first(first, DEFAULT_PAGE_SIZE)?;
+        let plays = services(ctx)?
+            .listening
+            .recently_played(self.id(), first as u64)
+            .await?;
+        Ok(plays.into_iter().map(PlayEvent).collect())
+    }
+
+    /// What the viewer allows to be recorded and used, read afresh on every
+    /// request.
+    async fn privacy(&self, ctx: &Context<'_>) -> Result<PrivacySettings> {
+        let settings = services(ctx)?.privacy.settings(self.id()).await?;
+        Ok(PrivacySettings {
+            user: self.id(),
+            settings,
+        })
     }
 }
 

@@ -55,6 +55,8 @@ pub struct Services {
     pub entitlements: store::entitlements::Entitlements,
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
+    pub privacy: privacy::Privacy,
+    pub listening: listening::Listening,
 }
 
 /// What the services are built from.
@@ -120,6 +122,8 @@ impl Services {
             ),
             stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
+            privacy: privacy::Privacy::new(db.clone()),
+            listening: listening::Listening::new(db.clone()),
             search: config.search,
             cart: store::cart::Cart::new(db.clone()),
             checkout: store::checkout::Checkout::new(db.clone(), config.payments, fulfilment),

@@ -272,8 +272,10 @@ async fn start(
 // shared by them.
 mod accounts;
 mod catalogue;
+mod listening;
 mod locker;
 mod playlists;
+mod privacy;
 mod search;
 mod store;
 

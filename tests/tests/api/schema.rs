@@ -44,27 +44,14 @@ const PENDING: &[&str] = &[
     // The locker, playlists and locker subscriptions (issue 3).
     "Subscription.playback",
     // Listening, recommendations, the storefront and privacy (not yet filed).
-    "Mutation.clearListeningHistory",
     "Mutation.deleteAccount",
     "Mutation.exportMyData",
-    "Mutation.recordInteraction",
-    "Mutation.recordPlay",
-    "Mutation.startPrivateSession",
     "Mutation.updatePlayback",
-    "Mutation.updatePrivacySettings",
     "Viewer.playback",
-    "Viewer.privacy",
-    "Viewer.recentlyPlayed",
     "Viewer.recommendations",
-    "enum InteractionKind",
-    "input InteractionInput",
     "input PlaybackInput",
-    "input PrivacySettingsInput",
-    "input RecordPlayInput",
     "type DataExport",
-    "type PlayEvent",
     "type PlaybackState",
-    "type PrivacySettings",
     "type Recommendation",
 ];
 

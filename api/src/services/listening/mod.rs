@@ -5,3 +5,10 @@
 //! recommendations and cross-customer statistics only where the settings
 //! (and the per-item and per-playlist exclusions) say so. Playback state is
 //! the latest position per user, never a history.
+
+mod interactions;
+mod plays;
+mod writer;
+
+pub use interactions::NewInteraction;
+pub use plays::{Listening, NewPlay, Played, MS_PLAYED_SLACK};

@@ -6,3 +6,7 @@
 //! The settings are read on every request that records anything (no cache
 //! may serve an old setting), and the statistics that recommendations read
 //! are rebuilt only from users whose settings allow it.
+
+mod settings;
+
+pub use settings::{settings_in, ConsentSetting, Privacy, PrivacyEdit, Settings};

@@ -1,0 +1,154 @@
+//! Group commit of plays: one writer task gathers the plays that arrive
+//! together and writes them in one transaction, so a burst from every
+//! player costs one commit, not one each. A caller is answered only after
+//! its play's transaction committed, so an answer of `true` is durable.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::Utc;
+use entities::{locker_item, play};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{timeout_at, Instant};
+
+use crate::db::begin_write;
+use crate::domain::UserId;
+use crate::error::{ApiError, ApiResult};
+use crate::services::privacy::settings_in;
+
+/// How long the writer waits for more plays after the first of a batch.
+const GATHER: Duration = Duration::from_millis(3);
+/// The most plays one transaction writes.
+const MAX_BATCH: usize = 500;
+/// Plays waiting for the writer before callers wait to hand theirs over.
+const QUEUE: usize = 4096;
+
+struct Pending {
+    play: play::ActiveModel,
+    user: UserId,
+    locker_item: Option<i32>,
+    /// Whether it was stored: the settings are read again in the batch's
+    /// transaction, so a setting turned off a moment ago is obeyed.
+    reply: oneshot::Sender<ApiResult<bool>>,
+}
+
+#[derive(Clone)]
+pub(super) struct PlayWriter {
+    queue: mpsc::Sender<Pending>,
+}
+
+impl PlayWriter {
+    /// Starts the writer task on the current runtime.
+    pub(super) fn start(db: DatabaseConnection) -> Self {
+        let (queue, plays) = mpsc::channel(QUEUE);
+        tokio::spawn(run(db, plays));
+        Self { queue }
+    }
+
+    /// Writes `play` in the next batch; `Ok(false)` when the listener's
+    /// settings (read in that batch) say not to store it.
+    pub(super) async fn write(
+        &self,
+        user: UserId,
+        locker_item: Option<i32>,
+        play: play::ActiveModel,
+    ) -> ApiResult<bool> {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            play,
+            user,
+            locker_item,
+            reply,
+        };
+        self.queue
+            .send(pending)
+            .await
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("the play writer has stopped")))?;
+        answer.await.map_err(|_| {
+            ApiError::internal(anyhow::anyhow!("the play writer dropped a play unanswered"))
+        })?
+    }
+}
+
+async fn run(db: DatabaseConnection, mut plays: mpsc::Receiver<Pending>) {
+    while let Some(first) = plays.recv().await {
+        let mut batch = vec![first];
+        let deadline = Instant::now() + GATHER;
+        while batch.len() < MAX_BATCH {
+            match timeout_at(deadline, plays.recv()).await {
+                Ok(Some(pending)) => batch.push(pending),
+                _ => break,
+            }
+        }
+        let (replies, writes): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .map(|p| (p.reply, (p.user, p.locker_item, p.play)))
+            .unzip();
+        match commit(&db, writes).await {
+            Ok(stored) => {
+                for (reply, stored) in replies.into_iter().zip(stored) {
+                    // A caller that went away needs no answer.
+                    let _ = reply.send(Ok(stored));
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "a batch of plays could not be written");
+                for reply in replies {
+                    let _ = reply.send(Err(ApiError::internal(anyhow::anyhow!(
+                        "a batch of plays could not be written"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+/// Writes the plays the settings allow, in one transaction; says for each
+/// whether it was stored.
+async fn commit(
+    db: &DatabaseConnection,
+    writes: Vec<(UserId, Option<i32>, play::ActiveModel)>,
+) -> ApiResult<Vec<bool>> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    let mut allowed: HashMap<UserId, bool> = HashMap::new();
+    for (user, _, _) in &writes {
+        if !allowed.contains_key(user) {
+            let settings = settings_in(&txn, *user, now).await?;
+            allowed.insert(*user, settings.may_record());
+        }
+    }
+    // An item removed since its play was checked takes its play with it.
+    let items: HashSet<i32> = writes.iter().filter_map(|(_, item, _)| *item).collect();
+    let present: HashSet<i32> = if items.is_empty() {
+        HashSet::new()
+    } else {
+        locker_item::Entity::find()
+            .select_only()
+            .column(locker_item::Column::Id)
+            .filter(locker_item::Column::Id.is_in(items))
+            .into_tuple::<i32>()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let mut stored = Vec::with_capacity(writes.len());
+    let mut rows = Vec::new();
+    for (user, item, play) in writes {
+        let keep = allowed.get(&user).copied().unwrap_or(false)
+            && item.is_none_or(|item| present.contains(&item));
+        if keep {
+            rows.push(play);
+        }
+        stored.push(keep);
+    }
+    if !rows.is_empty() {
+        play::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(stored)
+}

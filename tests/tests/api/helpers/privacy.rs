@@ -1,0 +1,45 @@
+//! The viewer's privacy settings and consent log.
+
+use serde_json::{json, Value};
+
+use super::{Auth, TestApp};
+
+/// What the privacy operations answer with: the settings and the log.
+const PRIVACY_FIELDS: &str = "recordListeningHistory personalizedRecommendations
+    contributeToAggregates privateSessionUntil history { setting enabled until changedAt }";
+
+impl TestApp {
+    /// `viewer.privacy`, settings and consent log.
+    pub async fn privacy(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            &format!("{{ viewer {{ privacy {{ {PRIVACY_FIELDS} }} }} }}"),
+            json!({}),
+        )
+        .await
+    }
+
+    /// `updatePrivacySettings` with `input` as given.
+    pub async fn update_privacy_settings(&self, auth: &Auth, input: Value) -> Value {
+        self.gql_as(
+            auth,
+            &format!(
+                "mutation($input: PrivacySettingsInput!) {{ updatePrivacySettings(input: $input) {{ {PRIVACY_FIELDS} }} }}"
+            ),
+            json!({ "input": input }),
+        )
+        .await
+    }
+
+    /// `startPrivateSession(minutes)`.
+    pub async fn start_private_session(&self, auth: &Auth, minutes: i64) -> Value {
+        self.gql_as(
+            auth,
+            &format!(
+                "mutation($m: Int!) {{ startPrivateSession(minutes: $m) {{ {PRIVACY_FIELDS} }} }}"
+            ),
+            json!({ "m": minutes }),
+        )
+        .await
+    }
+}
