@@ -4,11 +4,11 @@ use chrono::{SubsecRound, Utc};
 use entities::{interaction, locker_item, play, playlist, track};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait,
 };
 
 use super::interactions::{self, NewInteraction};
 use super::writer::PlayWriter;
+use crate::db::begin_write;
 use crate::domain::{GlobalId, LockerItemId, NodeKind, PlaylistId, TrackId, UserId};
 use crate::error::{ApiError, ApiResult};
 
@@ -141,7 +141,7 @@ impl Listening {
     /// Removes every play and interaction of the listener, together; says
     /// how many.
     pub async fn clear_history(&self, user: UserId) -> ApiResult<u64> {
-        let txn = self.db.begin().await?;
+        let txn = begin_write(&self.db).await?;
         let plays = play::Entity::delete_many()
             .filter(play::Column::UserId.eq(user.0))
             .exec(&txn)

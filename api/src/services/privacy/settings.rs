@@ -11,7 +11,7 @@ use sea_orm::{
     Set,
 };
 
-use crate::db::begin_write;
+use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
 
@@ -117,6 +117,9 @@ impl Privacy {
     pub async fn update(&self, user: UserId, edit: PrivacyEdit) -> ApiResult<Settings> {
         let now = Utc::now().trunc_subsecs(6);
         let txn = begin_write(&self.db).await?;
+        // Two changes at once must not both start from the old row (the
+        // second would write the first's setting back): one at a time.
+        lock_row_for_update(&txn, "users", user.0).await?;
         let mut settings = settings_in(&txn, user, now).await?;
         let changes = [
             (
@@ -165,6 +168,9 @@ impl Privacy {
         let now = Utc::now().trunc_subsecs(6);
         let until = (minutes > 0).then(|| now + Duration::minutes(i64::from(minutes)));
         let txn = begin_write(&self.db).await?;
+        // Two changes at once must not both start from the old row (the
+        // second would write the first's setting back): one at a time.
+        lock_row_for_update(&txn, "users", user.0).await?;
         let mut settings = settings_in(&txn, user, now).await?;
         settings.private_session_until = until;
         save(&txn, user, &settings, now).await?;
