@@ -4,13 +4,9 @@ use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
 use entities::play;
 
-use super::catalogue::Track;
-use super::error::dangling;
 use super::ids::{id_of, require};
-use super::loaders::*;
-use super::locker::LockerItem;
 use super::playlists::Playable;
-use super::{loaders, principal, services};
+use super::{principal, services};
 use crate::domain::{
     AlbumId, ArtistId, GlobalId, LockerItemId, NodeKind, PlayEventId, ProductId, TrackId,
 };
@@ -27,20 +23,7 @@ impl PlayEvent {
     }
 
     async fn item(&self, ctx: &Context<'_>) -> Result<Playable> {
-        let loaders = loaders(ctx)?;
-        if let Some(id) = self.0.locker_item_id {
-            return loaders
-                .load_one(LockerItemOfViewer(id))
-                .await?
-                .map(|item| Playable::LockerItem(LockerItem(item)))
-                .ok_or_else(|| dangling("play", "locker item"));
-        }
-        let id = self.0.track_id.ok_or_else(|| dangling("play", "item"))?;
-        loaders
-            .load_one(TrackById(id))
-            .await?
-            .map(|track| Playable::Track(Track(track)))
-            .ok_or_else(|| dangling("play", "track"))
+        Playable::of_row(ctx, self.0.locker_item_id, self.0.track_id, "play").await
     }
 
     async fn played_at(&self) -> DateTime<Utc> {

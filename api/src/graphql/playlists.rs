@@ -22,6 +22,33 @@ pub enum Playable {
     Track(Track),
 }
 
+impl Playable {
+    /// What a row naming a locker item or a catalogue track (a playlist
+    /// entry, a play) plays, through the request's loaders; `from` names
+    /// the row in the error should it point at nothing.
+    pub async fn of_row(
+        ctx: &Context<'_>,
+        locker_item_id: Option<i32>,
+        track_id: Option<i32>,
+        from: &str,
+    ) -> Result<Self> {
+        let loaders = loaders(ctx)?;
+        if let Some(id) = locker_item_id {
+            return loaders
+                .load_one(LockerItemOfViewer(id))
+                .await?
+                .map(|item| Playable::LockerItem(LockerItem(item)))
+                .ok_or_else(|| dangling(from, "locker item"));
+        }
+        let id = track_id.ok_or_else(|| dangling(from, "item"))?;
+        loaders
+            .load_one(TrackById(id))
+            .await?
+            .map(|track| Playable::Track(Track(track)))
+            .ok_or_else(|| dangling(from, "track"))
+    }
+}
+
 pub struct Playlist(pub playlist::Model);
 
 #[Object]
@@ -92,23 +119,13 @@ impl PlaylistEntry {
     }
 
     async fn item(&self, ctx: &Context<'_>) -> Result<Playable> {
-        let loaders = loaders(ctx)?;
-        if let Some(id) = self.0.locker_item_id {
-            return loaders
-                .load_one(LockerItemOfViewer(id))
-                .await?
-                .map(|item| Playable::LockerItem(LockerItem(item)))
-                .ok_or_else(|| dangling("playlist entry", "locker item"));
-        }
-        let id = self
-            .0
-            .track_id
-            .ok_or_else(|| dangling("playlist entry", "item"))?;
-        loaders
-            .load_one(TrackById(id))
-            .await?
-            .map(|track| Playable::Track(Track(track)))
-            .ok_or_else(|| dangling("playlist entry", "track"))
+        Playable::of_row(
+            ctx,
+            self.0.locker_item_id,
+            self.0.track_id,
+            "playlist entry",
+        )
+        .await
     }
 
     async fn added_at(&self) -> DateTime<Utc> {
