@@ -49,6 +49,22 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{:016x}", rand::random::<u64>())
 }
 
+/// A database name for this run: it carries its creation time, so a later
+/// run drops only what is old enough to be left over, never the databases
+/// of a run going on beside it.
+fn database_name(prefix: &str) -> String {
+    format!("{prefix}_{}_{:08x}", unix_seconds(), rand::random::<u32>())
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+/// Left over by a run that ended at least this long ago.
+const STALE_AFTER_SECS: u64 = 3 * 60 * 60;
+
 /// A database migrated and seeded with the demo catalogue once per test
 /// run; each test gets its own copy of it.
 enum Template {
@@ -72,7 +88,7 @@ async fn template() -> &'static Template {
                 }
                 Backend::Postgres => {
                     drop_stale_databases().await;
-                    let name = unique("cadenza_tpl");
+                    let name = database_name("cadenza_tpl");
                     admin_execute(&format!("CREATE DATABASE {name}")).await;
                     (
                         Some(format!("{}/{name}", postgres_server_url())),
@@ -96,7 +112,8 @@ async fn template() -> &'static Template {
         .await
 }
 
-/// Databases this suite made in earlier runs.
+/// Databases this suite made in runs long over (or, named before names
+/// carried a time, in any earlier run).
 async fn drop_stale_databases() {
     let admin = Database::connect(format!("{}/postgres", postgres_server_url()))
         .await
@@ -110,6 +127,12 @@ async fn drop_stale_databases() {
         .unwrap();
     for row in rows {
         let name: String = row.try_get("", "datname").unwrap();
+        let created = name
+            .split('_')
+            .find_map(|part| part.parse::<u64>().ok().filter(|_| part.len() == 10));
+        if created.is_some_and(|created| unix_seconds().saturating_sub(created) < STALE_AFTER_SECS) {
+            continue;
+        }
         let _ = admin
             .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .await;
@@ -180,7 +203,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             None
         }
         Template::Postgres { name } => {
-            let database = unique("cadenza_t");
+            let database = database_name("cadenza_t");
             admin_execute(&format!("CREATE DATABASE {database} TEMPLATE {name}")).await;
             Some(format!("{}/{database}", postgres_server_url()))
         }
@@ -194,7 +217,7 @@ pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
     let database_url = match backend() {
         Backend::Sqlite => None,
         Backend::Postgres => {
-            let database = unique("cadenza_t");
+            let database = database_name("cadenza_t");
             admin_execute(&format!("CREATE DATABASE {database}")).await;
             Some(format!("{}/{database}", postgres_server_url()))
         }
