@@ -27,8 +27,12 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     QuotaExceeded(String),
-    #[error("{0}")]
-    RateLimited(String),
+    /// Too many attempts; the client may try again after `retry_after_secs`.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -54,6 +58,16 @@ impl ApiError {
         Self::Internal(cause.into())
     }
 
+    /// Seconds until a refused attempt may succeed (RATE_LIMITED only).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidRefreshToken => {
@@ -65,7 +79,7 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::QuotaExceeded(_) => "QUOTA_EXCEEDED",
-            Self::RateLimited(_) => "RATE_LIMITED",
+            Self::RateLimited { .. } => "RATE_LIMITED",
             Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::PaymentDeclined(_) => "PAYMENT_DECLINED",

@@ -39,6 +39,41 @@ pub struct Settings {
     /// (`CADENZA_PAYMENT_TIMEOUT_MS`).
     pub payment_deadline_ms: u64,
     pub limits: RequestLimits,
+    pub rate_limits: RateLimits,
+}
+
+/// How many attempts a window allows (`CADENZA_RATE_*`). Mutations are
+/// counted per signed-in user and per API key; `register`, `login` and
+/// `refreshToken` per client address as well.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Mutations per user a minute (`CADENZA_RATE_USER_MUTATIONS`).
+    pub user_mutations_per_minute: u32,
+    /// Mutations per API key a minute (`CADENZA_RATE_KEY_MUTATIONS`).
+    pub key_mutations_per_minute: u32,
+    /// `register` per client address an hour (`CADENZA_RATE_REGISTRATIONS`).
+    pub registrations_per_hour: u32,
+    /// `login` per client address in 15 minutes (`CADENZA_RATE_LOGINS`).
+    pub logins_per_15_minutes: u32,
+    /// `refreshToken` per client address a minute (`CADENZA_RATE_REFRESHES`).
+    pub refreshes_per_minute: u32,
+    /// A request header holding the client's address, set by a proxy in
+    /// front (`CADENZA_CLIENT_IP_HEADER`, e.g. `X-Real-IP`); `None`: the
+    /// peer address of the connection.
+    pub client_ip_header: Option<String>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            user_mutations_per_minute: 300,
+            key_mutations_per_minute: 1200,
+            registrations_per_hour: 20,
+            logins_per_15_minutes: 100,
+            refreshes_per_minute: 60,
+            client_ip_header: None,
+        }
+    }
 }
 
 /// How the built-in provider answers (`CADENZA_PAYMENTS`).
@@ -289,6 +324,45 @@ impl Settings {
                 .ok_or_else(|| format!("`{value}` is not approve, decline, fail or hang"))
         })?;
         let payment_deadline_ms = parse(&get, "CADENZA_PAYMENT_TIMEOUT_MS", "10000", positive)?;
+        let per_window = |value: &str| {
+            positive(value).and_then(|n| {
+                u32::try_from(n).map_err(|_| format!("`{value}` is more than {}", u32::MAX))
+            })
+        };
+        let defaults = RateLimits::default();
+        let rate_limits = RateLimits {
+            user_mutations_per_minute: parse(
+                &get,
+                "CADENZA_RATE_USER_MUTATIONS",
+                &defaults.user_mutations_per_minute.to_string(),
+                per_window,
+            )?,
+            key_mutations_per_minute: parse(
+                &get,
+                "CADENZA_RATE_KEY_MUTATIONS",
+                &defaults.key_mutations_per_minute.to_string(),
+                per_window,
+            )?,
+            registrations_per_hour: parse(
+                &get,
+                "CADENZA_RATE_REGISTRATIONS",
+                &defaults.registrations_per_hour.to_string(),
+                per_window,
+            )?,
+            logins_per_15_minutes: parse(
+                &get,
+                "CADENZA_RATE_LOGINS",
+                &defaults.logins_per_15_minutes.to_string(),
+                per_window,
+            )?,
+            refreshes_per_minute: parse(
+                &get,
+                "CADENZA_RATE_REFRESHES",
+                &defaults.refreshes_per_minute.to_string(),
+                per_window,
+            )?,
+            client_ip_header: get("CADENZA_CLIENT_IP_HEADER").filter(|h| !h.trim().is_empty()),
+        };
 
         Ok(Self {
             bind,
@@ -308,6 +382,7 @@ impl Settings {
             payments,
             payment_deadline_ms,
             limits: RequestLimits::default(),
+            rate_limits,
         })
     }
 
@@ -424,6 +499,8 @@ mod tests {
             ("CADENZA_MAX_UPLOAD_BYTES", "18446744073709551615"),
             ("CADENZA_QUOTA_BYTES", "lots"),
             ("CADENZA_K_ANONYMITY", "1"),
+            ("CADENZA_RATE_LOGINS", "0"),
+            ("CADENZA_RATE_REGISTRATIONS", "many"),
             ("CADENZA_STORAGE", "ftp://x"),
             ("DATABASE_URL", "mysql://x"),
             ("REDIS_URL", "http://x"),

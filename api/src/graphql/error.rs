@@ -13,7 +13,13 @@ impl From<ApiError> for async_graphql::Error {
     fn from(err: ApiError) -> Self {
         err.log_if_internal();
         let code = err.code();
-        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| ext.set("code", code))
+        let retry_after = err.retry_after_secs();
+        async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(secs) = retry_after {
+                ext.set("retryAfterSeconds", secs);
+            }
+        })
     }
 }
 
@@ -23,6 +29,9 @@ pub fn server_error(err: ApiError) -> async_graphql::ServerError {
     err.log_if_internal();
     let mut extensions = async_graphql::ErrorExtensionValues::default();
     extensions.set("code", err.code());
+    if let Some(secs) = err.retry_after_secs() {
+        extensions.set("retryAfterSeconds", secs);
+    }
     let mut error = async_graphql::ServerError::new(err.to_string(), None);
     error.extensions = Some(extensions);
     error

@@ -384,8 +384,16 @@ impl Extension for DocumentLimitsExtension {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         check_tokens(&request.query, &self.limits).map_err(server_error)?;
+        let operation_name = request.operation_name.clone();
         let document = request.parsed_query()?;
         check_document(document, &self.limits).map_err(server_error)?;
+        // Changes go through HTTP, where each is counted against its
+        // caller's rate limits; the socket is for subscriptions and reads.
+        if super::operation::is_mutation(document, operation_name.as_deref()) {
+            return Err(server_error(ApiError::bad_input(
+                "mutations are accepted over HTTP POST, not over the subscription socket",
+            )));
+        }
         next.run(ctx, request).await
     }
 }

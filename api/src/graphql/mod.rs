@@ -12,6 +12,7 @@ pub mod ids;
 pub mod limits;
 pub mod listening;
 pub mod loaders;
+pub mod operation;
 pub mod locker;
 pub mod node;
 pub mod playlists;

@@ -14,18 +14,18 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{BatchRequest, Request, Response, Variables};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
 
 use super::documents::{Persisted, Prepared};
 use super::multipart::RequestFailure;
-use super::{AppState, ResponseCache};
+use super::{rate_limits, AppState, ResponseCache};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::graphql::error::give_codes;
 use crate::graphql::loaders::RequestLoader;
+use crate::graphql::operation;
 use crate::graphql::server_error;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
@@ -127,7 +127,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let prepared = state
         .documents
         .prepared(&request.query, &state.settings.limits);
-    if matches!(&*prepared, Prepared::Ready(checked) if is_mutation(&checked.document, &request)) {
+    if matches!(&*prepared, Prepared::Ready(checked) if operation::is_mutation(&checked.document, request.operation_name.as_deref())) {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST"))
             .content_type(media.content_type())
@@ -139,7 +139,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Ok(principal) => principal,
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    execute(&state, principal, media, BatchRequest::Single(request)).await
+    let client = rate_limits::client_address(&req, &state.settings.rate_limits);
+    execute(&state, principal, client, media, BatchRequest::Single(request)).await
 }
 
 fn get_request(params: GetParams, state: &AppState) -> Result<Request, ApiError> {
@@ -224,7 +225,10 @@ pub async fn post(
         }
     };
     match batch {
-        Ok(batch) => execute(&state, principal, media, batch).await,
+        Ok(batch) => {
+            let client = rate_limits::client_address(&req, &state.settings.rate_limits);
+            execute(&state, principal, client, media, batch).await
+        }
         Err((status, err)) => request_error(media, status, err),
     }
 }
@@ -415,19 +419,6 @@ async fn multipart_batch(
     .await
 }
 
-/// True when the operation the request would run is a mutation.
-fn is_mutation(document: &ExecutableDocument, request: &Request) -> bool {
-    let operation = match &request.operation_name {
-        Some(name) => document
-            .operations
-            .iter()
-            .find(|(op_name, _)| op_name.map(|n| n.as_str()) == Some(name.as_str()))
-            .map(|(_, op)| op.node.ty),
-        None => document.operations.iter().next().map(|(_, op)| op.node.ty),
-    };
-    operation == Some(OperationType::Mutation)
-}
-
 async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, ApiError> {
     let headers = req.headers();
     if let Some(token) = super::bearer_token(headers) {
@@ -452,6 +443,7 @@ async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, Api
 async fn execute(
     state: &AppState,
     principal: Principal,
+    client: Option<String>,
     media: Media,
     batch: BatchRequest,
 ) -> HttpResponse {
@@ -486,10 +478,19 @@ async fn execute(
         let prepared = state.documents.prepared(&request.query, limits);
         let refusal = match &*prepared {
             Prepared::Ready(checked) => {
-                mutation |= is_mutation(&checked.document, &request);
-                public &= checked.is_public(request.operation_name.as_deref());
+                let name = request.operation_name.as_deref();
+                mutation |= operation::is_mutation(&checked.document, name);
+                public &= checked.is_public(name);
+                let admitted = rate_limits::admit(
+                    state,
+                    &principal,
+                    client.as_deref(),
+                    &checked.document,
+                    name,
+                )
+                .await;
                 request.set_parsed_query(checked.document.clone());
-                None
+                admitted.err()
             }
             Prepared::Refused(why) => {
                 public = false;
@@ -565,18 +566,31 @@ async fn execute(
             ApiError::internal(anyhow::anyhow!("a request gave no response")),
         );
     };
-    let status = if is_request_error(response) && media == Media::GraphqlResponseJson {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
+    let retry_after = retry_after(response);
+    let status = match (is_request_error(response), media, retry_after) {
+        (true, Media::GraphqlResponseJson, Some(_)) => StatusCode::TOO_MANY_REQUESTS,
+        (true, Media::GraphqlResponseJson, None) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
     };
     let body = Bytes::from(to_body(&Outgoing::of(response)));
     if let Some(key) = stored_under.filter(|_| response.errors.is_empty()) {
         state.response_cache.put(key, body.clone());
     }
-    HttpResponse::build(status)
-        .content_type(media.content_type())
-        .body(body)
+    let mut answer = HttpResponse::build(status);
+    if let Some(secs) = retry_after {
+        answer.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    answer.content_type(media.content_type()).body(body)
+}
+
+/// When the request was refused for its rate: the seconds to wait.
+fn retry_after(response: &Response) -> Option<u64> {
+    response.errors.iter().find_map(|error| {
+        match error.extensions.as_ref()?.get("retryAfterSeconds")? {
+            async_graphql::Value::Number(secs) => secs.as_u64(),
+            _ => None,
+        }
+    })
 }
 
 /// The stored answer under `key`, if there is one, counted as served.

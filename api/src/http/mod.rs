@@ -4,6 +4,7 @@ mod documents;
 mod graphql;
 mod health;
 mod multipart;
+mod rate_limits;
 mod response_cache;
 mod stream;
 mod subscriptions;

@@ -57,6 +57,8 @@ pub struct Services {
     pub recommendations: recommendations::Recommendations,
     pub privacy: privacy::Privacy,
     pub listening: listening::Listening,
+    /// Shared by every area and by the HTTP layer's per-caller limits.
+    pub rate_limiter: rate_limit::RateLimiter,
 }
 
 /// What the services are built from.
@@ -94,7 +96,8 @@ impl Services {
         );
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
-                .with_rate_limiter(config.rate_limiter),
+                .with_rate_limiter(config.rate_limiter.clone()),
+            rate_limiter: config.rate_limiter,
             api_keys: accounts::api_keys::ApiKeys::new(db.clone()),
             recommendations: recommendations::Recommendations::new(
                 db.clone(),

@@ -55,25 +55,34 @@ impl RateLimiter {
         }
     }
 
-    /// Counts one attempt for `key`; past the limit it is RATE_LIMITED.
+    /// Counts one attempt for `key`; past the limit it is RATE_LIMITED,
+    /// with the time left in the window as when to try again.
     pub async fn hit(&self, limit: Limit, key: &str) -> ApiResult<()> {
-        let count = match &self.shared {
+        let (count, left) = match &self.shared {
             Some(redis) => match count_in_redis(redis, limit, key).await {
-                Some(count) => count,
+                Some(counted) => counted,
                 None => self.count_here(limit, key),
             },
             None => self.count_here(limit, key),
         };
         if count > limit.max {
-            return Err(ApiError::RateLimited(format!(
-                "too many attempts; try again in {} minutes",
-                limit.window.as_secs().div_ceil(60)
-            )));
+            let retry_after_secs = left.as_secs_f64().ceil().max(1.0) as u64;
+            return Err(ApiError::RateLimited {
+                message: format!(
+                    "too many {} attempts: at most {} in {}; try again in {}",
+                    limit.name,
+                    limit.max,
+                    spoken(limit.window.as_secs()),
+                    spoken(retry_after_secs),
+                ),
+                retry_after_secs,
+            });
         }
         Ok(())
     }
 
-    fn count_here(&self, limit: Limit, key: &str) -> u32 {
+    /// The attempts counted so far in `key`'s window and the time left in it.
+    fn count_here(&self, limit: Limit, key: &str) -> (u32, Duration) {
         let now = Instant::now();
         let mut windows = self
             .local
@@ -84,14 +93,29 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        entry.1
+        (entry.1, limit.window.saturating_sub(now.duration_since(entry.0)))
+    }
+}
+
+/// "1 second", "3 minutes", "1 hour": whole hours or minutes as such,
+/// and past two minutes rounded up to the minute.
+fn spoken(secs: u64) -> String {
+    let (n, unit) = match secs {
+        s if s >= 3600 && s % 3600 == 0 => (s / 3600, "hour"),
+        s if s >= 120 || (s >= 60 && s % 60 == 0) => (s.div_ceil(60), "minute"),
+        s => (s, "second"),
+    };
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
     }
 }
 
 /// The window starts with its first attempt: the key is made with the
-/// window's expiry only if it is not there, and counted, in one atomic
-/// round trip. `None` when Redis does not answer.
-async fn count_in_redis(redis: &RedisLink, limit: Limit, key: &str) -> Option<u32> {
+/// window's expiry only if it is not there, counted, and its time to live
+/// read, in one atomic round trip. `None` when Redis does not answer.
+async fn count_in_redis(redis: &RedisLink, limit: Limit, key: &str) -> Option<(u32, Duration)> {
     let redis_key = redis.key(&format!("rate:{}:{key}", limit.name));
     let mut pipe = redis::pipe();
     pipe.atomic()
@@ -103,7 +127,10 @@ async fn count_in_redis(redis: &RedisLink, limit: Limit, key: &str) -> Option<u3
         .arg("NX")
         .ignore()
         .cmd("INCR")
+        .arg(&redis_key)
+        .cmd("PTTL")
         .arg(&redis_key);
-    let (count,): (u32,) = redis.pipe(&pipe).await.ok()?;
-    Some(count)
+    let (count, ttl_ms): (u32, i64) = redis.pipe(&pipe).await.ok()?;
+    let left = u64::try_from(ttl_ms).map_or(limit.window, Duration::from_millis);
+    Some((count, left))
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cadenza_api::auth::Role;
 use cadenza_api::services::accounts::{Accounts, Registration};
-use cadenza_api::settings::{RequestLimits, StorageLocation};
+use cadenza_api::settings::{RateLimits, RequestLimits, StorageLocation};
 use cadenza_api::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
@@ -178,6 +178,16 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         payments: Default::default(),
         payment_deadline_ms: 10_000,
         limits: RequestLimits::default(),
+        // Tests make many accounts and mutations from one address; the
+        // rate-limit tests set their own.
+        rate_limits: RateLimits {
+            user_mutations_per_minute: 1_000_000,
+            key_mutations_per_minute: 1_000_000,
+            registrations_per_hour: 1_000_000,
+            logins_per_15_minutes: 1_000_000,
+            refreshes_per_minute: 1_000_000,
+            client_ip_header: None,
+        },
     }
 }
 

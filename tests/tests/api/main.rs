@@ -20,6 +20,7 @@ mod listening;
 mod locker;
 mod playlists;
 mod privacy;
+mod rate_limits;
 mod resilience;
 mod s3;
 mod schema;

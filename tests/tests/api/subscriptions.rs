@@ -120,3 +120,25 @@ async fn a_subscription_ends_when_its_token_expires() {
             .await,
     );
 }
+
+#[tokio::test]
+async fn changes_are_not_taken_over_the_socket() {
+    // Mutations go over HTTP, where each is counted against its caller's
+    // rate limit; the socket would be a way round it.
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    let mut socket = app
+        .subscribe(&me, "mutation { createPlaylist(input: {name: \"Sneaky\"}) { id } }")
+        .await;
+    let message = next_message(&mut socket, Duration::from_secs(10))
+        .await
+        .expect("an answer");
+    let errors = if message["type"] == "error" {
+        &message["payload"]
+    } else {
+        &message["payload"]["errors"]
+    };
+    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{message}");
+    let playlists = app.viewer_playlists(&me).await;
+    assert_eq!(data(&playlists)["viewer"]["playlists"]["totalCount"], 0);
+}

@@ -1,0 +1,93 @@
+//! Rate limits on what changes things, checked once per operation before
+//! it runs: mutations per signed-in user and per API key, and `register`,
+//! `login` and `refreshToken` per client address (each selection counted,
+//! so aliases buy no extra attempts). The per-account sign-in limit is the
+//! accounts service's own.
+
+use std::time::Duration;
+
+use actix_web::HttpRequest;
+use async_graphql::parser::types::ExecutableDocument;
+
+use super::AppState;
+use crate::auth::Principal;
+use crate::error::ApiResult;
+use crate::graphql::operation;
+use crate::services::rate_limit::Limit;
+use crate::settings::RateLimits;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// The client's address: the configured proxy header's last hop, or the
+/// connection's peer.
+pub(super) fn client_address(req: &HttpRequest, limits: &RateLimits) -> Option<String> {
+    match &limits.client_ip_header {
+        Some(name) => req
+            .headers()
+            .get(name.as_str())
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.rsplit(',').next())
+            .map(|hop| hop.trim().to_owned())
+            .filter(|hop| !hop.is_empty()),
+        None => req.peer_addr().map(|peer| peer.ip().to_string()),
+    }
+}
+
+/// Counts the operation against its caller's limits; RATE_LIMITED past one.
+pub(super) async fn admit(
+    state: &AppState,
+    principal: &Principal,
+    client: Option<&str>,
+    document: &ExecutableDocument,
+    operation_name: Option<&str>,
+) -> ApiResult<()> {
+    if !operation::is_mutation(document, operation_name) {
+        return Ok(());
+    }
+    let limits = &state.settings.rate_limits;
+    let limiter = &state.services.rate_limiter;
+    match principal {
+        Principal::User { id, .. } => {
+            let limit = Limit {
+                name: "mutation",
+                max: limits.user_mutations_per_minute,
+                window: MINUTE,
+            };
+            limiter.hit(limit, &format!("user:{}", id.0)).await?;
+        }
+        Principal::ApiKey { id, .. } => {
+            let limit = Limit {
+                name: "mutation",
+                max: limits.key_mutations_per_minute,
+                window: MINUTE,
+            };
+            limiter.hit(limit, &format!("key:{}", id.0)).await?;
+        }
+        Principal::Anonymous => {}
+    }
+    let Some(client) = client else {
+        return Ok(());
+    };
+    for field in operation::root_fields(document, operation_name) {
+        let limit = match field.as_str() {
+            "register" => Limit {
+                name: "register",
+                max: limits.registrations_per_hour,
+                window: 60 * MINUTE,
+            },
+            "login" => Limit {
+                name: "sign-in",
+                max: limits.logins_per_15_minutes,
+                window: 15 * MINUTE,
+            },
+            "refreshToken" => Limit {
+                name: "token refresh",
+                max: limits.refreshes_per_minute,
+                window: MINUTE,
+            },
+            _ => continue,
+        };
+        limiter.hit(limit, &format!("ip:{client}")).await?;
+    }
+    Ok(())
+}
