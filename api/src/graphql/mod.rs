@@ -12,9 +12,9 @@ pub mod ids;
 pub mod limits;
 pub mod listening;
 pub mod loaders;
-pub mod operation;
 pub mod locker;
 pub mod node;
+pub mod operation;
 pub mod playlists;
 pub mod privacy;
 pub mod public;
@@ -42,6 +42,7 @@ pub struct Query(
     catalogue::CatalogueQuery,
     search::SearchQuery,
     catalogue::ShelvesQuery,
+    store::SalesQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -36,7 +36,12 @@ pub fn root_fields(document: &ExecutableDocument, operation_name: Option<&str>) 
     let mut names = Vec::new();
     if let Some(operation) = selected(document, operation_name) {
         let mut entered = HashSet::new();
-        collect(document, &operation.selection_set.node, &mut entered, &mut names);
+        collect(
+            document,
+            &operation.selection_set.node,
+            &mut entered,
+            &mut names,
+        );
     }
     names
 }
@@ -89,7 +94,8 @@ mod tests {
 
     #[test]
     fn the_named_operation_is_the_one_read() {
-        let query = "query Q { genres { name } } mutation M { register(input: {}) { user { id } } }";
+        let query =
+            "query Q { genres { name } } mutation M { register(input: {}) { user { id } } }";
         let document = parse_query(query).unwrap();
         assert!(!is_mutation(&document, Some("Q")));
         assert!(is_mutation(&document, Some("M")));

@@ -127,7 +127,8 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let prepared = state
         .documents
         .prepared(&request.query, &state.settings.limits);
-    if matches!(&*prepared, Prepared::Ready(checked) if operation::is_mutation(&checked.document, request.operation_name.as_deref())) {
+    if matches!(&*prepared, Prepared::Ready(checked) if operation::is_mutation(&checked.document, request.operation_name.as_deref()))
+    {
         return HttpResponse::MethodNotAllowed()
             .insert_header((header::ALLOW, "POST"))
             .content_type(media.content_type())
@@ -140,7 +141,14 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
     let client = rate_limits::client_address(&req, &state.settings.rate_limits);
-    execute(&state, principal, client, media, BatchRequest::Single(request)).await
+    execute(
+        &state,
+        principal,
+        client,
+        media,
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 fn get_request(params: GetParams, state: &AppState) -> Result<Request, ApiError> {

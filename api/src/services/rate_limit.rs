@@ -93,7 +93,10 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        (entry.1, limit.window.saturating_sub(now.duration_since(entry.0)))
+        (
+            entry.1,
+            limit.window.saturating_sub(now.duration_since(entry.0)),
+        )
     }
 }
 

@@ -17,7 +17,10 @@ async fn a_user_making_too_many_changes_is_told_when_to_try_again() {
     let listener = app.customer().await;
     let other = app.customer().await;
     for n in 0..3 {
-        data(&app.create_playlist(&listener, &format!("Mix {n}"), []).await);
+        data(
+            &app.create_playlist(&listener, &format!("Mix {n}"), [])
+                .await,
+        );
     }
     let refused = app.create_playlist(&listener, "One too many", []).await;
     assert_eq!(error_code(&refused), "RATE_LIMITED");

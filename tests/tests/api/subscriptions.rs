@@ -128,7 +128,10 @@ async fn changes_are_not_taken_over_the_socket() {
     let app = spawn_app().await;
     let me = app.customer().await;
     let mut socket = app
-        .subscribe(&me, "mutation { createPlaylist(input: {name: \"Sneaky\"}) { id } }")
+        .subscribe(
+            &me,
+            "mutation { createPlaylist(input: {name: \"Sneaky\"}) { id } }",
+        )
         .await;
     let message = next_message(&mut socket, Duration::from_secs(10))
         .await
@@ -138,7 +141,10 @@ async fn changes_are_not_taken_over_the_socket() {
     } else {
         &message["payload"]["errors"]
     };
-    assert_eq!(errors[0]["extensions"]["code"], "BAD_USER_INPUT", "{message}");
+    assert_eq!(
+        errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{message}"
+    );
     let playlists = app.viewer_playlists(&me).await;
     assert_eq!(data(&playlists)["viewer"]["playlists"]["totalCount"], 0);
 }

@@ -1,5 +1,9 @@
 //! The store as the API shows it: the viewer's cart, checkout and orders.
 
+mod sales;
+
+pub use sales::SalesQuery;
+
 use async_graphql::{Context, Enum, Object, Result, ID};
 use chrono::{DateTime, Utc};
 

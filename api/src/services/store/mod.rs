@@ -16,3 +16,4 @@ pub mod orders;
 pub mod payments;
 pub mod refunds;
 pub mod reviews;
+pub mod sales;

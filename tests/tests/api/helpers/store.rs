@@ -190,3 +190,32 @@ impl TestApp {
         .await
     }
 }
+
+impl TestApp {
+    /// `salesReport` from `from` to `to` (YYYY-MM-DD), one page.
+    pub async fn sales_report(
+        &self,
+        auth: &Auth,
+        from: &str,
+        to: &str,
+        first: Option<i64>,
+        after: Option<&str>,
+    ) -> Value {
+        self.gql_as(
+            auth,
+            "query($from: Date!, $to: Date!, $first: Int, $after: String) {
+                salesReport(from: $from, to: $to, first: $first, after: $after) {
+                    totalCount
+                    pageInfo { hasNextPage endCursor }
+                    nodes { day units revenue { amountMinor currency } product { sku } }
+                } }",
+            super::variables([
+                ("from", json!(from)),
+                ("to", json!(to)),
+                ("first", json!(first)),
+                ("after", json!(after)),
+            ]),
+        )
+        .await
+    }
+}

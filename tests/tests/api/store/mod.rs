@@ -3,3 +3,4 @@
 mod cart;
 mod checkout;
 mod reviews;
+mod sales;
