@@ -88,6 +88,9 @@ pub enum PaymentMode {
     Fail,
     /// No charge is ever answered (checkout's deadline ends the wait).
     Hang,
+    /// Every charge is made and recorded, and then never answered: the
+    /// provider charged, its answer was lost (a crash test's moment).
+    ChargeThenHang,
 }
 
 impl PaymentMode {
@@ -97,6 +100,7 @@ impl PaymentMode {
             "decline" => Some(Self::Decline),
             "fail" => Some(Self::Fail),
             "hang" => Some(Self::Hang),
+            "charge-then-hang" => Some(Self::ChargeThenHang),
             _ => None,
         }
     }
@@ -320,8 +324,9 @@ impl Settings {
                 .ok_or_else(|| format!("`{value}` is not a whole number of at least 2"))
         })?;
         let payments = parse(&get, "CADENZA_PAYMENTS", "approve", |value| {
-            PaymentMode::parse(value)
-                .ok_or_else(|| format!("`{value}` is not approve, decline, fail or hang"))
+            PaymentMode::parse(value).ok_or_else(|| {
+                format!("`{value}` is not approve, decline, fail, hang or charge-then-hang")
+            })
         })?;
         let payment_deadline_ms = parse(&get, "CADENZA_PAYMENT_TIMEOUT_MS", "10000", positive)?;
         let per_window = |value: &str| {

@@ -104,6 +104,11 @@ impl PaymentProvider for BuiltInProvider {
                 std::future::pending::<()>().await;
                 Err(PaymentFailure("unreachable".into()))
             }
+            PaymentMode::ChargeThenHang => {
+                self.record(request).await?;
+                std::future::pending::<()>().await;
+                Err(PaymentFailure("unreachable".into()))
+            }
         }
     }
 }
