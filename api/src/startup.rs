@@ -16,6 +16,7 @@ use crate::http::{routes, AppState, Documents, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
 use crate::services::catalogue::{demo, matching};
+use crate::services::listening::PlaybackEvents;
 use crate::services::locker::events::LockerEvents;
 use crate::services::media::BlobStore;
 use crate::services::rate_limit::RateLimiter;
@@ -50,10 +51,15 @@ impl Application {
             None => None,
             Some(url) => Some(RedisLink::new(url, &settings.redis_namespace)?),
         };
-        let (locker_events, rate_limiter) = match &redis {
-            None => (LockerEvents::in_process(), RateLimiter::in_process()),
+        let (locker_events, playback_events, rate_limiter) = match &redis {
+            None => (
+                LockerEvents::in_process(),
+                PlaybackEvents::in_process(),
+                RateLimiter::in_process(),
+            ),
             Some(link) => (
                 LockerEvents::with_redis(link.clone()).await,
+                PlaybackEvents::with_redis(link.clone()).await,
                 RateLimiter::shared(link.clone()),
             ),
         };
@@ -66,6 +72,7 @@ impl Application {
                 tokens: AccessTokens::new(&secret),
                 blobs: BlobStore::open(&settings.storage)?,
                 locker_events,
+                playback_events,
                 rate_limiter,
                 search,
                 search_feed,

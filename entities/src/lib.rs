@@ -17,6 +17,7 @@ pub mod order;
 pub mod order_line;
 pub mod payment_charge;
 pub mod play;
+pub mod playback_state;
 pub mod playlist;
 pub mod playlist_entry;
 pub mod privacy_settings;

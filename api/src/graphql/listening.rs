@@ -1,8 +1,9 @@
 //! Plays as the API shows them, and recording them.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
+use async_graphql::{Context, Enum, InputObject, Object, Result, Subscription, ID};
 use chrono::{DateTime, Utc};
-use entities::play;
+use entities::{play, playback_state};
+use futures_util::{Stream, StreamExt};
 
 use super::ids::{id_of, require};
 use super::playlists::Playable;
@@ -11,7 +12,7 @@ use crate::domain::{
     AlbumId, ArtistId, GlobalId, LockerItemId, NodeKind, PlayEventId, ProductId, TrackId,
 };
 use crate::error::ApiError;
-use crate::services::listening::{NewInteraction, NewPlay, Played};
+use crate::services::listening::{NewInteraction, NewPlay, NewPlayback, Played};
 
 /// One play in the viewer's history.
 pub struct PlayEvent(pub play::Model);
@@ -53,22 +54,78 @@ pub struct RecordPlayInput {
     pub context: Option<String>,
 }
 
+/// A locker item or a catalogue track by its ID; any other kind of ID
+/// names nothing playable (NOT_FOUND).
+fn played(id: &ID) -> Result<Played, ApiError> {
+    let id = GlobalId::decode(id)?;
+    match id.kind {
+        NodeKind::LockerItem => Ok(Played::LockerItem(LockerItemId(id.id))),
+        NodeKind::Track => Ok(Played::Track(TrackId(id.id))),
+        _ => Err(ApiError::NotFound("item")),
+    }
+}
+
 impl RecordPlayInput {
     fn into_play(self) -> Result<NewPlay, ApiError> {
-        let id = GlobalId::decode(&self.item_id)?;
-        let item = match id.kind {
-            NodeKind::LockerItem => Played::LockerItem(LockerItemId(id.id)),
-            NodeKind::Track => Played::Track(TrackId(id.id)),
-            _ => return Err(ApiError::NotFound("item")),
-        };
         Ok(NewPlay {
-            item,
+            item: played(&self.item_id)?,
             ms_played: self.ms_played,
             completed: self.completed,
             device_id: self.device_id,
             context: self.context,
         })
     }
+}
+
+/// Where the viewer is, on which device, right now.
+pub struct PlaybackState(pub playback_state::Model);
+
+#[Object]
+impl PlaybackState {
+    /// The device that reported it last.
+    async fn device_id(&self) -> &str {
+        &self.0.device_id
+    }
+
+    /// What is loaded; null when nothing is (or it was removed since).
+    async fn item(&self, ctx: &Context<'_>) -> Result<Option<Playable>> {
+        if self.0.locker_item_id.is_none() && self.0.track_id.is_none() {
+            return Ok(None);
+        }
+        Playable::of_row(
+            ctx,
+            self.0.locker_item_id,
+            self.0.track_id,
+            "playback state",
+        )
+        .await
+        .map(Some)
+    }
+
+    async fn position_ms(&self) -> i32 {
+        self.0.position_ms
+    }
+
+    /// Never true with nothing loaded.
+    async fn playing(&self) -> bool {
+        self.0.playing
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+#[derive(InputObject)]
+pub struct PlaybackInput {
+    /// The reporting device, as the player names it: 1 to 200 characters.
+    pub device_id: String,
+    /// A locker item of the viewer's, or a catalogue track they own; none:
+    /// nothing loaded.
+    pub item_id: Option<ID>,
+    /// From 0 to the item's length plus ten minutes; 0 with no item.
+    pub position_ms: i32,
+    pub playing: bool,
 }
 
 #[derive(Default)]
@@ -83,6 +140,27 @@ impl ListeningMutation {
         let user = principal(ctx)?.require_user()?;
         let play = input.into_play()?;
         Ok(services(ctx)?.listening.record_play(user, play).await?)
+    }
+
+    /// Replaces the viewer's playback state (only the latest is kept; it is
+    /// not history and feeds no statistic) and shows it on their other
+    /// devices through the `playback` subscription. Someone else's item is
+    /// NOT_FOUND.
+    async fn update_playback(
+        &self,
+        ctx: &Context<'_>,
+        input: PlaybackInput,
+    ) -> Result<PlaybackState> {
+        let user = principal(ctx)?.require_user()?;
+        let new = NewPlayback {
+            device_id: input.device_id,
+            item: input.item_id.as_ref().map(played).transpose()?,
+            position_ms: input.position_ms,
+            playing: input.playing,
+        };
+        Ok(PlaybackState(
+            services(ctx)?.playback.update(user, new).await?,
+        ))
     }
 
     /// Records an interaction as the viewer's privacy settings allow: true
@@ -160,5 +238,17 @@ impl InteractionInput {
             }
             InteractionKind::Search => NewInteraction::Search(text(&self.query, "query")?),
         })
+    }
+}
+
+#[derive(Default)]
+pub struct ListeningSubscription;
+
+#[Subscription]
+impl ListeningSubscription {
+    /// The viewer's playback state as any of their devices updates it.
+    async fn playback(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = PlaybackState>> {
+        let user = principal(ctx)?.require_user()?;
+        Ok(services(ctx)?.playback.subscribe(user).map(PlaybackState))
     }
 }

@@ -59,7 +59,7 @@ pub struct Mutation(
 
 // Over graphql-transport-ws on `/graphql`.
 #[derive(MergedSubscription, Default)]
-pub struct Subscription(locker::LockerSubscription);
+pub struct Subscription(locker::LockerSubscription, listening::ListeningSubscription);
 
 pub type CadenzaSchema = Schema<Query, Mutation, Subscription>;
 

@@ -7,7 +7,7 @@ use entities::user;
 use super::accounts::User;
 use super::connection::{paged, Paged};
 use super::ids::list_complexity;
-use super::listening::PlayEvent;
+use super::listening::{PlayEvent, PlaybackState};
 use super::locker::Locker;
 use super::playlists::Playlist;
 use super::privacy::PrivacySettings;
@@ -81,6 +81,13 @@ impl Viewer {
             .recently_played(self.id(), first as u64)
             .await?;
         Ok(plays.into_iter().map(PlayEvent).collect())
+    }
+
+    /// Where the viewer is, on which device, as their devices last said;
+    /// null before any did.
+    async fn playback(&self, ctx: &Context<'_>) -> Result<Option<PlaybackState>> {
+        let state = services(ctx)?.playback.current(self.id()).await?;
+        Ok(state.map(PlaybackState))
     }
 
     /// What the viewer allows to be recorded and used, read afresh on every

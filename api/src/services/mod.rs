@@ -15,10 +15,11 @@
 //! - `privacy`: settings, consent, export, erasure, retention, audit
 //! - `media`: audio files as received, read and stored (shared by the
 //!   locker's uploads and the catalogue's masters)
-//! - `listing` and `rate_limit`: the pager and the rate limiter every area
-//!   uses
+//! - `listing`, `rate_limit` and `bus`: the pager, the rate limiter and
+//!   the bus of events for one user's devices, which every area uses
 
 pub mod accounts;
+pub mod bus;
 pub mod catalogue;
 pub mod listening;
 pub mod listing;
@@ -58,6 +59,7 @@ pub struct Services {
     pub recommendations: recommendations::Recommendations,
     pub privacy: privacy::Privacy,
     pub listening: listening::Listening,
+    pub playback: listening::Playback,
     /// Shared by every area and by the HTTP layer's per-caller limits.
     pub rate_limiter: rate_limit::RateLimiter,
 }
@@ -68,6 +70,7 @@ pub struct ServiceConfig {
     pub server_secret: Vec<u8>,
     pub blobs: media::BlobStore,
     pub locker_events: locker::events::LockerEvents,
+    pub playback_events: listening::PlaybackEvents,
     pub rate_limiter: rate_limit::RateLimiter,
     /// This replica's index, opened and current.
     pub search: search::Search,
@@ -128,6 +131,7 @@ impl Services {
             playlists: playlists::Playlists::new(db.clone()),
             privacy: privacy::Privacy::new(db.clone()),
             listening: listening::Listening::new(db.clone()),
+            playback: listening::Playback::new(db.clone(), config.playback_events),
             search: config.search,
             cart: store::cart::Cart::new(db.clone()),
             checkout: store::checkout::Checkout::new(db.clone(), config.payments, fulfilment),

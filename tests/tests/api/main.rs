@@ -18,6 +18,7 @@ mod interactions;
 mod limits;
 mod listening;
 mod locker;
+mod playback;
 mod playlists;
 mod privacy;
 mod rate_limits;

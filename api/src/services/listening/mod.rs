@@ -7,8 +7,10 @@
 //! the latest position per user, never a history.
 
 mod interactions;
+mod playback;
 mod plays;
 mod writer;
 
 pub use interactions::NewInteraction;
+pub use playback::{NewPlayback, Playback, PlaybackEvent, PlaybackEvents};
 pub use plays::{Listening, NewPlay, Played, MS_PLAYED_SLACK};

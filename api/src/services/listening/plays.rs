@@ -56,37 +56,13 @@ impl Listening {
     pub async fn record_play(&self, user: UserId, new: NewPlay) -> ApiResult<bool> {
         let device_id = label(new.device_id, "deviceId")?;
         let context = label(new.context, "context")?;
-        let (locker_item_id, track_id, stats_track_id, duration_ms, item_excluded) = match new.item
-        {
-            Played::LockerItem(id) => {
-                let item = locker_item::Entity::find_owned_by(user.0)
-                    .filter(locker_item::Column::Id.eq(id))
-                    .one(&self.db)
-                    .await?
-                    .ok_or(ApiError::NotFound("item"))?;
-                (
-                    Some(item.id),
-                    None,
-                    item.catalogue_track_id,
-                    item.duration_ms,
-                    item.exclude_from_taste_profile,
-                )
-            }
-            Played::Track(id) => {
-                let track = track::Entity::find_owned_by(user.0)
-                    .filter(track::Column::Id.eq(id))
-                    .one(&self.db)
-                    .await?
-                    .ok_or(ApiError::NotFound("item"))?;
-                (
-                    None,
-                    Some(track.id),
-                    Some(track.id),
-                    track.duration_ms,
-                    false,
-                )
-            }
-        };
+        let OwnedItem {
+            locker_item_id,
+            track_id,
+            stats_track_id,
+            duration_ms,
+            excluded: item_excluded,
+        } = owned_item(&self.db, user, new.item).await?;
         let most = i64::from(duration_ms.max(0)) + MS_PLAYED_SLACK;
         if new.ms_played < 0 || i64::from(new.ms_played) > most {
             return Err(ApiError::bad_input(format!(
@@ -157,6 +133,56 @@ impl Listening {
     }
 }
 
+/// A locker item or catalogue track as the listener may play it.
+pub(super) struct OwnedItem {
+    pub locker_item_id: Option<i32>,
+    pub track_id: Option<i32>,
+    /// The catalogue track it counts as in statistics.
+    pub stats_track_id: Option<i32>,
+    pub duration_ms: i32,
+    /// Excluded from the taste profile by its owner.
+    pub excluded: bool,
+}
+
+/// `played` if it is the listener's to play (an item of their locker, or a
+/// catalogue track they own); anything else is NOT_FOUND.
+pub(super) async fn owned_item(
+    db: &DatabaseConnection,
+    user: UserId,
+    played: Played,
+) -> ApiResult<OwnedItem> {
+    match played {
+        Played::LockerItem(id) => {
+            let item = locker_item::Entity::find_owned_by(user.0)
+                .filter(locker_item::Column::Id.eq(id))
+                .one(db)
+                .await?
+                .ok_or(ApiError::NotFound("item"))?;
+            Ok(OwnedItem {
+                locker_item_id: Some(item.id),
+                track_id: None,
+                stats_track_id: item.catalogue_track_id,
+                duration_ms: item.duration_ms,
+                excluded: item.exclude_from_taste_profile,
+            })
+        }
+        Played::Track(id) => {
+            let track = track::Entity::find_owned_by(user.0)
+                .filter(track::Column::Id.eq(id))
+                .one(db)
+                .await?
+                .ok_or(ApiError::NotFound("item"))?;
+            Ok(OwnedItem {
+                locker_item_id: None,
+                track_id: Some(track.id),
+                stats_track_id: Some(track.id),
+                duration_ms: track.duration_ms,
+                excluded: false,
+            })
+        }
+    }
+}
+
 /// The playlist a context names, if it is a playlist's global ID.
 fn playlist_of(context: &str) -> Option<PlaylistId> {
     GlobalId::decode(context)
@@ -166,7 +192,7 @@ fn playlist_of(context: &str) -> Option<PlaylistId> {
 }
 
 /// A short label as given, trimmed; empty is none.
-fn label(value: Option<String>, field: &str) -> ApiResult<Option<String>> {
+pub(super) fn label(value: Option<String>, field: &str) -> ApiResult<Option<String>> {
     let Some(value) = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };

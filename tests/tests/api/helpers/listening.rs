@@ -52,3 +52,50 @@ impl TestApp {
             .await
     }
 }
+
+/// What the playback operations answer with.
+const PLAYBACK_FIELDS: &str = "deviceId positionMs playing updatedAt
+    item { __typename ... on LockerItem { id title } ... on Track { id title } }";
+
+impl TestApp {
+    /// `updatePlayback` from `device`, with `item` loaded (or nothing).
+    pub async fn update_playback(
+        &self,
+        auth: &Auth,
+        device: &str,
+        item: Option<&Value>,
+        position_ms: i64,
+        playing: bool,
+    ) -> Value {
+        self.gql_as(
+            auth,
+            &format!("mutation($input: PlaybackInput!) {{ updatePlayback(input: $input) {{ {PLAYBACK_FIELDS} }} }}"),
+            json!({ "input": {
+                "deviceId": device,
+                "itemId": item,
+                "positionMs": position_ms,
+                "playing": playing,
+            } }),
+        )
+        .await
+    }
+
+    /// `viewer.playback`.
+    pub async fn playback(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            &format!("{{ viewer {{ playback {{ {PLAYBACK_FIELDS} }} }} }}"),
+            json!({}),
+        )
+        .await
+    }
+
+    /// The `playback` subscription.
+    pub async fn playback_events(&self, auth: &Auth) -> super::Socket {
+        self.subscribe(
+            auth,
+            &format!("subscription {{ playback {{ {PLAYBACK_FIELDS} }} }}"),
+        )
+        .await
+    }
+}

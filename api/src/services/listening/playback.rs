@@ -1,0 +1,140 @@
+//! Playback across devices: where each listener is right now, on which
+//! device. One row per user, overwritten by every update (never a
+//! history, never fed to a statistic), and each update sent to the
+//! listener's other devices on the user bus, across replicas.
+
+use chrono::{SubsecRound, Utc};
+use entities::playback_state;
+use futures_util::{Stream, StreamExt};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use serde::{Deserialize, Serialize};
+
+use super::plays::{label, owned_item, Played, MS_PLAYED_SLACK};
+use crate::domain::UserId;
+use crate::error::{ApiError, ApiResult};
+use crate::services::bus::{Addressed, UserBus};
+
+/// A device's report of where it is.
+#[derive(Clone, Debug)]
+pub struct NewPlayback {
+    pub device_id: String,
+    /// What is loaded; `None`: nothing.
+    pub item: Option<Played>,
+    pub position_ms: i32,
+    pub playing: bool,
+}
+
+/// A listener's new playback state, for their devices.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaybackEvent {
+    pub user_id: UserId,
+    pub state: playback_state::Model,
+}
+
+impl Addressed for PlaybackEvent {
+    const CHANNEL: &'static str = "playback";
+
+    fn user_id(&self) -> UserId {
+        self.user_id
+    }
+}
+
+pub type PlaybackEvents = UserBus<PlaybackEvent>;
+
+#[derive(Clone)]
+pub struct Playback {
+    db: DatabaseConnection,
+    events: PlaybackEvents,
+}
+
+impl Playback {
+    pub fn new(db: DatabaseConnection, events: PlaybackEvents) -> Self {
+        Self { db, events }
+    }
+
+    /// Replaces the listener's playback state and tells their devices. An
+    /// item that is not theirs is NOT_FOUND; a position outside the item
+    /// (its length and ten minutes) or without one, or a device id that is
+    /// empty or longer than 200 characters, BAD_USER_INPUT.
+    pub async fn update(&self, user: UserId, new: NewPlayback) -> ApiResult<playback_state::Model> {
+        let device_id = label(Some(new.device_id), "deviceId")?
+            .ok_or_else(|| ApiError::bad_input("`deviceId` must not be empty"))?;
+        let (locker_item_id, track_id, most) = match new.item {
+            Some(played) => {
+                let item = owned_item(&self.db, user, played).await?;
+                let most = i64::from(item.duration_ms.max(0)) + MS_PLAYED_SLACK;
+                (item.locker_item_id, item.track_id, most)
+            }
+            None => (None, None, 0),
+        };
+        if new.position_ms < 0 || i64::from(new.position_ms) > most {
+            return Err(ApiError::bad_input(match new.item {
+                Some(_) => format!(
+                    "`positionMs` must be from 0 to {most} (the item's length and ten minutes); got {}",
+                    new.position_ms
+                ),
+                None => format!(
+                    "`positionMs` must be 0 with no item loaded; got {}",
+                    new.position_ms
+                ),
+            }));
+        }
+        let state = playback_state::Model {
+            user_id: user.0,
+            device_id,
+            locker_item_id,
+            track_id,
+            position_ms: new.position_ms,
+            playing: new.playing && new.item.is_some(),
+            // Whole microseconds, as PostgreSQL keeps them.
+            updated_at: Utc::now().trunc_subsecs(6),
+        };
+        let row = playback_state::ActiveModel {
+            user_id: Set(state.user_id),
+            device_id: Set(state.device_id.clone()),
+            locker_item_id: Set(state.locker_item_id),
+            track_id: Set(state.track_id),
+            position_ms: Set(state.position_ms),
+            playing: Set(state.playing),
+            updated_at: Set(state.updated_at),
+        };
+        playback_state::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(playback_state::Column::UserId)
+                    .update_columns([
+                        playback_state::Column::DeviceId,
+                        playback_state::Column::LockerItemId,
+                        playback_state::Column::TrackId,
+                        playback_state::Column::PositionMs,
+                        playback_state::Column::Playing,
+                        playback_state::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        self.events
+            .publish(PlaybackEvent {
+                user_id: user,
+                state: state.clone(),
+            })
+            .await;
+        Ok(state)
+    }
+
+    /// The listener's latest playback state, if they ever reported one.
+    pub async fn current(&self, user: UserId) -> ApiResult<Option<playback_state::Model>> {
+        Ok(playback_state::Entity::find_owned_by(user.0)
+            .one(&self.db)
+            .await?)
+    }
+
+    /// The listener's playback states from now on, from any device.
+    pub fn subscribe(
+        &self,
+        user: UserId,
+    ) -> impl Stream<Item = playback_state::Model> + Send + 'static {
+        self.events.subscribe(user).map(|event| event.state)
+    }
+}

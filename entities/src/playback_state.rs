@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+/// Where a listener is right now, on which device: one row per user,
+/// overwritten by every update, never a history.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
+#[sea_orm(table_name = "playback_states")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: i32,
+    pub device_id: String,
+    /// What is loaded: a locker item or a catalogue track, or nothing.
+    pub locker_item_id: Option<i32>,
+    pub track_id: Option<i32>,
+    pub position_ms: i32,
+    pub playing: bool,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+impl Entity {
+    /// The playback state of `user_id`: the one way to reach it.
+    pub fn find_owned_by(user_id: i32) -> Select<Entity> {
+        Self::find().filter(Column::UserId.eq(user_id))
+    }
+}
