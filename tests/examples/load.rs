@@ -142,7 +142,8 @@ async fn checkout(api: Arc<Api>, product: String, users: usize, connections: usi
             }
         })
         .await;
-        Arc::new(tokens.lock().unwrap().clone())
+        let filled = tokens.lock().unwrap().clone();
+        Arc::new(filled)
     };
     println!(
         "setup: {users} listeners registered, the product in each cart, in {:.1} s",
