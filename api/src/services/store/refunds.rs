@@ -9,12 +9,12 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 use entities::{
-    entitlement, locker_item, order, order_line, playlist, playlist_entry, product, track,
+    entitlement, locker_item, order, order_line, playlist, playlist_entry, product, review, track,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::orders::{OrderStatus, OrderView};
@@ -92,7 +92,10 @@ impl Refunds {
             .exec(&txn)
             .await?;
         let removed = match order.user_id.map(UserId) {
-            Some(user) => take_back(&txn, user, &product_ids).await?,
+            Some(user) => {
+                unverify_reviews(&txn, user, &product_ids).await?;
+                take_back(&txn, user, &product_ids).await?
+            }
             None => Vec::new(),
         };
         let mut refunded: order::ActiveModel = order.clone().into();
@@ -123,6 +126,39 @@ impl Refunds {
         );
         OrderView::load(&self.db, refunded).await
     }
+}
+
+/// A refunded purchase verifies no review: the buyer's reviews of the
+/// products they no longer own (the order's entitlements already revoked)
+/// stop saying "verified purchase".
+async fn unverify_reviews(
+    txn: &DatabaseTransaction,
+    user: UserId,
+    product_ids: &[i32],
+) -> ApiResult<()> {
+    let still_owned: BTreeSet<i32> = entitlement::Entity::find_owned_by(user.0)
+        .select_only()
+        .column(entitlement::Column::ProductId)
+        .filter(entitlement::Column::ProductId.is_in(product_ids.iter().copied()))
+        .into_tuple::<i32>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect();
+    review::Entity::update_many()
+        .col_expr(review::Column::VerifiedPurchase, Expr::value(false))
+        .filter(review::Column::UserId.eq(user.0))
+        .filter(
+            review::Column::ProductId.is_in(
+                product_ids
+                    .iter()
+                    .copied()
+                    .filter(|id| !still_owned.contains(id)),
+            ),
+        )
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Removes the buyer's PURCHASE items, and playlist entries of catalogue

@@ -74,3 +74,33 @@ async fn bad_reviews_are_refused_and_change_nothing() {
     assert_eq!(data(&reviews)["product"]["reviewCount"], 1);
     assert_eq!(data(&reviews)["product"]["averageRating"], json!(3.0));
 }
+
+#[tokio::test]
+async fn a_refund_takes_the_verified_mark_off_the_buyers_review() {
+    let app = spawn_app().await;
+    app.store_feed().await;
+    let admin = app.admin().await;
+    let (track, other_track) = (app.product_id("ST-T1").await, app.product_id("ST-T2").await);
+    let listener = app.customer().await;
+    data(&app.add_to_cart(&listener, &track).await);
+    let refunded = data(&app.checkout(&listener, "to-refund").await)["checkout"].clone();
+    data(&app.add_to_cart(&listener, &other_track).await);
+    data(&app.checkout(&listener, "to-keep").await);
+    for product in [&track, &other_track] {
+        let review = app.write_review(&listener, product, 5, None).await;
+        assert_eq!(data(&review)["writeReview"]["verifiedPurchase"], true);
+    }
+
+    data(&app.refund_order(&admin, &refunded["id"]).await);
+    let reviews = app.product_reviews(&track).await;
+    assert_eq!(
+        data(&reviews)["product"]["reviews"]["nodes"][0]["verifiedPurchase"],
+        false
+    );
+    // The purchase that stands still verifies its review.
+    let reviews = app.product_reviews(&other_track).await;
+    assert_eq!(
+        data(&reviews)["product"]["reviews"]["nodes"][0]["verifiedPurchase"],
+        true
+    );
+}
