@@ -38,6 +38,9 @@ pub struct Settings {
     /// How long checkout waits for the payment provider
     /// (`CADENZA_PAYMENT_TIMEOUT_MS`).
     pub payment_deadline_ms: u64,
+    /// How long a payment intent may stay unresolved before the background
+    /// sweep asks the provider about it (`CADENZA_PENDING_PAYMENT_SECS`).
+    pub pending_payment_secs: u64,
     pub limits: RequestLimits,
     pub rate_limits: RateLimits,
 }
@@ -329,6 +332,7 @@ impl Settings {
             })
         })?;
         let payment_deadline_ms = parse(&get, "CADENZA_PAYMENT_TIMEOUT_MS", "10000", positive)?;
+        let pending_payment_secs = parse(&get, "CADENZA_PENDING_PAYMENT_SECS", "900", positive)?;
         let per_window = |value: &str| {
             positive(value).and_then(|n| {
                 u32::try_from(n).map_err(|_| format!("`{value}` is more than {}", u32::MAX))
@@ -386,6 +390,7 @@ impl Settings {
             k_anonymity,
             payments,
             payment_deadline_ms,
+            pending_payment_secs,
             limits: RequestLimits::default(),
             rate_limits,
         })

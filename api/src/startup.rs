@@ -86,6 +86,9 @@ impl Application {
             },
         );
         services.locker.evict_removed_items();
+        services
+            .checkout
+            .sweep_abandoned(Duration::from_secs(settings.pending_payment_secs));
         let schema = build_schema(services.clone(), &settings.limits);
         let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());

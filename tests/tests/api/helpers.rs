@@ -178,6 +178,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         k_anonymity: 5,
         payments: Default::default(),
         payment_deadline_ms: 10_000,
+        pending_payment_secs: 900,
         limits: RequestLimits::default(),
         // Tests make many accounts and mutations from one address; the
         // rate-limit tests set their own.

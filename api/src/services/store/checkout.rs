@@ -15,12 +15,16 @@
 //! no order, the cart kept, and the key free to try again. A provider
 //! that fails or does not answer leaves the intent PENDING (never a paid
 //! order without fulfilment, never fulfilment without payment), and the
-//! same key resolves it.
+//! same key resolves it; so does a background sweep when the buyer never
+//! retries (`resolve_abandoned`).
 
-use chrono::Utc;
+use chrono::{Duration, Utc};
 use entities::{cart_line, order, order_line};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use super::cart::lines_of;
 use super::entitlements::already_owned;
@@ -30,6 +34,19 @@ use super::payments::{ChargeOutcome, ChargeRequest, Payments};
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
 use crate::domain::{IdempotencyKey, Money, UserId};
 use crate::error::{ApiError, ApiResult};
+
+/// Abandoned intents resolved at most per sweep.
+const SWEEP_BATCH: u64 = 100;
+
+/// What became of an intent the provider was asked about.
+enum Settled {
+    /// Paid and fulfilled (or resolved by another call first).
+    Order(order::Model),
+    /// Declined: the intent deleted, its products back in the cart.
+    Declined(String),
+    /// The provider failed or did not answer: the intent stays PENDING.
+    Unresolved,
+}
 
 #[derive(Clone)]
 pub struct Checkout {
@@ -55,35 +72,91 @@ impl Checkout {
             Some(order) => order,
             None => self.write_intent(user, key).await?,
         };
+        match self.settle(&intent).await? {
+            Settled::Order(order) => OrderView::load(&self.db, order).await,
+            Settled::Declined(reason) => Err(ApiError::PaymentDeclined(format!(
+                "the payment was declined ({reason}); nothing was charged and the cart is kept"
+            ))),
+            Settled::Unresolved => Err(ApiError::PaymentUnresolved(
+                "the payment provider did not confirm the payment; nothing was delivered. \
+                 Retry checkout with the same idempotency key: it charges at most once"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Sweeps abandoned intents in the background, from now on: every
+    /// quarter of `older_than` (at least a second, at most a minute).
+    pub fn sweep_abandoned(&self, older_than: std::time::Duration) {
+        let checkout = self.clone();
+        let every = (older_than / 4).clamp(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_secs(60),
+        );
+        let age = Duration::from_std(older_than).unwrap_or(Duration::MAX);
+        tokio::spawn(async move {
+            let mut clock = tokio::time::interval(every);
+            clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                clock.tick().await;
+                if let Err(err) = checkout.resolve_abandoned(age).await {
+                    err.log_if_internal();
+                }
+            }
+        });
+    }
+
+    /// Resolves the intents left PENDING for longer than `older_than` (a
+    /// provider that failed or never answered, and a buyer who never
+    /// retried): each is asked of the provider again, which answers as it
+    /// first did, so an intent charged is fulfilled and one declined goes
+    /// back to its buyer's cart. Those the provider still cannot answer
+    /// stay for the next sweep. Says how many were resolved.
+    pub async fn resolve_abandoned(&self, older_than: Duration) -> ApiResult<usize> {
+        let before = Utc::now() - older_than;
+        let stale = order::Entity::find()
+            .filter(order::Column::Status.eq(OrderStatus::Pending.as_str()))
+            .filter(order::Column::CreatedAt.lt(before))
+            .order_by_asc(order::Column::CreatedAt)
+            .limit(SWEEP_BATCH)
+            .all(&self.db)
+            .await?;
+        let mut resolved = 0;
+        for intent in stale {
+            match self.settle(&intent).await? {
+                Settled::Order(_) | Settled::Declined(_) => resolved += 1,
+                Settled::Unresolved => {}
+            }
+        }
+        if resolved > 0 {
+            tracing::info!(orders = resolved, "abandoned payment intents resolved");
+        }
+        Ok(resolved)
+    }
+
+    /// Asks the provider to charge `intent` and acts on the answer:
+    /// fulfilment, or the cart restored, or nothing while it cannot say.
+    async fn settle(&self, intent: &order::Model) -> ApiResult<Settled> {
         let amount = Money::new(
             intent.total_minor,
             crate::domain::Currency::of_row(&intent.currency)?,
         );
         let request = ChargeRequest {
-            intent: intent_name(&intent),
+            intent: intent_name(intent),
             amount,
         };
         match self.payments.charge(&request).await {
-            Ok(ChargeOutcome::Approved { reference }) => {
-                let order = self.fulfilment.fulfil(intent.id, &reference).await?;
-                OrderView::load(&self.db, order).await
-            }
-            Ok(ChargeOutcome::Declined { reason }) => {
-                match self.abandon(intent.id).await? {
-                    // Another call of this key was answered first.
-                    Some(order) => OrderView::load(&self.db, order).await,
-                    None => Err(ApiError::PaymentDeclined(format!(
-                        "the payment was declined ({reason}); nothing was charged and the cart is kept"
-                    ))),
-                }
-            }
+            Ok(ChargeOutcome::Approved { reference }) => Ok(Settled::Order(
+                self.fulfilment.fulfil(intent.id, &reference).await?,
+            )),
+            Ok(ChargeOutcome::Declined { reason }) => match self.abandon(intent.id).await? {
+                // Another call of this key was answered first.
+                Some(order) => Ok(Settled::Order(order)),
+                None => Ok(Settled::Declined(reason)),
+            },
             Err(failure) => {
                 tracing::warn!(order.id = intent.id, error = %failure, "payment unresolved; the intent stays pending");
-                Err(ApiError::PaymentUnresolved(
-                    "the payment provider did not confirm the payment; nothing was delivered. \
-                     Retry checkout with the same idempotency key: it charges at most once"
-                        .into(),
-                ))
+                Ok(Settled::Unresolved)
             }
         }
     }
@@ -222,9 +295,11 @@ impl Checkout {
     }
 }
 
-/// The name of an order's payment intent, as the provider sees it.
+/// The name of an order's payment intent, as the provider sees it. The
+/// random order number is part of it, so a database restored from a backup
+/// that hands out an order id again never meets the old intent's charge.
 fn intent_name(order: &order::Model) -> String {
-    format!("order-{}", order.id)
+    format!("order-{}-{}", order.id, order.number)
 }
 
 /// A human order number: `CDZ-` and two groups of four characters of

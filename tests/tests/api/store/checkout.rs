@@ -284,6 +284,85 @@ async fn a_failed_or_silent_provider_delivers_nothing_and_the_same_key_resolves_
 }
 
 #[tokio::test]
+async fn an_intent_its_buyer_never_retries_is_resolved_in_the_background() {
+    // The provider stops answering; the buyer gives up.
+    let app = spawn_app_with(|settings| {
+        settings.payments = PaymentMode::Hang;
+        settings.payment_deadline_ms = 200;
+        settings.pending_payment_secs = 1;
+    })
+    .await;
+    app.store_feed().await;
+    let charged = app.customer().await;
+    data(
+        &app.add_to_cart(&charged, &app.product_id("ST-T1").await)
+            .await,
+    );
+    assert_eq!(
+        error_code(&app.checkout(&charged, "gave-up").await),
+        "INTERNAL"
+    );
+
+    // Back, approving: the sweep (of any replica) fulfils the intent.
+    let healthy =
+        spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Approve).await;
+    let mut fulfilled = Value::Null;
+    for _ in 0..100 {
+        let orders = healthy.orders(&charged).await;
+        fulfilled = data(&orders)["viewer"]["orders"]["nodes"][0]["status"].clone();
+        if fulfilled == "FULFILLED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(fulfilled, "FULFILLED");
+    assert_eq!(app.charges_and_orders().await, (1, 1));
+    // The key still answers with that order.
+    let again = order(&healthy.checkout(&charged, "gave-up").await);
+    assert_eq!(again["status"], "FULFILLED");
+}
+
+#[tokio::test]
+async fn a_decline_found_by_the_sweep_gives_the_buyer_their_cart_back() {
+    let app = spawn_app_with(|settings| {
+        settings.payments = PaymentMode::Hang;
+        settings.payment_deadline_ms = 200;
+        settings.pending_payment_secs = 1;
+    })
+    .await;
+    app.store_feed().await;
+    let declined = app.customer().await;
+    data(
+        &app.add_to_cart(&declined, &app.product_id("ST-T1").await)
+            .await,
+    );
+    assert_eq!(
+        error_code(&app.checkout(&declined, "also-gave-up").await),
+        "INTERNAL"
+    );
+    assert_eq!(
+        data(&app.cart(&declined).await)["viewer"]["cart"]["itemCount"],
+        0
+    );
+    let _refusing =
+        spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Decline).await;
+    let mut restored = 0;
+    for _ in 0..100 {
+        let cart = app.cart(&declined).await;
+        restored = data(&cart)["viewer"]["cart"]["itemCount"].as_i64().unwrap();
+        if restored == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        restored, 1,
+        "the declined intent's product is back in the cart"
+    );
+    assert_eq!(app.charges_and_orders().await, (0, 0));
+}
+
+#[tokio::test]
 async fn twenty_concurrent_checkouts_with_one_key_make_one_order_and_one_charge() {
     let app = spawn_app().await;
     app.store_feed().await;
