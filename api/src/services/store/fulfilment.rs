@@ -13,8 +13,8 @@ use chrono::Utc;
 use entities::{album, artist, blob, entitlement, locker_item, order, order_line, product, track};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 
 use super::orders::OrderStatus;
@@ -151,14 +151,19 @@ async fn add_purchases(
             _ => albums.insert(product.album_id),
         };
     }
-    let mut tracks = track::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(track::Column::Id.is_in(single))
-                .add(track::Column::AlbumId.is_in(albums)),
-        )
-        .all(txn)
-        .await?;
+    let mut tracks = track::Entity::find().filter(
+        sea_orm::Condition::any()
+            .add(track::Column::Id.is_in(single))
+            .add(track::Column::AlbumId.is_in(albums)),
+    );
+    // A master attached meanwhile (its transaction holds the track's row)
+    // is waited for and read; one attached after must wait for these
+    // items to be committed, and then gives them its master. Either way no
+    // purchase is left unplayable. SQLite runs one writer at a time.
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        tracks = tracks.lock_shared();
+    }
+    let mut tracks = tracks.all(txn).await?;
     let already: BTreeSet<i32> = locker_item::Entity::find_owned_by(user.0)
         .select_only()
         .column(locker_item::Column::CatalogueTrackId)
