@@ -16,6 +16,7 @@ pub mod locker_item;
 pub mod order;
 pub mod order_line;
 pub mod payment_charge;
+pub mod payment_refund;
 pub mod play;
 pub mod playback_state;
 pub mod playlist;

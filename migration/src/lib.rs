@@ -18,6 +18,7 @@ mod m20261201_000100_create_privacy_settings;
 mod m20261201_000101_create_plays;
 mod m20261201_000102_create_interactions;
 mod m20261201_000110_create_playback_states;
+mod m20261201_000111_create_payment_refunds;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000101_create_plays::Migration),
             Box::new(m20261201_000102_create_interactions::Migration),
             Box::new(m20261201_000110_create_playback_states::Migration),
+            Box::new(m20261201_000111_create_payment_refunds::Migration),
         ]
     }
 }

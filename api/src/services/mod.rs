@@ -94,6 +94,7 @@ impl Services {
         let reviews = store::reviews::Reviews::new(db.clone(), catalogue_version.clone());
         let refunds = store::refunds::Refunds::new(
             db.clone(),
+            config.payments.clone(),
             config.search_feed.clone(),
             config.locker_events.clone(),
             catalogue_version.clone(),

@@ -173,9 +173,11 @@ impl StoreMutation {
         Ok(Review(review))
     }
 
-    /// ADMIN only. Revokes the entitlements and removes the purchased items
-    /// from the locker (and from playlists and search). Refunding a
-    /// refunded order is CONFLICT.
+    /// ADMIN only. Gives the money back through the payment provider, then
+    /// revokes the entitlements and removes the purchased items from the
+    /// locker (and from playlists and search). Refunding a refunded order
+    /// is CONFLICT; a provider that does not confirm the refund is INTERNAL
+    /// with nothing changed (ask again: it refunds at most once).
     async fn refund_order(&self, ctx: &Context<'_>, id: ID) -> Result<Order> {
         principal(ctx)?.require_admin()?;
         let order = require::<OrderId>(&id, "order")?;

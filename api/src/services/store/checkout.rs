@@ -29,7 +29,7 @@ use sea_orm::{
 use super::cart::lines_of;
 use super::entitlements::already_owned;
 use super::fulfilment::Fulfilment;
-use super::orders::{pending_payment, OrderStatus, OrderView};
+use super::orders::{intent_name, pending_payment, OrderStatus, OrderView};
 use super::payments::{ChargeOutcome, ChargeRequest, Payments};
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
 use crate::domain::{IdempotencyKey, Money, UserId};
@@ -293,13 +293,6 @@ impl Checkout {
         );
         Ok(None)
     }
-}
-
-/// The name of an order's payment intent, as the provider sees it. The
-/// random order number is part of it, so a database restored from a backup
-/// that hands out an order id again never meets the old intent's charge.
-fn intent_name(order: &order::Model) -> String {
-    format!("order-{}-{}", order.id, order.number)
 }
 
 /// A human order number: `CDZ-` and two groups of four characters of

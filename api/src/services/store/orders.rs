@@ -12,6 +12,13 @@ use crate::domain::{Currency, Money, OrderId, Page, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::listing::{listing, Listing};
 
+/// The name of an order's payment intent, as the provider sees it. The
+/// random order number is part of it, so a database restored from a backup
+/// that hands out an order id again never meets the old intent's charge.
+pub(super) fn intent_name(order: &order::Model) -> String {
+    format!("order-{}-{}", order.id, order.number)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderStatus {
     /// The payment intent: written, not yet paid.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use entities::payment_charge;
+use entities::{payment_charge, payment_refund};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 
 use crate::db::is_unique_violation;
@@ -46,6 +46,11 @@ pub trait PaymentProvider: Send + Sync {
     /// relies on it: a call of a key may ask for an intent that a
     /// concurrent call of the same key has just seen declined.
     async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentFailure>;
+
+    /// Gives back the whole charge of `request.intent`, once: asked again,
+    /// it answers with the same refund. Answers the provider's reference
+    /// for the refund.
+    async fn refund(&self, request: &ChargeRequest) -> Result<String, PaymentFailure>;
 }
 
 /// The development and test provider, and the embedded default: it moves
@@ -85,6 +90,31 @@ impl BuiltInProvider {
         };
         Ok(format!("builtin-{}", charge.id))
     }
+
+    async fn record_refund(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
+        let failure = |err: sea_orm::DbErr| PaymentFailure(err.to_string());
+        let inserted = payment_refund::ActiveModel {
+            intent: Set(request.intent.clone()),
+            amount_minor: Set(request.amount.amount_minor),
+            currency: Set(request.amount.currency.code().to_owned()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await;
+        let refund = match inserted {
+            Ok(refund) => refund,
+            // Refunded already: the same refund again.
+            Err(err) if is_unique_violation(&err) => payment_refund::Entity::find()
+                .filter(payment_refund::Column::Intent.eq(&request.intent))
+                .one(&self.db)
+                .await
+                .map_err(failure)?
+                .ok_or_else(|| PaymentFailure("a recorded refund vanished".into()))?,
+            Err(err) => return Err(failure(err)),
+        };
+        Ok(format!("builtin-refund-{}", refund.id))
+    }
 }
 
 #[async_trait::async_trait]
@@ -111,6 +141,23 @@ impl PaymentProvider for BuiltInProvider {
             }
         }
     }
+
+    /// Refunds are never declined; a failing or silent provider fails or
+    /// hangs on them as on charges.
+    async fn refund(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
+        match self.mode {
+            PaymentMode::Fail => Err(PaymentFailure(
+                "the built-in provider was told to fail".into(),
+            )),
+            PaymentMode::Hang => {
+                std::future::pending::<()>().await;
+                Err(PaymentFailure("unreachable".into()))
+            }
+            PaymentMode::Approve | PaymentMode::Decline | PaymentMode::ChargeThenHang => {
+                self.record_refund(request).await
+            }
+        }
+    }
 }
 
 /// A provider and how long checkout waits for its answer.
@@ -124,6 +171,17 @@ impl Payments {
     /// The provider's answer within the deadline; no answer is a failure.
     pub async fn charge(&self, request: &ChargeRequest) -> Result<ChargeOutcome, PaymentFailure> {
         match tokio::time::timeout(self.deadline, self.provider.charge(request)).await {
+            Ok(answer) => answer,
+            Err(_) => Err(PaymentFailure(format!(
+                "no answer within {} ms",
+                self.deadline.as_millis()
+            ))),
+        }
+    }
+
+    /// The provider's refund within the deadline; no answer is a failure.
+    pub async fn refund(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
+        match tokio::time::timeout(self.deadline, self.provider.refund(request)).await {
             Ok(answer) => answer,
             Err(_) => Err(PaymentFailure(format!(
                 "no answer within {} ms",

@@ -17,9 +17,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::orders::{OrderStatus, OrderView};
+use super::orders::{intent_name, OrderStatus, OrderView};
+use super::payments::{ChargeRequest, Payments};
 use crate::db::{begin_write, lock_row_for_update};
-use crate::domain::{LockerItemId, LockerSource, OrderId, ProductKind, UserId};
+use crate::domain::{Currency, LockerItemId, LockerSource, Money, OrderId, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
 use crate::services::locker::events::{LockerChange, LockerEvent, LockerEvents};
@@ -29,6 +30,7 @@ use crate::services::search::{Change, Feed};
 #[derive(Clone)]
 pub struct Refunds {
     db: DatabaseConnection,
+    payments: Payments,
     search: Feed,
     events: LockerEvents,
     /// Sales counts order the public best-seller lists.
@@ -38,12 +40,14 @@ pub struct Refunds {
 impl Refunds {
     pub fn new(
         db: DatabaseConnection,
+        payments: Payments,
         search: Feed,
         events: LockerEvents,
         catalogue_version: CatalogueVersion,
     ) -> Self {
         Self {
             db,
+            payments,
             search,
             events,
             catalogue_version,
@@ -53,6 +57,34 @@ impl Refunds {
     /// Refunds a fulfilled order. A refunded one is CONFLICT; a payment
     /// intent or a missing order NOT_FOUND.
     pub async fn refund(&self, id: OrderId) -> ApiResult<OrderView> {
+        // The money first: the provider refunds an intent once however
+        // often it is asked, so a refund whose revocation below fails (or
+        // a crash between the two) is finished by asking again.
+        let order = order::Entity::find_by_id(id.0)
+            .one(&self.db)
+            .await?
+            .filter(|o| OrderStatus::of_row(&o.status) != OrderStatus::Pending)
+            .ok_or(ApiError::NotFound("order"))?;
+        if OrderStatus::of_row(&order.status) == OrderStatus::Refunded {
+            return Err(ApiError::Conflict(format!(
+                "order {} is already refunded",
+                order.number
+            )));
+        }
+        let request = ChargeRequest {
+            intent: intent_name(&order),
+            amount: Money::new(order.total_minor, Currency::of_row(&order.currency)?),
+        };
+        let reference = self.payments.refund(&request).await.map_err(|failure| {
+            tracing::warn!(order.id = order.id, error = %failure, "refund unconfirmed; the order stays as it was");
+            ApiError::PaymentUnresolved(
+                "the payment provider did not confirm the refund; nothing was changed. \
+                 Ask again: the money is given back at most once"
+                    .into(),
+            )
+        })?;
+        tracing::info!(order.id = order.id, refund.reference = %reference, "refund made");
+
         let txn = begin_write(&self.db).await?;
         lock_row_for_update(&txn, "orders", id.0).await?;
         let order = order::Entity::find_by_id(id.0)

@@ -149,6 +149,20 @@ impl TestApp {
         db.close().await.unwrap();
         (charges, orders)
     }
+
+    /// The built-in provider's refunds: (intent, amount in minor units).
+    pub async fn refunds_made(&self) -> Vec<(String, i64)> {
+        let db = self.database().await;
+        let refunds = entities::payment_refund::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|refund| (refund.intent, refund.amount_minor))
+            .collect();
+        db.close().await.unwrap();
+        refunds
+    }
 }
 
 impl TestApp {

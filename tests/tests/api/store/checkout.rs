@@ -363,6 +363,45 @@ async fn a_decline_found_by_the_sweep_gives_the_buyer_their_cart_back() {
 }
 
 #[tokio::test]
+async fn a_refund_gives_the_money_back_once_and_waits_for_the_provider() {
+    let app = spawn_app_with(|settings| {
+        settings.payments = PaymentMode::Approve;
+        settings.payment_deadline_ms = 300;
+    })
+    .await;
+    app.store_feed().await;
+    let admin = app.admin().await;
+    let listener = app.customer().await;
+    let placed = buy_album(&app, &listener).await;
+
+    // The provider fails: nothing changes, the order stays fulfilled.
+    let failing = spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Fail).await;
+    let body = failing.refund_order(&admin, &placed["id"]).await;
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+    assert!(app.refunds_made().await.is_empty());
+    let orders = app.orders(&listener).await;
+    assert_eq!(
+        data(&orders)["viewer"]["orders"]["nodes"][0]["status"],
+        "FULFILLED"
+    );
+    let locker = app.purchases(&listener).await;
+    assert_eq!(data(&locker)["viewer"]["locker"]["usage"]["itemCount"], 2);
+
+    // Asked again with the provider back: refunded, the money given back once.
+    let body = app.refund_order(&admin, &placed["id"]).await;
+    assert_eq!(data(&body)["refundOrder"]["status"], "REFUNDED");
+    let refunds = app.refunds_made().await;
+    assert_eq!(refunds.len(), 1);
+    assert_eq!(refunds[0].1, 1500);
+    assert!(refunds[0].0.starts_with("order-"));
+    assert_eq!(
+        error_code(&app.refund_order(&admin, &placed["id"]).await),
+        "CONFLICT"
+    );
+    assert_eq!(app.refunds_made().await.len(), 1);
+}
+
+#[tokio::test]
 async fn twenty_concurrent_checkouts_with_one_key_make_one_order_and_one_charge() {
     let app = spawn_app().await;
     app.store_feed().await;
