@@ -21,6 +21,7 @@ use crate::services::media::BlobStore;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::search::{Feed, Search};
 use crate::services::store::payments::{BuiltInProvider, Payments};
+use crate::services::webhooks::worker::Worker;
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
 use crate::{db, graphql};
@@ -79,6 +80,8 @@ impl Application {
             },
         );
         services.locker.evict_removed_items();
+        // Sends what the outbox holds, this replica's share of it.
+        Worker::new(db.clone(), settings.webhooks.clone(), &services.outbox)?.spawn();
         let schema = build_schema(services.clone(), &settings.limits);
         let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());

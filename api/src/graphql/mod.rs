@@ -22,6 +22,7 @@ pub mod search;
 pub mod store;
 pub mod uploads;
 pub mod viewer;
+pub mod webhooks;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -41,6 +42,7 @@ pub struct Query(
     catalogue::CatalogueQuery,
     search::SearchQuery,
     catalogue::ShelvesQuery,
+    webhooks::WebhooksQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -53,6 +55,7 @@ pub struct Mutation(
     accounts::ApiKeysMutation,
     privacy::PrivacyMutation,
     listening::ListeningMutation,
+    webhooks::WebhooksMutation,
 );
 
 // Over graphql-transport-ws on `/graphql`.

@@ -15,6 +15,8 @@
 //! - `privacy`: settings, consent, export, erasure, retention, audit
 //! - `media`: audio files as received, read and stored (shared by the
 //!   locker's uploads and the catalogue's masters)
+//! - `webhooks`: partners' signed webhooks: endpoints, the outbox the
+//!   store and the catalogue write events to, the delivery worker and log
 //! - `listing` and `rate_limit`: the pager and the rate limiter every area
 //!   uses
 
@@ -30,6 +32,7 @@ pub mod rate_limit;
 pub mod recommendations;
 pub mod search;
 pub mod store;
+pub mod webhooks;
 
 use sea_orm::DatabaseConnection;
 
@@ -57,6 +60,10 @@ pub struct Services {
     pub recommendations: recommendations::Recommendations,
     pub privacy: privacy::Privacy,
     pub listening: listening::Listening,
+    pub webhook_endpoints: webhooks::Endpoints,
+    pub webhook_log: webhooks::log::DeliveryLog,
+    /// Where events are written; its worker is started with the server.
+    pub outbox: webhooks::Outbox,
 }
 
 /// What the services are built from.
@@ -78,12 +85,14 @@ pub struct ServiceConfig {
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
         let catalogue_version = catalogue::CatalogueVersion::default();
+        let outbox = webhooks::Outbox::default();
         let catalogue = catalogue::Catalogue::new(db.clone());
         let fulfilment = store::fulfilment::Fulfilment::new(
             db.clone(),
             config.search_feed.clone(),
             config.locker_events.clone(),
             catalogue_version.clone(),
+            outbox.clone(),
         );
         let reviews = store::reviews::Reviews::new(db.clone(), catalogue_version.clone());
         let refunds = store::refunds::Refunds::new(
@@ -106,6 +115,7 @@ impl Services {
                 db.clone(),
                 catalogue_version.clone(),
                 config.search_feed.clone(),
+                outbox.clone(),
             ),
             masters: catalogue::masters::Masters::new(
                 db.clone(),
@@ -131,6 +141,9 @@ impl Services {
             refunds,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
             reviews,
+            webhook_endpoints: webhooks::Endpoints::new(db.clone()),
+            webhook_log: webhooks::log::DeliveryLog::new(db.clone()),
+            outbox,
         }
     }
 }

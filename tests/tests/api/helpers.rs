@@ -130,7 +130,8 @@ async fn drop_stale_databases() {
         let created = name
             .split('_')
             .find_map(|part| part.parse::<u64>().ok().filter(|_| part.len() == 10));
-        if created.is_some_and(|created| unix_seconds().saturating_sub(created) < STALE_AFTER_SECS) {
+        if created.is_some_and(|created| unix_seconds().saturating_sub(created) < STALE_AFTER_SECS)
+        {
             continue;
         }
         let _ = admin
@@ -178,6 +179,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         payments: Default::default(),
         payment_deadline_ms: 10_000,
         limits: RequestLimits::default(),
+        webhooks: Default::default(),
     }
 }
 
@@ -301,8 +303,10 @@ mod playlists;
 mod privacy;
 mod search;
 mod store;
+mod webhooks;
 
 pub use search::SearchArgs;
+pub use store::STORE_FEED;
 
 /// Credentials a request carries.
 #[derive(Clone, Debug)]

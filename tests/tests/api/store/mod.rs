@@ -1,5 +1,7 @@
-//! The store: cart, checkout, orders, refunds and reviews.
+//! The store: cart, checkout, orders, refunds, reviews and partners'
+//! webhooks.
 
 mod cart;
 mod checkout;
 mod reviews;
+mod webhooks;
