@@ -80,8 +80,19 @@ impl Application {
             },
         );
         services.locker.evict_removed_items();
-        // Sends what the outbox holds, this replica's share of it.
-        Worker::new(db.clone(), settings.webhooks.clone(), &services.outbox)?.spawn();
+        // Sends what the outbox holds, this replica's share of it, on a
+        // small pool of its own: its polls never take a connection a
+        // request waits for, and its background statements stay out of the
+        // SQL statement count, which tells what requests cost.
+        let worker_db = db::connect(
+            &Settings {
+                database_max_connections: Some(2),
+                ..(*settings).clone()
+            },
+            None,
+        )
+        .await?;
+        Worker::new(worker_db, settings.webhooks.clone(), &services.outbox)?.spawn();
         let schema = build_schema(services.clone(), &settings.limits);
         let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());

@@ -138,6 +138,7 @@ impl Worker {
             .select_only()
             .column(webhook_delivery::Column::Id)
             .filter(due(now))
+            .filter(webhook_delivery::Column::EndpointId.in_subquery(enabled_endpoints()))
             .limit(1)
             .into_tuple::<i32>()
             .one(&self.db)
@@ -147,16 +148,11 @@ impl Worker {
         }
         let lease = Duration::from_millis(self.settings.timeout_ms) + LEASE_MARGIN;
         let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-        let enabled = Query::select()
-            .column(webhook_endpoint::Column::Id)
-            .from(webhook_endpoint::Entity)
-            .and_where(webhook_endpoint::Column::Disabled.eq(false))
-            .to_owned();
         let mut pick = Query::select();
         pick.column(webhook_delivery::Column::Id)
             .from(webhook_delivery::Entity)
             .cond_where(due(now))
-            .and_where(webhook_delivery::Column::EndpointId.in_subquery(enabled))
+            .and_where(webhook_delivery::Column::EndpointId.in_subquery(enabled_endpoints()))
             .order_by(webhook_delivery::Column::NextAttemptAt, sea_orm::Order::Asc)
             .limit(self.settings.batch);
         if self.db.get_database_backend() == DbBackend::Postgres {
@@ -377,6 +373,15 @@ impl Worker {
         let millis = (exponential as f64 * jitter) as i64;
         chrono::Duration::milliseconds(millis)
     }
+}
+
+/// The ids of the endpoints that are sent to.
+fn enabled_endpoints() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(webhook_endpoint::Column::Id)
+        .from(webhook_endpoint::Entity)
+        .and_where(webhook_endpoint::Column::Disabled.eq(false))
+        .to_owned()
 }
 
 /// Pending, due, and not held by a live lease.
