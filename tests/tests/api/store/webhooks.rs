@@ -604,3 +604,85 @@ async fn two_replicas_deliver_each_message_once() {
     assert_eq!(per_id.len(), count);
     assert!(per_id.values().all(|sent| *sent == 1), "{per_id:?}");
 }
+
+/// A delivery claimed by a worker that died (its lease over) is sent by
+/// another; one whose lease still holds is left to its worker.
+#[tokio::test]
+async fn a_dead_workers_claim_is_taken_over_when_its_lease_ends() {
+    use entities::webhook_delivery;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    let app = spawn_app_with(fast).await;
+    let admin = app.admin().await;
+    let receiver = Receiver::start().await;
+    let endpoint = register(&app, &admin, &receiver, &["PRODUCT_UPDATED"]).await;
+    let endpoint_row = cadenza_api::domain::GlobalId::decode(endpoint["id"].as_str().unwrap())
+        .unwrap()
+        .id;
+    let db = app.database().await;
+    let now = chrono::Utc::now();
+    let mut rows = Vec::new();
+    for (message_id, lease_ends) in [
+        ("msg_dead_worker", now - chrono::Duration::seconds(1)),
+        ("msg_live_worker", now + chrono::Duration::hours(1)),
+    ] {
+        let row = webhook_delivery::ActiveModel {
+            endpoint_id: Set(endpoint_row),
+            message_id: Set(message_id.into()),
+            event_type: Set("product.updated".into()),
+            payload: Set(format!(
+                r#"{{"type":"product.updated","timestamp":"{}","data":{{"sku":"{message_id}"}}}}"#,
+                now.to_rfc3339()
+            )),
+            status: Set("pending".into()),
+            attempts: Set(0),
+            next_attempt_at: Set(now - chrono::Duration::seconds(5)),
+            created_at: Set(now - chrono::Duration::seconds(5)),
+            claim_token: Set(Some(format!("token-of-{message_id}"))),
+            claim_expires_at: Set(Some(lease_ends)),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        rows.push(row.id);
+    }
+
+    let received = receiver.wait_for(1).await;
+    assert_eq!(received[0]["id"], "msg_dead_worker");
+    assert_eq!(received[0]["verified"], true, "{received:?}");
+    settled_one(&app, &admin, "msg_dead_worker").await;
+    // Both were due together: a worker that ignored leases would have
+    // claimed the live one in the same poll.
+    let live = webhook_delivery::Entity::find_by_id(rows[1])
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.attempts, 0);
+    assert_eq!(live.status, "pending");
+    assert_eq!(
+        live.claim_token.as_deref(),
+        Some("token-of-msg_live_worker")
+    );
+    assert_eq!(receiver.received().await.len(), 1);
+    db.close().await.unwrap();
+}
+
+/// Waits until the delivery of `message_id` is DELIVERED (20 s at most).
+async fn settled_one(app: &TestApp, admin: &Auth, message_id: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let body = app.webhook_deliveries(admin, None).await;
+        let delivered = data(&body)["webhookDeliveries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["messageId"] == message_id && n["status"] == "DELIVERED");
+        if delivered {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{body}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
