@@ -92,7 +92,13 @@ impl Application {
             None,
         )
         .await?;
-        Worker::new(worker_db, settings.webhooks.clone(), &services.outbox)?.spawn();
+        Worker::new(
+            worker_db,
+            settings.webhooks.clone(),
+            &services.outbox,
+            metrics.clone(),
+        )?
+        .spawn();
         let schema = build_schema(services.clone(), &settings.limits);
         let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());

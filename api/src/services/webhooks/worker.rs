@@ -32,6 +32,7 @@ use tokio::sync::Notify;
 use super::{signing, DeliveryStatus, Outbox};
 use crate::db::begin_write;
 use crate::error::ApiResult;
+use crate::metrics::Metrics;
 use crate::settings::WebhookSettings;
 
 /// Longest error text kept for an attempt.
@@ -46,6 +47,7 @@ pub struct Worker {
     settings: WebhookSettings,
     wake: Arc<Notify>,
     client: reqwest::Client,
+    metrics: Metrics,
 }
 
 /// How one attempt went.
@@ -61,6 +63,7 @@ impl Worker {
         db: DatabaseConnection,
         settings: WebhookSettings,
         outbox: &Outbox,
+        metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let timeout = Duration::from_millis(settings.timeout_ms);
         let client = reqwest::Client::builder()
@@ -77,6 +80,7 @@ impl Worker {
             settings,
             wake: outbox.woken(),
             client,
+            metrics,
         })
     }
 
@@ -347,6 +351,11 @@ impl Worker {
         .insert(&txn)
         .await?;
         txn.commit().await?;
+        self.metrics.webhook_attempt(match status {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "retry",
+            DeliveryStatus::Failed => "failed",
+        });
         if status == DeliveryStatus::Failed {
             tracing::warn!(
                 webhook.delivery_id = delivery.id,

@@ -357,6 +357,14 @@ async fn a_failed_attempt_is_retried_with_the_same_id_and_logged() {
     assert_eq!(numbers, [1, 2, 3]);
     let codes: Vec<&Value> = attempts.iter().map(|a| &a["statusCode"]).collect();
     assert_eq!(codes, [500, 500, 204]);
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for line in [
+        r#"cadenza_webhook_attempts_total{outcome="retry"} 2"#,
+        r#"cadenza_webhook_attempts_total{outcome="delivered"} 1"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 }
 
 #[tokio::test]
