@@ -2,14 +2,15 @@
 //! lease, signs and sends each, records the attempt, and schedules the
 //! next try with exponential backoff and jitter until a day has passed.
 //!
-//! Claiming is one UPDATE that stamps a fresh token and a lease expiry on
-//! due, unclaimed rows (on PostgreSQL the rows are picked with
-//! `FOR UPDATE SKIP LOCKED`, so replicas claiming at once take different
-//! rows instead of waiting on each other; the UPDATE checks again that the
-//! row is unclaimed, so a row is never claimed twice). The claimed rows
-//! are then read back by the token. Recording an attempt also checks the
-//! token, so a worker whose lease ran out (a stall past the lease) cannot
-//! overwrite the state another worker wrote since.
+//! Claiming is one short write transaction: it picks due rows that no
+//! live lease holds (on PostgreSQL `FOR UPDATE SKIP LOCKED`, so replicas
+//! claiming at once take different rows instead of waiting on each other;
+//! SQLite has one writer at a time) and stamps them with a fresh token and
+//! a lease expiry. Attempts then run in tasks of their own, at most `batch`
+//! at once, so one slow endpoint holds one slot, never the others.
+//! Recording an attempt checks the token, so a worker whose lease ran out
+//! (a stall past the lease) cannot overwrite what another worker wrote
+//! since.
 //!
 //! Delivery is at least once: a worker that stops between the endpoint's
 //! answer and recording it leaves the row to be claimed again when its
@@ -25,9 +26,9 @@ use rand::Rng;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend,
-    EntityTrait, QueryFilter, QuerySelect, Set,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 
 use super::{signing, DeliveryStatus, Outbox};
 use crate::db::begin_write;
@@ -89,17 +90,23 @@ impl Worker {
         tokio::spawn(async move { self.run().await })
     }
 
+    /// Keeps up to `batch` attempts in flight: whenever some are free it
+    /// claims that many more, so one slow endpoint holds one slot for its
+    /// timeout, never the others.
     async fn run(self) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        let slots = Arc::new(Semaphore::new(
+            usize::try_from(self.settings.batch).unwrap_or(1).max(1),
+        ));
         loop {
-            match self.run_once().await {
-                // A full batch: more may be due now.
-                Ok(sent) if sent as u64 >= self.settings.batch => continue,
-                Ok(_) => {}
-                Err(err) => tracing::warn!(
-                    error = format!("{err:#}"),
-                    "webhook deliveries could not be claimed; trying again at the next poll"
-                ),
+            let free = slots.available_permits();
+            if free > 0 {
+                if let Err(err) = self.claim_and_send(&slots, free).await {
+                    tracing::warn!(
+                        error = format!("{err:#}"),
+                        "webhook deliveries could not be claimed; trying again at the next poll"
+                    );
+                }
             }
             tokio::select! {
                 () = self.wake.notified() => {}
@@ -108,11 +115,11 @@ impl Worker {
         }
     }
 
-    /// Claims what is due and sends it, all at once. Returns how many
-    /// deliveries were attempted.
-    pub async fn run_once(&self) -> ApiResult<usize> {
+    /// Claims up to `free` due deliveries and sends each in a task of its
+    /// own holding one slot. Returns how many were claimed.
+    async fn claim_and_send(&self, slots: &Arc<Semaphore>, free: usize) -> ApiResult<usize> {
         let token = hex::encode(rand::random::<[u8; 16]>());
-        let claimed = self.claim(&token).await?;
+        let claimed = self.claim(&token, free).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -124,17 +131,30 @@ impl Worker {
             .map(|endpoint| (endpoint.id, endpoint))
             .collect();
         let count = claimed.len();
-        futures_util::future::join_all(claimed.into_iter().map(|delivery| {
-            let endpoint = endpoints.get(&delivery.endpoint_id);
-            self.attempt(delivery, endpoint, &token)
-        }))
-        .await;
+        // Every free slot taken: more may be due, so each slot that frees
+        // wakes the loop to claim again rather than wait for the poll.
+        let saturated = count == free;
+        for delivery in claimed {
+            // Only this loop takes slots, and it claimed no more than were
+            // free, so there is one; a claimed row is sent in any case.
+            let slot = slots.clone().try_acquire_owned().ok();
+            let endpoint = endpoints.get(&delivery.endpoint_id).cloned();
+            let worker = self.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                worker.attempt(delivery, endpoint.as_ref(), &token).await;
+                drop(slot);
+                if saturated {
+                    worker.wake.notify_one();
+                }
+            });
+        }
         Ok(count)
     }
 
     /// Stamps this claim's token on due, unclaimed deliveries of enabled
     /// endpoints, and reads them back.
-    async fn claim(&self, token: &str) -> ApiResult<Vec<webhook_delivery::Model>> {
+    async fn claim(&self, token: &str, limit: usize) -> ApiResult<Vec<webhook_delivery::Model>> {
         let now = Utc::now();
         // Most polls find nothing: a read says so without taking SQLite's
         // write lock.
@@ -152,15 +172,27 @@ impl Worker {
         }
         let lease = Duration::from_millis(self.settings.timeout_ms) + LEASE_MARGIN;
         let lease_until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
-        let mut pick = Query::select();
-        pick.column(webhook_delivery::Column::Id)
-            .from(webhook_delivery::Entity)
-            .cond_where(due(now))
-            .and_where(webhook_delivery::Column::EndpointId.in_subquery(enabled_endpoints()))
-            .order_by(webhook_delivery::Column::NextAttemptAt, sea_orm::Order::Asc)
-            .limit(self.settings.batch);
-        if self.db.get_database_backend() == DbBackend::Postgres {
-            pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        // One claim transaction: pick, then stamp. (A single UPDATE with a
+        // locking, limited subquery is not enough on PostgreSQL: the
+        // planner may run the subquery again per row, and the limit is
+        // lost.)
+        let txn = begin_write(&self.db).await?;
+        let mut pick = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::Id)
+            .filter(due(now))
+            .filter(webhook_delivery::Column::EndpointId.in_subquery(enabled_endpoints()))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .limit(u64::try_from(limit).unwrap_or(1));
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // Replicas claiming at once take different rows instead of
+            // waiting on each other (SQLite has one writer at a time).
+            pick = pick.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let ids: Vec<i32> = pick.into_tuple().all(&txn).await?;
+        if ids.is_empty() {
+            txn.commit().await?;
+            return Ok(Vec::new());
         }
         webhook_delivery::Entity::update_many()
             .col_expr(webhook_delivery::Column::ClaimToken, Expr::value(token))
@@ -168,13 +200,10 @@ impl Worker {
                 webhook_delivery::Column::ClaimExpiresAt,
                 Expr::value(lease_until),
             )
-            .filter(webhook_delivery::Column::Id.in_subquery(pick))
-            // Checked again on the row being updated: on PostgreSQL, a row
-            // another replica claimed while this statement waited is
-            // re-read and skipped here.
-            .filter(due(now))
-            .exec(&self.db)
+            .filter(webhook_delivery::Column::Id.is_in(ids))
+            .exec(&txn)
             .await?;
+        txn.commit().await?;
         Ok(webhook_delivery::Entity::find()
             .filter(webhook_delivery::Column::ClaimToken.eq(token))
             .all(&self.db)

@@ -151,13 +151,14 @@ impl<'a> ImportRun<'a> {
                 clip(artist_ref)
             ))));
         };
-        let title_before = match self.announce {
-            true => album::Entity::find()
+        let title_before = if self.announce {
+            album::Entity::find()
                 .filter(album::Column::ExternalId.eq(external_id))
                 .one(self.txn)
                 .await?
-                .map(|before| before.title),
-            false => None,
+                .map(|before| before.title)
+        } else {
+            None
         };
         let row = album::Entity::insert(album::ActiveModel {
             external_id: Set(external_id.to_owned()),
@@ -221,13 +222,14 @@ impl<'a> ImportRun<'a> {
         let Some(album_id) = self.album_id(album_ref).await? else {
             return Ok(Err(Reject(format!("unknown album `{}`", clip(album_ref)))));
         };
-        let title_before = match self.announce {
-            true => track::Entity::find()
+        let title_before = if self.announce {
+            track::Entity::find()
                 .filter(track::Column::ExternalId.eq(external_id))
                 .one(self.txn)
                 .await?
-                .map(|before| before.title),
-            false => None,
+                .map(|before| before.title)
+        } else {
+            None
         };
         let row = track::Entity::insert(track::ActiveModel {
             external_id: Set(external_id.to_owned()),
@@ -325,13 +327,14 @@ impl<'a> ImportRun<'a> {
                 None => return Ok(Err(Reject(format!("unknown track `{}`", clip(reference))))),
             },
         };
-        let before = match self.announce {
-            true => product::Entity::find()
+        let before = if self.announce {
+            product::Entity::find()
                 .filter(product::Column::Sku.eq(sku))
                 .one(self.txn)
                 .await?
-                .map(|before| announce::public_fields(&before)),
-            false => None,
+                .map(|before| announce::public_fields(&before))
+        } else {
+            None
         };
         let row = product::Entity::insert(product::ActiveModel {
             sku: Set(sku.to_owned()),
