@@ -1,6 +1,6 @@
 //! Prometheus metrics: GraphQL requests and latencies by operation, HTTP
-//! requests by route, SQL statements issued, and the search index's size
-//! and position in the change feed.
+//! requests by route, SQL statements issued, the search index's size
+//! and position in the change feed, and webhook attempts by outcome.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -24,6 +24,7 @@ pub struct Metrics {
     sql_statements: IntCounter,
     search_documents: IntGauge,
     search_applied_seq: IntGauge,
+    webhook_attempts: IntCounterVec,
     operations_seen: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -66,6 +67,14 @@ impl Metrics {
             "cadenza_search_applied_seq",
             "The last change of the search feed this replica's index holds",
         )?;
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "cadenza_webhook_attempts_total",
+                "Webhook delivery attempts by outcome: delivered (2xx), retry (to be tried again), failed (given up)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(webhook_attempts.clone()))?;
         registry.register(Box::new(search_documents.clone()))?;
         registry.register(Box::new(search_applied_seq.clone()))?;
         registry.register(Box::new(graphql_requests.clone()))?;
@@ -80,6 +89,7 @@ impl Metrics {
             sql_statements,
             search_documents,
             search_applied_seq,
+            webhook_attempts,
             operations_seen: Arc::default(),
         })
     }
@@ -99,6 +109,11 @@ impl Metrics {
         self.http_requests
             .with_label_values(&[route, &status.to_string()])
             .inc();
+    }
+
+    /// One webhook attempt recorded: `delivered`, `retry` or `failed`.
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.webhook_attempts.with_label_values(&[outcome]).inc();
     }
 
     pub fn sql_statement(&self) {

@@ -43,6 +43,8 @@ pub struct Settings {
     pub pending_payment_secs: u64,
     pub limits: RequestLimits,
     pub rate_limits: RateLimits,
+    /// How webhooks are delivered (`CADENZA_WEBHOOK_*`).
+    pub webhooks: WebhookSettings,
 }
 
 /// How many attempts a window allows (`CADENZA_RATE_*`). Mutations are
@@ -75,6 +77,44 @@ impl Default for RateLimits {
             logins_per_15_minutes: 100,
             refreshes_per_minute: 60,
             client_ip_header: None,
+        }
+    }
+}
+
+/// How the webhook delivery worker runs. Tests shorten the times to
+/// milliseconds; production keeps the defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// How often each replica looks for due deliveries
+    /// (`CADENZA_WEBHOOK_POLL_INTERVAL_MS`). Events written by this
+    /// replica wake it at once; the poll finds retries and other
+    /// replicas' events.
+    pub poll_interval_ms: u64,
+    /// How long one attempt may take, connecting included
+    /// (`CADENZA_WEBHOOK_TIMEOUT_MS`).
+    pub timeout_ms: u64,
+    /// The delay before the first retry; each later one doubles it, with
+    /// jitter (`CADENZA_WEBHOOK_RETRY_BASE_MS`).
+    pub retry_base_ms: u64,
+    /// The longest delay between two attempts
+    /// (`CADENZA_WEBHOOK_RETRY_MAX_DELAY_MS`).
+    pub retry_max_delay_ms: u64,
+    /// How long after the event a delivery is given up as failed
+    /// (`CADENZA_WEBHOOK_GIVE_UP_AFTER_SECS`).
+    pub give_up_after_secs: u64,
+    /// Deliveries one replica sends at once (`CADENZA_WEBHOOK_BATCH`).
+    pub batch: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 1_000,
+            timeout_ms: 10_000,
+            retry_base_ms: 5_000,
+            retry_max_delay_ms: 6 * 60 * 60 * 1000,
+            give_up_after_secs: 24 * 60 * 60,
+            batch: 16,
         }
     }
 }
@@ -372,6 +412,53 @@ impl Settings {
             )?,
             client_ip_header: get("CADENZA_CLIENT_IP_HEADER").filter(|h| !h.trim().is_empty()),
         };
+        let defaults = WebhookSettings::default();
+        let webhooks = WebhookSettings {
+            poll_interval_ms: parse(
+                &get,
+                "CADENZA_WEBHOOK_POLL_INTERVAL_MS",
+                &defaults.poll_interval_ms.to_string(),
+                positive,
+            )?,
+            timeout_ms: parse(
+                &get,
+                "CADENZA_WEBHOOK_TIMEOUT_MS",
+                &defaults.timeout_ms.to_string(),
+                positive,
+            )?,
+            retry_base_ms: parse(
+                &get,
+                "CADENZA_WEBHOOK_RETRY_BASE_MS",
+                &defaults.retry_base_ms.to_string(),
+                positive,
+            )?,
+            retry_max_delay_ms: parse(
+                &get,
+                "CADENZA_WEBHOOK_RETRY_MAX_DELAY_MS",
+                &defaults.retry_max_delay_ms.to_string(),
+                positive,
+            )?,
+            give_up_after_secs: parse(
+                &get,
+                "CADENZA_WEBHOOK_GIVE_UP_AFTER_SECS",
+                &defaults.give_up_after_secs.to_string(),
+                positive,
+            )?,
+            batch: parse(
+                &get,
+                "CADENZA_WEBHOOK_BATCH",
+                &defaults.batch.to_string(),
+                |value| {
+                    positive(value).and_then(|n| {
+                        if n > 1000 {
+                            Err(format!("`{value}` is more than 1000"))
+                        } else {
+                            Ok(n)
+                        }
+                    })
+                },
+            )?,
+        };
 
         Ok(Self {
             bind,
@@ -393,6 +480,7 @@ impl Settings {
             pending_payment_secs,
             limits: RequestLimits::default(),
             rate_limits,
+            webhooks,
         })
     }
 
@@ -491,6 +579,8 @@ mod tests {
         assert_eq!(s.quota_bytes, 53_687_091_200);
         assert_eq!(s.recompute_interval_secs, 300);
         assert_eq!(s.k_anonymity, 5);
+        assert_eq!(s.webhooks, WebhookSettings::default());
+        assert_eq!(s.webhooks.give_up_after_secs, 86_400);
         assert_eq!(
             s.storage,
             StorageLocation::Local(PathBuf::from("./data/blobs"))
@@ -515,6 +605,8 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("REDIS_URL", "http://x"),
             ("CADENZA_JWT_SECRET", "short"),
+            ("CADENZA_WEBHOOK_RETRY_BASE_MS", "0"),
+            ("CADENZA_WEBHOOK_BATCH", "5000"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

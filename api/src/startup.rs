@@ -22,6 +22,7 @@ use crate::services::media::BlobStore;
 use crate::services::rate_limit::RateLimiter;
 use crate::services::search::{Feed, Search};
 use crate::services::store::payments::{BuiltInProvider, Payments};
+use crate::services::webhooks::worker::Worker;
 use crate::services::{ServiceConfig, Services};
 use crate::settings::Settings;
 use crate::{db, graphql};
@@ -89,6 +90,25 @@ impl Application {
         services
             .checkout
             .sweep_abandoned(Duration::from_secs(settings.pending_payment_secs));
+        // Sends what the outbox holds, this replica's share of it, on a
+        // small pool of its own: its polls never take a connection a
+        // request waits for, and its background statements stay out of the
+        // SQL statement count, which tells what requests cost.
+        let worker_db = db::connect(
+            &Settings {
+                database_max_connections: Some(2),
+                ..(*settings).clone()
+            },
+            None,
+        )
+        .await?;
+        Worker::new(
+            worker_db,
+            settings.webhooks.clone(),
+            &services.outbox,
+            metrics.clone(),
+        )?
+        .spawn();
         let schema = build_schema(services.clone(), &settings.limits);
         let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());

@@ -28,3 +28,6 @@ pub mod review;
 pub mod search_change;
 pub mod track;
 pub mod user;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

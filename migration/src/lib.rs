@@ -19,6 +19,7 @@ mod m20261201_000101_create_plays;
 mod m20261201_000102_create_interactions;
 mod m20261201_000110_create_playback_states;
 mod m20261201_000111_create_payment_refunds;
+mod m20261201_000200_create_webhooks;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000102_create_interactions::Migration),
             Box::new(m20261201_000110_create_playback_states::Migration),
             Box::new(m20261201_000111_create_payment_refunds::Migration),
+            Box::new(m20261201_000200_create_webhooks::Migration),
         ]
     }
 }

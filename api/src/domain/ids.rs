@@ -23,10 +23,12 @@ pub enum NodeKind {
     CartLine,
     Order,
     PlayEvent,
+    WebhookEndpoint,
+    WebhookDelivery,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 13] = [
+    const ALL: [NodeKind; 15] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -40,6 +42,8 @@ impl NodeKind {
         NodeKind::CartLine,
         NodeKind::Order,
         NodeKind::PlayEvent,
+        NodeKind::WebhookEndpoint,
+        NodeKind::WebhookDelivery,
     ];
 
     /// The name a global ID carries; also the GraphQL type's name.
@@ -58,6 +62,8 @@ impl NodeKind {
             NodeKind::CartLine => "CartLine",
             NodeKind::Order => "Order",
             NodeKind::PlayEvent => "PlayEvent",
+            NodeKind::WebhookEndpoint => "WebhookEndpoint",
+            NodeKind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }
@@ -129,6 +135,8 @@ entity_id!(PlaylistEntryId => PlaylistEntry);
 entity_id!(CartLineId => CartLine);
 entity_id!(OrderId => Order);
 entity_id!(PlayEventId => PlayEvent);
+entity_id!(WebhookEndpointId => WebhookEndpoint);
+entity_id!(WebhookDeliveryId => WebhookDelivery);
 
 /// A decoded global ID: which kind of object, and its row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

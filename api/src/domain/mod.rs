@@ -15,6 +15,7 @@ pub use idempotency::IdempotencyKey;
 pub use ids::{
     AlbumId, ApiKeyId, ArtistId, CartLineId, EntityId, GlobalId, LockerItemId, NodeKind, OrderId,
     PlayEventId, PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
+    WebhookDeliveryId, WebhookEndpointId,
 };
 pub use isrc::Isrc;
 pub use kinds::{LockerSource, ProductKind};

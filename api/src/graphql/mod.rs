@@ -23,6 +23,7 @@ pub mod search;
 pub mod store;
 pub mod uploads;
 pub mod viewer;
+pub mod webhooks;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
@@ -43,6 +44,7 @@ pub struct Query(
     search::SearchQuery,
     catalogue::ShelvesQuery,
     store::SalesQuery,
+    webhooks::WebhooksQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,6 +57,7 @@ pub struct Mutation(
     accounts::ApiKeysMutation,
     privacy::PrivacyMutation,
     listening::ListeningMutation,
+    webhooks::WebhooksMutation,
 );
 
 // Over graphql-transport-ws on `/graphql`.

@@ -73,7 +73,9 @@ impl NodeQuery {
             NodeKind::ApiKey
             | NodeKind::PlaylistEntry
             | NodeKind::CartLine
-            | NodeKind::PlayEvent => None,
+            | NodeKind::PlayEvent
+            | NodeKind::WebhookEndpoint
+            | NodeKind::WebhookDelivery => None,
         })
     }
 }

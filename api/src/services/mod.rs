@@ -15,6 +15,8 @@
 //! - `privacy`: settings, consent, export, erasure, retention, audit
 //! - `media`: audio files as received, read and stored (shared by the
 //!   locker's uploads and the catalogue's masters)
+//! - `webhooks`: partners' signed webhooks: endpoints, the outbox the
+//!   store and the catalogue write events to, the delivery worker and log
 //! - `listing`, `rate_limit` and `bus`: the pager, the rate limiter and
 //!   the bus of events for one user's devices, which every area uses
 
@@ -31,6 +33,7 @@ pub mod rate_limit;
 pub mod recommendations;
 pub mod search;
 pub mod store;
+pub mod webhooks;
 
 use sea_orm::DatabaseConnection;
 
@@ -62,6 +65,10 @@ pub struct Services {
     pub playback: listening::Playback,
     /// Shared by every area and by the HTTP layer's per-caller limits.
     pub rate_limiter: rate_limit::RateLimiter,
+    pub webhook_endpoints: webhooks::Endpoints,
+    pub webhook_log: webhooks::log::DeliveryLog,
+    /// Where events are written; its worker is started with the server.
+    pub outbox: webhooks::Outbox,
 }
 
 /// What the services are built from.
@@ -84,12 +91,14 @@ pub struct ServiceConfig {
 impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
         let catalogue_version = catalogue::CatalogueVersion::default();
+        let outbox = webhooks::Outbox::default();
         let catalogue = catalogue::Catalogue::new(db.clone());
         let fulfilment = store::fulfilment::Fulfilment::new(
             db.clone(),
             config.search_feed.clone(),
             config.locker_events.clone(),
             catalogue_version.clone(),
+            outbox.clone(),
         );
         let reviews = store::reviews::Reviews::new(db.clone(), catalogue_version.clone());
         let refunds = store::refunds::Refunds::new(
@@ -114,6 +123,7 @@ impl Services {
                 db.clone(),
                 catalogue_version.clone(),
                 config.search_feed.clone(),
+                outbox.clone(),
             ),
             masters: catalogue::masters::Masters::new(
                 db.clone(),
@@ -141,6 +151,9 @@ impl Services {
             refunds,
             entitlements: store::entitlements::Entitlements::new(db.clone()),
             reviews,
+            webhook_endpoints: webhooks::Endpoints::new(db.clone()),
+            webhook_log: webhooks::log::DeliveryLog::new(db.clone()),
+            outbox,
         }
     }
 }

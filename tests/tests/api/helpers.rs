@@ -190,6 +190,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
             refreshes_per_minute: 1_000_000,
             client_ip_header: None,
         },
+        webhooks: Default::default(),
     }
 }
 
@@ -313,6 +314,7 @@ mod playlists;
 mod privacy;
 mod search;
 mod store;
+mod webhooks;
 
 pub use search::SearchArgs;
 pub use store::STORE_FEED;

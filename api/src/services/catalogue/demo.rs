@@ -15,6 +15,7 @@ use super::import::{ImportReport, Importer};
 use super::CatalogueVersion;
 use crate::error::ApiResult;
 use crate::services::search::Feed;
+use crate::services::webhooks::Outbox;
 
 pub const GENRES: &[&str] = &[
     "R&B",
@@ -340,7 +341,12 @@ pub fn feed() -> String {
 /// Runs before the server serves, so no cached answer or search follower
 /// needs telling.
 pub async fn seed(db: &DatabaseConnection) -> ApiResult<ImportReport> {
-    let importer = Importer::new(db.clone(), CatalogueVersion::default(), Feed::default());
+    let importer = Importer::new(
+        db.clone(),
+        CatalogueVersion::default(),
+        Feed::default(),
+        Outbox::default(),
+    );
     let feed = feed();
     let report = importer.import(feed.as_bytes()).await?;
     // Spread by a multiplicative hash of the row id: stable for a fresh

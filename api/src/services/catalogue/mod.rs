@@ -4,6 +4,7 @@
 //! partners' writes are the feed import (`import`) and master audio
 //! (`masters`). Uploads are matched to catalogue tracks by `matching`.
 
+pub(crate) mod announce;
 pub mod demo;
 pub mod import;
 pub mod masters;

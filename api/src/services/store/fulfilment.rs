@@ -5,7 +5,8 @@
 //! against the quota, matched to its catalogue track, in search, and
 //! announced on `lockerEvents` once committed. A track without master
 //! audio yet is there all the same, not yet streamable; attaching the
-//! master makes it streamable (`catalogue::masters`).
+//! master makes it streamable (`catalogue::masters`). The `order.fulfilled`
+//! webhook is written to the outbox in the same transaction.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -19,11 +20,13 @@ use sea_orm::{
 
 use super::orders::OrderStatus;
 use crate::db::{begin_write, lock_row_for_update};
-use crate::domain::{LockerItemId, LockerSource, ProductKind, UserId};
+use crate::domain::{EntityId, LockerItemId, LockerSource, ProductId, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
 use crate::services::locker::events::{LockerChange, LockerEvent, LockerEvents};
 use crate::services::search::{Change, Feed};
+use crate::services::webhooks::outbox::{OrderFulfilled, ProductSale};
+use crate::services::webhooks::{Event, Outbox};
 
 /// What a purchase says of its format before the master is attached.
 const NO_MASTER_MIME_TYPE: &str = "application/octet-stream";
@@ -35,6 +38,7 @@ pub struct Fulfilment {
     events: LockerEvents,
     /// Sales counts order the public best-seller lists.
     catalogue_version: CatalogueVersion,
+    outbox: Outbox,
 }
 
 impl Fulfilment {
@@ -43,12 +47,14 @@ impl Fulfilment {
         search: Feed,
         events: LockerEvents,
         catalogue_version: CatalogueVersion,
+        outbox: Outbox,
     ) -> Self {
         Self {
             db,
             search,
             events,
             catalogue_version,
+            outbox,
         }
     }
 
@@ -110,12 +116,17 @@ impl Fulfilment {
         self.search
             .record(&txn, added.iter().map(|id| Change::LockerItem(id.0)))
             .await?;
+        let sold = sale_of(&order, &lines, &products, now);
+        self.outbox
+            .record(&txn, vec![Event::OrderFulfilled(sold)])
+            .await?;
         let mut paid: order::ActiveModel = order.into();
         paid.status = Set(OrderStatus::Fulfilled.as_str().to_owned());
         paid.payment_reference = Set(Some(payment_reference.to_owned()));
         paid.paid_at = Set(Some(now));
         let paid = paid.update(&txn).await?;
         txn.commit().await?;
+        self.outbox.wake();
         self.search.changed();
         self.catalogue_version.bump();
         for item_id in &added {
@@ -133,6 +144,43 @@ impl Fulfilment {
             "order paid and fulfilled"
         );
         Ok(paid)
+    }
+}
+
+/// What partners are told of a fulfilled order: per product, units and
+/// amounts at the prices fixed into it. Nothing of the buyer or the order
+/// itself (no id, no number) goes in.
+fn sale_of(
+    order: &order::Model,
+    lines: &[order_line::Model],
+    products: &[product::Model],
+    now: chrono::DateTime<Utc>,
+) -> OrderFulfilled {
+    let mut sales: Vec<ProductSale> = Vec::new();
+    for line in lines {
+        let product_id = ProductId(line.product_id).global().encode();
+        match sales.iter_mut().find(|sale| sale.product_id == product_id) {
+            Some(sale) => {
+                sale.units += 1;
+                sale.amount_minor += line.price_minor;
+            }
+            None => {
+                let product = products.iter().find(|p| p.id == line.product_id);
+                sales.push(ProductSale {
+                    product_id,
+                    sku: product.map(|p| p.sku.clone()).unwrap_or_default(),
+                    kind: product.map(|p| p.kind.clone()).unwrap_or_default(),
+                    units: 1,
+                    amount_minor: line.price_minor,
+                });
+            }
+        }
+    }
+    OrderFulfilled {
+        fulfilled_at: now,
+        currency: order.currency.clone(),
+        total_minor: sales.iter().map(|sale| sale.amount_minor).sum(),
+        products: sales,
     }
 }
 

@@ -1,6 +1,8 @@
-//! The store: cart, checkout, orders, refunds and reviews.
+//! The store: cart, checkout, orders, refunds, reviews and partners'
+//! webhooks.
 
 mod cart;
 mod checkout;
 mod reviews;
 mod sales;
+mod webhooks;

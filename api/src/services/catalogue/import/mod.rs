@@ -4,16 +4,19 @@
 //! The feed is read a line at a time, so a feed of any length imports in
 //! bounded memory (what is kept per record is its id mapping, a few dozen
 //! bytes). The whole import is one transaction: a failure of our own leaves
-//! nothing half-imported, while a bad line only rejects that line.
+//! nothing half-imported, while a bad line only rejects that line. The
+//! `product.updated` webhooks of what it changed are written to the outbox
+//! in that transaction.
 
 use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
-use super::CatalogueVersion;
+use super::{announce, CatalogueVersion};
 use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult};
 use crate::services::search::Feed;
+use crate::services::webhooks::{EventType, Outbox};
 
 mod fields;
 mod records;
@@ -44,20 +47,33 @@ pub struct Importer {
     db: DatabaseConnection,
     catalogue_version: CatalogueVersion,
     search: Feed,
+    outbox: Outbox,
 }
 
 impl Importer {
-    pub fn new(db: DatabaseConnection, catalogue_version: CatalogueVersion, search: Feed) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        catalogue_version: CatalogueVersion,
+        search: Feed,
+        outbox: Outbox,
+    ) -> Self {
         Self {
             db,
             catalogue_version,
             search,
+            outbox,
         }
     }
 
     pub async fn import(&self, mut feed: impl AsyncBufRead + Unpin) -> ApiResult<ImportReport> {
         let txn = begin_write(&self.db).await?;
-        let mut run = ImportRun::new(&txn, Utc::now());
+        // Telling partners what changed costs a read per record; skipped
+        // when nobody listens.
+        let announce = self
+            .outbox
+            .subscribed(&txn, EventType::ProductUpdated)
+            .await?;
+        let mut run = ImportRun::new(&txn, Utc::now(), announce);
         let mut buf = Vec::with_capacity(1024);
         let mut line_number = 0u64;
         loop {
@@ -91,9 +107,12 @@ impl Importer {
                 });
             }
         }
+        let updates = announce::product_updates(&txn, &run.updated_products).await?;
         let report = run.report;
         self.search.record(&txn, run.changes).await?;
+        self.outbox.record(&txn, updates).await?;
         txn.commit().await?;
+        self.outbox.wake();
         self.catalogue_version.bump();
         self.search.changed();
         tracing::info!(

@@ -1,19 +1,19 @@
 //! Applying one feed record: an artist, album, track or product upserted
 //! by the partner's id (products by SKU), or the line rejected with why.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use entities::{album, artist, artist_genre, product, track};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set};
 use serde_json::Value;
 
 use super::fields::{clip, Fields, Reject};
 use super::ImportReport;
 use crate::domain::{Currency, ProductKind};
 use crate::error::ApiResult;
-use crate::services::catalogue::matching;
+use crate::services::catalogue::{announce, matching};
 use crate::services::search::Change;
 
 type LineOutcome = Result<(), Reject>;
@@ -37,11 +37,18 @@ pub(super) struct ImportRun<'a> {
     tracks: HashMap<String, TrackRef>,
     /// What search must re-index once the import commits.
     pub(super) changes: Vec<Change>,
+    /// Whether partners listen for `product.updated`; if not, nothing
+    /// below is gathered.
+    announce: bool,
+    /// Products whose public fields (title included) this run changed.
+    pub(super) updated_products: BTreeSet<i32>,
 }
 
 impl<'a> ImportRun<'a> {
-    pub(super) fn new(txn: &'a DatabaseTransaction, now: DateTime<Utc>) -> Self {
+    pub(super) fn new(txn: &'a DatabaseTransaction, now: DateTime<Utc>, announce: bool) -> Self {
         Self {
+            announce,
+            updated_products: BTreeSet::new(),
             txn,
             now,
             report: ImportReport::default(),
@@ -144,6 +151,15 @@ impl<'a> ImportRun<'a> {
                 clip(artist_ref)
             ))));
         };
+        let title_before = if self.announce {
+            album::Entity::find()
+                .filter(album::Column::ExternalId.eq(external_id))
+                .one(self.txn)
+                .await?
+                .map(|before| before.title)
+        } else {
+            None
+        };
         let row = album::Entity::insert(album::ActiveModel {
             external_id: Set(external_id.to_owned()),
             artist_id: Set(artist_id),
@@ -169,6 +185,15 @@ impl<'a> ImportRun<'a> {
         )
         .exec_with_returning(self.txn)
         .await?;
+        if title_before.is_some_and(|before| before != row.title) {
+            // An album product's title is its album's.
+            self.titles_changed(
+                product::Column::AlbumId
+                    .eq(row.id)
+                    .and(product::Column::TrackId.is_null()),
+            )
+            .await?;
+        }
         self.albums
             .insert(external_id.to_owned(), AlbumRef { id: row.id });
         self.changes.push(Change::Album(row.id));
@@ -196,6 +221,15 @@ impl<'a> ImportRun<'a> {
             };
         let Some(album_id) = self.album_id(album_ref).await? else {
             return Ok(Err(Reject(format!("unknown album `{}`", clip(album_ref)))));
+        };
+        let title_before = if self.announce {
+            track::Entity::find()
+                .filter(track::Column::ExternalId.eq(external_id))
+                .one(self.txn)
+                .await?
+                .map(|before| before.title)
+        } else {
+            None
         };
         let row = track::Entity::insert(track::ActiveModel {
             external_id: Set(external_id.to_owned()),
@@ -229,6 +263,10 @@ impl<'a> ImportRun<'a> {
         )
         .exec_with_returning(self.txn)
         .await?;
+        if title_before.is_some_and(|before| before != row.title) {
+            self.titles_changed(product::Column::TrackId.eq(row.id))
+                .await?;
+        }
         self.tracks.insert(
             external_id.to_owned(),
             TrackRef {
@@ -289,6 +327,15 @@ impl<'a> ImportRun<'a> {
                 None => return Ok(Err(Reject(format!("unknown track `{}`", clip(reference))))),
             },
         };
+        let before = if self.announce {
+            product::Entity::find()
+                .filter(product::Column::Sku.eq(sku))
+                .one(self.txn)
+                .await?
+                .map(|before| announce::public_fields(&before))
+        } else {
+            None
+        };
         let row = product::Entity::insert(product::ActiveModel {
             sku: Set(sku.to_owned()),
             kind: Set(kind.as_str().to_owned()),
@@ -321,6 +368,9 @@ impl<'a> ImportRun<'a> {
         )
         .exec_with_returning(self.txn)
         .await?;
+        if self.announce && before.is_none_or(|before| before != announce::public_fields(&row)) {
+            self.updated_products.insert(row.id);
+        }
         self.changes.push(Change::Product(row.id));
         self.report.products_upserted += 1;
         Ok(Ok(()))
@@ -375,6 +425,22 @@ impl<'a> ImportRun<'a> {
             }
         }
         Ok(self.tracks.get(external_id))
+    }
+}
+
+impl ImportRun<'_> {
+    /// Notes the products matching `which` as changed: their title is
+    /// their album's or track's, which this run renamed.
+    async fn titles_changed(&mut self, which: sea_orm::sea_query::SimpleExpr) -> ApiResult<()> {
+        let ids: Vec<i32> = product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .filter(which)
+            .into_tuple()
+            .all(self.txn)
+            .await?;
+        self.updated_products.extend(ids);
+        Ok(())
     }
 }
 
