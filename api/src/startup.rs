@@ -79,6 +79,10 @@ impl Application {
             },
         );
         services.locker.evict_removed_items();
+        services
+            .recompute
+            .clone()
+            .spawn_every(Duration::from_secs(settings.recompute_interval_secs));
         let schema = build_schema(services.clone(), &settings.limits);
         let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());

@@ -17,6 +17,7 @@ mod m20261201_000009_create_orders;
 mod m20261201_000100_create_privacy_settings;
 mod m20261201_000101_create_plays;
 mod m20261201_000102_create_interactions;
+mod m20261201_000200_create_job_leases;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000100_create_privacy_settings::Migration),
             Box::new(m20261201_000101_create_plays::Migration),
             Box::new(m20261201_000102_create_interactions::Migration),
+            Box::new(m20261201_000200_create_job_leases::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod node;
 pub mod playlists;
 pub mod privacy;
 pub mod public;
+pub mod recommendations;
 pub mod scalars;
 pub mod search;
 pub mod store;

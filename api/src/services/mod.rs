@@ -55,6 +55,7 @@ pub struct Services {
     pub entitlements: store::entitlements::Entitlements,
     pub reviews: store::reviews::Reviews,
     pub recommendations: recommendations::Recommendations,
+    pub recompute: recommendations::Recomputer,
     pub privacy: privacy::Privacy,
     pub listening: listening::Listening,
 }
@@ -100,6 +101,11 @@ impl Services {
                 db.clone(),
                 catalogue.clone(),
                 config.k_anonymity,
+            ),
+            recompute: recommendations::Recomputer::new(
+                db.clone(),
+                config.k_anonymity,
+                catalogue_version.clone(),
             ),
             catalogue,
             import: catalogue::import::Importer::new(

@@ -130,7 +130,8 @@ async fn drop_stale_databases() {
         let created = name
             .split('_')
             .find_map(|part| part.parse::<u64>().ok().filter(|_| part.len() == 10));
-        if created.is_some_and(|created| unix_seconds().saturating_sub(created) < STALE_AFTER_SECS) {
+        if created.is_some_and(|created| unix_seconds().saturating_sub(created) < STALE_AFTER_SECS)
+        {
             continue;
         }
         let _ = admin
@@ -299,6 +300,7 @@ mod listening;
 mod locker;
 mod playlists;
 mod privacy;
+mod recommendations;
 mod search;
 mod store;
 

@@ -20,6 +20,7 @@ mod listening;
 mod locker;
 mod playlists;
 mod privacy;
+mod recommendations;
 mod resilience;
 mod s3;
 mod schema;

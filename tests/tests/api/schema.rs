@@ -48,11 +48,9 @@ const PENDING: &[&str] = &[
     "Mutation.exportMyData",
     "Mutation.updatePlayback",
     "Viewer.playback",
-    "Viewer.recommendations",
     "input PlaybackInput",
     "type DataExport",
     "type PlaybackState",
-    "type Recommendation",
 ];
 
 #[test]
