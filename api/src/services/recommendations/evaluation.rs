@@ -13,7 +13,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use super::similarity::{combine, similarities, Baskets, Limits};
+use super::similarity::{combine, recency_weight, similarities, Baskets, Limits};
 use super::{MAX_NEIGHBOURS, RECENT_SEEDS};
 
 /// One user had one item at a time.
@@ -125,11 +125,12 @@ impl Split {
             let had = |item: u32| known.contains(&item);
             let ranked: Vec<u32> = match recommender {
                 Recommender::ItemToItem { .. } => {
-                    let seeds = known.iter().take(RECENT_SEEDS);
-                    let edges = seeds.flat_map(|seed| {
+                    let seeds = known.iter().take(RECENT_SEEDS).enumerate();
+                    let edges = seeds.flat_map(|(position, seed)| {
+                        let weight = recency_weight(position);
                         table[*seed as usize]
                             .iter()
-                            .map(move |n| (*seed, i64::from(n.item), n.score))
+                            .map(move |n| (*seed, i64::from(n.item), n.score * weight))
                     });
                     let mut ranked: Vec<u32> = combine(edges, |item| had(item as u32))
                         .into_iter()
@@ -248,8 +249,8 @@ mod tests {
         Split::leave_last_out(&population.events(), population.items as usize)
     }
 
-    /// Item-to-item beat popularity by 2.47× on this population when this
-    /// test was written (HitRate@10 0.440 against 0.178; random 0.037); it
+    /// Item-to-item beat popularity by 2.41× on this population when this
+    /// test was written (HitRate@10 0.430 against 0.178; random 0.037); it
     /// fails if a change to the similarity code loses that edge.
     #[test]
     fn item_to_item_beats_popularity_on_planted_tastes() {

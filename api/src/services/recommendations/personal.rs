@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entities::{album, order, order_line, play, product, track};
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
@@ -19,7 +19,7 @@ use sea_orm::{
 };
 
 use super::picks::{Because, Picks, Suggestion};
-use super::similarity::combine;
+use super::similarity::{combine, recency_weight};
 use super::{Recommendations, RECENT_SEEDS};
 use crate::domain::{Page, UserId};
 use crate::error::ApiResult;
@@ -42,6 +42,8 @@ const POPULAR: f64 = 0.01;
 /// their latest play or purchase of it.
 struct Seed {
     album: i32,
+    /// When it was played or bought: the newest seeds count most.
+    at: DateTime<Utc>,
     bought: bool,
     /// The title named in the reason: the album's, or the bought track's.
     title: String,
@@ -80,25 +82,22 @@ impl Recommendations {
             .limit(RECENT_PLAYS)
             .all(&self.db)
             .await?;
-        let bought: Vec<(i32, i32)> = order_line::Entity::find()
-            .select_only()
-            .column(order_line::Column::ProductId)
-            .column(order_line::Column::OrderId)
-            .filter(
-                order_line::Column::OrderId.in_subquery(
-                    Query::select()
-                        .column(order::Column::Id)
-                        .from(order::Entity)
-                        .and_where(order::Column::UserId.eq(user.0))
-                        .and_where(order::Column::Status.eq("FULFILLED"))
-                        .to_owned(),
-                ),
-            )
-            .order_by_desc(order_line::Column::OrderId)
+        let orders: HashMap<i32, DateTime<Utc>> = order::Entity::find_owned_by(user.0)
+            .filter(order::Column::Status.eq("FULFILLED"))
+            .order_by_desc(order::Column::Id)
             .limit(RECENT_PURCHASES)
-            .into_tuple()
             .all(&self.db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.paid_at.unwrap_or(o.created_at)))
+            .collect();
+        let bought: Vec<(i32, DateTime<Utc>)> = order_line::Entity::find()
+            .filter(order_line::Column::OrderId.is_in(orders.keys().copied()))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|line| orders.get(&line.order_id).map(|at| (line.product_id, *at)))
+            .collect();
         let bought_products = self
             .catalogue
             .products_by_id(&bought.iter().map(|(p, _)| *p).collect::<Vec<_>>())
@@ -131,14 +130,12 @@ impl Recommendations {
             let Some(track) = play.stats_track_id.and_then(|t| tracks.get(&t)) else {
                 continue;
             };
-            if seeds.iter().any(|s| s.album == track.album_id) {
-                continue;
-            }
             let Some(album) = albums.get(&track.album_id) else {
                 continue;
             };
             seeds.push(Seed {
                 album: album.id,
+                at: play.played_at,
                 bought: false,
                 title: album.title.clone(),
                 because: Because {
@@ -147,13 +144,10 @@ impl Recommendations {
                 },
             });
         }
-        for (product_id, _) in &bought {
+        for (product_id, at) in &bought {
             let Some(product) = bought_products.get(product_id) else {
                 continue;
             };
-            if seeds.iter().any(|s| s.album == product.album_id) {
-                continue;
-            }
             let Some(album) = albums.get(&product.album_id) else {
                 continue;
             };
@@ -166,6 +160,7 @@ impl Recommendations {
             };
             seeds.push(Seed {
                 album: album.id,
+                at: *at,
                 bought: true,
                 title: track.map_or_else(|| album.title.clone(), |t| t.title.clone()),
                 because: Because {
@@ -174,6 +169,11 @@ impl Recommendations {
                 },
             });
         }
+        // Newest first (a play before a purchase of the same moment), one
+        // seed an album: its latest play or purchase.
+        seeds.sort_by(|a, b| b.at.cmp(&a.at).then(a.bought.cmp(&b.bought)));
+        let mut seen = HashSet::new();
+        seeds.retain(|seed| seen.insert(seed.album));
         Ok(seeds)
     }
 
@@ -222,7 +222,7 @@ impl Recommendations {
             let related: i32 = row.try_get("", "related_product_id")?;
             let score: f64 = row.try_get("", "score")?;
             if let Some(seed) = representative.get(&subject) {
-                edges.push((*seed, i64::from(related), score));
+                edges.push((*seed, i64::from(related), score * recency_weight(*seed)));
             }
         }
         for candidate in combine(edges, |_| false) {

@@ -14,6 +14,8 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
+use super::RECENCY_DECAY;
+
 /// A related item and how strongly.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Neighbour {
@@ -157,6 +159,15 @@ fn best_first(a: &Neighbour, b: &Neighbour) -> Ordering {
         .unwrap_or(Ordering::Equal)
         .then(b.supporters.cmp(&a.supporters))
         .then(a.item.cmp(&b.item))
+}
+
+/// How much a listener's seed counts, by how recent it is: 1 for the
+/// latest, `RECENCY_DECAY` for the one before, and so on. What someone
+/// played last says most about what they want next (on MovieLens 100K,
+/// leave-last-out, it lifts HitRate@10 from 1.2× to about 2× popularity's;
+/// see README, Performance, Recommendations).
+pub fn recency_weight(position: usize) -> f64 {
+    RECENCY_DECAY.powi(i32::try_from(position).unwrap_or(i32::MAX))
 }
 
 /// A candidate for a listener: the sum of its similarities to what they
