@@ -59,7 +59,7 @@ impl Recommendations {
         if settings.personalized_recommendations {
             let seeds = self.seeds(user).await?;
             if !seeds.is_empty() {
-                self.collaborative(&seeds, &mut picks).await?;
+                self.collaborative(&seeds, want, &mut picks).await?;
                 if picks.len() < want {
                     self.content_based(&seeds, want, &mut picks).await?;
                 }
@@ -177,8 +177,10 @@ impl Recommendations {
         Ok(seeds)
     }
 
-    /// Products similar to the seeds, from the k-anonymous table.
-    async fn collaborative(&self, seeds: &[Seed], picks: &mut Picks) -> ApiResult<()> {
+    /// Products similar to the seeds, from the k-anonymous table: the best
+    /// `want` and as many again (some turn out to be of albums the listener
+    /// already has), never the hundreds the table may offer.
+    async fn collaborative(&self, seeds: &[Seed], want: usize, picks: &mut Picks) -> ApiResult<()> {
         let seeds = &seeds[..seeds.len().min(RECENT_SEEDS)];
         // Every product of an album has the album's rows: one per album does.
         let mut representative: HashMap<i32, usize> = HashMap::new();
@@ -225,7 +227,7 @@ impl Recommendations {
                 edges.push((*seed, i64::from(related), score * recency_weight(*seed)));
             }
         }
-        for candidate in combine(edges, |_| false) {
+        for candidate in combine(edges, |_| false).into_iter().take(want * 2) {
             let Ok(product) = i32::try_from(candidate.item) else {
                 continue;
             };
