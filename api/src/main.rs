@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use cadenza_api::auth::Role;
 use cadenza_api::services::accounts::{Accounts, Registration};
-use cadenza_api::services::catalogue::demo;
+use cadenza_api::services::catalogue::{demo, CatalogueVersion};
+use cadenza_api::services::recommendations::Recomputer;
 use cadenza_api::{db, startup, Application, Settings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -41,6 +42,9 @@ enum Command {
     /// the server stopped; a running server rebuilds a missing or damaged
     /// index by itself).
     Reindex,
+    /// Recompute the recommendation statistics now (waiting for a recompute
+    /// running on another replica to finish first) and exit.
+    RecomputeRecommendations,
     /// Write the served schema as SDL.
     ExportSchema {
         /// Where to write it; `-` for standard output.
@@ -135,6 +139,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 report.albums_upserted,
                 report.tracks_upserted,
                 report.products_upserted
+            );
+        }
+        Command::RecomputeRecommendations => {
+            let db = db::connect(&settings, None).await?;
+            startup::migrate(&db).await?;
+            let recomputer = Recomputer::new(db, settings.k_anonymity, CatalogueVersion::default());
+            let report = recomputer
+                .run_now()
+                .await
+                .map_err(|err| anyhow::anyhow!("{err}"))?;
+            eprintln!(
+                "cadenza: recommendations recomputed from {} users ({} plays, {} purchases read): \
+                 {} product, {} track and {} artist pairs in {:.1} s \
+                 (read {:.1} s, computed {:.1} s, written {:.1} s)",
+                report.users,
+                report.plays_read,
+                report.purchases_read,
+                report.product_rows,
+                report.track_rows,
+                report.artist_rows,
+                (report.read + report.computed + report.written).as_secs_f64(),
+                report.read.as_secs_f64(),
+                report.computed.as_secs_f64(),
+                report.written.as_secs_f64(),
             );
         }
         Command::CreateUser {

@@ -90,6 +90,10 @@ impl Application {
         services
             .checkout
             .sweep_abandoned(Duration::from_secs(settings.pending_payment_secs));
+        services
+            .recompute
+            .clone()
+            .spawn_every(Duration::from_secs(settings.recompute_interval_secs));
         // Sends what the outbox holds, this replica's share of it, on a
         // small pool of its own: its polls never take a connection a
         // request waits for, and its background statements stay out of the

@@ -20,6 +20,7 @@ mod m20261201_000102_create_interactions;
 mod m20261201_000110_create_playback_states;
 mod m20261201_000111_create_payment_refunds;
 mod m20261201_000200_create_webhooks;
+mod m20261201_000210_create_job_leases;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000110_create_playback_states::Migration),
             Box::new(m20261201_000111_create_payment_refunds::Migration),
             Box::new(m20261201_000200_create_webhooks::Migration),
+            Box::new(m20261201_000210_create_job_leases::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ pub mod operation;
 pub mod playlists;
 pub mod privacy;
 pub mod public;
+pub mod recommendations;
 pub mod scalars;
 pub mod search;
 pub mod store;

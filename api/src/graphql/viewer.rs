@@ -11,6 +11,7 @@ use super::listening::{PlayEvent, PlaybackState};
 use super::locker::Locker;
 use super::playlists::Playlist;
 use super::privacy::PrivacySettings;
+use super::recommendations::{not_owned, Recommendation};
 use super::store::{Cart, Order};
 use super::{principal, services};
 use crate::domain::page::DEFAULT_PAGE_SIZE;
@@ -88,6 +89,27 @@ impl Viewer {
     async fn playback(&self, ctx: &Context<'_>) -> Result<Option<PlaybackState>> {
         let state = services(ctx)?.playback.current(self.id()).await?;
         Ok(state.map(PlaybackState))
+    }
+
+    /// Products for the viewer, best first (10 unless `first` says
+    /// otherwise, at most 100), never one they own, each with its reason:
+    /// products like the albums they played or bought lately (from
+    /// statistics that at least k consenting listeners support), then more
+    /// by the same artists and genres, then best-sellers. With
+    /// `personalizedRecommendations` off, best-sellers only.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn recommendations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+    ) -> Result<Vec<Recommendation>> {
+        let first = Page::first(first, 10)?;
+        // Room for what the viewer turns out to own.
+        let suggestions = services(ctx)?
+            .recommendations
+            .for_viewer(self.id(), first * 2 + 10)
+            .await?;
+        not_owned(ctx, suggestions, first).await
     }
 
     /// What the viewer allows to be recorded and used, read afresh on every

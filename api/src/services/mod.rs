@@ -60,6 +60,7 @@ pub struct Services {
     pub reviews: store::reviews::Reviews,
     pub sales: store::sales::Sales,
     pub recommendations: recommendations::Recommendations,
+    pub recompute: recommendations::Recomputer,
     pub privacy: privacy::Privacy,
     pub listening: listening::Listening,
     pub playback: listening::Playback,
@@ -117,6 +118,11 @@ impl Services {
                 db.clone(),
                 catalogue.clone(),
                 config.k_anonymity,
+            ),
+            recompute: recommendations::Recomputer::new(
+                db.clone(),
+                config.k_anonymity,
+                catalogue_version.clone(),
             ),
             catalogue,
             import: catalogue::import::Importer::new(

@@ -312,6 +312,7 @@ mod listening;
 mod locker;
 mod playlists;
 mod privacy;
+mod recommendations;
 mod search;
 mod store;
 mod webhooks;

@@ -22,6 +22,7 @@ mod playback;
 mod playlists;
 mod privacy;
 mod rate_limits;
+mod recommendations;
 mod resilience;
 mod s3;
 mod schema;

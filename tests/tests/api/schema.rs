@@ -44,9 +44,7 @@ const PENDING: &[&str] = &[
     // Listening, recommendations, the storefront and privacy (not yet filed).
     "Mutation.deleteAccount",
     "Mutation.exportMyData",
-    "Viewer.recommendations",
     "type DataExport",
-    "type Recommendation",
 ];
 
 #[test]

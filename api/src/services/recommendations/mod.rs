@@ -4,6 +4,13 @@
 //! `k_anonymity` distinct consenting users support it, so no one person's
 //! habits can be read back from it.
 
+pub mod evaluation;
+mod personal;
+mod picks;
+mod recompute;
+mod schedule;
+pub mod similarity;
+
 use std::collections::{HashMap, HashSet};
 
 use entities::artist_genre;
@@ -12,6 +19,21 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Ord
 
 use super::catalogue::Catalogue;
 use crate::error::ApiResult;
+
+pub use picks::{Because, Suggestion};
+pub use recompute::{recompute, Report};
+pub use schedule::Recomputer;
+
+/// The most related items kept per item, best first.
+pub const MAX_NEIGHBOURS: usize = 50;
+/// The most items of one user that feed the similarity table (their most
+/// recent): a heavy listener costs no more than `MAX_ITEMS_PER_USER²`.
+pub const MAX_ITEMS_PER_USER: usize = 500;
+/// The most albums of a listener's recent history their recommendations
+/// start from.
+pub const RECENT_SEEDS: usize = 50;
+/// Each step back in a listener's history weighs this much less.
+pub const RECENCY_DECAY: f64 = 0.8;
 
 #[derive(Clone)]
 pub struct Recommendations {
