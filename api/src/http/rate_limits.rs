@@ -18,19 +18,24 @@ use crate::settings::RateLimits;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
-/// The client's address: the configured proxy header's last hop, or the
-/// connection's peer.
+/// The client's address: the configured proxy header's last hop (its last
+/// line), or the connection's peer when there is none.
 pub(super) fn client_address(req: &HttpRequest, limits: &RateLimits) -> Option<String> {
-    match &limits.client_ip_header {
-        Some(name) => req
-            .headers()
-            .get(name.as_str())
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.rsplit(',').next())
-            .map(|hop| hop.trim().to_owned())
-            .filter(|hop| !hop.is_empty()),
-        None => req.peer_addr().map(|peer| peer.ip().to_string()),
-    }
+    let peer = || req.peer_addr().map(|peer| peer.ip().to_string());
+    let Some(name) = &limits.client_ip_header else {
+        return peer();
+    };
+    // The last line of the header and its last hop: what the proxy in
+    // front added. A client's own lines come before it (some proxies add
+    // a line rather than extend one), and are never believed.
+    req.headers()
+        .get_all(name.as_str())
+        .last()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .map(|hop| hop.trim().to_owned())
+        .filter(|hop| !hop.is_empty())
+        .or_else(peer)
 }
 
 /// Counts the operation against its caller's limits; RATE_LIMITED past one.

@@ -160,4 +160,23 @@ async fn behind_a_proxy_the_configured_header_names_the_client() {
     data(&register("two@example.com", "203.0.113.2").await);
     let refused = register("three@example.com", "203.0.113.1").await;
     assert_eq!(error_code(&refused), "RATE_LIMITED");
+
+    // A client's own line of the header comes before the one the proxy
+    // adds, and is not believed.
+    let forged = app
+        .client
+        .post(app.graphql_url())
+        .header("X-Real-IP", "198.51.100.77")
+        .header("X-Real-IP", "203.0.113.2")
+        .json(&json!({
+            "query": "mutation($e: String!, $p: String!) { register(input: {email: $e, password: $p, displayName: \"P\"}) { accessToken } }",
+            "variables": { "e": "four@example.com", "p": PASSWORD },
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&forged), "RATE_LIMITED", "{forged}");
 }

@@ -114,8 +114,10 @@ impl Checkout {
     /// stay for the next sweep. Says how many were resolved.
     pub async fn resolve_abandoned(&self, older_than: Duration) -> ApiResult<usize> {
         let before = Utc::now() - older_than;
+        // An intent whose buyer is gone (erased) is never charged.
         let stale = order::Entity::find()
             .filter(order::Column::Status.eq(OrderStatus::Pending.as_str()))
+            .filter(order::Column::UserId.is_not_null())
             .filter(order::Column::CreatedAt.lt(before))
             .order_by_asc(order::Column::CreatedAt)
             .limit(SWEEP_BATCH)
@@ -123,9 +125,15 @@ impl Checkout {
             .await?;
         let mut resolved = 0;
         for intent in stale {
-            match self.settle(&intent).await? {
-                Settled::Order(_) | Settled::Declined(_) => resolved += 1,
-                Settled::Unresolved => {}
+            // One intent that cannot be settled must not hold up the rest,
+            // sweep after sweep.
+            match self.settle(&intent).await {
+                Ok(Settled::Order(_) | Settled::Declined(_)) => resolved += 1,
+                Ok(Settled::Unresolved) => {}
+                Err(err) => {
+                    tracing::warn!(order.id = intent.id, error = %err, "an abandoned intent could not be settled");
+                    err.log_if_internal();
+                }
             }
         }
         if resolved > 0 {

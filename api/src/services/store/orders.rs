@@ -12,11 +12,11 @@ use crate::domain::{Currency, Money, OrderId, Page, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::listing::{listing, Listing};
 
-/// The name of an order's payment intent, as the provider sees it. The
-/// random order number is part of it, so a database restored from a backup
-/// that hands out an order id again never meets the old intent's charge.
+/// The name of an order's payment intent, as the provider sees it. Kept
+/// as intents were first named, so intents charged before any change of
+/// it are still recognised (a retry never charges them twice).
 pub(super) fn intent_name(order: &order::Model) -> String {
-    format!("order-{}-{}", order.id, order.number)
+    format!("order-{}", order.id)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -93,6 +93,18 @@ impl BuiltInProvider {
 
     async fn record_refund(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
         let failure = |err: sea_orm::DbErr| PaymentFailure(err.to_string());
+        // As a card processor: only what was charged can be given back.
+        let charged = payment_charge::Entity::find()
+            .filter(payment_charge::Column::Intent.eq(&request.intent))
+            .one(&self.db)
+            .await
+            .map_err(failure)?;
+        if charged.is_none() {
+            return Err(PaymentFailure(format!(
+                "no charge of intent {} to refund",
+                request.intent
+            )));
+        }
         let inserted = payment_refund::ActiveModel {
             intent: Set(request.intent.clone()),
             amount_minor: Set(request.amount.amount_minor),
