@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use entities::{payment_charge, payment_refund};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 
 use crate::db::is_unique_violation;
 use crate::domain::Money;
@@ -67,7 +69,6 @@ impl BuiltInProvider {
     }
 
     async fn record(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
-        let failure = |err: sea_orm::DbErr| PaymentFailure(err.to_string());
         let inserted = payment_charge::ActiveModel {
             intent: Set(request.intent.clone()),
             amount_minor: Set(request.amount.amount_minor),
@@ -77,29 +78,18 @@ impl BuiltInProvider {
         }
         .insert(&self.db)
         .await;
-        let charge = match inserted {
-            Ok(charge) => charge,
-            // Charged already: the same charge again.
-            Err(err) if is_unique_violation(&err) => payment_charge::Entity::find()
-                .filter(payment_charge::Column::Intent.eq(&request.intent))
-                .one(&self.db)
-                .await
-                .map_err(failure)?
-                .ok_or_else(|| PaymentFailure("a recorded charge vanished".into()))?,
-            Err(err) => return Err(failure(err)),
-        };
+        let charge = once(inserted, self.charge_of(&request.intent), "charge").await?;
         Ok(format!("builtin-{}", charge.id))
     }
 
     async fn record_refund(&self, request: &ChargeRequest) -> Result<String, PaymentFailure> {
-        let failure = |err: sea_orm::DbErr| PaymentFailure(err.to_string());
         // As a card processor: only what was charged can be given back.
-        let charged = payment_charge::Entity::find()
-            .filter(payment_charge::Column::Intent.eq(&request.intent))
-            .one(&self.db)
+        if self
+            .charge_of(&request.intent)
             .await
-            .map_err(failure)?;
-        if charged.is_none() {
+            .map_err(failure)?
+            .is_none()
+        {
             return Err(PaymentFailure(format!(
                 "no charge of intent {} to refund",
                 request.intent
@@ -114,18 +104,40 @@ impl BuiltInProvider {
         }
         .insert(&self.db)
         .await;
-        let refund = match inserted {
-            Ok(refund) => refund,
-            // Refunded already: the same refund again.
-            Err(err) if is_unique_violation(&err) => payment_refund::Entity::find()
-                .filter(payment_refund::Column::Intent.eq(&request.intent))
-                .one(&self.db)
-                .await
-                .map_err(failure)?
-                .ok_or_else(|| PaymentFailure("a recorded refund vanished".into()))?,
-            Err(err) => return Err(failure(err)),
-        };
+        let existing = payment_refund::Entity::find()
+            .filter(payment_refund::Column::Intent.eq(&request.intent))
+            .one(&self.db);
+        let refund = once(inserted, existing, "refund").await?;
         Ok(format!("builtin-refund-{}", refund.id))
+    }
+
+    async fn charge_of(&self, intent: &str) -> Result<Option<payment_charge::Model>, DbErr> {
+        payment_charge::Entity::find()
+            .filter(payment_charge::Column::Intent.eq(intent))
+            .one(&self.db)
+            .await
+    }
+}
+
+fn failure(err: DbErr) -> PaymentFailure {
+    PaymentFailure(err.to_string())
+}
+
+/// An intent's ledger row, made once: the row just inserted or, when the
+/// intent is there already (a unique violation), that row: asked again, the
+/// provider answers as it did the first time.
+async fn once<M>(
+    inserted: Result<M, DbErr>,
+    existing: impl std::future::Future<Output = Result<Option<M>, DbErr>>,
+    what: &str,
+) -> Result<M, PaymentFailure> {
+    match inserted {
+        Ok(row) => Ok(row),
+        Err(err) if is_unique_violation(&err) => existing
+            .await
+            .map_err(failure)?
+            .ok_or_else(|| PaymentFailure(format!("a recorded {what} vanished"))),
+        Err(err) => Err(failure(err)),
     }
 }
 
