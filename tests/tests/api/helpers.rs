@@ -596,6 +596,46 @@ pub fn data(body: &Value) -> &Value {
 }
 
 /// SHA-256 of `bytes` in lower-case hex, as `contentHash` gives it.
+/// A virtualenv under the target dir with the packages of
+/// `tests/<dir>/requirements.txt` (whose text is `requirements`), made once
+/// and again only when that file changes; the Python in it. `for_what`
+/// names the tests that need it in the failure message.
+pub fn python_venv(dir: &str, requirements: &str, for_what: &str) -> PathBuf {
+    use std::process::Command;
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{dir}-venv"));
+    let python = venv.join("bin/python");
+    let marker = venv.join(format!("installed-{}", sha256_hex(requirements.as_bytes())));
+    if marker.exists() {
+        return python;
+    }
+    let _ = std::fs::remove_dir_all(&venv);
+    let status = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .unwrap_or_else(|_| panic!("python3 is needed for {for_what}"));
+    assert!(status.success(), "python3 -m venv failed");
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("{dir}/requirements.txt"));
+    let status = Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+        ])
+        .arg(file)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "installing {dir}/requirements.txt from PyPI for {for_what} failed"
+    );
+    std::fs::write(&marker, "").unwrap();
+    python
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes)

@@ -3,7 +3,7 @@
 //! target dir (tests/s3/requirements.txt); it needs `python3`.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use cadenza_api::settings::{S3Location, StorageLocation};
@@ -50,35 +50,7 @@ async fn moto() -> &'static str {
 
 /// A virtualenv with moto, made once per target dir; the Python in it.
 fn install_moto() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("moto-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(format!("installed-{}", sha256_hex(REQUIREMENTS.as_bytes())));
-    if marker.exists() {
-        return python;
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 is needed for the S3 storage tests");
-    assert!(status.success(), "python3 -m venv failed");
-    let requirements = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("s3/requirements.txt");
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(requirements)
-        .status()
-        .unwrap();
-    assert!(status.success(), "installing moto from PyPI failed");
-    std::fs::write(&marker, "").unwrap();
-    python
+    python_venv("s3", REQUIREMENTS, "the S3 storage tests")
 }
 
 /// A new bucket of its own for a test.

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use cadenza_api::settings::WebhookSettings;
@@ -28,38 +28,7 @@ async fn python() -> &'static PathBuf {
 }
 
 fn install() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("webhooks-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(format!("installed-{}", sha256_hex(REQUIREMENTS.as_bytes())));
-    if marker.exists() {
-        return python;
-    }
-    let _ = std::fs::remove_dir_all(&venv);
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 is needed for the webhook tests");
-    assert!(status.success(), "python3 -m venv failed");
-    let requirements = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("webhooks/requirements.txt");
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-        ])
-        .arg(requirements)
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "installing standardwebhooks from PyPI failed"
-    );
-    std::fs::write(&marker, "").unwrap();
-    python
+    python_venv("webhooks", REQUIREMENTS, "the webhook tests")
 }
 
 /// A partner's endpoint: verifies and records every webhook.
