@@ -487,16 +487,21 @@ async fn execute(
         let refusal = match &*prepared {
             Prepared::Ready(checked) => {
                 let name = request.operation_name.as_deref();
-                mutation |= operation::is_mutation(&checked.document, name);
+                let changes = operation::is_mutation(&checked.document, name);
+                mutation |= changes;
                 public &= checked.is_public(name);
-                let admitted = rate_limits::admit(
-                    state,
-                    &principal,
-                    client.as_deref(),
-                    &checked.document,
-                    name,
-                )
-                .await;
+                let admitted = if changes {
+                    rate_limits::admit(
+                        state,
+                        &principal,
+                        client.as_deref(),
+                        &checked.document,
+                        name,
+                    )
+                    .await
+                } else {
+                    Ok(())
+                };
                 request.set_parsed_query(checked.document.clone());
                 admitted.err()
             }

@@ -38,7 +38,8 @@ pub(super) fn client_address(req: &HttpRequest, limits: &RateLimits) -> Option<S
         .or_else(peer)
 }
 
-/// Counts the operation against its caller's limits; RATE_LIMITED past one.
+/// Counts a mutation against its caller's limits; RATE_LIMITED past one.
+/// Queries are not counted: the caller asks only for mutations.
 pub(super) async fn admit(
     state: &AppState,
     principal: &Principal,
@@ -46,9 +47,6 @@ pub(super) async fn admit(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
 ) -> ApiResult<()> {
-    if !operation::is_mutation(document, operation_name) {
-        return Ok(());
-    }
     let limits = &state.settings.rate_limits;
     let limiter = &state.services.rate_limiter;
     match principal {
