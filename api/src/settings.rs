@@ -601,6 +601,8 @@ mod tests {
             ("CADENZA_K_ANONYMITY", "1"),
             ("CADENZA_RATE_LOGINS", "0"),
             ("CADENZA_RATE_REGISTRATIONS", "many"),
+            ("CADENZA_PENDING_PAYMENT_SECS", "0"),
+            ("CADENZA_RATE_USER_MUTATIONS", "5000000000"),
             ("CADENZA_STORAGE", "ftp://x"),
             ("DATABASE_URL", "mysql://x"),
             ("REDIS_URL", "http://x"),
