@@ -1,6 +1,8 @@
 //! Who is calling: credentials, passwords, access tokens and secrets.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
@@ -222,13 +224,37 @@ struct AccessClaims {
     jti: String,
 }
 
+/// The users whose accounts were erased, as this replica knows them: a
+/// token of theirs, however well signed and unexpired, proves nothing.
+/// Only ever grows while the process runs (a number per erased account);
+/// filled from the database at start-up and as erasures happen anywhere.
+#[derive(Clone, Default)]
+pub struct ErasedUsers(Arc<RwLock<HashSet<i32>>>);
+
+impl ErasedUsers {
+    pub fn contains(&self, user: UserId) -> bool {
+        self.0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(&user.0)
+    }
+
+    pub fn extend(&self, users: impl IntoIterator<Item = UserId>) {
+        self.0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend(users.into_iter().map(|user| user.0));
+    }
+}
+
 /// Signs and checks access tokens: HS256 only, with `exp`, `iss`, `aud`,
-/// `sub` and `jti` required.
+/// `sub` and `jti` required; a token of an erased account is refused.
 #[derive(Clone)]
 pub struct AccessTokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    erased: ErasedUsers,
     pub ttl: Duration,
 }
 
@@ -243,8 +269,14 @@ impl AccessTokens {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            erased: ErasedUsers::default(),
             ttl: Duration::minutes(15),
         }
+    }
+
+    /// The erased accounts whose tokens are refused.
+    pub fn erased(&self) -> &ErasedUsers {
+        &self.erased
     }
 
     pub fn issue(&self, user: UserId, role: Role) -> ApiResult<(String, DateTime<Utc>)> {
@@ -265,7 +297,8 @@ impl AccessTokens {
     }
 
     /// The principal a bearer token proves, or `None` for any token that is
-    /// forged, expired, of another algorithm or missing a required claim.
+    /// forged, expired, of another algorithm, missing a required claim, or
+    /// of an erased account.
     pub fn verify(&self, token: &str) -> Option<Principal> {
         self.verify_until(token).map(|(principal, _)| principal)
     }
@@ -275,6 +308,9 @@ impl AccessTokens {
         let data =
             jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).ok()?;
         let id = UserId(data.claims.sub.parse::<i32>().ok()?);
+        if self.erased.contains(id) {
+            return None;
+        }
         let role = Role::parse(&data.claims.role)?;
         if data.claims.jti.is_empty() {
             return None;

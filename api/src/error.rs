@@ -13,6 +13,8 @@ pub enum ApiError {
     Unauthenticated,
     #[error("invalid email or password")]
     InvalidCredentials,
+    #[error("the password is wrong")]
+    WrongPassword,
     #[error("the refresh token is invalid, expired or already used")]
     InvalidRefreshToken,
     #[error("{0}")]
@@ -70,9 +72,10 @@ impl ApiError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated | Self::InvalidCredentials | Self::InvalidRefreshToken => {
-                "UNAUTHENTICATED"
-            }
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::WrongPassword
+            | Self::InvalidRefreshToken => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput(_) => "BAD_USER_INPUT",

@@ -33,6 +33,12 @@ pub struct Settings {
     pub quota_bytes: u64,
     pub recompute_interval_secs: u64,
     pub k_anonymity: u32,
+    /// Days plays and interactions are kept
+    /// (`CADENZA_HISTORY_RETENTION_DAYS`).
+    pub history_retention_days: u32,
+    /// Days the consent and audit logs are kept
+    /// (`CADENZA_AUDIT_RETENTION_DAYS`).
+    pub audit_retention_days: u32,
     /// How the built-in payment provider answers (`CADENZA_PAYMENTS`).
     pub payments: PaymentMode,
     /// How long checkout waits for the payment provider
@@ -249,6 +255,8 @@ impl Default for RequestLimits {
 /// The largest upload limit accepted: the multipart parser multiplies it by
 /// the number of files, which must not overflow.
 const MAX_UPLOAD_CEILING: u64 = 1 << 40;
+/// The longest anything may be kept: a hundred years.
+const MAX_RETENTION_DAYS: u32 = 36_500;
 
 #[derive(Debug, Error)]
 #[error("{name}: {problem}")]
@@ -371,6 +379,16 @@ impl Settings {
                 format!("`{value}` is not approve, decline, fail, hang or charge-then-hang")
             })
         })?;
+        let days = |value: &str| {
+            positive(value).and_then(|n| {
+                u32::try_from(n)
+                    .ok()
+                    .filter(|days| *days <= MAX_RETENTION_DAYS)
+                    .ok_or_else(|| format!("`{value}` is more than {MAX_RETENTION_DAYS} days"))
+            })
+        };
+        let history_retention_days = parse(&get, "CADENZA_HISTORY_RETENTION_DAYS", "365", days)?;
+        let audit_retention_days = parse(&get, "CADENZA_AUDIT_RETENTION_DAYS", "730", days)?;
         let payment_deadline_ms = parse(&get, "CADENZA_PAYMENT_TIMEOUT_MS", "10000", positive)?;
         let pending_payment_secs = parse(&get, "CADENZA_PENDING_PAYMENT_SECS", "900", positive)?;
         let per_window = |value: &str| {
@@ -475,6 +493,8 @@ impl Settings {
             quota_bytes,
             recompute_interval_secs,
             k_anonymity,
+            history_retention_days,
+            audit_retention_days,
             payments,
             payment_deadline_ms,
             pending_payment_secs,
@@ -579,6 +599,8 @@ mod tests {
         assert_eq!(s.quota_bytes, 53_687_091_200);
         assert_eq!(s.recompute_interval_secs, 300);
         assert_eq!(s.k_anonymity, 5);
+        assert_eq!(s.history_retention_days, 365);
+        assert_eq!(s.audit_retention_days, 730);
         assert_eq!(s.webhooks, WebhookSettings::default());
         assert_eq!(s.webhooks.give_up_after_secs, 86_400);
         assert_eq!(
@@ -602,6 +624,8 @@ mod tests {
             ("CADENZA_RATE_LOGINS", "0"),
             ("CADENZA_RATE_REGISTRATIONS", "many"),
             ("CADENZA_PENDING_PAYMENT_SECS", "0"),
+            ("CADENZA_HISTORY_RETENTION_DAYS", "0"),
+            ("CADENZA_AUDIT_RETENTION_DAYS", "40000"),
             ("CADENZA_RATE_USER_MUTATIONS", "5000000000"),
             ("CADENZA_STORAGE", "ftp://x"),
             ("DATABASE_URL", "mysql://x"),

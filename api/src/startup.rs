@@ -19,6 +19,8 @@ use crate::services::catalogue::{demo, matching};
 use crate::services::listening::PlaybackEvents;
 use crate::services::locker::events::LockerEvents;
 use crate::services::media::BlobStore;
+use crate::services::privacy::erasure::ErasureEvents;
+use crate::services::privacy::retention::{Retention, RetentionPolicy};
 use crate::services::rate_limit::RateLimiter;
 use crate::services::search::{Feed, Search};
 use crate::services::store::payments::{BuiltInProvider, Payments};
@@ -52,15 +54,17 @@ impl Application {
             None => None,
             Some(url) => Some(RedisLink::new(url, &settings.redis_namespace)?),
         };
-        let (locker_events, playback_events, rate_limiter) = match &redis {
+        let (locker_events, playback_events, erasure_events, rate_limiter) = match &redis {
             None => (
                 LockerEvents::in_process(),
                 PlaybackEvents::in_process(),
+                ErasureEvents::in_process(),
                 RateLimiter::in_process(),
             ),
             Some(link) => (
                 LockerEvents::with_redis(link.clone()).await,
                 PlaybackEvents::with_redis(link.clone()).await,
+                ErasureEvents::with_redis(link.clone()).await,
                 RateLimiter::shared(link.clone()),
             ),
         };
@@ -74,6 +78,7 @@ impl Application {
                 blobs: BlobStore::open(&settings.storage)?,
                 locker_events,
                 playback_events,
+                erasure_events,
                 rate_limiter,
                 search,
                 search_feed,
@@ -87,6 +92,17 @@ impl Application {
             },
         );
         services.locker.evict_removed_items();
+        // Before the first request: tokens of accounts erased before a
+        // restart are refused from the start.
+        services.erasure.follow().await?;
+        Retention::new(
+            db.clone(),
+            RetentionPolicy {
+                history_days: settings.history_retention_days,
+                audit_days: settings.audit_retention_days,
+            },
+        )
+        .spawn();
         services
             .checkout
             .sweep_abandoned(Duration::from_secs(settings.pending_payment_secs));

@@ -37,6 +37,10 @@ const FORMAT: &str = "cadenza-search-2";
 /// A product's score relative to the album or track it sells.
 const PRODUCT_WEIGHT: f32 = 0.9;
 
+/// Tries to merge away deleted documents while background merges hold the
+/// segments, a tenth of a second apart.
+const PURGE_ATTEMPTS: u32 = 100;
+
 /// At most this many terms in one query.
 pub const MAX_QUERY_TERMS: usize = 16;
 /// Results deeper than this are not served (the count stays exact).
@@ -353,6 +357,51 @@ impl SearchIndex {
     pub fn remove(&self, kind: Kind, id: i64) {
         let term = Term::from_field_text(self.fields.key, &key_of(kind, id));
         self.writer().delete_term(term);
+    }
+
+    /// Removes every document of `owner`'s locker. Takes effect at the next
+    /// commit; [`purge_deleted`](Self::purge_deleted) then takes their
+    /// bytes off the disk.
+    pub fn remove_owner(&self, owner: i64) {
+        let term = Term::from_field_text(self.fields.audience, &audience_of(Some(owner)));
+        self.writer().delete_term(term);
+    }
+
+    /// Rewrites every segment that holds deleted documents without them and
+    /// removes the files nothing refers to any more, so that what was
+    /// deleted and committed is no longer anywhere in the index's files.
+    /// It rewrites whole segments: meant for erasures, not every removal.
+    pub fn purge_deleted(&self) -> Result<()> {
+        // A segment already being merged in the background cannot be merged
+        // again until that merge ends; the merge applies the deletes too.
+        let mut attempts = 0;
+        loop {
+            self.reader.reload()?;
+            let segments: Vec<_> = self
+                .reader
+                .searcher()
+                .segment_readers()
+                .iter()
+                .filter(|segment| segment.num_deleted_docs() > 0)
+                .map(|segment| segment.segment_id())
+                .collect();
+            if segments.is_empty() {
+                break;
+            }
+            let merging = self.writer().merge(&segments);
+            match merging.wait() {
+                Ok(_) => {}
+                Err(_) if attempts < PURGE_ATTEMPTS => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        }
+        self.reader.reload()?;
+        let collect = self.writer().garbage_collect_files();
+        collect.wait()?;
+        Ok(())
     }
 
     /// Removes every document, for a rebuild. Takes effect at the next commit.

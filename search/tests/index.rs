@@ -303,3 +303,62 @@ fn reopens_where_it_left_off_and_rebuilds_what_it_cannot_read() {
     assert_eq!(opened, Opened::Empty);
     assert_eq!(index.num_docs(), 0);
 }
+
+/// Every file under `dir` that holds `needle`.
+fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            std::fs::read(path)
+                .unwrap_or_default()
+                .windows(needle.len())
+                .any(|window| window == needle)
+        })
+        .collect()
+}
+
+#[test]
+fn an_owners_documents_are_purged_from_the_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (index, _) = SearchIndex::open(dir.path(), WriterOptions::default()).unwrap();
+    // Several commits, so the documents sit in more than one segment.
+    for id in 0..6 {
+        index
+            .upsert(&locker(
+                id,
+                7,
+                &format!("Zanzibarquux {id}"),
+                "Qwertyartist",
+            ))
+            .unwrap();
+        index
+            .upsert(&locker(100 + id, 8, &format!("Keepme {id}"), "Stays"))
+            .unwrap();
+        index.commit(id as u64 + 1).unwrap();
+    }
+    assert!(!files_holding(dir.path(), b"zanzibarquux").is_empty());
+
+    index.remove_owner(7);
+    index.commit(10).unwrap();
+    index.purge_deleted().unwrap();
+
+    for needle in [&b"zanzibarquux"[..], b"Zanzibarquux", b"qwertyartist"] {
+        let found = files_holding(dir.path(), needle);
+        assert!(found.is_empty(), "{needle:?} is still in {found:?}");
+    }
+    let theirs = index
+        .search(&SearchRequest {
+            viewer: Some(8),
+            scope: Scope::Locker,
+            ..request("keepme")
+        })
+        .unwrap();
+    assert_eq!(theirs.total, 6);
+    assert_eq!(
+        index.committed_seq().unwrap(),
+        10,
+        "the purge keeps the feed position"
+    );
+}

@@ -46,6 +46,7 @@ pub struct Query(
     catalogue::ShelvesQuery,
     store::SalesQuery,
     webhooks::WebhooksQuery,
+    privacy::PrivacyQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,11 +1,15 @@
-//! The viewer's privacy settings and consent log, as the API shows them.
+//! The viewer's privacy settings, consent log and audit log, and erasing
+//! an account, as the API shows them.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result};
+use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use chrono::{DateTime, Utc};
-use entities::consent_change;
+use entities::{audit_entry, consent_change};
 
+use super::connection::{paged, Paged};
+use super::ids::{decode, id_of, list_complexity};
 use super::{principal, services};
-use crate::domain::UserId;
+use crate::domain::{Page, UserId};
+use crate::services::privacy::audit::AuditAction;
 use crate::services::privacy::{self as domain, PrivacyEdit};
 
 /// What the viewer allows to be recorded and used. Every setting is on
@@ -42,6 +46,122 @@ impl PrivacySettings {
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<ConsentChange>> {
         let changes = services(ctx)?.privacy.history(self.user).await?;
         Ok(changes.into_iter().map(ConsentChange).collect())
+    }
+
+    /// The audit log of privacy actions on the viewer's data, newest first:
+    /// exports, setting changes, private sessions, cleared histories, and
+    /// every time an ADMIN read these entries. Kept for
+    /// `CADENZA_AUDIT_RETENTION_DAYS` (two years unless configured).
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn audit(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Paged<AuditEntry>> {
+        let page = Page::parse(first, after.as_deref())?;
+        let listing = services(ctx)?.audit.of(self.user, page).await?;
+        Ok(paged(listing.items, listing.total, page, AuditEntry))
+    }
+}
+
+/// What an audit entry records.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "AuditAction")]
+pub enum AuditActionGql {
+    /// A privacy setting changed; `detail` names it and its new value.
+    SettingChanged,
+    PrivateSessionStarted,
+    PrivateSessionEnded,
+    /// The listening history was cleared; `detail` says how many went.
+    HistoryCleared,
+    /// An export of everything stored was made.
+    ExportCreated,
+    /// An export was downloaded.
+    ExportDownloaded,
+    /// The account was deleted (kept, with its number only, for ADMIN).
+    AccountDeleted,
+    /// An ADMIN read the subject's audit entries.
+    AdminRead,
+}
+
+impl From<AuditAction> for AuditActionGql {
+    fn from(action: AuditAction) -> Self {
+        match action {
+            AuditAction::SettingChanged => Self::SettingChanged,
+            AuditAction::PrivateSessionStarted => Self::PrivateSessionStarted,
+            AuditAction::PrivateSessionEnded => Self::PrivateSessionEnded,
+            AuditAction::HistoryCleared => Self::HistoryCleared,
+            AuditAction::ExportCreated => Self::ExportCreated,
+            AuditAction::ExportDownloaded => Self::ExportDownloaded,
+            AuditAction::AccountDeleted => Self::AccountDeleted,
+            AuditAction::AdminRead => Self::AdminRead,
+        }
+    }
+}
+
+/// One privacy action, as the audit log keeps it: ids and a short detail.
+pub struct AuditEntry(audit_entry::Model);
+
+#[Object]
+impl AuditEntry {
+    async fn action(&self) -> Result<AuditActionGql> {
+        Ok(AuditAction::parse(&self.0.action)?.into())
+    }
+
+    /// The user whose data the action was about.
+    async fn subject_id(&self) -> ID {
+        id_of(UserId(self.0.subject_user_id))
+    }
+
+    /// Who acted: the subject, an ADMIN, or null when the account is gone.
+    async fn actor_id(&self) -> Option<ID> {
+        self.0.actor_user_id.map(|actor| id_of(UserId(actor)))
+    }
+
+    /// Setting names, counts and ids only.
+    async fn detail(&self) -> Option<&str> {
+        self.0.detail.as_deref()
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+}
+
+#[derive(Default)]
+pub struct PrivacyQuery;
+
+#[Object]
+impl PrivacyQuery {
+    /// ADMIN only. The audit log of privacy actions, newest first: every
+    /// listener's, or one's when `userId` is given. Each listener whose
+    /// entries a page shows gets an ADMIN_READ entry of their own.
+    #[graphql(complexity = "list_complexity(first, child_complexity)")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        user_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Paged<AuditEntry>> {
+        let principal = principal(ctx)?;
+        principal.require_admin()?;
+        let admin = principal.require_user()?;
+        let page = Page::parse(first, after.as_deref())?;
+        let subject = match &user_id {
+            None => None,
+            Some(id) => match decode::<UserId>(id)? {
+                Some(user) => Some(user),
+                // An id of another kind names no listener: an empty log.
+                None => return Ok(paged(Vec::new(), 0, page, AuditEntry)),
+            },
+        };
+        let listing = services(ctx)?
+            .audit
+            .read_as_admin(admin, subject, page)
+            .await?;
+        Ok(paged(listing.items, listing.total, page, AuditEntry))
     }
 }
 
@@ -118,6 +238,21 @@ impl PrivacyMutation {
         };
         let settings = services(ctx)?.privacy.update(user, edit).await?;
         Ok(PrivacySettings { user, settings })
+    }
+
+    /// Deletes the viewer's account and everything stored about them, after
+    /// checking their password (wrong: UNAUTHENTICATED, nothing removed,
+    /// counted like a sign-in). Their locker, uploaded files, playlists,
+    /// history, settings, reviews, sessions and keys go, from the database,
+    /// storage and the search index; their orders stay for accounting,
+    /// linked to no one. Every token and subscription of theirs stops at
+    /// once. CONFLICT while a payment of theirs is still being settled.
+    async fn delete_account(&self, ctx: &Context<'_>, password: String) -> Result<bool> {
+        let user = principal(ctx)?.require_user()?;
+        let services = services(ctx)?;
+        services.accounts.confirm_password(user, &password).await?;
+        services.erasure.erase(user).await?;
+        Ok(true)
     }
 
     /// Nothing is recorded for this many minutes (1 to 1440); 0 ends it.

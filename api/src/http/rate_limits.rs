@@ -78,7 +78,7 @@ pub(super) async fn admit(
                 max: limits.registrations_per_hour,
                 window: 60 * MINUTE,
             },
-            "login" => Limit {
+            "login" | "deleteAccount" => Limit {
                 name: "sign-in",
                 max: limits.logins_per_15_minutes,
                 window: 15 * MINUTE,

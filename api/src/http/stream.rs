@@ -63,6 +63,16 @@ async fn serve(
         }
         _ => bearer_user(req, state).ok_or(Failure::NotFound)?,
     };
+    // A signed URL outlives nothing: an erased account's are dead at once.
+    if state
+        .services
+        .accounts
+        .access_tokens()
+        .erased()
+        .contains(user_id)
+    {
+        return Err(Failure::NotFound);
+    }
     let locker = &state.services.locker;
     let item = locker
         .stream_target(user_id, item_id)

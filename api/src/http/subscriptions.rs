@@ -7,13 +7,14 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
 use async_graphql::Data;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 
 use super::AppState;
 use crate::auth::Principal;
+use crate::domain::UserId;
 use crate::graphql::loaders::RequestLoader;
 
 pub async fn subscriptions(
@@ -63,6 +64,11 @@ pub async fn subscriptions(
     // connection ends, as any request with that token would be refused.
     let expires_at = Arc::new(AtomicI64::new(0));
     let expiry = expires_at.clone();
+    // Whose connection it is (0: no one's): it ends as soon as that account
+    // is erased, on whichever replica.
+    let signed_in = Arc::new(AtomicI32::new(0));
+    let owner = signed_in.clone();
+    let erased = tokens.erased().clone();
     let mut protocol_stream = Box::pin(
         WebSocket::new(state.subscription_schema.clone(), received, protocol).on_connection_init(
             move |payload| async move {
@@ -75,6 +81,9 @@ pub async fn subscriptions(
                 let principal = match verified {
                     Some((principal, exp)) => {
                         expiry.store(exp, Ordering::Release);
+                        if let Some(user) = principal.user_id() {
+                            owner.store(user.0, Ordering::Release);
+                        }
                         principal
                     }
                     None => Principal::Anonymous,
@@ -92,6 +101,16 @@ pub async fn subscriptions(
             let message = tokio::select! {
                 message = protocol_stream.next() => message,
                 _ = clock.tick() => {
+                    let user = signed_in.load(Ordering::Acquire);
+                    if user != 0 && erased.contains(UserId(user)) {
+                        let _ = session
+                            .close(Some(actix_ws::CloseReason {
+                                code: actix_ws::CloseCode::Policy,
+                                description: Some("the account was deleted".into()),
+                            }))
+                            .await;
+                        return;
+                    }
                     let exp = expires_at.load(Ordering::Acquire);
                     if exp != 0 && chrono::Utc::now().timestamp() >= exp {
                         let _ = session

@@ -62,6 +62,8 @@ pub struct Services {
     pub recommendations: recommendations::Recommendations,
     pub recompute: recommendations::Recomputer,
     pub privacy: privacy::Privacy,
+    pub audit: privacy::audit::AuditLog,
+    pub erasure: privacy::erasure::Erasure,
     pub listening: listening::Listening,
     pub playback: listening::Playback,
     /// Shared by every area and by the HTTP layer's per-caller limits.
@@ -79,6 +81,7 @@ pub struct ServiceConfig {
     pub blobs: media::BlobStore,
     pub locker_events: locker::events::LockerEvents,
     pub playback_events: listening::PlaybackEvents,
+    pub erasure_events: privacy::erasure::ErasureEvents,
     pub rate_limiter: rate_limit::RateLimiter,
     /// This replica's index, opened and current.
     pub search: search::Search,
@@ -109,6 +112,25 @@ impl Services {
             config.locker_events.clone(),
             catalogue_version.clone(),
         );
+        let erased = config.tokens.erased().clone();
+        let locker = locker::Locker::new(
+            db.clone(),
+            config.blobs.clone(),
+            config.locker_events,
+            config.search_feed.clone(),
+            config.quota_bytes,
+        );
+        let erasure = privacy::erasure::Erasure::new(privacy::erasure::ErasureParts {
+            db: db.clone(),
+            blobs: config.blobs.clone(),
+            feed: config.search_feed.clone(),
+            search: config.search.clone(),
+            locker: locker.clone(),
+            erased,
+            events: config.erasure_events,
+            limiter: config.rate_limiter.clone(),
+            catalogue_version: catalogue_version.clone(),
+        });
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
                 .with_rate_limiter(config.rate_limiter.clone()),
@@ -137,13 +159,9 @@ impl Services {
                 catalogue_version.clone(),
             ),
             catalogue_version,
-            locker: locker::Locker::new(
-                db.clone(),
-                config.blobs,
-                config.locker_events,
-                config.search_feed,
-                config.quota_bytes,
-            ),
+            locker,
+            erasure,
+            audit: privacy::audit::AuditLog::new(db.clone()),
             stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
             playlists: playlists::Playlists::new(db.clone()),
             privacy: privacy::Privacy::new(db.clone()),

@@ -81,6 +81,28 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Forgets what was counted for `key` under the limit named `name`, here
+    /// and in Redis (an erased account's counts name it). Best effort: a
+    /// count left in Redis expires with its window.
+    pub async fn forget(&self, name: &str, key: &str) {
+        let counted = format!("{name}:{key}");
+        self.local
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop(&counted);
+        if let Some(redis) = &self.shared {
+            let deleted = redis
+                .cmd::<i64>(redis::cmd("DEL").arg(redis.key(&format!("rate:{counted}"))))
+                .await;
+            if deleted.is_err() {
+                tracing::warn!(
+                    limit = name,
+                    "a rate-limit count could not be removed from Redis"
+                );
+            }
+        }
+    }
+
     /// The attempts counted so far in `key`'s window and the time left in it.
     fn count_here(&self, limit: Limit, key: &str) -> (u32, Duration) {
         let now = Instant::now();

@@ -176,6 +176,8 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         quota_bytes: 1024 * 1024 * 1024,
         recompute_interval_secs: 300,
         k_anonymity: 5,
+        history_retention_days: 365,
+        audit_retention_days: 730,
         payments: Default::default(),
         payment_deadline_ms: 10_000,
         pending_payment_secs: 900,

@@ -145,6 +145,28 @@ impl Accounts {
         self.start_session(user, random_token(16)).await
     }
 
+    /// Checks the signed-in `user`'s password before an irreversible action
+    /// (erasure), counted by the same per-account limit as signing in, so
+    /// a stolen token cannot be used to guess it.
+    pub async fn confirm_password(&self, user: UserId, password: &str) -> ApiResult<()> {
+        let account = user::Entity::find_by_id(user.0)
+            .one(&self.db)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        self.limiter
+            .hit(LOGIN_PER_ACCOUNT, &secret_hash(&account.email))
+            .await?;
+        if verify_password(password.to_owned(), Some(account.password_hash)).await? {
+            Ok(())
+        } else {
+            tracing::info!(
+                user.id = user.0,
+                "a wrong password was given to confirm an action"
+            );
+            Err(ApiError::WrongPassword)
+        }
+    }
+
     /// Trades a refresh token for a new session in the same family. The old
     /// token stops working; presenting it again revokes the whole family.
     pub async fn refresh(&self, presented: &str) -> ApiResult<Session> {

@@ -11,6 +11,7 @@ use super::writer::PlayWriter;
 use crate::db::begin_write;
 use crate::domain::{GlobalId, LockerItemId, NodeKind, PlaylistId, TrackId, UserId};
 use crate::error::{ApiError, ApiResult};
+use crate::services::privacy::audit::{self, AuditAction, AuditRecord};
 
 /// How far past an item's length a play may run (a player that loops or
 /// seeks back), in milliseconds.
@@ -128,6 +129,12 @@ impl Listening {
             .exec(&txn)
             .await?
             .rows_affected;
+        audit::record(
+            &txn,
+            AuditRecord::by_subject(user, AuditAction::HistoryCleared)
+                .detail(format!("removed={}", plays + interactions)),
+        )
+        .await?;
         txn.commit().await?;
         Ok(plays + interactions)
     }

@@ -11,6 +11,7 @@ mod browse;
 mod edit;
 pub mod events;
 mod remove;
+pub(crate) use remove::orphaned_blob;
 pub mod stream_urls;
 mod streams;
 mod upload;

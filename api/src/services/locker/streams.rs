@@ -78,6 +78,23 @@ impl StreamTargets {
 }
 
 impl Locker {
+    /// Forgets what streaming `user`'s items needs (their account is gone).
+    pub fn forget_streams_of(&self, user: UserId) {
+        let mut cache = self
+            .stream_targets
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let theirs: Vec<OwnedItem> = cache
+            .iter()
+            .map(|(key, _)| *key)
+            .filter(|(owner, _)| *owner == user)
+            .collect();
+        for key in theirs {
+            cache.pop(&key);
+        }
+    }
+
     /// Evicts removed items from the stream-target cache as their events
     /// arrive, from this replica or (through Redis) any other.
     pub fn evict_removed_items(&self) {

@@ -7,6 +7,9 @@
 //! may serve an old setting), and the statistics that recommendations read
 //! are rebuilt only from users whose settings allow it.
 
+pub mod audit;
+pub mod erasure;
+pub mod retention;
 mod settings;
 
 pub use settings::{settings_in, ConsentSetting, Privacy, PrivacyEdit, Settings};

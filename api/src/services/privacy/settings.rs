@@ -11,6 +11,7 @@ use sea_orm::{
     Set,
 };
 
+use super::audit::{self, AuditAction, AuditRecord};
 use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
@@ -149,6 +150,12 @@ impl Privacy {
             save(&txn, user, &settings, now).await?;
             for (setting, enabled) in changed {
                 log(&txn, user, setting, enabled, None, now).await?;
+                audit::record(
+                    &txn,
+                    AuditRecord::by_subject(user, AuditAction::SettingChanged)
+                        .detail(format!("{}={enabled}", setting.as_str())),
+                )
+                .await?;
             }
         }
         txn.commit().await?;
@@ -181,6 +188,16 @@ impl Privacy {
             until.is_some(),
             until,
             now,
+        )
+        .await?;
+        let action = if until.is_some() {
+            AuditAction::PrivateSessionStarted
+        } else {
+            AuditAction::PrivateSessionEnded
+        };
+        audit::record(
+            &txn,
+            AuditRecord::by_subject(user, action).detail(format!("minutes={minutes}")),
         )
         .await?;
         txn.commit().await?;

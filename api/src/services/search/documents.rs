@@ -20,6 +20,8 @@ use super::CHUNK;
 pub(super) struct Batch {
     pub(super) upserts: Vec<Document>,
     pub(super) removals: Vec<(Kind, i64)>,
+    /// Erased accounts: all their documents go, and the index is purged.
+    pub(super) erased_owners: Vec<i64>,
 }
 
 #[derive(Default)]
@@ -29,6 +31,7 @@ struct Ids {
     tracks: BTreeSet<i32>,
     products: BTreeSet<i32>,
     locker_items: BTreeSet<i32>,
+    erased_users: BTreeSet<i32>,
 }
 
 impl Ids {
@@ -41,6 +44,7 @@ impl Ids {
                 Change::Track(id) => ids.tracks.insert(id),
                 Change::Product(id) => ids.products.insert(id),
                 Change::LockerItem(id) => ids.locker_items.insert(id),
+                Change::UserErased(id) => ids.erased_users.insert(id),
             };
         }
         ids
@@ -117,6 +121,7 @@ impl Batch {
         batch.tracks(db, &ids.tracks, &mut names).await?;
         batch.products(db, &ids.products, &mut names).await?;
         batch.locker_items(db, &ids.locker_items).await?;
+        batch.erased_owners = ids.erased_users.iter().map(|&id| i64::from(id)).collect();
         Ok(batch)
     }
 

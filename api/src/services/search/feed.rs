@@ -23,6 +23,9 @@ pub enum Change {
     Track(i32),
     Product(i32),
     LockerItem(i32),
+    /// An erased account: every document of its locker goes, and the
+    /// index is purged of them.
+    UserErased(i32),
 }
 
 impl Change {
@@ -33,6 +36,7 @@ impl Change {
             Change::Track(_) => "track",
             Change::Product(_) => "product",
             Change::LockerItem(_) => "locker_item",
+            Change::UserErased(_) => "user_erased",
         }
     }
 
@@ -42,7 +46,8 @@ impl Change {
             | Change::Album(id)
             | Change::Track(id)
             | Change::Product(id)
-            | Change::LockerItem(id) => id,
+            | Change::LockerItem(id)
+            | Change::UserErased(id) => id,
         }
     }
 
@@ -53,6 +58,7 @@ impl Change {
             "track" => Change::Track(id),
             "product" => Change::Product(id),
             "locker_item" => Change::LockerItem(id),
+            "user_erased" => Change::UserErased(id),
             _ => return None,
         })
     }

@@ -15,7 +15,7 @@ mod feed;
 pub use feed::{Change, Feed};
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +35,9 @@ const CHUNK: usize = 1_000;
 /// How often a replica looks for changes made by the others.
 pub const POLL: Duration = Duration::from_millis(250);
 
+/// The file in the index's directory that says a purge is pending.
+const PURGE_MARKER: &str = "purge-pending";
+
 /// This replica's index and what it has applied of the feed.
 #[derive(Clone)]
 pub struct Search {
@@ -46,6 +49,9 @@ struct Inner {
     db: DatabaseConnection,
     feed: Feed,
     applied: AtomicU64,
+    /// Present from before an erasure's commit until the index has been
+    /// purged of it, so a crash in between is finished at the next start.
+    purge_marker: PathBuf,
 }
 
 /// What a search asks, owned so it can move to a blocking thread.
@@ -80,6 +86,11 @@ impl Search {
                 tracing::info!(committed_seq, applied, "search index caught up");
             }
         }
+        if search.inner.purge_marker.exists() {
+            let this = search.clone();
+            tokio::task::spawn_blocking(move || this.purge()).await??;
+            tracing::info!("search index purged of an erasure interrupted before");
+        }
         Ok(search)
     }
 
@@ -89,6 +100,7 @@ impl Search {
         dir: &Path,
         feed: Feed,
     ) -> anyhow::Result<(Self, Opened)> {
+        let purge_marker = dir.join(PURGE_MARKER);
         let dir = dir.to_owned();
         let (index, opened) = tokio::task::spawn_blocking(move || {
             SearchIndex::open(&dir, WriterOptions::default()).map_err(|err| match err {
@@ -107,6 +119,7 @@ impl Search {
                 db,
                 feed,
                 applied: AtomicU64::new(0),
+                purge_marker,
             }),
         };
         Ok((search, opened))
@@ -198,14 +211,7 @@ impl Search {
     /// follower applies them (again) afterwards.
     pub async fn rebuild(&self) -> anyhow::Result<RebuildReport> {
         let started = Instant::now();
-        let seq: Option<i64> = search_change::Entity::find()
-            .select_only()
-            .column_as(search_change::Column::Seq.max(), "max")
-            .into_tuple::<Option<i64>>()
-            .one(&self.inner.db)
-            .await?
-            .flatten();
-        let seq = seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+        let seq = self.latest_seq().await?;
         let index = self.clone();
         tokio::task::spawn_blocking(move || index.inner.index.remove_all()).await??;
 
@@ -271,13 +277,69 @@ impl Search {
             for doc in &batch.upserts {
                 index.upsert(doc)?;
             }
+            if !batch.erased_owners.is_empty() {
+                std::fs::File::create(&this.inner.purge_marker)?.sync_all()?;
+            }
+            for owner in &batch.erased_owners {
+                index.remove_owner(*owner);
+            }
             if let Some(seq) = seq {
                 index.commit(seq)?;
+            }
+            if !batch.erased_owners.is_empty() {
+                // Committed first: the purge rewrites what the commit deleted.
+                this.purge()?;
+                tracing::info!(
+                    users = batch.erased_owners.len(),
+                    "search index purged of erased accounts"
+                );
+            }
+            if let Some(seq) = seq {
                 this.inner.applied.store(seq, Ordering::Release);
             }
             Ok(())
         })
         .await?
+    }
+}
+
+impl Search {
+    /// The last change committed to the feed by anyone.
+    async fn latest_seq(&self) -> anyhow::Result<u64> {
+        let seq: Option<i64> = search_change::Entity::find()
+            .select_only()
+            .column_as(search_change::Column::Seq.max(), "max")
+            .into_tuple::<Option<i64>>()
+            .one(&self.inner.db)
+            .await?
+            .flatten();
+        Ok(seq.and_then(|s| u64::try_from(s).ok()).unwrap_or(0))
+    }
+
+    /// Waits until this replica's index holds every change committed so
+    /// far (purges included), or `timeout` passes; whether it does.
+    pub async fn settle(&self, timeout: Duration) -> anyhow::Result<bool> {
+        let target = self.latest_seq().await?;
+        self.inner.feed.changed();
+        let deadline = Instant::now() + timeout;
+        while self.applied_seq() < target {
+            if Instant::now() >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        Ok(true)
+    }
+
+    /// Rewrites the segments holding deleted documents and forgets the
+    /// marker of a pending purge.
+    fn purge(&self) -> anyhow::Result<()> {
+        self.inner.index.purge_deleted()?;
+        match std::fs::remove_file(&self.inner.purge_marker) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err.into()),
+        }
     }
 }
 

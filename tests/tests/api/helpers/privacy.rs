@@ -43,3 +43,42 @@ impl TestApp {
         .await
     }
 }
+
+/// What the audit operations answer with.
+const AUDIT_FIELDS: &str = "totalCount nodes { action subjectId actorId detail at }";
+
+impl TestApp {
+    /// `deleteAccount(password)`.
+    pub async fn delete_account(&self, auth: &Auth, password: &str) -> Value {
+        self.gql_as(
+            auth,
+            "mutation($password: String!) { deleteAccount(password: $password) }",
+            json!({ "password": password }),
+        )
+        .await
+    }
+
+    /// `viewer.privacy.audit(first)`.
+    pub async fn my_audit(&self, auth: &Auth, first: i64) -> Value {
+        self.gql_as(
+            auth,
+            &format!(
+                "query($first: Int) {{ viewer {{ privacy {{ audit(first: $first) {{ {AUDIT_FIELDS} }} }} }} }}"
+            ),
+            json!({ "first": first }),
+        )
+        .await
+    }
+
+    /// `auditLog(userId, first)`, ADMIN only.
+    pub async fn audit_log(&self, auth: &Auth, user_id: Option<&Value>, first: i64) -> Value {
+        self.gql_as(
+            auth,
+            &format!(
+                "query($user: ID, $first: Int) {{ auditLog(userId: $user, first: $first) {{ {AUDIT_FIELDS} }} }}"
+            ),
+            json!({ "user": user_id, "first": first }),
+        )
+        .await
+    }
+}

@@ -1,0 +1,482 @@
+//! Erasure: `deleteAccount` removes everything of a listener's, so that
+//! nothing of the account stays readable anywhere Cadenza keeps data.
+//!
+//! In one transaction: every row of theirs goes (profile, settings, consent
+//! log, audit entries, locker, playlists, plays, interactions, playback,
+//! cart, reviews, entitlements, sessions, API keys), their orders stay for
+//! accounting with no link to them and no key they chose, and three notes
+//! are written: the account's number in `erased_users` (its tokens stop
+//! working on every replica), the keys of their uploaded files in
+//! `blob_deletions`, and an erasure in the search feed (every replica drops
+//! their documents and rewrites the segments that held them).
+//!
+//! After the commit the files go from storage, this replica's index is
+//! purged, Redis forgets their counts, and on SQLite the write-ahead log is
+//! checkpointed and truncated (with `secure_delete` on, deleted pages are
+//! zeroed). A crash at any point leaves either the whole account (before the
+//! commit) or the notes, which the next start finishes: `sweep` removes the
+//! files, and the index purges at start-up when its marker says so.
+
+use std::time::Duration;
+
+use chrono::{SubsecRound, Utc};
+use entities::{
+    api_key, audit_entry, blob_deletion, cart_line, consent_change, entitlement, erased_user,
+    interaction, locker_item, order, play, playback_state, playlist, playlist_entry,
+    privacy_settings, product, refresh_token, review, user,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use super::audit::{self, AuditAction, AuditRecord};
+use crate::auth::{secret_hash, ErasedUsers};
+use crate::db::{begin_write, lock_row_for_update};
+use crate::domain::UserId;
+use crate::error::{ApiError, ApiResult};
+use crate::services::bus::{Addressed, UserBus};
+use crate::services::catalogue::CatalogueVersion;
+use crate::services::locker::{orphaned_blob, Locker};
+use crate::services::media::BlobStore;
+use crate::services::rate_limit::{RateLimiter, LOGIN_PER_ACCOUNT};
+use crate::services::search::{Change, Feed, Search};
+
+/// How long an erased account's number is kept: longer than any access
+/// token issued to it lives.
+const ERASED_KEPT: chrono::Duration = chrono::Duration::days(2);
+/// How often each replica reads the erased accounts again, in case an
+/// event from another replica was lost with Redis.
+const RELOAD_EVERY: Duration = Duration::from_secs(5);
+/// How long `deleteAccount` waits for this replica's index to be purged.
+const PURGE_WAIT: Duration = Duration::from_secs(30);
+/// Rows deleted per statement where a listener may have many.
+const BATCH: u64 = 5_000;
+
+/// An account was erased: every replica stops its tokens and subscriptions.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountErased {
+    pub user_id: UserId,
+}
+
+impl Addressed for AccountErased {
+    const CHANNEL: &'static str = "account-erased";
+
+    fn user_id(&self) -> UserId {
+        self.user_id
+    }
+}
+
+pub type ErasureEvents = UserBus<AccountErased>;
+
+/// What erasure needs from the rest of the services.
+pub struct ErasureParts {
+    pub db: DatabaseConnection,
+    pub blobs: BlobStore,
+    pub feed: Feed,
+    pub search: Search,
+    pub locker: Locker,
+    pub erased: ErasedUsers,
+    pub events: ErasureEvents,
+    pub limiter: RateLimiter,
+    pub catalogue_version: CatalogueVersion,
+}
+
+#[derive(Clone)]
+pub struct Erasure {
+    db: DatabaseConnection,
+    blobs: BlobStore,
+    feed: Feed,
+    search: Search,
+    locker: Locker,
+    erased: ErasedUsers,
+    events: ErasureEvents,
+    limiter: RateLimiter,
+    catalogue_version: CatalogueVersion,
+}
+
+/// What the transaction found to clean up after it.
+struct Erased {
+    email: String,
+    storage_keys: Vec<String>,
+    reviewed: bool,
+}
+
+impl Erasure {
+    pub fn new(parts: ErasureParts) -> Self {
+        Self {
+            db: parts.db,
+            blobs: parts.blobs,
+            feed: parts.feed,
+            search: parts.search,
+            locker: parts.locker,
+            erased: parts.erased,
+            events: parts.events,
+            limiter: parts.limiter,
+            catalogue_version: parts.catalogue_version,
+        }
+    }
+
+    /// Erases `user`'s account (the caller has checked their password).
+    /// When it returns, nothing of the account is left on this replica's
+    /// disk, and its tokens are refused everywhere.
+    pub async fn erase(&self, user: UserId) -> ApiResult<()> {
+        let erased = self.erase_rows(user).await?;
+        self.feed.changed();
+        self.forget_everywhere(user).await;
+        self.limiter
+            .forget("mutation", &format!("user:{}", user.0))
+            .await;
+        self.limiter
+            .forget(LOGIN_PER_ACCOUNT.name, &secret_hash(&erased.email))
+            .await;
+        if erased.reviewed {
+            self.catalogue_version.bump();
+        }
+        // The notes are durable: what fails here is finished by the sweep.
+        let removed = self.sweep().await;
+        match self.search.settle(PURGE_WAIT).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                user.id = user.0,
+                "the search index was not purged in time; it finishes in the background"
+            ),
+            Err(err) => tracing::error!(error = %err, "waiting for the search index failed"),
+        }
+        checkpoint(&self.db).await;
+        tracing::info!(
+            user.id = user.0,
+            files = erased.storage_keys.len(),
+            removed,
+            "account erased"
+        );
+        Ok(())
+    }
+
+    async fn erase_rows(&self, user: UserId) -> ApiResult<Erased> {
+        let txn = begin_write(&self.db).await?;
+        lock_row_for_update(&txn, "users", user.0).await?;
+        let account = user::Entity::find_by_id(user.0)
+            .one(&txn)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        // The store's payment intent: charged or not, it is settled by the
+        // sweep within minutes, and only then is there an order to keep.
+        let pending = order::Entity::find()
+            .filter(order::Column::UserId.eq(user.0))
+            .filter(order::Column::Status.eq("PENDING"))
+            .count(&txn)
+            .await?;
+        if pending > 0 {
+            return Err(ApiError::Conflict(
+                "a payment of yours is still being settled; try again in a few minutes".into(),
+            ));
+        }
+
+        let playlists: Vec<i32> = playlist::Entity::find()
+            .select_only()
+            .column(playlist::Column::Id)
+            .filter(playlist::Column::UserId.eq(user.0))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for chunk in playlists.chunks(500) {
+            playlist_entry::Entity::delete_many()
+                .filter(playlist_entry::Column::PlaylistId.is_in(chunk.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+        playlist::Entity::delete_many()
+            .filter(playlist::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        delete_in_batches::<play::Entity, _>(&txn, play::Column::Id, play::Column::UserId, user)
+            .await?;
+        delete_in_batches::<interaction::Entity, _>(
+            &txn,
+            interaction::Column::Id,
+            interaction::Column::UserId,
+            user,
+        )
+        .await?;
+        playback_state::Entity::delete_many()
+            .filter(playback_state::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        cart_line::Entity::delete_many()
+            .filter(cart_line::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        let reviewed = self.erase_reviews(&txn, user).await?;
+        entitlement::Entity::delete_many()
+            .filter(entitlement::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+
+        let blob_ids: Vec<Option<i32>> = locker_item::Entity::find()
+            .select_only()
+            .column(locker_item::Column::BlobId)
+            .filter(locker_item::Column::UserId.eq(user.0))
+            .filter(locker_item::Column::BlobId.is_not_null())
+            .distinct()
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        locker_item::Entity::delete_many()
+            .filter(locker_item::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        let mut storage_keys = Vec::new();
+        for blob_id in blob_ids.into_iter().flatten() {
+            // A purchase shares the catalogue master's blob: that one stays.
+            if let Some(blob) = orphaned_blob(&txn, blob_id).await? {
+                storage_keys.push(blob.storage_key);
+            }
+        }
+
+        refresh_token::Entity::delete_many()
+            .filter(refresh_token::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        api_key::Entity::delete_many()
+            .filter(api_key::Column::CreatedBy.eq(user.0))
+            .exec(&txn)
+            .await?;
+        privacy_settings::Entity::delete_many()
+            .filter(privacy_settings::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        consent_change::Entity::delete_many()
+            .filter(consent_change::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        audit_entry::Entity::delete_many()
+            .filter(audit_entry::Column::SubjectUserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        // Kept for accounting and partners' sales reports, linked to no one;
+        // the idempotency key was the client's choice, so it goes too.
+        order::Entity::update_many()
+            .col_expr(order::Column::UserId, Expr::value(Option::<i32>::None))
+            .col_expr(order::Column::IdempotencyKey, Expr::cust("'erased-' || id"))
+            .filter(order::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        user::Entity::delete_by_id(user.0).exec(&txn).await?;
+
+        let now = Utc::now().trunc_subsecs(6);
+        erased_user::Entity::insert(erased_user::ActiveModel {
+            user_id: Set(user.0),
+            erased_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        if !storage_keys.is_empty() {
+            blob_deletion::Entity::insert_many(storage_keys.iter().map(|key| {
+                blob_deletion::ActiveModel {
+                    storage_key: Set(key.clone()),
+                    requested_at: Set(now),
+                }
+            }))
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            AuditRecord {
+                subject: user,
+                actor: None,
+                action: AuditAction::AccountDeleted,
+                detail: None,
+            },
+        )
+        .await?;
+        self.feed.record(&txn, [Change::UserErased(user.0)]).await?;
+        txn.commit().await?;
+        Ok(Erased {
+            email: account.email,
+            storage_keys,
+            reviewed,
+        })
+    }
+
+    /// Deletes the user's reviews and takes their ratings out of their
+    /// products' totals; whether there were any.
+    async fn erase_reviews(&self, txn: &impl ConnectionTrait, user: UserId) -> ApiResult<bool> {
+        let reviews = review::Entity::find()
+            .filter(review::Column::UserId.eq(user.0))
+            .order_by_asc(review::Column::Id)
+            .all(txn)
+            .await?;
+        for review in &reviews {
+            product::Entity::update_many()
+                .col_expr(
+                    product::Column::RatingCount,
+                    Expr::col(product::Column::RatingCount).sub(1),
+                )
+                .col_expr(
+                    product::Column::RatingSum,
+                    Expr::col(product::Column::RatingSum).sub(i32::from(review.rating)),
+                )
+                .filter(product::Column::Id.eq(review.product_id))
+                .exec(txn)
+                .await?;
+        }
+        review::Entity::delete_many()
+            .filter(review::Column::UserId.eq(user.0))
+            .exec(txn)
+            .await?;
+        Ok(!reviews.is_empty())
+    }
+
+    /// This replica stops the user's tokens, signed URLs and cached streams
+    /// at once; the others when the event arrives (or within seconds from
+    /// the table, should Redis lose it).
+    async fn forget_everywhere(&self, user: UserId) {
+        self.erased.extend([user]);
+        self.locker.forget_streams_of(user);
+        self.events.publish(AccountErased { user_id: user }).await;
+    }
+
+    /// Removes from storage the files erasures left to remove; how many.
+    /// Safe on every replica at once: removing a file twice is no error.
+    pub async fn sweep(&self) -> usize {
+        let pending = match blob_deletion::Entity::find()
+            .order_by_asc(blob_deletion::Column::RequestedAt)
+            .all(&self.db)
+            .await
+        {
+            Ok(pending) => pending,
+            Err(err) => {
+                tracing::error!(error = %err, "the files of erased accounts could not be listed");
+                return 0;
+            }
+        };
+        let mut removed = 0;
+        for row in pending {
+            if let Err(err) = self.blobs.delete(&row.storage_key).await {
+                tracing::error!(error = %format!("{err:?}"), "a file of an erased account could not be removed; tried again at the next start");
+                continue;
+            }
+            let forgotten = blob_deletion::Entity::delete_by_id(row.storage_key)
+                .exec(&self.db)
+                .await;
+            if let Err(err) = forgotten {
+                tracing::error!(error = %err, "a removed file could not be struck off");
+            }
+            removed += 1;
+        }
+        removed
+    }
+
+    /// Keeps this replica's list of erased accounts current: read at once
+    /// (so tokens of accounts erased before a restart are refused), then as
+    /// events arrive and every few seconds; closes subscriptions through
+    /// the list. Also finishes the file removals a crash interrupted.
+    pub async fn follow(&self) -> anyhow::Result<()> {
+        self.reload().await?;
+        let mut events = self.events.subscribe_all();
+        let this = self.clone();
+        tokio::spawn(async move {
+            this.sweep().await;
+            let mut clock = tokio::time::interval(RELOAD_EVERY);
+            loop {
+                tokio::select! {
+                    event = events.recv() => match event {
+                        Ok(event) => {
+                            this.erased.extend([event.user_id]);
+                            this.locker.forget_streams_of(event.user_id);
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = clock.tick() => {
+                        if let Err(err) = this.reload().await {
+                            tracing::warn!(error = %err, "the erased accounts could not be read");
+                        }
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    async fn reload(&self) -> anyhow::Result<()> {
+        let users: Vec<i32> = erased_user::Entity::find()
+            .select_only()
+            .column(erased_user::Column::UserId)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        self.erased.extend(users.into_iter().map(UserId));
+        Ok(())
+    }
+
+    /// Forgets erased accounts' numbers once no token of theirs can be
+    /// valid any more (the retention job calls it).
+    pub async fn prune(db: &impl ConnectionTrait) -> ApiResult<u64> {
+        let before = Utc::now() - ERASED_KEPT;
+        Ok(erased_user::Entity::delete_many()
+            .filter(erased_user::Column::ErasedAt.lt(before))
+            .exec(db)
+            .await?
+            .rows_affected)
+    }
+}
+
+/// Deletes `user`'s rows of a table that may hold many, a batch at a time,
+/// so no single statement grows with the history.
+async fn delete_in_batches<E, C>(
+    txn: &impl ConnectionTrait,
+    id: C,
+    owner: C,
+    user: UserId,
+) -> ApiResult<()>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+{
+    loop {
+        let ids: Vec<i32> = E::find()
+            .select_only()
+            .column(id)
+            .filter(owner.eq(user.0))
+            .limit(BATCH)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        E::delete_many().filter(id.is_in(ids)).exec(txn).await?;
+    }
+}
+
+/// On SQLite, copies the write-ahead log into the database and truncates
+/// it, so deleted rows live on in neither; readers in the middle of a
+/// transaction can hold it back, so it is tried a few times.
+async fn checkpoint(db: &DatabaseConnection) {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return;
+    }
+    for _ in 0..50 {
+        let done = db
+            .query_one(Statement::from_string(
+                DbBackend::Sqlite,
+                "PRAGMA wal_checkpoint(TRUNCATE)",
+            ))
+            .await;
+        match done {
+            Ok(Some(row)) if row.try_get_by_index::<i32>(0).ok() == Some(0) => return,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(err) => {
+                tracing::warn!(error = %err, "the write-ahead log could not be checkpointed");
+                return;
+            }
+        }
+    }
+    tracing::warn!("the write-ahead log stayed busy; it is checkpointed as usual later");
+}
