@@ -1,6 +1,7 @@
 //! The `cadenza` binary: settings from the environment, a subcommand from
 //! the arguments, and the rest in the library.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,6 +73,8 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 #[actix_web::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        // Colours for a terminal; plain text for a file or a collector.
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
             EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn")
         }))

@@ -206,6 +206,10 @@ async fn a_deleted_account_leaves_nothing_readable_in_the_data_dir() {
     let sales_before = app
         .sales_report(&admin, "2000-01-01", "2099-12-31", None, None)
         .await;
+    assert!(
+        !holding(&app.settings.search_dir, someone.strings[2].as_bytes()).is_empty(),
+        "the index stores the title"
+    );
     if backend() == Backend::Sqlite {
         // (In the database file or its write-ahead log.)
         assert!(!holding(&dir, someone.strings[0].as_bytes()).is_empty());
