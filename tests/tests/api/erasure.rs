@@ -54,7 +54,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// The files under `dir` holding `needle` (as it is, or lower-cased as
 /// the search index keeps words).
-fn holding(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+pub(crate) fn holding(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
     let lower = needle.to_ascii_lowercase();
     files_under(dir)
         .into_iter()
@@ -80,18 +80,18 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// Everything a listener can leave behind, marked so it can be found.
-struct Footprint {
-    auth: Auth,
+pub(crate) struct Footprint {
+    pub auth: Auth,
     refresh_token: String,
     email: String,
     user_id: Value,
-    strings: Vec<String>,
-    audio_run: Vec<u8>,
+    pub strings: Vec<String>,
+    pub audio_run: Vec<u8>,
     stream_url: String,
 }
 
 /// Registers a listener and uses every feature with unique strings.
-async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
+pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
     let email = format!("{}@example.com", marker("mail"));
     let display_name = marker("Name");
     let body = app.register(&email, PASSWORD, &display_name).await;

@@ -203,6 +203,38 @@ async fn uploads_live_in_the_bucket_and_stream_back_unchanged() {
 }
 
 #[tokio::test]
+async fn a_deleted_account_leaves_no_object_in_the_bucket_and_nothing_in_the_data_dir() {
+    let endpoint = moto().await;
+    let bucket = new_bucket(endpoint).await;
+    let app = app_on_s3(endpoint, &bucket).await;
+    let neighbour = app.customer().await;
+    app.upload(&neighbour, "theirs.wav", wav(700, &[("INAM", "Next Door")]))
+        .await;
+    let theirs = objects(endpoint, &bucket).await;
+    assert_eq!(theirs.len(), 1);
+
+    let someone = crate::erasure::a_listener_who_used_everything(&app).await;
+    assert_eq!(objects(endpoint, &bucket).await.len(), 2);
+    let deleted = app.delete_account(&someone.auth, PASSWORD).await;
+    assert_eq!(data(&deleted)["deleteAccount"], json!(true), "{deleted}");
+
+    assert_eq!(
+        objects(endpoint, &bucket).await,
+        theirs,
+        "only the neighbour's object is left"
+    );
+    for needle in &someone.strings {
+        let found = crate::erasure::holding(&app.settings.data_dir, needle.as_bytes());
+        assert!(found.is_empty(), "{needle:?} is still in {found:?}");
+    }
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        200,
+        "the storage still answers"
+    );
+}
+
+#[tokio::test]
 async fn a_missing_bucket_makes_the_server_unready_and_uploads_fail_cleanly() {
     let endpoint = moto().await;
     let app = app_on_s3(endpoint, "cadenza-no-such-bucket").await;
