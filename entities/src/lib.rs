@@ -10,6 +10,7 @@ pub mod artist_genre;
 pub mod blob;
 pub mod cart_line;
 pub mod consent_change;
+pub mod data_export;
 pub mod entitlement;
 pub mod interaction;
 pub mod locker_item;

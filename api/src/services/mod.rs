@@ -62,6 +62,7 @@ pub struct Services {
     pub recommendations: recommendations::Recommendations,
     pub recompute: recommendations::Recomputer,
     pub privacy: privacy::Privacy,
+    pub exports: privacy::Exports,
     pub listening: listening::Listening,
     pub playback: listening::Playback,
     /// Shared by every area and by the HTTP layer's per-caller limits.
@@ -87,6 +88,8 @@ pub struct ServiceConfig {
     pub payments: store::payments::Payments,
     pub quota_bytes: u64,
     pub k_anonymity: u32,
+    /// How long a data export's URL works.
+    pub export_ttl_secs: u64,
 }
 
 impl Services {
@@ -108,6 +111,14 @@ impl Services {
             config.search_feed.clone(),
             config.locker_events.clone(),
             catalogue_version.clone(),
+        );
+        let stream_urls = locker::stream_urls::StreamUrls::new(&config.server_secret);
+        let exports = privacy::Exports::new(
+            db.clone(),
+            config.blobs.clone(),
+            &config.server_secret,
+            stream_urls.clone(),
+            config.export_ttl_secs,
         );
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
@@ -144,7 +155,8 @@ impl Services {
                 config.search_feed,
                 config.quota_bytes,
             ),
-            stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
+            stream_urls,
+            exports,
             playlists: playlists::Playlists::new(db.clone()),
             privacy: privacy::Privacy::new(db.clone()),
             listening: listening::Listening::new(db.clone()),

@@ -11,6 +11,7 @@ mod accounts;
 mod api_keys;
 mod audio;
 mod catalogue;
+mod export;
 mod helpers;
 mod http;
 mod import;

@@ -7,6 +7,8 @@
 //! may serve an old setting), and the statistics that recommendations read
 //! are rebuilt only from users whose settings allow it.
 
+pub mod export;
 mod settings;
 
+pub use export::{Caller, DataExport, Download, ExportClaim, Exports};
 pub use settings::{settings_in, ConsentSetting, Privacy, PrivacyEdit, Settings};
