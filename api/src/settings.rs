@@ -385,7 +385,9 @@ impl Settings {
         let export_ttl_secs = parse(&get, "CADENZA_EXPORT_TTL_SECS", "900", |value| {
             positive(value).and_then(|secs| {
                 if secs > MAX_EXPORT_TTL_SECS {
-                    Err(format!("`{value}` is more than a week ({MAX_EXPORT_TTL_SECS})"))
+                    Err(format!(
+                        "`{value}` is more than a week ({MAX_EXPORT_TTL_SECS})"
+                    ))
                 } else {
                     Ok(secs)
                 }

@@ -28,7 +28,12 @@ pub async fn download(
     let Some(claim) = claim else {
         return not_found();
     };
-    match state.services.exports.download(&claim, caller(&req, &state)).await {
+    match state
+        .services
+        .exports
+        .download(&claim, caller(&req, &state))
+        .await
+    {
         Ok(Some(download)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "application/json"))
             .insert_header((

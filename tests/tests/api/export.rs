@@ -6,9 +6,10 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use cadenza_api::domain::{GlobalId, TrackId, UserId};
+use cadenza_api::domain::{EntityId, GlobalId, TrackId, UserId};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::{json, Value};
 
@@ -17,10 +18,26 @@ use crate::helpers::*;
 
 const REQUIREMENTS: &str = include_str!("../../export/requirements.txt");
 
+/// The Python with `jsonschema`, made once for all the tests of this run
+/// (which ask for it at once). Each test asks before it starts its server:
+/// installing blocks the test's runtime, which must not happen while its
+/// client holds connections the server may close meanwhile.
+fn python() -> &'static PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| python_venv("export", REQUIREMENTS, "the export tests"))
+}
+
 /// Validates `document` against the repository's export schema with the
 /// `jsonschema` package; panics with its errors when it is not valid.
-fn assert_valid(document: &[u8]) {
-    let python = python_venv("export", REQUIREMENTS, "the export schema tests");
+async fn assert_valid(document: &[u8]) {
+    let document = document.to_vec();
+    tokio::task::spawn_blocking(move || validate(&document))
+        .await
+        .unwrap();
+}
+
+fn validate(document: &[u8]) {
+    let python = python();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut child = Command::new(python)
         .arg(root.join("export/validate.py"))
@@ -62,7 +79,7 @@ async fn download(app: &TestApp, export: &Value) -> (Value, String) {
     );
     let bytes = response.bytes().await.unwrap();
     assert_eq!(bytes.len() as i64, export["sizeBytes"].as_i64().unwrap());
-    assert_valid(&bytes);
+    assert_valid(&bytes).await;
     let text = String::from_utf8(bytes.to_vec()).unwrap();
     (serde_json::from_str(&text).unwrap(), text)
 }
@@ -95,6 +112,7 @@ fn the<'a>(list: &'a Value, field: &str, value: &Value) -> &'a Value {
 
 #[tokio::test]
 async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
+    python();
     let app = spawn_app().await;
     app.store_feed().await;
     let admin = app.admin().await;
@@ -138,8 +156,7 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
     let uploaded = app.upload(&me, "mine.wav", audio.clone()).await;
     let item = data(&uploaded)["uploadTrack"].clone();
     data(
-        &app
-            .update_privacy_settings(&me, json!({ "contributeToAggregates": false }))
+        &app.update_privacy_settings(&me, json!({ "contributeToAggregates": false }))
             .await,
     );
     let playlist = app.create_playlist(&me, "Export Mix", [&item["id"]]).await;
@@ -162,7 +179,10 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
     data(&app.refund_order(&admin, &refunded_order["id"]).await);
     let in_cart = app.product_id("ST-T2").await;
     data(&app.add_to_cart(&me, &in_cart).await);
-    data(&app.write_review(&me, &kept, 4, Some("Export review words")).await);
+    data(
+        &app.write_review(&me, &kept, 4, Some("Export review words"))
+            .await,
+    );
     let key = app
         .create_api_key(&me, "export key", &["CATALOGUE_READ"])
         .await;
@@ -179,8 +199,14 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
         .await;
     let theirs = data(&theirs)["uploadTrack"].clone();
     data(&app.record_play(&other, &theirs["id"], 999, None).await);
-    data(&app.create_playlist(&other, "Bystander Mix", [&theirs["id"]]).await);
-    data(&app.write_review(&other, &in_cart, 2, Some("Bystander words")).await);
+    data(
+        &app.create_playlist(&other, "Bystander Mix", [&theirs["id"]])
+            .await,
+    );
+    data(
+        &app.write_review(&other, &in_cart, 2, Some("Bystander words"))
+            .await,
+    );
 
     let exported = export(&app, &me).await;
     let (doc, text) = download(&app, &exported).await;
@@ -231,7 +257,10 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
     assert_eq!(doc["playlists"].as_array().unwrap().len(), 1);
     assert_eq!(doc["playlists"][0]["id"], playlist["id"]);
     assert_eq!(doc["playlists"][0]["name"], "Export Mix");
-    assert_eq!(doc["playlists"][0]["entries"][0]["lockerItemId"], item["id"]);
+    assert_eq!(
+        doc["playlists"][0]["entries"][0]["lockerItemId"],
+        item["id"]
+    );
     assert_eq!(doc["playlists"][0]["entries"][0]["position"], 0);
 
     assert_eq!(doc["plays"].as_array().unwrap().len(), 1);
@@ -280,7 +309,11 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
     );
     assert_eq!(exported_key["revokedAt"], Value::Null);
     let sessions = doc["sessions"].as_array().unwrap();
-    assert_eq!(sessions.len(), 2, "registering and signing in: {sessions:?}");
+    assert_eq!(
+        sessions.len(),
+        2,
+        "registering and signing in: {sessions:?}"
+    );
     assert_eq!(sessions[0]["lastUsedAt"], Value::Null);
     assert!(sessions[1]["lastUsedAt"].is_string(), "{sessions:?}");
 
@@ -316,6 +349,7 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
 
 #[tokio::test]
 async fn more_plays_than_a_page_are_all_exported_in_order() {
+    python();
     let app = spawn_app().await;
     let me = app.customer().await;
     let other = app.customer().await;
@@ -368,11 +402,7 @@ async fn more_plays_than_a_page_are_all_exported_in_order() {
     assert!(plays.iter().all(|play| play["trackId"] == track_id));
     let mut play_ids: Vec<i32> = plays
         .iter()
-        .map(|play| {
-            GlobalId::decode(play["id"].as_str().unwrap())
-                .unwrap()
-                .id
-        })
+        .map(|play| GlobalId::decode(play["id"].as_str().unwrap()).unwrap().id)
         .collect();
     let in_order = play_ids.windows(2).all(|pair| pair[0] < pair[1]);
     assert!(in_order, "plays are exported oldest first");
@@ -382,6 +412,7 @@ async fn more_plays_than_a_page_are_all_exported_in_order() {
 
 #[tokio::test]
 async fn an_export_url_works_once_and_only_as_signed() {
+    python();
     let app = spawn_app().await;
     let me = app.customer().await;
     let other = app.customer().await;
@@ -422,13 +453,17 @@ async fn an_export_url_works_once_and_only_as_signed() {
         .as_str()
         .unwrap()
         .to_owned();
-    for stranger in [other.clone(), Auth::Bearer("nonsense".into()), Auth::ApiKey(key)] {
+    for stranger in [
+        other.clone(),
+        Auth::Bearer("nonsense".into()),
+        Auth::ApiKey(key),
+    ] {
         let response = app.download_export(&stranger, &url).await;
         assert_eq!(response.status(), 404, "{stranger:?}");
     }
     let response = app.download_export(&me, &url).await;
     assert_eq!(response.status(), 200);
-    assert_valid(&response.bytes().await.unwrap());
+    assert_valid(&response.bytes().await.unwrap()).await;
     // Once only; the other export is untouched by all of the above.
     let again = app.download_export(&me, &url).await;
     assert_eq!(again.status(), 404);
@@ -472,7 +507,10 @@ async fn an_expired_export_is_404_and_swept_away() {
     }
     assert_eq!(stored(), 0);
     let db = app.database().await;
-    let rows = entities::data_export::Entity::find().all(&db).await.unwrap();
+    let rows = entities::data_export::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
     assert!(rows.is_empty(), "{rows:?}");
     db.close().await.unwrap();
 }
@@ -497,7 +535,10 @@ async fn exporting_needs_a_signed_in_user_and_is_limited_to_one_a_minute() {
     export(&app, &other).await;
     // Nothing was written for the refused one.
     let db = app.database().await;
-    let rows = entities::data_export::Entity::find().all(&db).await.unwrap();
+    let rows = entities::data_export::Entity::find()
+        .all(&db)
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 2);
     db.close().await.unwrap();
 }

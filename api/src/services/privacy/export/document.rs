@@ -105,12 +105,11 @@ impl Document {
             .take()
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("an export write failed before")))?;
         let bytes = std::mem::take(&mut self.buffer);
-        let (file, mut bytes) = tokio::task::spawn_blocking(move || {
-            file.write_all(&bytes).map(|()| (file, bytes))
-        })
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        let (file, mut bytes) =
+            tokio::task::spawn_blocking(move || file.write_all(&bytes).map(|()| (file, bytes)))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
         bytes.clear();
         self.buffer = bytes;
         self.file = Some(file);

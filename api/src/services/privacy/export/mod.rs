@@ -135,12 +135,19 @@ impl Exports {
     /// The document, the one time a valid URL is used. Tampered, expired,
     /// already used, unknown, or asked for with another user's credentials:
     /// `None`, whichever it is.
-    pub async fn download(&self, claim: &ExportClaim, caller: Caller) -> ApiResult<Option<Download>> {
+    pub async fn download(
+        &self,
+        claim: &ExportClaim,
+        caller: Caller,
+    ) -> ApiResult<Option<Download>> {
         let now = Utc::now();
         if claim.expires <= now.timestamp() {
             return Ok(None);
         }
-        let Some(row) = data_export::Entity::find_by_id(claim.id).one(&self.db).await? else {
+        let Some(row) = data_export::Entity::find_by_id(claim.id)
+            .one(&self.db)
+            .await?
+        else {
             return Ok(None);
         };
         let owner = UserId(row.user_id);
@@ -171,7 +178,11 @@ impl Exports {
         let Some(body) = self.blobs.read_range(&row.storage_key, 0, size).await? else {
             return Ok(None);
         };
-        tracing::info!(user.id = owner.0, export.id = row.id, "data export downloaded");
+        tracing::info!(
+            user.id = owner.0,
+            export.id = row.id,
+            "data export downloaded"
+        );
         let body = body
             .map(move |chunk| {
                 // Holds the clean-up until the body ends or is dropped.
@@ -180,7 +191,10 @@ impl Exports {
             })
             .boxed();
         Ok(Some(Download {
-            file_name: format!("cadenza-export-{}.json", row.created_at.format("%Y%m%d-%H%M%S")),
+            file_name: format!(
+                "cadenza-export-{}.json",
+                row.created_at.format("%Y%m%d-%H%M%S")
+            ),
             size,
             body,
         }))
@@ -201,8 +215,11 @@ impl Exports {
         doc.value("expiresAt", &expires_at).await?;
         doc.value("profile", &sections::profile(db, user).await?)
             .await?;
-        doc.value("privacySettings", &sections::privacy_settings(db, user).await?)
-            .await?;
+        doc.value(
+            "privacySettings",
+            &sections::privacy_settings(db, user).await?,
+        )
+        .await?;
         doc.list("consentLog", |after| sections::consent_log(db, user, after))
             .await?;
         doc.list("locker", |after| {
@@ -213,8 +230,10 @@ impl Exports {
             .await?;
         doc.list("plays", |after| sections::plays(db, user, after))
             .await?;
-        doc.list("interactions", |after| sections::interactions(db, user, after))
-            .await?;
+        doc.list("interactions", |after| {
+            sections::interactions(db, user, after)
+        })
+        .await?;
         doc.value("playback", &sections::playback(db, user).await?)
             .await?;
         doc.list("cart", |after| sections::cart(db, user, after))

@@ -105,7 +105,11 @@ pub(super) struct RemoveWhenDone {
 }
 
 impl RemoveWhenDone {
-    pub(super) fn new(db: &DatabaseConnection, blobs: &BlobStore, row: &data_export::Model) -> Self {
+    pub(super) fn new(
+        db: &DatabaseConnection,
+        blobs: &BlobStore,
+        row: &data_export::Model,
+    ) -> Self {
         Self {
             db: db.clone(),
             blobs: blobs.clone(),

@@ -6,9 +6,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde::Serialize;
 
 use super::global;
-use crate::domain::{
-    AlbumId, ArtistId, LockerItemId, PlayEventId, ProductId, TrackId, UserId,
-};
+use crate::domain::{AlbumId, ArtistId, LockerItemId, PlayEventId, ProductId, TrackId, UserId};
 use crate::error::ApiResult;
 use crate::services::privacy::export::document::PAGE_ROWS;
 
@@ -124,7 +122,9 @@ pub(in crate::services::privacy::export) async fn playback(
     db: &DatabaseConnection,
     user: UserId,
 ) -> ApiResult<Option<Playback>> {
-    let row = playback_state::Entity::find_owned_by(user.0).one(db).await?;
+    let row = playback_state::Entity::find_owned_by(user.0)
+        .one(db)
+        .await?;
     Ok(row.map(|row| Playback {
         device_id: row.device_id,
         locker_item_id: row.locker_item_id.map(global::<LockerItemId>),
