@@ -47,6 +47,9 @@ pub struct Settings {
     /// How long a payment intent may stay unresolved before the background
     /// sweep asks the provider about it (`CADENZA_PENDING_PAYMENT_SECS`).
     pub pending_payment_secs: u64,
+    /// How long a data export's URL works, and its stream URLs with it
+    /// (`CADENZA_EXPORT_TTL_SECS`).
+    pub export_ttl_secs: u64,
     pub limits: RequestLimits,
     pub rate_limits: RateLimits,
     /// How webhooks are delivered (`CADENZA_WEBHOOK_*`).
@@ -68,6 +71,8 @@ pub struct RateLimits {
     pub logins_per_15_minutes: u32,
     /// `refreshToken` per client address a minute (`CADENZA_RATE_REFRESHES`).
     pub refreshes_per_minute: u32,
+    /// `exportMyData` per user a minute (`CADENZA_RATE_EXPORTS_PER_MINUTE`).
+    pub exports_per_minute: u32,
     /// A request header holding the client's address, set by a proxy in
     /// front (`CADENZA_CLIENT_IP_HEADER`, e.g. `X-Real-IP`); `None`: the
     /// peer address of the connection.
@@ -82,6 +87,7 @@ impl Default for RateLimits {
             registrations_per_hour: 20,
             logins_per_15_minutes: 100,
             refreshes_per_minute: 60,
+            exports_per_minute: 1,
             client_ip_header: None,
         }
     }
@@ -252,6 +258,9 @@ impl Default for RequestLimits {
     }
 }
 
+/// The longest life of a data export's URL: a week.
+const MAX_EXPORT_TTL_SECS: u64 = 7 * 24 * 60 * 60;
+
 /// The largest upload limit accepted: the multipart parser multiplies it by
 /// the number of files, which must not overflow.
 const MAX_UPLOAD_CEILING: u64 = 1 << 40;
@@ -391,6 +400,17 @@ impl Settings {
         let audit_retention_days = parse(&get, "CADENZA_AUDIT_RETENTION_DAYS", "730", days)?;
         let payment_deadline_ms = parse(&get, "CADENZA_PAYMENT_TIMEOUT_MS", "10000", positive)?;
         let pending_payment_secs = parse(&get, "CADENZA_PENDING_PAYMENT_SECS", "900", positive)?;
+        let export_ttl_secs = parse(&get, "CADENZA_EXPORT_TTL_SECS", "900", |value| {
+            positive(value).and_then(|secs| {
+                if secs > MAX_EXPORT_TTL_SECS {
+                    Err(format!(
+                        "`{value}` is more than a week ({MAX_EXPORT_TTL_SECS})"
+                    ))
+                } else {
+                    Ok(secs)
+                }
+            })
+        })?;
         let per_window = |value: &str| {
             positive(value).and_then(|n| {
                 u32::try_from(n).map_err(|_| format!("`{value}` is more than {}", u32::MAX))
@@ -426,6 +446,12 @@ impl Settings {
                 &get,
                 "CADENZA_RATE_REFRESHES",
                 &defaults.refreshes_per_minute.to_string(),
+                per_window,
+            )?,
+            exports_per_minute: parse(
+                &get,
+                "CADENZA_RATE_EXPORTS_PER_MINUTE",
+                &defaults.exports_per_minute.to_string(),
                 per_window,
             )?,
             client_ip_header: get("CADENZA_CLIENT_IP_HEADER").filter(|h| !h.trim().is_empty()),
@@ -498,6 +524,7 @@ impl Settings {
             payments,
             payment_deadline_ms,
             pending_payment_secs,
+            export_ttl_secs,
             limits: RequestLimits::default(),
             rate_limits,
             webhooks,
@@ -601,6 +628,8 @@ mod tests {
         assert_eq!(s.k_anonymity, 5);
         assert_eq!(s.history_retention_days, 365);
         assert_eq!(s.audit_retention_days, 730);
+        assert_eq!(s.export_ttl_secs, 900);
+        assert_eq!(s.rate_limits.exports_per_minute, 1);
         assert_eq!(s.webhooks, WebhookSettings::default());
         assert_eq!(s.webhooks.give_up_after_secs, 86_400);
         assert_eq!(
@@ -633,6 +662,10 @@ mod tests {
             ("CADENZA_JWT_SECRET", "short"),
             ("CADENZA_WEBHOOK_RETRY_BASE_MS", "0"),
             ("CADENZA_WEBHOOK_BATCH", "5000"),
+            ("CADENZA_EXPORT_TTL_SECS", "0"),
+            ("CADENZA_EXPORT_TTL_SECS", "604801"),
+            ("CADENZA_EXPORT_TTL_SECS", "soon"),
+            ("CADENZA_RATE_EXPORTS_PER_MINUTE", "0"),
         ] {
             let err = settings(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

@@ -85,6 +85,7 @@ impl Application {
                 server_secret: secret,
                 quota_bytes: settings.quota_bytes,
                 k_anonymity: settings.k_anonymity,
+                export_ttl_secs: settings.export_ttl_secs,
                 payments: Payments {
                     provider: Arc::new(BuiltInProvider::new(db.clone(), settings.payments)),
                     deadline: Duration::from_millis(settings.payment_deadline_ms),
@@ -103,6 +104,7 @@ impl Application {
             },
         )
         .spawn();
+        services.exports.spawn_sweeper();
         services
             .checkout
             .sweep_abandoned(Duration::from_secs(settings.pending_payment_secs));

@@ -1,5 +1,6 @@
 //! The server's logs carry ids only: a whole scenario against the real
-//! binary at `RUST_LOG=debug`, and none of the listener's details, their
+//! binary at `RUST_LOG=debug` (register, sign in, refresh, upload with
+//! unique tags, search, play, buy, export, an API key, delete), and none of the listener's details, their
 //! music's tags, their password or any token or key is in what it wrote.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -158,6 +159,24 @@ async fn a_whole_scenario_at_debug_leaves_no_personal_data_in_the_logs() {
         .unwrap();
     assert!(read.status().is_success());
 
+    let export = server
+        .gql(
+            Some(&access),
+            "mutation { exportMyData { url } }",
+            json!({}),
+        )
+        .await;
+    let export_url = token(&export, "exportMyData", "url");
+    let document = server
+        .client
+        .get(format!("{}{export_url}", server.address))
+        .send()
+        .await
+        .unwrap();
+    assert!(document.status().is_success());
+    let document = document.text().await.unwrap();
+    assert!(document.contains(&title), "the export holds the tags");
+
     let deleted = server
         .gql(
             Some(&access),
@@ -193,6 +212,7 @@ async fn a_whole_scenario_at_debug_leaves_no_personal_data_in_the_logs() {
         ("admin password", admin_password.as_str()),
         ("admin token", admin.as_str()),
         ("API key secret", secret.as_str()),
+        ("export URL", export_url.as_str()),
     ] {
         let lower = secret.to_lowercase();
         let line = log

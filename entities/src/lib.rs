@@ -12,6 +12,7 @@ pub mod blob;
 pub mod blob_deletion;
 pub mod cart_line;
 pub mod consent_change;
+pub mod data_export;
 pub mod entitlement;
 pub mod erased_user;
 pub mod interaction;

@@ -21,6 +21,7 @@ mod m20261201_000110_create_playback_states;
 mod m20261201_000111_create_payment_refunds;
 mod m20261201_000200_create_webhooks;
 mod m20261201_000210_create_job_leases;
+mod m20261202_000300_create_data_exports;
 mod m20261202_000310_create_erasure;
 
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000111_create_payment_refunds::Migration),
             Box::new(m20261201_000200_create_webhooks::Migration),
             Box::new(m20261201_000210_create_job_leases::Migration),
+            Box::new(m20261202_000300_create_data_exports::Migration),
             Box::new(m20261202_000310_create_erasure::Migration),
         ]
     }

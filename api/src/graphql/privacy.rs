@@ -7,6 +7,7 @@ use entities::{audit_entry, consent_change};
 
 use super::connection::{paged, Paged};
 use super::ids::{decode, id_of, list_complexity};
+use super::scalars::Int64;
 use super::{principal, services};
 use crate::domain::{Page, UserId};
 use crate::services::privacy::audit::AuditAction;
@@ -212,6 +213,30 @@ impl ConsentChange {
     }
 }
 
+/// A document of everything stored about the viewer, to download once.
+pub struct DataExport(domain::DataExport);
+
+#[Object]
+impl DataExport {
+    /// Signed URL of a JSON document holding everything stored about the viewer.
+    /// A path on this server; a plain GET downloads it, once, until `expiresAt`;
+    /// after that (or a second time) it is 404. The document's format is
+    /// `docs/export.schema.json` in the repository. Each locker item in it
+    /// carries a `streamUrl` that streams its audio until `expiresAt` (for a
+    /// purchase, the catalogue's master): that is the export of the audio.
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    async fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+
+    async fn size_bytes(&self) -> Int64 {
+        Int64(self.0.size_bytes)
+    }
+}
+
 #[derive(InputObject)]
 pub struct PrivacySettingsInput {
     pub record_listening_history: Option<bool>,
@@ -253,6 +278,17 @@ impl PrivacyMutation {
         services.accounts.confirm_password(user, &password).await?;
         services.erasure.erase(user).await?;
         Ok(true)
+    }
+
+    /// Writes a document of everything stored about the viewer (profile,
+    /// privacy settings and consent log, locker metadata with stream URLs
+    /// for the audio, playlists, plays, interactions, playback, cart,
+    /// orders, reviews, API keys, sessions; never a password, token or
+    /// secret) and answers with a signed URL that downloads it once. One
+    /// export a minute (RATE_LIMITED beyond, with `retryAfterSeconds`).
+    async fn export_my_data(&self, ctx: &Context<'_>) -> Result<DataExport> {
+        let user = principal(ctx)?.require_user()?;
+        Ok(DataExport(services(ctx)?.exports.create(user).await?))
     }
 
     /// Nothing is recorded for this many minutes (1 to 1440); 0 ends it.

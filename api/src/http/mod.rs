@@ -1,6 +1,7 @@
 //! HTTP: routes, GraphQL over HTTP, health and metrics.
 
 mod documents;
+mod exports;
 mod graphql;
 mod health;
 mod multipart;
@@ -65,6 +66,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/graphql", web::get().to(graphql::get))
         .route("/graphql", web::post().to(graphql::post))
+        .route("/exports/{id}", web::get().to(exports::download))
         .route("/stream/{id}", web::get().to(stream::stream))
         .route("/stream/{id}", web::head().to(stream::stream))
         .route("/healthz", web::get().to(health::healthz))

@@ -1,8 +1,9 @@
 //! Rate limits on what changes things, checked once per operation before
-//! it runs: mutations per signed-in user and per API key, and `register`,
-//! `login` and `refreshToken` per client address (each selection counted,
-//! so aliases buy no extra attempts). The per-account sign-in limit is the
-//! accounts service's own.
+//! it runs: mutations per signed-in user and per API key, `exportMyData`
+//! per user, and `register`, `login` (with `deleteAccount`, which checks a
+//! password too) and `refreshToken` per client address (each selection
+//! counted, so aliases buy no extra attempts). The per-account sign-in
+//! limit is the accounts service's own.
 
 use std::time::Duration;
 
@@ -56,7 +57,18 @@ pub(super) async fn admit(
                 max: limits.user_mutations_per_minute,
                 window: MINUTE,
             };
-            limiter.hit(limit, &format!("user:{}", id.0)).await?;
+            let user = format!("user:{}", id.0);
+            limiter.hit(limit, &user).await?;
+            for field in operation::root_fields(document, operation_name) {
+                if field == "exportMyData" {
+                    let limit = Limit {
+                        name: "export",
+                        max: limits.exports_per_minute,
+                        window: MINUTE,
+                    };
+                    limiter.hit(limit, &user).await?;
+                }
+            }
         }
         Principal::ApiKey { id, .. } => {
             let limit = Limit {

@@ -64,6 +64,7 @@ pub struct Services {
     pub privacy: privacy::Privacy,
     pub audit: privacy::audit::AuditLog,
     pub erasure: privacy::erasure::Erasure,
+    pub exports: privacy::Exports,
     pub listening: listening::Listening,
     pub playback: listening::Playback,
     /// Shared by every area and by the HTTP layer's per-caller limits.
@@ -90,6 +91,8 @@ pub struct ServiceConfig {
     pub payments: store::payments::Payments,
     pub quota_bytes: u64,
     pub k_anonymity: u32,
+    /// How long a data export's URL works.
+    pub export_ttl_secs: u64,
 }
 
 impl Services {
@@ -131,6 +134,14 @@ impl Services {
             limiter: config.rate_limiter.clone(),
             catalogue_version: catalogue_version.clone(),
         });
+        let stream_urls = locker::stream_urls::StreamUrls::new(&config.server_secret);
+        let exports = privacy::Exports::new(
+            db.clone(),
+            config.blobs.clone(),
+            &config.server_secret,
+            stream_urls.clone(),
+            config.export_ttl_secs,
+        );
         Self {
             accounts: accounts::Accounts::new(db.clone(), config.tokens)
                 .with_rate_limiter(config.rate_limiter.clone()),
@@ -162,7 +173,8 @@ impl Services {
             locker,
             erasure,
             audit: privacy::audit::AuditLog::new(db.clone()),
-            stream_urls: locker::stream_urls::StreamUrls::new(&config.server_secret),
+            stream_urls,
+            exports,
             playlists: playlists::Playlists::new(db.clone()),
             privacy: privacy::Privacy::new(db.clone()),
             listening: listening::Listening::new(db.clone()),

@@ -167,6 +167,9 @@ pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
         .await;
     assert!(changed["errors"].is_null(), "{changed}");
     app.start_private_session(&auth, 0).await;
+    // An export made and never downloaded: its document holds all of the above.
+    let export = app.export_my_data(&auth).await;
+    assert!(export["errors"].is_null(), "{export}");
 
     Footprint {
         auth,

@@ -181,6 +181,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
         payments: Default::default(),
         payment_deadline_ms: 10_000,
         pending_payment_secs: 900,
+        export_ttl_secs: 900,
         limits: RequestLimits::default(),
         // Tests make many accounts and mutations from one address; the
         // rate-limit tests set their own.
@@ -190,6 +191,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
             registrations_per_hour: 1_000_000,
             logins_per_15_minutes: 1_000_000,
             refreshes_per_minute: 1_000_000,
+            exports_per_minute: 1_000_000,
             client_ip_header: None,
         },
         webhooks: Default::default(),

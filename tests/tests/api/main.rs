@@ -12,6 +12,7 @@ mod api_keys;
 mod audio;
 mod catalogue;
 mod erasure;
+mod export;
 mod helpers;
 mod http;
 mod import;

@@ -42,7 +42,12 @@ impl StreamUrls {
 
     /// A path on this server that streams the item for the next hour.
     pub fn url(&self, item: &locker_item::Model) -> String {
-        let expires = Utc::now().timestamp() + self.ttl_secs;
+        self.url_until(item, Utc::now().timestamp() + self.ttl_secs)
+    }
+
+    /// A path on this server that streams the item until `expires` (Unix
+    /// seconds): a data export's URLs live as long as the export.
+    pub fn url_until(&self, item: &locker_item::Model, expires: i64) -> String {
         let signature = hex::encode(
             self.mac(item.id, item.user_id, expires)
                 .finalize()

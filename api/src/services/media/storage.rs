@@ -70,6 +70,12 @@ impl BlobStore {
         format!("blobs/{}/{random}", &random[..2])
     }
 
+    /// A fresh key for a data export's document, apart from the audio.
+    pub fn new_export_key() -> String {
+        let random = crate::auth::random_token(24).replace(['-', '_'], "x");
+        format!("exports/{random}")
+    }
+
     /// Stores a spooled upload of `size` bytes under `key`. The file is
     /// positioned at its start.
     pub async fn put_file(&self, key: &str, file: std::fs::File, size: u64) -> ApiResult<()> {

@@ -3,7 +3,7 @@
 //!
 //! In one transaction: every row of theirs goes (profile, settings, consent
 //! log, audit entries, locker, playlists, plays, interactions, playback,
-//! cart, reviews, entitlements, sessions, API keys), their orders stay for
+//! cart, reviews, entitlements, sessions, API keys, exports), their orders stay for
 //! accounting with no link to them and no key they chose, and three notes
 //! are written: the account's number in `erased_users` (its tokens stop
 //! working on every replica), the keys of their uploaded files in
@@ -21,8 +21,8 @@ use std::time::Duration;
 
 use chrono::{SubsecRound, Utc};
 use entities::{
-    api_key, audit_entry, blob_deletion, cart_line, consent_change, entitlement, erased_user,
-    interaction, locker_item, order, play, playback_state, playlist, playlist_entry,
+    api_key, audit_entry, blob_deletion, cart_line, consent_change, data_export, entitlement,
+    erased_user, interaction, locker_item, order, play, playback_state, playlist, playlist_entry,
     privacy_settings, product, refresh_token, review, user,
 };
 use sea_orm::sea_query::Expr;
@@ -127,9 +127,11 @@ impl Erasure {
         let erased = self.erase_rows(user).await?;
         self.feed.changed();
         self.forget_everywhere(user).await;
-        self.limiter
-            .forget("mutation", &format!("user:{}", user.0))
-            .await;
+        for limit in ["mutation", "export"] {
+            self.limiter
+                .forget(limit, &format!("user:{}", user.0))
+                .await;
+        }
         self.limiter
             .forget(LOGIN_PER_ACCOUNT.name, &secret_hash(&erased.email))
             .await;
@@ -236,6 +238,16 @@ impl Erasure {
                 storage_keys.push(blob.storage_key);
             }
         }
+        // Exports not yet downloaded (or whose removal was lost).
+        let exports = data_export::Entity::find()
+            .filter(data_export::Column::UserId.eq(user.0))
+            .all(&txn)
+            .await?;
+        data_export::Entity::delete_many()
+            .filter(data_export::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        storage_keys.extend(exports.into_iter().map(|export| export.storage_key));
 
         refresh_token::Entity::delete_many()
             .filter(refresh_token::Column::UserId.eq(user.0))

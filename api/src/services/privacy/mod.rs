@@ -9,7 +9,9 @@
 
 pub mod audit;
 pub mod erasure;
+pub mod export;
 pub mod retention;
 mod settings;
 
+pub use export::{Caller, DataExport, Download, ExportClaim, Exports};
 pub use settings::{settings_in, ConsentSetting, Privacy, PrivacyEdit, Settings};

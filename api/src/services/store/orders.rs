@@ -15,7 +15,7 @@ use crate::services::listing::{listing, Listing};
 /// The name of an order's payment intent, as the provider sees it. Kept
 /// as intents were first named, so intents charged before any change of
 /// it are still recognised (a retry never charges them twice).
-pub(super) fn intent_name(order: &order::Model) -> String {
+pub(crate) fn intent_name(order: &order::Model) -> String {
     format!("order-{}", order.id)
 }
 

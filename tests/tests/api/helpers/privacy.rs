@@ -82,3 +82,22 @@ impl TestApp {
         .await
     }
 }
+
+impl TestApp {
+    /// `exportMyData`.
+    pub async fn export_my_data(&self, auth: &Auth) -> Value {
+        self.gql_as(
+            auth,
+            "mutation { exportMyData { url expiresAt sizeBytes } }",
+            json!({}),
+        )
+        .await
+    }
+
+    /// GETs an export's URL (a path on this server) with `auth`'s
+    /// credentials, if any.
+    pub async fn download_export(&self, auth: &Auth, url: &str) -> reqwest::Response {
+        let request = self.client.get(format!("{}{url}", self.address));
+        auth.apply(request).send().await.unwrap()
+    }
+}
