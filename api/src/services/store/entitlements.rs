@@ -116,9 +116,7 @@ impl Entitlements {
         // Every track of the albums sold whole.
         let whole: HashSet<i32> = products
             .iter()
-            .filter(|p| {
-                !(ProductKind::of_row(&p.kind) == ProductKind::Track && p.track_id.is_some())
-            })
+            .filter(|p| ProductKind::of_row(&p.kind) != ProductKind::Track || p.track_id.is_none())
             .map(|p| p.album_id)
             .collect();
         let tracks: Vec<(i32, i32)> = if whole.is_empty() {
