@@ -3,8 +3,6 @@
 use async_graphql::{Context, Object, Result};
 
 use super::catalogue::Product;
-use super::loaders;
-use super::loaders::OwnedByViewer;
 use super::playlists::Playable;
 use crate::services::recommendations::Suggestion;
 
@@ -46,26 +44,4 @@ impl Recommendation {
         }
         Ok(items)
     }
-}
-
-/// Of the suggestions, in order, the first `first` the viewer does not own.
-pub async fn not_owned(
-    ctx: &Context<'_>,
-    suggestions: Vec<Suggestion>,
-    first: usize,
-) -> Result<Vec<Recommendation>> {
-    let owned = loaders(ctx)?
-        .load_many(suggestions.iter().map(|s| OwnedByViewer(s.product.id)))
-        .await?;
-    Ok(suggestions
-        .into_iter()
-        .filter(|s| {
-            !owned
-                .get(&OwnedByViewer(s.product.id))
-                .copied()
-                .unwrap_or(false)
-        })
-        .take(first)
-        .map(Recommendation)
-        .collect())
 }

@@ -11,7 +11,7 @@ use super::listening::{PlayEvent, PlaybackState};
 use super::locker::Locker;
 use super::playlists::Playlist;
 use super::privacy::PrivacySettings;
-use super::recommendations::{not_owned, Recommendation};
+use super::recommendations::Recommendation;
 use super::store::{Cart, Order};
 use super::{principal, services};
 use crate::domain::page::DEFAULT_PAGE_SIZE;
@@ -104,12 +104,11 @@ impl Viewer {
         first: Option<i32>,
     ) -> Result<Vec<Recommendation>> {
         let first = Page::first(first, 10)?;
-        // Room for what the viewer turns out to own.
         let suggestions = services(ctx)?
             .recommendations
-            .for_viewer(self.id(), first * 2 + 10)
+            .for_viewer(self.id(), first)
             .await?;
-        not_owned(ctx, suggestions, first).await
+        Ok(suggestions.into_iter().map(Recommendation).collect())
     }
 
     /// What the viewer allows to be recorded and used, read afresh on every

@@ -150,6 +150,7 @@ impl Services {
             recommendations: recommendations::Recommendations::new(
                 db.clone(),
                 catalogue.clone(),
+                store::entitlements::Entitlements::new(db.clone()),
                 config.k_anonymity,
             ),
             recompute: recommendations::Recomputer::new(

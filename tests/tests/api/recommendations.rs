@@ -5,7 +5,9 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{data, error_code, spawn_app, spawn_replica_with, Auth, TestApp};
+use crate::helpers::{
+    data, error_code, spawn_app, spawn_empty_app, spawn_replica_with, Auth, TestApp,
+};
 
 /// Buys every product of `skus` in one order.
 async fn buy(app: &TestApp, auth: &Auth, skus: &[&str]) {
@@ -405,6 +407,58 @@ async fn a_new_listener_gets_picks_by_artist_and_genre_and_no_history_gets_best_
         "Bebop, like Alpha by Ada Quartet that you bought"
     );
     assert!(picks[0]["score"].as_f64() > beta["score"].as_f64());
+}
+
+/// A catalogue of `albums` albums of one Zydeco artist, one track each,
+/// each sold whole as `OWN-n`.
+fn many_albums_feed(albums: usize) -> String {
+    let mut feed =
+        String::from(r#"{"type":"artist","id":"ar-own","name":"Owner Band","genres":["Zydeco"]}"#);
+    for n in 0..albums {
+        feed.push_str(&format!(
+            "\n{{\"type\":\"album\",\"id\":\"al-own-{n}\",\"artist\":\"ar-own\",\"title\":\"Owned {n}\",\"year\":2020,\"genre\":\"Zydeco\"}}\
+             \n{{\"type\":\"track\",\"id\":\"tr-own-{n}\",\"album\":\"al-own-{n}\",\"title\":\"Owned Song {n}\",\"trackNumber\":1,\"discNumber\":1,\"durationMs\":1000}}\
+             \n{{\"type\":\"product\",\"sku\":\"OWN-{n}\",\"kind\":\"ALBUM\",\"ref\":\"al-own-{n}\",\"priceMinor\":500,\"currency\":\"USD\",\"audioFormat\":\"FLAC\"}}"
+        ));
+    }
+    feed
+}
+
+#[tokio::test]
+async fn a_listener_who_owns_most_of_the_store_still_gets_as_many_as_asked() {
+    // 60 albums, 55 of them bought: they are the best-sellers, so every
+    // candidate the first pages offer is owned. The 5 left must still come.
+    let app = spawn_empty_app(false).await;
+    let admin = app.admin().await;
+    let body = app.import_feed(&admin, many_albums_feed(60)).await;
+    assert_eq!(
+        data(&body)["importCatalogue"]["rejected"],
+        json!([]),
+        "{body}"
+    );
+    let viewer = app.customer().await;
+    let owned: Vec<String> = (0..55).map(|n| format!("OWN-{n}")).collect();
+    buy(
+        &app,
+        &viewer,
+        &owned.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .await;
+
+    for personalized in [true, false] {
+        let settings = json!({ "personalizedRecommendations": personalized });
+        data(&app.update_privacy_settings(&viewer, settings).await);
+        for first in [2, 5] {
+            let body = app.recommendations(&viewer, Some(first)).await;
+            let skus = recommended_skus(&body);
+            assert_eq!(skus.len(), first as usize, "{body}");
+            assert!(skus.iter().all(|s| !owned.contains(s)), "{body}");
+        }
+        // More than the store has left: what is left, once each.
+        let mut skus = recommended_skus(&app.recommendations(&viewer, Some(10)).await);
+        skus.sort();
+        assert_eq!(skus, ["OWN-55", "OWN-56", "OWN-57", "OWN-58", "OWN-59"]);
+    }
 }
 
 #[tokio::test]

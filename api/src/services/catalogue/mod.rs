@@ -198,6 +198,22 @@ impl Catalogue {
         listing(&self.db, select, page).await
     }
 
+    /// The ids of the available products, best-selling first (the order of
+    /// `ProductSort::BestSelling`), without counting them all.
+    pub async fn best_sellers(&self, offset: u64, limit: u64) -> ApiResult<Vec<i32>> {
+        Ok(product::Entity::find()
+            .select_only()
+            .column(product::Column::Id)
+            .filter(product::Column::Available.eq(true))
+            .order_by_desc(product::Column::SalesCount)
+            .order_by_asc(product::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// Every genre with how many artists and albums carry it, by name.
     pub async fn genres(&self) -> ApiResult<Vec<GenreStats>> {
         #[derive(FromQueryResult)]

@@ -5,6 +5,7 @@
 //! habits can be read back from it.
 
 pub mod evaluation;
+mod neighbours;
 mod personal;
 mod picks;
 mod recompute;
@@ -18,6 +19,7 @@ use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter};
 
 use super::catalogue::Catalogue;
+use super::store::entitlements::Entitlements;
 use crate::error::ApiResult;
 
 pub use picks::{Because, Suggestion};
@@ -39,15 +41,25 @@ pub const RECENCY_DECAY: f64 = 0.8;
 pub struct Recommendations {
     db: DatabaseConnection,
     catalogue: Catalogue,
+    entitlements: Entitlements,
+    /// Albums' similar products, as read since the last recompute.
+    neighbours: neighbours::NeighbourCache,
     /// Distinct consenting users a cross-customer statistic needs.
     k_anonymity: u32,
 }
 
 impl Recommendations {
-    pub fn new(db: DatabaseConnection, catalogue: Catalogue, k_anonymity: u32) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        catalogue: Catalogue,
+        entitlements: Entitlements,
+        k_anonymity: u32,
+    ) -> Self {
         Self {
             db,
             catalogue,
+            entitlements,
+            neighbours: neighbours::NeighbourCache::new(),
             k_anonymity,
         }
     }

@@ -8,22 +8,27 @@
 //! same genres); then the best-sellers. With `personalizedRecommendations`
 //! off, or nothing played or bought, only the best-sellers: no personal
 //! data is read beyond the setting itself.
+//!
+//! A handful of statements a request: the setting, the recent plays and
+//! purchases (each with its album and artist, one statement each), the
+//! similar products of the seeds' albums, then per chunk of picks their
+//! products and what the listener owns of them (`picks.rs`).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entities::{album, order, order_line, play, product, track};
+use entities::{album, artist, order, order_line, play, product, track};
 use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
-use super::picks::{Because, Picks, Suggestion};
+use super::picks::{Because, Pick, Picks, Suggestion, Target};
 use super::similarity::{combine, recency_weight};
 use super::{Recommendations, RECENT_SEEDS};
-use crate::domain::{Page, UserId};
+use crate::domain::UserId;
 use crate::error::ApiResult;
-use crate::services::catalogue::{ProductFilter, ProductSort};
 use crate::services::privacy::settings_in;
 
 /// The plays read to find what the listener played lately.
@@ -42,127 +47,237 @@ const POPULAR: f64 = 0.01;
 /// their latest play or purchase of it.
 struct Seed {
     album: i32,
+    artist_id: i32,
+    genre: Option<String>,
     /// When it was played or bought: the newest seeds count most.
     at: DateTime<Utc>,
     bought: bool,
     /// The title named in the reason: the album's, or the bought track's.
     title: String,
+    artist: String,
     because: Because,
 }
 
+impl Seed {
+    fn verb(&self) -> &'static str {
+        if self.bought {
+            "bought"
+        } else {
+            "played"
+        }
+    }
+}
+
+/// A recent play with the album and artist of the track it counts as.
+#[derive(FromQueryResult)]
+struct PlayRow {
+    locker_item_id: Option<i32>,
+    track_id: Option<i32>,
+    stats_track_id: i32,
+    played_at: DateTime<Utc>,
+    album_id: i32,
+    album_title: String,
+    artist_id: i32,
+    genre: Option<String>,
+    artist_name: String,
+}
+
+/// A product of a recent fulfilled order, with its album and artist.
+#[derive(FromQueryResult)]
+struct PurchaseRow {
+    created_at: DateTime<Utc>,
+    paid_at: Option<DateTime<Utc>>,
+    track_id: Option<i32>,
+    track_title: Option<String>,
+    album_id: i32,
+    album_title: String,
+    artist_id: i32,
+    genre: Option<String>,
+    artist_name: String,
+}
+
 impl Recommendations {
-    /// Up to `want` suggestions, best first, each for sale; the caller
-    /// leaves out what the viewer owns.
+    /// Up to `want` suggestions, best first, each for sale and none the
+    /// viewer owns: fewer only when the store has no more to offer.
     pub async fn for_viewer(&self, user: UserId, want: usize) -> ApiResult<Vec<Suggestion>> {
         let settings = settings_in(&self.db, user, Utc::now()).await?;
-        let mut picks = Picks::default();
+        let mut picks = Picks::new(user, want);
         if settings.personalized_recommendations {
             let seeds = self.seeds(user).await?;
             if !seeds.is_empty() {
-                self.collaborative(&seeds, want, &mut picks).await?;
-                if picks.len() < want {
+                picks.exclude_albums(seeds.iter().map(|s| s.album));
+                self.collaborative(&seeds, &mut picks).await?;
+                if !picks.is_full() {
                     self.content_based(&seeds, want, &mut picks).await?;
                 }
             }
         }
-        if picks.len() < want {
+        if !picks.is_full() {
             self.popular(want, &mut picks).await?;
         }
-        picks.finish(self, want).await
+        Ok(picks.finish())
     }
 
     /// The albums the listener played (plays not excluded) or bought
-    /// lately, newest first, one seed each.
+    /// lately, newest first, one seed each. Two statements, and a third
+    /// when they bought whole albums (to name each album's first track).
     async fn seeds(&self, user: UserId) -> ApiResult<Vec<Seed>> {
-        let plays = play::Entity::find_owned_by(user.0)
-            .filter(play::Column::Excluded.eq(false))
-            .filter(play::Column::StatsTrackId.is_not_null())
-            .order_by_desc(play::Column::PlayedAt)
-            .order_by_desc(play::Column::Id)
-            .limit(RECENT_PLAYS)
-            .all(&self.db)
-            .await?;
-        let orders: HashMap<i32, DateTime<Utc>> = order::Entity::find_owned_by(user.0)
-            .filter(order::Column::Status.eq("FULFILLED"))
-            .order_by_desc(order::Column::Id)
+        let backend = self.db.get_database_backend();
+        let plays = PlayRow::find_by_statement(
+            backend.build(
+                Query::select()
+                    .columns([
+                        (play::Entity, play::Column::LockerItemId),
+                        (play::Entity, play::Column::TrackId),
+                        (play::Entity, play::Column::StatsTrackId),
+                        (play::Entity, play::Column::PlayedAt),
+                    ])
+                    .column((track::Entity, track::Column::AlbumId))
+                    .expr_as(
+                        Expr::col((album::Entity, album::Column::Title)),
+                        Alias::new("album_title"),
+                    )
+                    .column((album::Entity, album::Column::ArtistId))
+                    .column((album::Entity, album::Column::Genre))
+                    .expr_as(
+                        Expr::col((artist::Entity, artist::Column::Name)),
+                        Alias::new("artist_name"),
+                    )
+                    .from(play::Entity)
+                    .inner_join(
+                        track::Entity,
+                        Expr::col((track::Entity, track::Column::Id))
+                            .equals((play::Entity, play::Column::StatsTrackId)),
+                    )
+                    .inner_join(
+                        album::Entity,
+                        Expr::col((album::Entity, album::Column::Id))
+                            .equals((track::Entity, track::Column::AlbumId)),
+                    )
+                    .inner_join(
+                        artist::Entity,
+                        Expr::col((artist::Entity, artist::Column::Id))
+                            .equals((album::Entity, album::Column::ArtistId)),
+                    )
+                    .and_where(Expr::col((play::Entity, play::Column::UserId)).eq(user.0))
+                    .and_where(Expr::col((play::Entity, play::Column::Excluded)).eq(false))
+                    .order_by((play::Entity, play::Column::PlayedAt), Order::Desc)
+                    .order_by((play::Entity, play::Column::Id), Order::Desc)
+                    .limit(RECENT_PLAYS),
+            ),
+        )
+        .all(&self.db)
+        .await?;
+
+        let recent_orders = Query::select()
+            .column(order::Column::Id)
+            .from(order::Entity)
+            .and_where(Expr::col(order::Column::UserId).eq(user.0))
+            .and_where(Expr::col(order::Column::Status).eq("FULFILLED"))
+            .order_by(order::Column::Id, Order::Desc)
             .limit(RECENT_PURCHASES)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.paid_at.unwrap_or(o.created_at)))
-            .collect();
-        let bought: Vec<(i32, DateTime<Utc>)> = order_line::Entity::find()
-            .filter(order_line::Column::OrderId.is_in(orders.keys().copied()))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter_map(|line| orders.get(&line.order_id).map(|at| (line.product_id, *at)))
-            .collect();
-        let bought_products = self
-            .catalogue
-            .products_by_id(&bought.iter().map(|(p, _)| *p).collect::<Vec<_>>())
-            .await?;
-        let track_ids: HashSet<i32> = plays
-            .iter()
-            .filter_map(|p| p.stats_track_id)
-            .chain(bought_products.values().filter_map(|p| p.track_id))
-            .collect();
-        let tracks: HashMap<i32, track::Model> = track::Entity::find()
-            .filter(track::Column::Id.is_in(track_ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
-        let album_ids: HashSet<i32> = tracks
-            .values()
-            .map(|t| t.album_id)
-            .chain(bought_products.values().map(|p| p.album_id))
-            .collect();
-        let albums = self.albums(album_ids).await?;
-        // The first track of each bought album, to name as what it rests on.
+            .to_owned();
+        let purchases = PurchaseRow::find_by_statement(
+            backend.build(
+                Query::select()
+                    .columns([
+                        (order::Entity, order::Column::CreatedAt),
+                        (order::Entity, order::Column::PaidAt),
+                    ])
+                    .column((product::Entity, product::Column::TrackId))
+                    .expr_as(
+                        Expr::col((track::Entity, track::Column::Title)),
+                        Alias::new("track_title"),
+                    )
+                    .column((product::Entity, product::Column::AlbumId))
+                    .expr_as(
+                        Expr::col((album::Entity, album::Column::Title)),
+                        Alias::new("album_title"),
+                    )
+                    .column((album::Entity, album::Column::ArtistId))
+                    .column((album::Entity, album::Column::Genre))
+                    .expr_as(
+                        Expr::col((artist::Entity, artist::Column::Name)),
+                        Alias::new("artist_name"),
+                    )
+                    .from(order::Entity)
+                    .inner_join(
+                        order_line::Entity,
+                        Expr::col((order_line::Entity, order_line::Column::OrderId))
+                            .equals((order::Entity, order::Column::Id)),
+                    )
+                    .inner_join(
+                        product::Entity,
+                        Expr::col((product::Entity, product::Column::Id))
+                            .equals((order_line::Entity, order_line::Column::ProductId)),
+                    )
+                    .inner_join(
+                        album::Entity,
+                        Expr::col((album::Entity, album::Column::Id))
+                            .equals((product::Entity, product::Column::AlbumId)),
+                    )
+                    .inner_join(
+                        artist::Entity,
+                        Expr::col((artist::Entity, artist::Column::Id))
+                            .equals((album::Entity, album::Column::ArtistId)),
+                    )
+                    .left_join(
+                        track::Entity,
+                        Expr::col((track::Entity, track::Column::Id))
+                            .equals((product::Entity, product::Column::TrackId)),
+                    )
+                    .and_where(
+                        Expr::col((order::Entity, order::Column::Id)).in_subquery(recent_orders),
+                    )
+                    .and_where(Expr::col((order::Entity, order::Column::UserId)).eq(user.0)),
+            ),
+        )
+        .all(&self.db)
+        .await?;
+        // The first track of each album bought whole (or whose bought track
+        // is gone), to name as what it rests on.
         let first_tracks = self
-            .first_tracks(bought_products.values().map(|p| p.album_id))
+            .first_tracks(
+                purchases
+                    .iter()
+                    .filter(|p| p.track_title.is_none())
+                    .map(|p| p.album_id)
+                    .collect(),
+            )
             .await?;
 
-        let mut seeds: Vec<Seed> = Vec::new();
-        for play in &plays {
-            let Some(track) = play.stats_track_id.and_then(|t| tracks.get(&t)) else {
-                continue;
-            };
-            let Some(album) = albums.get(&track.album_id) else {
-                continue;
-            };
+        let mut seeds: Vec<Seed> = Vec::with_capacity(plays.len() + purchases.len());
+        for play in plays {
             seeds.push(Seed {
-                album: album.id,
+                album: play.album_id,
+                artist_id: play.artist_id,
+                genre: play.genre,
                 at: play.played_at,
                 bought: false,
-                title: album.title.clone(),
+                title: play.album_title,
+                artist: play.artist_name,
                 because: Because {
                     locker_item_id: play.locker_item_id,
-                    track_id: play.track_id.or(play.stats_track_id),
+                    track_id: play.track_id.or(Some(play.stats_track_id)),
                 },
             });
         }
-        for (product_id, at) in &bought {
-            let Some(product) = bought_products.get(product_id) else {
-                continue;
-            };
-            let Some(album) = albums.get(&product.album_id) else {
-                continue;
-            };
-            let track = product.track_id.and_then(|t| tracks.get(&t));
-            let because_track = track
-                .map(|t| t.id)
-                .or_else(|| first_tracks.get(&album.id).copied());
+        for purchase in purchases {
+            let because_track = purchase
+                .track_id
+                .filter(|_| purchase.track_title.is_some())
+                .or_else(|| first_tracks.get(&purchase.album_id).copied());
             let Some(because_track) = because_track else {
                 continue;
             };
             seeds.push(Seed {
-                album: album.id,
-                at: *at,
+                album: purchase.album_id,
+                artist_id: purchase.artist_id,
+                genre: purchase.genre,
+                at: purchase.paid_at.unwrap_or(purchase.created_at),
                 bought: true,
-                title: track.map_or_else(|| album.title.clone(), |t| t.title.clone()),
+                title: purchase.track_title.unwrap_or(purchase.album_title),
+                artist: purchase.artist_name,
                 because: Because {
                     locker_item_id: None,
                     track_id: Some(because_track),
@@ -177,186 +292,142 @@ impl Recommendations {
         Ok(seeds)
     }
 
-    /// Products similar to the seeds, from the k-anonymous table: the best
-    /// `want` and as many again (some turn out to be of albums the listener
-    /// already has), never the hundreds the table may offer.
-    async fn collaborative(&self, seeds: &[Seed], want: usize, picks: &mut Picks) -> ApiResult<()> {
+    /// Products similar to the seeds, from the k-anonymous table, best
+    /// first: all of them if need be, a chunk at a time.
+    async fn collaborative(&self, seeds: &[Seed], picks: &mut Picks) -> ApiResult<()> {
         let seeds = &seeds[..seeds.len().min(RECENT_SEEDS)];
-        // Every product of an album has the album's rows: one per album does.
-        let mut representative: HashMap<i32, usize> = HashMap::new();
         let albums: Vec<i32> = seeds.iter().map(|s| s.album).collect();
-        let products: Vec<(i32, i32)> = product::Entity::find()
-            .select_only()
-            .column(product::Column::Id)
-            .column(product::Column::AlbumId)
-            .filter(product::Column::AlbumId.is_in(albums.iter().copied()))
-            .order_by_asc(product::Column::Id)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        for (product, album) in products {
-            if let Some(seed) = seeds.iter().position(|s| s.album == album) {
-                representative.entry(product).or_insert(seed);
-            }
-        }
-        let mut seen_seed = HashSet::new();
-        representative.retain(|_, seed| seen_seed.insert(*seed));
-        if representative.is_empty() {
-            return Ok(());
-        }
-        let statement = self.db.get_database_backend().build(
-            Query::select()
-                .columns([
-                    Alias::new("product_id"),
-                    Alias::new("related_product_id"),
-                    Alias::new("score"),
-                ])
-                .from(Alias::new("product_affinity"))
-                .and_where(
-                    Expr::col(Alias::new("product_id")).is_in(representative.keys().copied()),
-                )
-                .and_where(Expr::col(Alias::new("supporters")).gte(self.k_anonymity))
-                .order_by(Alias::new("score"), Order::Desc),
-        );
+        let neighbours = self.album_neighbours(&albums).await?;
         let mut edges = Vec::new();
-        for row in self.db.query_all(statement).await? {
-            let subject: i32 = row.try_get("", "product_id")?;
-            let related: i32 = row.try_get("", "related_product_id")?;
-            let score: f64 = row.try_get("", "score")?;
-            if let Some(seed) = representative.get(&subject) {
-                edges.push((*seed, i64::from(related), score * recency_weight(*seed)));
+        for (position, seed) in seeds.iter().enumerate() {
+            for (related, score) in neighbours
+                .get(&seed.album)
+                .into_iter()
+                .flat_map(|n| n.iter())
+            {
+                edges.push((
+                    position,
+                    i64::from(*related),
+                    score * recency_weight(position),
+                ));
             }
         }
-        for candidate in combine(edges, |_| false).into_iter().take(want * 2) {
-            let Ok(product) = i32::try_from(candidate.item) else {
-                continue;
-            };
-            let Some(first) = candidate.because.first().map(|s| &seeds[*s]) else {
-                continue;
-            };
-            let verb = if first.bought { "bought" } else { "played" };
-            let reason = format!(
-                "Because you {verb} {} by {}",
-                first.title,
-                picks.artist_of(self, first.album).await?
-            );
-            let because = candidate
-                .because
-                .iter()
-                .take(MAX_BECAUSE)
-                .map(|s| seeds[*s].because)
-                .collect();
-            picks.push(product, candidate.score, reason, because);
-        }
-        picks.exclude_albums(seeds.iter().map(|s| s.album));
-        Ok(())
+        let candidates = combine(edges, |_| false)
+            .into_iter()
+            .filter_map(|candidate| {
+                let product = i32::try_from(candidate.item).ok()?;
+                let first = &seeds[*candidate.because.first()?];
+                Some(Pick {
+                    target: Target::Product(product),
+                    score: candidate.score,
+                    reason: format!(
+                        "Because you {} {} by {}",
+                        first.verb(),
+                        first.title,
+                        first.artist
+                    ),
+                    because: candidate
+                        .because
+                        .iter()
+                        .take(MAX_BECAUSE)
+                        .map(|s| seeds[*s].because)
+                        .collect(),
+                })
+            });
+        picks.offer(self, candidates).await
     }
 
     /// More by the seeds' artists, then more of their genres.
     async fn content_based(&self, seeds: &[Seed], want: usize, picks: &mut Picks) -> ApiResult<()> {
-        let seed_albums = self.albums(seeds.iter().map(|s| s.album).collect()).await?;
-        picks.exclude_albums(seeds.iter().map(|s| s.album));
-        let artists: Vec<i32> = seeds
-            .iter()
-            .filter_map(|s| seed_albums.get(&s.album).map(|a| a.artist_id))
-            .collect();
+        let artists: HashSet<i32> = seeds.iter().map(|s| s.artist_id).collect();
         let by_artists = album::Entity::find()
-            .filter(album::Column::ArtistId.is_in(artists.iter().copied()))
+            .filter(album::Column::ArtistId.is_in(artists))
             .order_by_desc(album::Column::ReleaseYear)
             .order_by_asc(album::Column::Id)
-            .limit((want * 4) as u64)
+            .limit((want * 4 + 50) as u64)
             .all(&self.db)
             .await?;
-        for candidate in by_artists {
-            let Some(seed) = seeds.iter().find(|s| {
-                seed_albums
-                    .get(&s.album)
-                    .is_some_and(|a| a.artist_id == candidate.artist_id)
-            }) else {
-                continue;
-            };
-            let verb = if seed.bought { "bought" } else { "played" };
-            let reason = format!(
-                "More by {}, whose {} you {verb}",
-                picks.artist_of(self, seed.album).await?,
-                seed.title
-            );
-            picks.push_album(candidate.id, SAME_ARTIST, reason, vec![seed.because]);
-        }
-        if picks.len() >= want {
+        let same_artist = by_artists.into_iter().filter_map(|candidate| {
+            let seed = seeds.iter().find(|s| s.artist_id == candidate.artist_id)?;
+            Some(Pick {
+                target: Target::Album(candidate.id),
+                score: SAME_ARTIST,
+                reason: format!(
+                    "More by {}, whose {} you {}",
+                    seed.artist,
+                    seed.title,
+                    seed.verb()
+                ),
+                because: vec![seed.because],
+            })
+        });
+        picks.offer(self, same_artist).await?;
+        if picks.is_full() {
             return Ok(());
         }
-        let genres: Vec<String> = seeds
-            .iter()
-            .filter_map(|s| seed_albums.get(&s.album).and_then(|a| a.genre.clone()))
-            .collect();
+        let genres: HashSet<&str> = seeds.iter().filter_map(|s| s.genre.as_deref()).collect();
+        if genres.is_empty() {
+            return Ok(());
+        }
         let in_genres = album::Entity::find()
-            .filter(album::Column::Genre.is_in(genres.iter().cloned()))
+            .filter(album::Column::Genre.is_in(genres))
             .order_by_desc(album::Column::ReleaseYear)
             .order_by_asc(album::Column::Id)
-            .limit((want * 4) as u64)
+            .limit((want * 4 + 50) as u64)
             .all(&self.db)
             .await?;
-        for candidate in in_genres {
-            let Some(seed) = seeds.iter().find(|s| {
-                seed_albums
-                    .get(&s.album)
-                    .is_some_and(|a| a.genre.is_some() && a.genre == candidate.genre)
-            }) else {
-                continue;
-            };
-            let genre = candidate.genre.clone().unwrap_or_default();
-            let verb = if seed.bought { "bought" } else { "played" };
-            let reason = format!(
-                "{genre}, like {} by {} that you {verb}",
-                seed.title,
-                picks.artist_of(self, seed.album).await?
-            );
-            picks.push_album(candidate.id, SAME_GENRE, reason, vec![seed.because]);
-        }
-        Ok(())
+        let same_genre = in_genres.into_iter().filter_map(|candidate| {
+            let genre = candidate.genre.clone()?;
+            let seed = seeds
+                .iter()
+                .find(|s| s.genre.as_deref() == Some(genre.as_str()))?;
+            Some(Pick {
+                target: Target::Album(candidate.id),
+                score: SAME_GENRE,
+                reason: format!(
+                    "{genre}, like {} by {} that you {}",
+                    seed.title,
+                    seed.artist,
+                    seed.verb()
+                ),
+                because: vec![seed.because],
+            })
+        });
+        picks.offer(self, same_genre).await
     }
 
-    /// The best-sellers.
+    /// The best-sellers, a page at a time until `want` are accepted or the
+    /// store has no more.
     async fn popular(&self, want: usize, picks: &mut Picks) -> ApiResult<()> {
-        let page = Page {
-            offset: 0,
-            limit: (want * 3 + 10) as u64,
-        };
-        let listing = self
-            .catalogue
-            .products(&ProductFilter::default(), ProductSort::BestSelling, page)
-            .await?;
-        for product in listing.items {
-            picks.push(
-                product.id,
-                POPULAR,
-                "Popular in the store".to_owned(),
-                Vec::new(),
-            );
+        let limit = (want * 3 + 10) as u64;
+        let mut offset = 0;
+        while !picks.is_full() {
+            let page = self.catalogue.best_sellers(offset, limit).await?;
+            let last = (page.len() as u64) < limit;
+            offset += limit;
+            let best = page.into_iter().map(|product| Pick {
+                target: Target::Product(product),
+                score: POPULAR,
+                reason: "Popular in the store".to_owned(),
+                because: Vec::new(),
+            });
+            picks.offer(self, best).await?;
+            if last {
+                break;
+            }
         }
         Ok(())
     }
 
-    async fn albums(&self, ids: HashSet<i32>) -> ApiResult<HashMap<i32, album::Model>> {
-        Ok(album::Entity::find()
-            .filter(album::Column::Id.is_in(ids))
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect())
-    }
-
-    async fn first_tracks(
-        &self,
-        albums: impl Iterator<Item = i32>,
-    ) -> ApiResult<HashMap<i32, i32>> {
+    async fn first_tracks(&self, albums: HashSet<i32>) -> ApiResult<HashMap<i32, i32>> {
+        if albums.is_empty() {
+            return Ok(HashMap::new());
+        }
         let rows: Vec<(i32, i32)> = track::Entity::find()
             .select_only()
             .column(track::Column::AlbumId)
             .column(track::Column::Id)
-            .filter(track::Column::AlbumId.is_in(albums.collect::<HashSet<_>>()))
+            .filter(track::Column::AlbumId.is_in(albums))
             .order_by_asc(track::Column::DiscNumber)
             .order_by_asc(track::Column::TrackNumber)
             .order_by_asc(track::Column::Id)

@@ -14,7 +14,8 @@ use super::recompute::{recompute, Report};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
 
-const JOB: &str = "recommendations.recompute";
+/// The lease's name; its `finished_at` is when the last recompute ended.
+pub(super) const JOB: &str = "recommendations.recompute";
 /// A holder that died mid-run frees the lease after this long.
 const LEASE: Duration = Duration::from_secs(30 * 60);
 /// How long the CLI waits for a recompute running elsewhere to finish.

@@ -24,7 +24,7 @@ impl Entitlements {
 
     /// Of `product_ids`, those `user` owns: bought, or whose tracks they
     /// own all of (a track bought with its album; an album bought track by
-    /// track). Four statements for any number of products.
+    /// track). At most four statements for any number of products.
     pub async fn owned_products(
         &self,
         user: UserId,
@@ -51,16 +51,56 @@ impl Entitlements {
             .filter(product::Column::Id.is_in(rest))
             .all(&self.db)
             .await?;
-        let albums: HashSet<i32> = products.iter().map(|p| p.album_id).collect();
-        // Every track of those albums, and which of them the user owns.
-        let tracks: Vec<(i32, i32)> = track::Entity::find()
+        owned.extend(
+            self.owned_whole(user, &products.iter().collect::<Vec<_>>())
+                .await?,
+        );
+        Ok(owned)
+    }
+
+    /// Of `products` (rows already read), those `user` owns: at most three
+    /// statements for any number of products (two when the user owns no
+    /// track of their albums), none for none.
+    pub async fn owned_among(
+        &self,
+        user: UserId,
+        products: &[&product::Model],
+    ) -> ApiResult<HashSet<i32>> {
+        if products.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut owned: HashSet<i32> = entitlement::Entity::find_owned_by(user.0)
             .select_only()
-            .column(track::Column::Id)
-            .column(track::Column::AlbumId)
-            .filter(track::Column::AlbumId.is_in(albums.iter().copied()))
-            .into_tuple()
+            .column(entitlement::Column::ProductId)
+            .filter(entitlement::Column::ProductId.is_in(products.iter().map(|p| p.id)))
+            .into_tuple::<i32>()
             .all(&self.db)
-            .await?;
+            .await?
+            .into_iter()
+            .collect();
+        let rest: Vec<&product::Model> = products
+            .iter()
+            .copied()
+            .filter(|p| !owned.contains(&p.id))
+            .collect();
+        owned.extend(self.owned_whole(user, &rest).await?);
+        Ok(owned)
+    }
+
+    /// Of `products`, those whose tracks `user` owns all of (an album, or
+    /// a track).
+    async fn owned_whole(
+        &self,
+        user: UserId,
+        products: &[&product::Model],
+    ) -> ApiResult<HashSet<i32>> {
+        let mut owned = HashSet::new();
+        if products.is_empty() {
+            return Ok(owned);
+        }
+        let albums: HashSet<i32> = products.iter().map(|p| p.album_id).collect();
+        // Which tracks of those albums the user owns; when none, nothing
+        // more to read.
         let owned_tracks: HashSet<i32> = track::Entity::find_owned_by(user.0)
             .select_only()
             .column(track::Column::Id)
@@ -70,6 +110,27 @@ impl Entitlements {
             .await?
             .into_iter()
             .collect();
+        if owned_tracks.is_empty() {
+            return Ok(owned);
+        }
+        // Every track of the albums sold whole.
+        let whole: HashSet<i32> = products
+            .iter()
+            .filter(|p| ProductKind::of_row(&p.kind) != ProductKind::Track || p.track_id.is_none())
+            .map(|p| p.album_id)
+            .collect();
+        let tracks: Vec<(i32, i32)> = if whole.is_empty() {
+            Vec::new()
+        } else {
+            track::Entity::find()
+                .select_only()
+                .column(track::Column::Id)
+                .column(track::Column::AlbumId)
+                .filter(track::Column::AlbumId.is_in(whole))
+                .into_tuple()
+                .all(&self.db)
+                .await?
+        };
         for product in products {
             let has = match (ProductKind::of_row(&product.kind), product.track_id) {
                 (ProductKind::Track, Some(track)) => owned_tracks.contains(&track),
