@@ -7,7 +7,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    /// Whose data the action was about (kept after an erasure, as a number).
+    /// Whose data the action was about. An erasure deletes the subject's
+    /// entries and writes one, ACCOUNT_DELETED, kept under the number.
     pub subject_user_id: i32,
     /// Who acted: the subject themselves or an ADMIN.
     pub actor_user_id: Option<i32>,

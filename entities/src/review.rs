@@ -6,7 +6,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub product_id: i32,
-    /// Null once the author's account is deleted; the review stays anonymised.
+    /// The author; null for reviews that came with a partner's catalogue
+    /// feed. Deleting an account deletes its reviews.
     pub user_id: Option<i32>,
     pub author_name: String,
     pub rating: i16,

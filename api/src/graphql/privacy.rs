@@ -115,7 +115,8 @@ impl AuditEntry {
         id_of(UserId(self.0.subject_user_id))
     }
 
-    /// Who acted: the subject, an ADMIN, or null when the account is gone.
+    /// Who acted: the subject or an ADMIN; null for the entry that records
+    /// the account's deletion.
     async fn actor_id(&self) -> Option<ID> {
         self.0.actor_user_id.map(|actor| id_of(UserId(actor)))
     }

@@ -7,8 +7,11 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::Utc;
-use entities::{locker_item, play};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use entities::{locker_item, play, user};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect,
+};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::{timeout_at, Instant};
 
@@ -112,11 +115,29 @@ async fn commit(
 ) -> ApiResult<Vec<bool>> {
     let now = Utc::now();
     let txn = begin_write(db).await?;
+    // An account erased since its play was checked records nothing (and
+    // its missing row must not fail the other listeners' plays).
+    // (On PostgreSQL the rows are held until the commit, so no erasure
+    // lands between this read and the insert.)
+    let users: HashSet<i32> = writes.iter().map(|(user, _, _)| user.0).collect();
+    let mut accounts = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Id.is_in(users));
+    if txn.get_database_backend() == DbBackend::Postgres {
+        accounts = accounts.lock_shared();
+    }
+    let existing: HashSet<i32> = accounts
+        .into_tuple::<i32>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
     let mut allowed: HashMap<UserId, bool> = HashMap::new();
     for (user, _, _) in &writes {
         if !allowed.contains_key(user) {
             let settings = settings_in(&txn, *user, now).await?;
-            allowed.insert(*user, settings.may_record());
+            allowed.insert(*user, existing.contains(&user.0) && settings.may_record());
         }
     }
     // An item removed since its play was checked takes its play with it.

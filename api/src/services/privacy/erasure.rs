@@ -121,8 +121,10 @@ impl Erasure {
     }
 
     /// Erases `user`'s account (the caller has checked their password).
-    /// When it returns, nothing of the account is left on this replica's
-    /// disk, and its tokens are refused everywhere.
+    /// When it returns, its tokens are refused everywhere and, unless a
+    /// warning says otherwise (storage or the index failed to keep up, or
+    /// the WAL stayed busy: each finished at the next start), nothing of
+    /// the account is left on this replica's disk.
     pub async fn erase(&self, user: UserId) -> ApiResult<()> {
         let erased = self.erase_rows(user).await?;
         self.feed.changed();
@@ -390,6 +392,8 @@ impl Erasure {
     /// the list. Also finishes the file removals a crash interrupted.
     pub async fn follow(&self) -> anyhow::Result<()> {
         self.reload().await?;
+        // An erasure killed before its checkpoint left its rows in the WAL.
+        checkpoint(&self.db).await;
         let mut events = self.events.subscribe_all();
         let this = self.clone();
         tokio::spawn(async move {
@@ -469,12 +473,15 @@ where
 
 /// On SQLite, copies the write-ahead log into the database and truncates
 /// it, so deleted rows live on in neither; readers in the middle of a
-/// transaction can hold it back, so it is tried a few times.
+/// transaction can hold it back, so it is tried a few times, and again at
+/// every start.
 async fn checkpoint(db: &DatabaseConnection) {
     if db.get_database_backend() != DbBackend::Sqlite {
         return;
     }
-    for _ in 0..50 {
+    // Each busy attempt waits out the busy timeout: a few, then the next
+    // start (or SQLite's own checkpoints) finish the job.
+    for _ in 0..5 {
         let done = db
             .query_one(Statement::from_string(
                 DbBackend::Sqlite,

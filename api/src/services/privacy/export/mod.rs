@@ -129,6 +129,16 @@ impl Exports {
             sweep::remove(&self.db, &self.blobs, row.id, &storage_key).await?;
             return Err(err);
         }
+        // An erasure that ran while the object was stored removed the row
+        // and found no object yet: nothing must outlive the account.
+        if data_export::Entity::find_by_id(row.id)
+            .one(&self.db)
+            .await?
+            .is_none()
+        {
+            self.blobs.delete(&storage_key).await?;
+            return Err(ApiError::Unauthenticated);
+        }
         tracing::info!(
             user.id = user.0,
             export.id = row.id,
