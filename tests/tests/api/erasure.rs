@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use crate::audio::wav;
 use crate::helpers::{
-    backend, closed_within, data, error_code, spawn_app, spawn_app_with, spawn_replica_of,
-    token_of, Auth, Backend, SearchArgs, TestApp, PASSWORD,
+    backend, closed_within, data, error_code, files_under, spawn_app, spawn_app_with,
+    spawn_replica_of, token_of, Auth, Backend, SearchArgs, TestApp, PASSWORD,
 };
 
 /// A string no other test and no seed data contains.
@@ -33,23 +33,6 @@ fn unique_wav(tags: &[(&str, &str)]) -> (Vec<u8>, Vec<u8>) {
     }
     let run = file[data.start + 1_000..data.start + 1_064].to_vec();
     (file, run)
-}
-
-/// Every file under `dir`.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
 }
 
 /// The files under `dir` holding `needle` (as it is, or lower-cased as

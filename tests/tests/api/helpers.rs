@@ -470,19 +470,7 @@ impl TestApp {
 
     /// Every file under the blob store.
     pub fn stored_blobs(&self) -> Vec<PathBuf> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else {
-                    out.push(path);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.settings.data_dir.join("blobs"), &mut out);
-        out
+        files_under(&self.settings.data_dir.join("blobs"))
     }
 
     /// `cadenza_sql_statements_total` from `/metrics`.
@@ -638,6 +626,23 @@ pub fn python_venv(dir: &str, requirements: &str, for_what: &str) -> PathBuf {
     );
     std::fs::write(&marker, "").unwrap();
     python
+}
+
+/// Every file under `dir`, at any depth; none when it does not exist.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
