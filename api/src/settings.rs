@@ -54,6 +54,10 @@ pub struct Settings {
     pub rate_limits: RateLimits,
     /// How webhooks are delivered (`CADENZA_WEBHOOK_*`).
     pub webhooks: WebhookSettings,
+    /// Serve the web app from this folder, read at each request, instead of
+    /// the copy embedded in the binary (`CADENZA_WEB_DIR`): for working on
+    /// the app without rebuilding the server.
+    pub web_dir: Option<PathBuf>,
 }
 
 /// How many attempts a window allows (`CADENZA_RATE_*`). Mutations are
@@ -350,6 +354,7 @@ impl Settings {
         let search_dir = get("CADENZA_SEARCH_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("search"));
+        let web_dir = get("CADENZA_WEB_DIR").map(PathBuf::from);
         let storage = match get("CADENZA_STORAGE") {
             None => StorageLocation::Local(data_dir.join("blobs")),
             Some(value) => parse_storage(&value, &get).map_err(|problem| SettingError {
@@ -528,6 +533,7 @@ impl Settings {
             limits: RequestLimits::default(),
             rate_limits,
             webhooks,
+            web_dir,
         })
     }
 

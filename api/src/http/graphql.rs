@@ -13,7 +13,6 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{BatchRequest, Request, Response, Variables};
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{Map, Value};
@@ -83,17 +82,6 @@ fn wants_html(req: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-pub async fn graphiql() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Cadenza GraphiQL")
-                .finish(),
-        )
-}
-
 #[derive(serde::Deserialize)]
 pub struct GetParams {
     query: Option<String>,
@@ -115,7 +103,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         }
     };
     if params.query.is_none() && wants_html(&req) {
-        return graphiql().await;
+        return super::web_app::graphiql_page(&req);
     }
     let Some(media) = Media::negotiate(req.headers()) else {
         return not_acceptable();

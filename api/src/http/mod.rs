@@ -9,6 +9,7 @@ mod rate_limits;
 mod response_cache;
 mod stream;
 mod subscriptions;
+mod web_app;
 
 pub use documents::Documents;
 pub use response_cache::ResponseCache;
@@ -51,7 +52,9 @@ fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .route("/", web::get().to(graphql::graphiql))
+        .route("/", web::get().to(web_app::index))
+        .route("/assets/{path:.*}", web::get().to(web_app::asset))
+        .route("/graphiql/{file}", web::get().to(web_app::graphiql_asset))
         .route(
             "/graphql",
             web::get()

@@ -1,0 +1,255 @@
+//! The web app at `/` and GraphiQL at `/graphql` (for a browser), both
+//! embedded in the binary by `build.rs`.
+//!
+//! Every file is served with an ETag (a hash of its bytes) and
+//! `Cache-Control: no-cache`, so a browser keeps its copy and asks with
+//! `If-None-Match` whether it is still current; a 304 costs no body. A
+//! gzipped copy is made once, on the first request that accepts it. Pages
+//! carry a Content-Security-Policy that allows script from this origin
+//! only, never inline.
+//!
+//! `CADENZA_WEB_DIR` serves the app from a folder instead, read at each
+//! request, for working on the app without rebuilding the server.
+
+use std::io::Write as _;
+use std::path::{Component, Path};
+use std::sync::OnceLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+
+/// The app's files, by their path under `api/web/`.
+const WEB: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+/// GraphiQL's page, our start script and its production build.
+const GRAPHIQL: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/graphiql_assets.rs"));
+
+/// The web app's policy: nothing but this origin, no inline script or
+/// style, no frames, no plugins. Images may be `data:` (covers drawn by
+/// the page) and `blob:`.
+const APP_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; \
+     font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// GraphiQL's: script from this origin only; its editor sets styles inline
+/// and its fonts are `data:` URLs inside its stylesheet.
+const GRAPHIQL_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
+     connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// One embedded file with what serving it needs, computed once.
+struct Prepared {
+    etag: String,
+    gzip: Option<Vec<u8>>,
+}
+
+fn prepared(cell: &'static OnceLock<Prepared>, bytes: &[u8]) -> &'static Prepared {
+    cell.get_or_init(|| prepare(bytes))
+}
+
+fn prepare(bytes: &[u8]) -> Prepared {
+    let digest = Sha256::digest(bytes);
+    let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+    let mut encoder =
+        flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    // Writing into a Vec cannot fail; a failure just means no gzip copy.
+    let gzip = encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .ok()
+        .filter(|gzip| gzip.len() < bytes.len());
+    Prepared { etag, gzip }
+}
+
+/// The web app's prepared files, one cell per entry of `WEB`.
+fn web_cells() -> &'static [OnceLock<Prepared>] {
+    static CELLS: OnceLock<Vec<OnceLock<Prepared>>> = OnceLock::new();
+    CELLS.get_or_init(|| WEB.iter().map(|_| OnceLock::new()).collect())
+}
+
+fn graphiql_cells() -> &'static [OnceLock<Prepared>] {
+    static CELLS: OnceLock<Vec<OnceLock<Prepared>>> = OnceLock::new();
+    CELLS.get_or_init(|| GRAPHIQL.iter().map(|_| OnceLock::new()).collect())
+}
+
+/// `GET /`: the app's page.
+pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    app_file(&req, &state, "index.html").await
+}
+
+/// `GET /assets/{path}`: the app's scripts, styles and images.
+pub async fn asset(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+    app_file(&req, &state, &format!("assets/{}", path.into_inner())).await
+}
+
+async fn app_file(req: &HttpRequest, state: &AppState, name: &str) -> HttpResponse {
+    if let Some(dir) = &state.settings.web_dir {
+        return from_folder(req, dir, name).await;
+    }
+    match WEB.iter().position(|(file, _)| *file == name) {
+        Some(at) => {
+            let bytes = WEB[at].1;
+            let prepared = prepared(&web_cells()[at], bytes);
+            respond(req, name, bytes, prepared, APP_POLICY)
+        }
+        None => not_found(),
+    }
+}
+
+/// The browser's GraphiQL page (`GET /graphql` asking for HTML).
+pub fn graphiql_page(req: &HttpRequest) -> HttpResponse {
+    graphiql_named(req, "index.html")
+}
+
+/// `GET /graphiql/{file}`: GraphiQL's scripts and styles.
+pub async fn graphiql_asset(req: HttpRequest, file: web::Path<String>) -> HttpResponse {
+    let file = file.into_inner();
+    if file == "index.html" {
+        return not_found();
+    }
+    graphiql_named(&req, &file)
+}
+
+fn graphiql_named(req: &HttpRequest, name: &str) -> HttpResponse {
+    match GRAPHIQL.iter().position(|(file, _)| *file == name) {
+        Some(at) => {
+            let bytes = GRAPHIQL[at].1;
+            let prepared = prepared(&graphiql_cells()[at], bytes);
+            respond(req, name, bytes, prepared, GRAPHIQL_POLICY)
+        }
+        None => not_found(),
+    }
+}
+
+/// Development: the file from `CADENZA_WEB_DIR`, read now.
+async fn from_folder(req: &HttpRequest, dir: &Path, name: &str) -> HttpResponse {
+    let relative = Path::new(name);
+    if !relative
+        .components()
+        .all(|part| matches!(part, Component::Normal(_)))
+    {
+        return not_found();
+    }
+    match tokio::fs::read(dir.join(relative)).await {
+        Ok(bytes) => {
+            let prepared = prepare(&bytes);
+            respond(req, name, &bytes, &prepared, APP_POLICY)
+        }
+        Err(_) => not_found(),
+    }
+}
+
+fn respond(
+    req: &HttpRequest,
+    name: &str,
+    bytes: &[u8],
+    prepared: &Prepared,
+    policy: &'static str,
+) -> HttpResponse {
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == prepared.etag || tag.trim() == "*")
+        });
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, prepared.etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // Stream and cover URLs carry signatures: never send them on.
+        .insert_header((header::REFERRER_POLICY, "no-referrer"));
+    if name.ends_with(".html") {
+        response
+            .insert_header((header::CONTENT_SECURITY_POLICY, policy))
+            .insert_header((header::X_FRAME_OPTIONS, "DENY"));
+    }
+    if not_modified {
+        return response.finish();
+    }
+    response.insert_header((header::CONTENT_TYPE, content_type(name)));
+    match &prepared.gzip {
+        Some(gzip) if accepts_gzip(req) => response
+            .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")))
+            .body(gzip.clone()),
+        _ => response.body(bytes.to_vec()),
+    }
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
+                param
+                    .trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json" | "webmanifest") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_app_and_graphiql_are_embedded() {
+        assert!(WEB.iter().any(|(name, _)| *name == "index.html"));
+        for name in ["index.html", "init.js", "react.js", "react-dom.js", "graphiql.js", "graphiql.css"] {
+            let file = GRAPHIQL.iter().find(|(file, _)| *file == name);
+            assert!(file.is_some_and(|(_, bytes)| !bytes.is_empty()), "{name}");
+        }
+    }
+
+    #[test]
+    fn gzip_is_chosen_only_when_accepted() {
+        let accepts = |value: &str| {
+            let req = actix_web::test::TestRequest::default()
+                .insert_header((header::ACCEPT_ENCODING, value))
+                .to_http_request();
+            accepts_gzip(&req)
+        };
+        assert!(accepts("gzip, deflate, br"));
+        assert!(accepts("br;q=1.0, gzip;q=0.8"));
+        assert!(accepts("*"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("br, identity"));
+    }
+}

@@ -1,0 +1,34 @@
+// Cover art: the picture when there is one, otherwise a placeholder drawn
+// from the name (initials on a colour of its own), never a broken image.
+
+import { h } from './dom.js';
+
+function hueOf(text) {
+  let hash = 0;
+  for (const char of text) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return hash % 360;
+}
+
+function initials(text) {
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  return words.slice(0, 2).map((word) => [...word][0].toUpperCase()).join('') || '♪';
+}
+
+/**
+ * A cover for `name` (an album or title): the image at `url`, or the
+ * placeholder when `url` is null or the image fails to load. Decorative
+ * (the name is always shown beside it), so it has empty alt text.
+ */
+export function cover(url, name, { small = false } = {}) {
+  const placeholder = () => {
+    const ph = h('div', { class: `cover-ph${small ? ' small' : ''}`, 'aria-hidden': 'true' }, initials(name || ''));
+    ph.style.setProperty('--hue', String(hueOf(name || '')));
+    return ph;
+  };
+  if (!url) return placeholder();
+  const img = h('img', {
+    class: `cover${small ? ' small' : ''}`, src: url, alt: '', loading: 'lazy', decoding: 'async',
+  });
+  img.addEventListener('error', () => img.replaceWith(placeholder()), { once: true });
+  return img;
+}

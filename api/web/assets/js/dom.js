@@ -1,0 +1,132 @@
+// Building the page. Every string that reaches the DOM goes in as text:
+// there is no innerHTML anywhere in the app. The one exception to "data
+// is text" is a search highlight's <em>, which `highlight` builds as an
+// element, never by parsing HTML.
+
+/**
+ * Creates an element. `attrs` keys:
+ * - `class`, `id`, `for`, `role`, `aria-*`, `data-*` and other attributes
+ *   (false/null/undefined leave the attribute out, true sets it empty);
+ * - `on<event>`: a listener (`onclick: fn`);
+ * - `value`, `checked`, `disabled`, `selected`, `hidden`: set as properties.
+ * Children may be nodes, strings (text), numbers, arrays or null.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on') && typeof value === 'function') {
+      el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (PROPERTIES.has(key)) {
+      el[key] = value;
+    } else {
+      el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'indeterminate']);
+
+/** Appends children (nodes, text, arrays of them; null is skipped). */
+export function append(parent, children) {
+  for (const child of [children].flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+/** Replaces every child of `parent`. */
+export function replace(parent, ...children) {
+  parent.replaceChildren();
+  return append(parent, children);
+}
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** Decodes the character references of HTML-escaped text, to plain text. */
+export function unescapeHtml(text) {
+  return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name) => {
+    if (name[0] === '#') {
+      const code = name[1] === 'x' || name[1] === 'X'
+        ? parseInt(name.slice(2), 16)
+        : parseInt(name.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return ENTITIES[name.toLowerCase()] ?? whole;
+  });
+}
+
+/**
+ * A search highlight as nodes: the API escapes the text and wraps matches
+ * in <em></em>. Only those two tags become markup; everything else,
+ * including anything that looks like a tag once unescaped, is text.
+ */
+export function highlight(html) {
+  const fragment = document.createDocumentFragment();
+  const parts = String(html ?? '').split(/(<em>|<\/em>)/);
+  let inside = false;
+  for (const part of parts) {
+    if (part === '<em>') { inside = true; continue; }
+    if (part === '</em>') { inside = false; continue; }
+    if (!part) continue;
+    const text = unescapeHtml(part);
+    fragment.append(inside ? h('em', {}, text) : document.createTextNode(text));
+  }
+  return fragment;
+}
+
+/** A short status message for everyone, read out by screen readers. */
+export function toast(message, kind = 'info') {
+  const box = document.getElementById('toasts');
+  if (!box) return;
+  const item = h('div', { class: `toast toast-${kind}` }, message);
+  box.append(item);
+  setTimeout(() => item.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/** A labelled form field: `<label>` + control, linked by id. */
+let fieldCount = 0;
+export function field(label, control, hint) {
+  fieldCount += 1;
+  const id = control.id || `field-${fieldCount}`;
+  control.id = id;
+  const hintEl = hint ? h('small', { id: `${id}-hint`, class: 'hint' }, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { for: id }, label), control, hintEl);
+}
+
+/** A button that runs `action` once at a time, disabled while it runs. */
+export function actionButton(label, action, attrs = {}) {
+  const button = h('button', { type: 'button', ...attrs }, label);
+  button.addEventListener('click', async (event) => {
+    if (button.disabled) return;
+    button.disabled = true;
+    try {
+      await action(event);
+    } catch (err) {
+      toast(errorMessage(err), 'error');
+    } finally {
+      if (button.isConnected) button.disabled = false;
+    }
+  });
+  return button;
+}
+
+/** What to tell a person about an error from the API or the network. */
+export function errorMessage(err) {
+  if (err && err.message) return err.message;
+  return 'Something went wrong. Please try again.';
+}
+
+/** A page heading that takes focus after navigation, for screen readers. */
+export function heading(text, level = 1) {
+  return h(`h${level}`, { tabindex: '-1', class: 'page-title' }, text);
+}
+
+/** An empty-state or loading message. */
+export function note(text) {
+  return h('p', { class: 'note' }, text);
+}

@@ -1,0 +1,29 @@
+// Showing numbers, money, times and dates the way the reader expects.
+
+/** Money from the API: the server formats it (`Money.formatted`). */
+export function money(value) {
+  return value?.formatted ?? '';
+}
+
+/** Seconds as m:ss (or h:mm:ss). */
+export function duration(seconds) {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–:––';
+  const s = Math.floor(seconds % 60).toString().padStart(2, '0');
+  const m = Math.floor((seconds / 60) % 60);
+  const hours = Math.floor(seconds / 3600);
+  return hours ? `${hours}:${m.toString().padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A date-time from the API, in the reader's locale. */
+export function dateTime(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** Bytes as KB/MB. */
+export function bytes(n) {
+  if (!Number.isFinite(n)) return '';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,0 +1,66 @@
+// Sign in and sign up.
+
+import { h, field, heading, errorMessage } from '../dom.js';
+import { signIn as startSession, signUp as register } from '../session.js';
+
+function form(title, fields, submitLabel, action, footer) {
+  const error = h('p', { class: 'error', role: 'alert' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, submitLabel);
+  const element = h('form', { class: 'card narrow', novalidate: true }, heading(title), fields, error, submit, footer);
+  element.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.textContent = '';
+    submit.disabled = true;
+    try {
+      await action();
+    } catch (err) {
+      error.textContent = errorMessage(err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return element;
+}
+
+function next(ctx) {
+  const target = ctx.query.get('next');
+  // Only a page of this app: never an address elsewhere.
+  return target && target.startsWith('#/') && !target.startsWith('#/sign') ? target : '#/locker';
+}
+
+export function signIn(ctx) {
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  return form(
+    'Sign in',
+    [field('Email', email), field('Password', password)],
+    'Sign in',
+    async () => {
+      await startSession(email.value.trim(), password.value);
+      ctx.navigate(next(ctx));
+    },
+    h('p', {}, 'New here? ', h('a', { href: '#/signup' }, 'Create an account')),
+  );
+}
+
+export function signUp(ctx) {
+  const name = h('input', { type: 'text', name: 'displayName', autocomplete: 'nickname', required: true });
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
+  const password = h('input', {
+    type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: 10,
+  });
+  return form(
+    'Create your account',
+    [
+      field('Display name', name),
+      field('Email', email),
+      field('Password', password, 'At least 10 characters.'),
+    ],
+    'Sign up',
+    async () => {
+      await register(email.value.trim(), password.value, name.value.trim());
+      ctx.navigate('#/locker');
+    },
+    h('p', {}, 'Already have an account? ', h('a', { href: '#/signin' }, 'Sign in')),
+  );
+}
