@@ -42,7 +42,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     fs::write(out.join("web_assets.rs"), table)?;
 
     let graphiql = manifest.join("graphiql");
-    for file in ["package.json", "package-lock.json", "index.html", "init.js", "page.css"] {
+    for file in [
+        "package.json",
+        "package-lock.json",
+        "index.html",
+        "init.js",
+        "page.css",
+    ] {
         println!("cargo:rerun-if-changed={}", graphiql.join(file).display());
     }
     let modules = fetch_graphiql(&graphiql, &out.join("graphiql"))?;
@@ -70,7 +76,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// Every file under `dir`, named by its path relative to `root` with `/`.
-fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) -> Result<(), Box<dyn Error>> {
+fn collect(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<(String, PathBuf)>,
+) -> Result<(), Box<dyn Error>> {
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {

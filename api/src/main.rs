@@ -111,7 +111,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let bind = settings.bind;
             let app = Application::build(settings).await?;
             let address = std::net::SocketAddr::new(bind.ip(), app.port());
-            tracing::info!(%address, "cadenza is listening; GraphiQL at http://{address}/");
+            tracing::info!(%address, "cadenza is listening: the web app at http://{address}/, GraphiQL at http://{address}/graphql");
             app.run_until_stopped().await?;
         }
         Command::Migrate => {

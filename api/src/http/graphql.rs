@@ -173,12 +173,14 @@ pub async fn post(
         Ok(principal) => principal,
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let content_type = req
+    let raw_content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .unwrap_or("");
+    // Names are matched case-insensitively; a multipart boundary is not
+    // (browsers put capitals in theirs), so the parser gets the original.
+    let content_type = raw_content_type.to_ascii_lowercase();
     let essence = content_type
         .split(';')
         .next()
@@ -208,7 +210,7 @@ pub async fn post(
             if principal == Principal::Anonymous {
                 return request_error(media, StatusCode::UNAUTHORIZED, ApiError::Unauthenticated);
             }
-            multipart_batch(&content_type, payload, &state).await
+            multipart_batch(raw_content_type, payload, &state).await
         }
         _ => {
             return request_error(

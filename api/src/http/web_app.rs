@@ -54,8 +54,10 @@ fn prepared(cell: &'static OnceLock<Prepared>, bytes: &[u8]) -> &'static Prepare
 fn prepare(bytes: &[u8]) -> Prepared {
     let digest = Sha256::digest(bytes);
     let etag = format!("\"{}\"", hex::encode(&digest[..12]));
-    let mut encoder =
-        flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 3),
+        flate2::Compression::best(),
+    );
     // Writing into a Vec cannot fail; a failure just means no gzip copy.
     let gzip = encoder
         .write_all(bytes)
@@ -82,7 +84,11 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 }
 
 /// `GET /assets/{path}`: the app's scripts, styles and images.
-pub async fn asset(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> HttpResponse {
+pub async fn asset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
     app_file(&req, &state, &format!("assets/{}", path.into_inner())).await
 }
 
@@ -232,7 +238,14 @@ mod tests {
     #[test]
     fn the_app_and_graphiql_are_embedded() {
         assert!(WEB.iter().any(|(name, _)| *name == "index.html"));
-        for name in ["index.html", "init.js", "react.js", "react-dom.js", "graphiql.js", "graphiql.css"] {
+        for name in [
+            "index.html",
+            "init.js",
+            "react.js",
+            "react-dom.js",
+            "graphiql.js",
+            "graphiql.css",
+        ] {
             let file = GRAPHIQL.iter().find(|(file, _)| *file == name);
             assert!(file.is_some_and(|(_, bytes)| !bytes.is_empty()), "{name}");
         }

@@ -195,6 +195,7 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
             client_ip_header: None,
         },
         webhooks: Default::default(),
+        web_dir: None,
     }
 }
 

@@ -46,28 +46,134 @@ async fn health_readiness_and_metrics() {
     assert!(metrics.contains("cadenza_sql_statements_total"));
 }
 
+/// Fetches `path` as a browser would.
+async fn browser_get(app: &TestApp, path: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// The `src` and `href` values of a page's tags.
+fn linked(page: &str) -> Vec<String> {
+    let mut links = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        let mut rest = page;
+        while let Some(at) = rest.find(attribute) {
+            rest = &rest[at + attribute.len()..];
+            let end = rest.find('"').unwrap();
+            links.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    links
+}
+
 #[tokio::test]
-async fn graphiql_for_browsers() {
+async fn graphiql_for_browsers_is_served_from_this_origin() {
     let app = spawn_app().await;
-    for path in ["/", "/graphql"] {
-        let page = app
-            .client
-            .get(format!("{}{path}", app.address))
-            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
-            .send()
+    let page = browser_get(&app, "/graphql", &[]).await;
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    let page = page.text().await.unwrap();
+    assert!(page.contains("GraphiQL"));
+    let links = linked(&page);
+    assert!(links.len() >= 5, "{links:?}");
+    // Everything it loads is ours: no CDN, no inline script.
+    for link in &links {
+        assert!(link.starts_with('/') && !link.starts_with("//"), "{link}");
+        let asset = browser_get(&app, link, &[]).await;
+        assert_eq!(asset.status(), 200, "{link}");
+        assert!(!asset.bytes().await.unwrap().is_empty(), "{link}");
+    }
+    assert!(!page.contains("<script>"), "inline script: {page}");
+    let graphiql = browser_get(&app, "/graphiql/graphiql.js", &[]).await;
+    assert!(graphiql.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    // React's production build, not its development one.
+    let react = browser_get(&app, "/graphiql/react.js", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        react.contains("react.production.min.js"),
+        "not the production build"
+    );
+    assert_eq!(
+        browser_get(&app, "/graphiql/nothing.js", &[])
             .await
-            .unwrap();
-        assert_eq!(page.status(), 200);
-        assert!(page.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html"));
-        assert!(page
-            .text()
-            .await
-            .unwrap()
-            .to_lowercase()
-            .contains("graphiql"));
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_web_app_is_served_with_etags_gzip_and_a_strict_policy() {
+    let app = spawn_app().await;
+    let page = browser_get(&app, "/", &[]).await;
+    assert_eq!(page.status(), 200);
+    let headers = page.headers().clone();
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let policy = headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self';"), "{policy}");
+    assert!(policy.contains("style-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe"), "{policy}");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let body = page.text().await.unwrap();
+    assert!(body.contains("/assets/js/main.js"));
+    assert!(!body.contains("<script>"), "inline script");
+    for link in linked(&body) {
+        if link.starts_with('#') {
+            continue;
+        }
+        assert!(link.starts_with('/') && !link.starts_with("//"), "{link}");
+        let asset = browser_get(&app, &link, &[]).await;
+        assert_eq!(asset.status(), 200, "{link}");
+    }
+
+    // Revalidation: the same ETag answers 304 with no body.
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    assert_eq!(headers["cache-control"], "no-cache");
+    let again = browser_get(&app, "/", &[("if-none-match", &etag)]).await;
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let stale = browser_get(&app, "/", &[("if-none-match", "\"stale\"")]).await;
+    assert_eq!(stale.status(), 200);
+
+    // gzip when asked for (reqwest here sends no Accept-Encoding of its own).
+    let script = "/assets/js/main.js";
+    let plain = browser_get(&app, script, &[]).await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    let zipped = browser_get(&app, script, &[("accept-encoding", "gzip, br")]).await;
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "Accept-Encoding");
+    let zipped = zipped.bytes().await.unwrap();
+    assert!(zipped.len() < plain.len());
+    assert_eq!(&zipped[..2], &[0x1f, 0x8b], "not gzip");
+
+    // Nothing outside the app's folder, and no guessing at paths.
+    for path in [
+        "/assets/../Cargo.toml",
+        "/assets/js/nothing.js",
+        "/assets/%2e%2e/build.rs",
+    ] {
+        assert_eq!(browser_get(&app, path, &[]).await.status(), 404, "{path}");
     }
 }
 
@@ -531,4 +637,55 @@ async fn multipart_requests_follow_the_spec_and_its_limits() {
     .await;
     assert_eq!(status, 200, "{body}");
     assert!(data(&body)["uploadTrack"]["id"].is_string(), "{body}");
+}
+
+/// Browsers' multipart boundaries have capitals (`----WebKitFormBoundary…`);
+/// the boundary must reach the parser as sent, not lower-cased.
+#[tokio::test]
+async fn an_upload_with_a_browsers_boundary_is_read() {
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let Auth::Bearer(token) = &listener else {
+        unreachable!()
+    };
+    let boundary = "----WebKitFormBoundaryQx7ZbT2mKpW9aLcE";
+    let audio =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio/tagged.mp3"))
+            .unwrap();
+    let mut body = Vec::new();
+    for (name, value) in [
+        (
+            "operations",
+            r#"{"query":"mutation($file: Upload!) { uploadTrack(file: $file) { title } }","variables":{"file":null}}"#,
+        ),
+        ("map", r#"{"0":["variables.file"]}"#),
+    ] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"Song.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&audio);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let response = app
+        .client
+        .post(app.graphql_url())
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    assert!(body["data"]["uploadTrack"]["title"].is_string(), "{body}");
 }
