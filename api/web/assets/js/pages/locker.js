@@ -1,0 +1,78 @@
+// The locker: every track the listener uploaded or bought, browsed as one
+// list (newest first, with the upload zone), by artist, by album and by
+// genre. Routes: #/locker, #/locker/artists, #/locker/artist/<name>,
+// #/locker/albums, #/locker/album/<title>?artist=<name>, #/locker/genres,
+// #/locker/genre/<name>. The API names locker artists and albums by their
+// tags (they have no IDs), so the addresses carry the names.
+
+import { h, heading, note, toast, errorMessage } from '../dom.js';
+import { gql } from '../api.js';
+import { bytes } from '../format.js';
+import { itemList } from './locker-list.js';
+import { uploader } from './locker-upload.js';
+import { artistsView, artistView, albumsView, albumView, genresView } from './locker-browse.js';
+
+const USAGE = 'query LockerUsage { viewer { locker { usage { itemCount usedBytes quotaBytes } } } }';
+
+const TABS = [
+  ['#/locker', 'All tracks', [undefined]],
+  ['#/locker/artists', 'Artists', ['artists', 'artist']],
+  ['#/locker/albums', 'Albums', ['albums', 'album']],
+  ['#/locker/genres', 'Genres', ['genres', 'genre']],
+];
+
+function tabs(view) {
+  return h('nav', { class: 'tabs', 'aria-label': 'Browse the locker' },
+    h('ul', {}, TABS.map(([href, label, views]) =>
+      h('li', {}, h('a', { href, 'aria-current': views.includes(view) ? 'page' : null }, label)))));
+}
+
+function usage(signal) {
+  const line = h('p', { class: 'meta usage' });
+  gql(USAGE).then((data) => {
+    if (signal.aborted) return;
+    const { itemCount, usedBytes, quotaBytes } = data.viewer.locker.usage;
+    const meter = h('meter', {
+      min: '0', max: String(quotaBytes), value: String(usedBytes), 'aria-label': 'Storage used',
+    });
+    line.replaceChildren(`${itemCount} tracks · ${bytes(usedBytes)} of ${bytes(quotaBytes)} used `, meter);
+  }).catch((err) => toast(errorMessage(err), 'error'));
+  return line;
+}
+
+function allTracks(ctx) {
+  const list = itemList({ signal: ctx.signal, empty: 'Your locker is empty: upload some music above.' });
+  return [
+    uploader({ onUploaded: (item) => list.add(item), signal: ctx.signal }),
+    h('h2', {}, 'All tracks'),
+    list.element,
+  ];
+}
+
+function genreView(ctx, name) {
+  const list = itemList({
+    filter: { genre: name }, sort: 'ARTIST_ALBUM', context: 'genre', signal: ctx.signal,
+    empty: 'No tracks of this genre.',
+  });
+  return [h('h2', {}, `Genre: ${name}`), list.element];
+}
+
+export async function render(ctx) {
+  const { view, id } = ctx.params;
+  let body;
+  try {
+    switch (view) {
+      case undefined: body = allTracks(ctx); break;
+      case 'artists': body = await artistsView(ctx); break;
+      case 'artist': body = await artistView(ctx, id); break;
+      case 'albums': body = await albumsView(ctx); break;
+      case 'album': body = await albumView(ctx, id, ctx.query.get('artist')); break;
+      case 'genres': body = await genresView(ctx); break;
+      case 'genre': body = genreView(ctx, id); break;
+      default: body = note('There is no such view of the locker.');
+    }
+  } catch (err) {
+    body = h('p', { class: 'error', role: 'alert' }, errorMessage(err));
+  }
+  return h('div', { class: 'locker' }, heading('Locker'), usage(ctx.signal), tabs(view), body);
+}
