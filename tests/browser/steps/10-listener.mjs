@@ -68,7 +68,7 @@ export async function run(t) {
     const notAudio = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not music at all\n'.repeat(50)) };
     await t.dropFiles(page.getByTestId('dropzone'), [t.fixtures['tagged.mp3'], t.fixtures['tagged.flac'], long, notAudio]);
     const uploads = page.getByTestId('upload-row');
-    await t.until(async () => (await uploads.filter({ hasText: 'Uploaded:' }).count()) === 3, 'three uploads done', { timeout: 20_000 });
+    await t.until(async () => (await uploads.filter({ hasText: /Uploaded: / }).count()) === 3, 'three uploads done', { timeout: 20_000 });
     await uploads.filter({ hasText: 'notes.txt' }).getByRole('alert').filter({ hasText: 'Not uploaded' }).waitFor();
     await t.until(async () => (await page.getByTestId('locker-row').count()) === 3, 'three rows in the locker');
     // The payload is shown, as text, in its row.

@@ -97,10 +97,10 @@ function albumBlock(ctx, title, artist, items, context, level = 'h3') {
         h('div', { class: 'meta' }, [artist, items[0]?.year, `${items.length} tracks`].filter(Boolean).join(' · '))),
       h('div', { class: 'actions' },
         h('button', {
-          type: 'button', class: 'primary', 'aria-label': `Play the album ${name}`,
+          type: 'button', class: 'primary', 'aria-label': `Play album ${name}`,
           disabled: !items.some((item) => item.streamable),
           onclick: () => playQueue(items.filter((item) => item.streamable), 0, { context }),
-        }, '▶ Play album'),
+        }, h('span', { 'aria-hidden': 'true' }, '▶'), 'Play album'),
         h('button', { type: 'button', onclick: () => addToPlaylist(items) }, 'Add album to a playlist'))),
     h('ul', { class: 'list', 'aria-label': `Tracks of ${name}` },
       items.map((item) => lockerRow(item, { queue, context, onChange }))));

@@ -46,18 +46,18 @@ export function lockerRow(item, { queue, context, onChange }) {
     testid: 'locker-row',
     actions: [
       h('button', {
-        type: 'button', class: 'icon', 'aria-label': `Edit tags of ${item.title}`, title: 'Edit tags',
+        type: 'button', 'aria-label': `Edit tags of ${item.title}`,
         onclick: async () => {
           const updated = await editItem(item);
           if (updated) onChange(item, updated);
         },
-      }, '✎'),
+      }, 'Edit'),
       h('button', {
-        type: 'button', class: 'icon', 'aria-label': `Delete ${item.title}`, title: 'Delete',
+        type: 'button', 'aria-label': `Delete ${item.title}`,
         onclick: async () => {
           if (await deleteItem(item)) onChange(item, null);
         },
-      }, '🗑'),
+      }, 'Delete'),
     ],
   });
   return row;
@@ -65,10 +65,10 @@ export function lockerRow(item, { queue, context, onChange }) {
 
 /**
  * The paged, live list. `filter`/`sort` as the API takes them; `context`
- * for recordPlay. Returns `{ element, add(item) }` (`add` for uploads done
- * on this page).
+ * for recordPlay; `onCount(n)` hears the count change. Returns
+ * `{ element, add(item) }` (`add` for uploads done on this page).
  */
-export function itemList({ filter = null, sort = 'ADDED_DESC', context = 'locker', signal, empty = 'Nothing here yet.' }) {
+export function itemList({ filter = null, sort = 'ADDED_DESC', context = 'locker', signal, empty = 'Nothing here yet.', onCount }) {
   const items = [];
   const rows = new Map();
   const list = h('ul', { class: 'list', 'aria-label': 'Tracks' });
@@ -84,6 +84,7 @@ export function itemList({ filter = null, sort = 'ADDED_DESC', context = 'locker
   const showCount = () => {
     count.textContent = total === 1 ? '1 track' : `${total} tracks`;
     emptyNote.hidden = total > 0;
+    onCount?.(total);
   };
   const onChange = (item, updated) => {
     if (updated && matches(updated, filter ?? {})) replaceItem(updated);

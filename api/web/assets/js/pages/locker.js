@@ -27,9 +27,15 @@ function tabs(view) {
       h('li', {}, h('a', { href, 'aria-current': views.includes(view) ? 'page' : null }, label)))));
 }
 
+/** The usage line; `line.refresh()` reads it again (after uploads and deletions). */
 function usage(signal) {
   const line = h('p', { class: 'meta usage' });
-  gql(USAGE).then((data) => {
+  let timer = null;
+  line.refresh = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => read(), 300);
+  };
+  const read = () => gql(USAGE).then((data) => {
     if (signal.aborted) return;
     const { itemCount, usedBytes, quotaBytes } = data.viewer.locker.usage;
     const meter = h('meter', {
@@ -37,11 +43,14 @@ function usage(signal) {
     });
     line.replaceChildren(`${itemCount} tracks · ${bytes(usedBytes)} of ${bytes(quotaBytes)} used `, meter);
   }).catch((err) => toast(errorMessage(err), 'error'));
+  read();
   return line;
 }
 
-function allTracks(ctx) {
-  const list = itemList({ signal: ctx.signal, empty: 'Your locker is empty: upload some music above.' });
+function allTracks(ctx, usageLine) {
+  const list = itemList({
+    signal: ctx.signal, empty: 'Your locker is empty: upload some music above.', onCount: () => usageLine.refresh(),
+  });
   return [
     uploader({ onUploaded: (item) => list.add(item), signal: ctx.signal }),
     h('h2', {}, 'All tracks'),
@@ -59,10 +68,11 @@ function genreView(ctx, name) {
 
 export async function render(ctx) {
   const { view, id } = ctx.params;
+  const usageLine = usage(ctx.signal);
   let body;
   try {
     switch (view) {
-      case undefined: body = allTracks(ctx); break;
+      case undefined: body = allTracks(ctx, usageLine); break;
       case 'artists': body = await artistsView(ctx); break;
       case 'artist': body = await artistView(ctx, id); break;
       case 'albums': body = await albumsView(ctx); break;
@@ -74,5 +84,5 @@ export async function render(ctx) {
   } catch (err) {
     body = h('p', { class: 'error', role: 'alert' }, errorMessage(err));
   }
-  return h('div', { class: 'locker' }, heading('Locker'), usage(ctx.signal), tabs(view), body);
+  return h('div', { class: 'locker' }, heading('Locker'), usageLine, tabs(view), body);
 }

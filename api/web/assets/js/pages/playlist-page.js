@@ -188,7 +188,7 @@ export async function playlistPage(ctx, id) {
       const items = queue();
       if (items.length) playQueue(items, 0, { context: playlist.id });
     },
-  }, '▶ Play playlist');
+  }, h('span', { 'aria-hidden': 'true' }, '▶'), 'Play playlist');
   const remove_ = actionButton('Delete playlist', async () => {
     if (!(await confirmDialog('Delete this playlist?', `“${playlist.name}” will be deleted. The tracks stay in your locker.`, 'Delete playlist'))) return;
     await gql(DELETE, { id: playlist.id });

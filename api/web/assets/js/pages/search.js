@@ -175,7 +175,5 @@ export function render(ctx) {
   run(true);
   const page = h('div', { class: 'search' }, heading('Search'), form, facets, status, results, more,
     ctx.user ? null : note('Signed out, you search the catalogue; sign in to search your locker too.'));
-  // Typing can begin at once.
-  queueMicrotask(() => input.focus());
   return page;
 }
