@@ -115,6 +115,24 @@ export async function run(t) {
     await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
   });
 
+  await t.step('another tab shows this playback and resumes it', async () => {
+    const other = await t.newPage();
+    await other.goto(t.url('/#/playlists'));
+    const remote = other.locator('#player').getByRole('status').filter({ hasText: 'Paused on another device' });
+    await remote.filter({ hasText: XSS_TITLE }).waitFor();
+    // Live: playing here shows as playing there.
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await other.locator('#player').getByText('Playing on another device').waitFor();
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await other.locator('#player').getByText('Paused on another device').waitFor();
+    const pausedAt = await audioTime(page);
+    await other.getByRole('button', { name: 'Resume here' }).click();
+    const otherTime = () => other.locator('audio#player-audio').evaluate((a) => a.currentTime);
+    await t.until(async () => (await otherTime()) > pausedAt - 1.5 && !(await other.locator('audio#player-audio').evaluate((a) => a.paused)),
+      `the other tab plays from about ${pausedAt}`);
+    await other.close();
+  });
+
   await t.step('make a playlist with both songs and reorder it by keyboard', async () => {
     await page.getByRole('link', { name: 'Playlists' }).first().click();
     await page.getByLabel('Playlist name').fill('Road trip');
@@ -141,6 +159,11 @@ export async function run(t) {
     await t.until(async () => (await order()) === 'Fixture Song | Second Song', 'moved up by its button');
     await page.getByRole('button', { name: 'Move down: Fixture Song' }).click();
     await t.until(async () => (await order()) === 'Second Song | Fixture Song', 'moved down by its button');
+    // Drag and drop works too (and is saved like the rest).
+    await rows.nth(1).dragTo(rows.nth(0));
+    await t.until(async () => (await order()) === 'Fixture Song | Second Song', 'moved up by drag and drop');
+    await page.getByRole('button', { name: 'Move down: Fixture Song' }).click();
+    await t.until(async () => (await order()) === 'Second Song | Fixture Song', 'moved down by its button again');
     await page.reload();
     await rows.first().waitFor();
     await t.until(async () => (await order()) === 'Second Song | Fixture Song', 'the order persisted after a reload');

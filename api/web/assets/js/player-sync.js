@@ -134,17 +134,22 @@ const PLAYBACK_FIELDS = `deviceId positionMs playing updatedAt item { ${PLAYABLE
 
 /**
  * Calls `onState(state)` with the latest playback state another device
- * (or tab) reported: first the stored one, then each update. Returns the
+ * (or tab) reported: first the stored one (even this tab's own, then
+ * `state.own`), then each update. Returns the
  * function that stops listening.
  */
 export function watchPlayback(onState) {
   let stopped = false;
-  const handle = (state) => {
-    if (stopped || !state || state.deviceId === deviceId) return;
-    onState({ ...state, item: state.item ? stamp(playable(state.item)) : null, receivedAt: Date.now() });
+  const handle = (state, { ownToo = false } = {}) => {
+    if (stopped || !state) return;
+    const own = state.deviceId === deviceId;
+    if (own && !ownToo) return;
+    onState({ ...state, own, item: state.item ? stamp(playable(state.item)) : null, receivedAt: Date.now() });
   };
+  // The stored state may be this tab's own, from before a reload: offered
+  // too, so the listener can go on where they were.
   gql(`query LastPlayback { viewer { playback { ${PLAYBACK_FIELDS} } } }`)
-    .then((data) => handle(data.viewer?.playback))
+    .then((data) => handle(data.viewer?.playback, { ownToo: true }))
     .catch(() => {});
   const unsubscribe = subscribe(`subscription Playback { playback { ${PLAYBACK_FIELDS} } }`, {}, {
     next: (data) => handle(data?.playback),

@@ -9,6 +9,27 @@ import { duration } from './format.js';
 import { currentUser, onSessionChange } from './session.js';
 import { streamUrlOf, reportPlayback, recordPlay, playCounts, watchPlayback } from './player-sync.js';
 
+/** Icons as SVG paths (24×24), drawn in the button's text colour. */
+const ICONS = {
+  play: 'M7 4.5v15l12.5-7.5z',
+  pause: 'M6 4.5h4.5v15H6zM13.5 4.5H18v15h-4.5z',
+  previous: 'M5 5h2.5v14H5zM20 5v14L8.5 12z',
+  next: 'M16.5 5H19v14h-2.5zM4 5v14l11.5-7z',
+};
+
+function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', 'svg-icon');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICONS[name]);
+  svg.append(path);
+  return svg;
+}
+
 let bar = null;
 let audio = null;
 let ui = null;
@@ -53,6 +74,7 @@ async function load(at, { startAt = 0, autoplay = true } = {}) {
   if (!item) return;
   bar.hidden = false;
   renderNow();
+  renderRemote();
   try {
     const url = await streamUrlOf(item);
     if (current() !== item) return;
@@ -118,7 +140,7 @@ function renderNow() {
 
 function renderButtons() {
   const playing = current() && !audio.paused;
-  ui.toggle.textContent = playing ? '❚❚' : '▶';
+  ui.toggle.replaceChildren(icon(playing ? 'pause' : 'play'));
   ui.toggle.setAttribute('aria-label', playing ? 'Pause' : 'Play');
   ui.toggle.disabled = !current();
   ui.previous.disabled = !current();
@@ -138,27 +160,29 @@ function renderTime() {
 
 /** Another device's (or tab's) playback, with "Resume here". */
 function renderRemote() {
-  if (!remote || !remote.item) {
+  // This tab's own last state is offered only while nothing plays here.
+  if (!remote || !remote.item || (remote.own && current())) {
     replace(ui.remote);
     return;
   }
   const { item } = remote;
-  // A state that is playing moves on while we look at it.
-  const at = remote.positionMs / 1000 + (remote.playing ? (Date.now() - remote.receivedAt) / 1000 : 0);
+  // Another device that is playing has moved on since it reported; this
+  // tab's own state (before a reload) stopped where it was.
+  const resumeAt = () => remote.positionMs / 1000
+    + (remote.playing && !remote.own ? (Date.now() - remote.receivedAt) / 1000 : 0);
   replace(ui.remote,
     h('span', { class: 'meta' },
-      `${remote.playing ? 'Playing' : 'Paused'} on another device: `,
+      remote.own ? 'You were listening to ' : `${remote.playing ? 'Playing' : 'Paused'} on another device: `,
       h('strong', {}, item.title), ` at ${duration(remote.positionMs / 1000)}`),
     h('button', {
       type: 'button',
       onclick: () => {
-        const resumeAt = remote.positionMs / 1000 + (remote.playing ? (Date.now() - remote.receivedAt) / 1000 : 0);
+        const at = Math.min(resumeAt(), item.durationMs / 1000);
         remote = null;
         renderRemote();
-        playQueue([item], 0, { startAt: Math.min(resumeAt, item.durationMs / 1000), context: 'resume' });
+        playQueue([item], 0, { startAt: at, context: 'resume' });
       },
-    }, 'Resume here'));
-  ui.remote.dataset.at = String(Math.round(at));
+    }, remote.own ? 'Resume' : 'Resume here'));
   bar.hidden = false;
 }
 
@@ -166,9 +190,9 @@ function build() {
   audio = h('audio', { id: 'player-audio', preload: 'auto' });
   ui = {
     now: h('div', { class: 'now' }),
-    previous: h('button', { type: 'button', class: 'icon', 'aria-label': 'Previous', onclick: previous }, '⏮'),
-    toggle: h('button', { type: 'button', class: 'icon primary', 'aria-label': 'Play', onclick: toggle }, '▶'),
-    next: h('button', { type: 'button', class: 'icon', 'aria-label': 'Next', onclick: next }, '⏭'),
+    previous: h('button', { type: 'button', class: 'icon', 'aria-label': 'Previous', onclick: previous }, icon('previous')),
+    toggle: h('button', { type: 'button', class: 'icon primary', 'aria-label': 'Play', onclick: toggle }, icon('play')),
+    next: h('button', { type: 'button', class: 'icon', 'aria-label': 'Next', onclick: next }, icon('next')),
     time: h('span', { class: 'time', 'aria-hidden': 'true' }, ''),
     seek: h('input', { type: 'range', min: '0', max: '1', step: '0.1', value: '0', 'aria-label': 'Seek' }),
     remote: h('div', { class: 'remote', role: 'status' }),
@@ -193,6 +217,7 @@ function build() {
   });
   audio.addEventListener('loadedmetadata', renderTime);
   audio.addEventListener('play', renderButtons);
+  audio.addEventListener('playing', () => reportPlayback(state(), { now: true }));
   audio.addEventListener('pause', () => {
     renderButtons();
     if (!audio.ended) reportPlayback(state(), { now: true });

@@ -35,9 +35,9 @@ export function trackMeta(item) {
  *   `index` this one's place in it; `context`: where the play started
  *   (`album`, `search`, a playlist's ID...) for `recordPlay`.
  * - `title`: a node to show instead of the plain title (a search highlight).
- * - `actions`: more buttons; `attrs`: more attributes of the <li>.
+ * - `tags`: more tags (text); `actions`: more buttons; `attrs`: more attributes of the <li>.
  */
-export function trackRow(item, { queue, index = 0, context, title, actions = [], attrs = {}, testid = 'track-row' } = {}) {
+export function trackRow(item, { queue, index = 0, context, title, tags = [], actions = [], attrs = {}, testid = 'track-row' } = {}) {
   stamp(item);
   const name = item.title || 'Untitled';
   const play = h('button', {
@@ -64,6 +64,6 @@ export function trackRow(item, { queue, index = 0, context, title, actions = [],
     h('div', { class: 'main' },
       h('div', { class: 'title' }, title ?? name),
       h('div', { class: 'meta' }, trackMeta(item)),
-      h('div', { class: 'tags' }, trackTags(item))),
+      h('div', { class: 'tags' }, trackTags(item), tags.map((tag) => h('span', { class: 'tag' }, tag)))),
     h('div', { class: 'actions' }, play, add, actions));
 }

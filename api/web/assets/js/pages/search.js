@@ -95,7 +95,7 @@ export function render(ctx) {
       return trackRow(hit.item, {
         queue: lockerQueue, context: 'search', testid: 'search-hit',
         title: hit.highlight ? highlight(hit.highlight) : null,
-        actions: [h('span', { class: 'tag' }, 'In my locker')],
+        tags: ['In my locker'],
       });
     }
     return catalogueRow(hit);
