@@ -9,11 +9,12 @@
  */
 export const COVERS = false;
 
+/** Thumbnail sizes the API makes: 64, 300 and 600 pixels (any other is BAD_USER_INPUT). */
 const coverField = (size) => (COVERS ? ` coverUrl(size: ${size})` : '');
 
 /** A locker item's fields, for rows and the player. */
 export const ITEM_FIELDS = `id title artist album albumArtist genre trackNumber discNumber year durationMs
-  format bitrateKbps sampleRateHz sizeBytes source streamable excludedFromTasteProfile streamUrl${coverField(96)}`;
+  format bitrateKbps sampleRateHz sizeBytes source streamable excludedFromTasteProfile streamUrl${coverField(64)}`;
 
 /** A locker album's own fields (its items take ITEM_FIELDS). */
 export const ALBUM_FIELDS = `title artist year trackCount${coverField(300)}`;

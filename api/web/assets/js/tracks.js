@@ -18,6 +18,7 @@ export function trackTags(item) {
     item.year ? h('span', { class: 'tag' }, String(item.year)) : null,
     h('span', { class: 'tag' }, duration(item.durationMs / 1000)),
     item.source === 'PURCHASE' ? h('span', { class: 'tag' }, 'Purchased') : null,
+    item.streamable === false ? h('span', { class: 'tag' }, 'Audio not available yet') : null,
     item.excludedFromTasteProfile ? h('span', { class: 'tag' }, 'Not in my taste') : null,
   ];
 }

@@ -47,13 +47,22 @@ function usage(signal) {
   return line;
 }
 
+const SORTS = [['ADDED_DESC', 'Newest first'], ['TITLE', 'Title'], ['ARTIST_ALBUM', 'Artist and album']];
+
 function allTracks(ctx, usageLine) {
+  const sort = SORTS.some(([value]) => value === ctx.query.get('sort')) ? ctx.query.get('sort') : 'ADDED_DESC';
   const list = itemList({
-    signal: ctx.signal, empty: 'Your locker is empty: upload some music above.', onCount: () => usageLine.refresh(),
+    sort, signal: ctx.signal, empty: 'Your locker is empty: upload some music above.', onCount: () => usageLine.refresh(),
   });
+  const select = h('select', {
+    id: 'locker-sort',
+    onchange: () => ctx.navigate(select.value === 'ADDED_DESC' ? '#/locker' : `#/locker?sort=${select.value}`),
+  }, SORTS.map(([value, label]) => h('option', { value, selected: value === sort }, label)));
   return [
-    uploader({ onUploaded: (item) => list.add(item), signal: ctx.signal }),
-    h('h2', {}, 'All tracks'),
+    // New uploads go to the top of the newest-first list; in another order they are found in their place.
+    uploader({ onUploaded: (item) => (sort === 'ADDED_DESC' ? list.add(item) : null), signal: ctx.signal }),
+    h('div', { class: 'list-head' }, h('h2', {}, 'All tracks'),
+      h('div', { class: 'sort' }, h('label', { for: select.id }, 'Sort'), select)),
     list.element,
   ];
 }
