@@ -140,6 +140,7 @@ function renderNow() {
 
 function renderButtons() {
   const playing = current() && !audio.paused;
+  bar.classList.toggle('idle', !current());
   ui.toggle.replaceChildren(icon(playing ? 'pause' : 'play'));
   ui.toggle.setAttribute('aria-label', playing ? 'Pause' : 'Play');
   ui.toggle.disabled = !current();
