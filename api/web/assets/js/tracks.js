@@ -8,6 +8,7 @@ import { duration } from './format.js';
 import { playQueue } from './player.js';
 import { addToPlaylist } from './add-to-playlist.js';
 import { stamp } from './fields.js';
+import { icon } from './icons.js';
 
 /** The small tags under a track: format, genre, year, length, source. */
 export function trackTags(item) {
@@ -52,7 +53,7 @@ export function trackRow(item, { queue, index = 0, context, title, tags = [], ac
       const at = queue ? Math.max(0, items.findIndex((other) => other.id === item.id)) : 0;
       playQueue(items, queue ? at : index, { context });
     },
-  }, '▶');
+  }, icon('play'));
   const add = h('button', {
     type: 'button',
     class: 'icon',
