@@ -115,5 +115,14 @@ export function uploader({ onUploaded, signal }) {
     if (files.length) add(files);
     else toast('Only files can be dropped here.', 'error');
   });
-  return h('section', { 'aria-label': 'Upload' }, zone, list);
+  // Finished uploads (done or refused) leave the list on request; running ones stay.
+  const clear = h('button', {
+    type: 'button', class: 'link', hidden: true,
+    onclick: () => {
+      list.querySelectorAll('.upload.done, .upload.refused').forEach((row) => row.remove());
+      clear.hidden = list.children.length === 0;
+    },
+  }, 'Clear finished uploads');
+  new MutationObserver(() => { clear.hidden = list.children.length === 0; }).observe(list, { childList: true });
+  return h('section', { 'aria-label': 'Upload' }, zone, list, clear);
 }
