@@ -9,6 +9,7 @@ import { duration } from './format.js';
 import { currentUser, onSessionChange } from './session.js';
 import { streamUrlOf, reportPlayback, recordPlay, playCounts, watchPlayback } from './player-sync.js';
 import { icon } from './icons.js';
+import { mediaMetadata, mediaActions } from './player-media.js';
 
 let bar = null;
 let audio = null;
@@ -116,6 +117,7 @@ function renderNow() {
       h('div', { class: 'meta' }, item ? [item.artist, item.album].filter(Boolean).join(' — ') : '')));
   renderButtons();
   renderTime();
+  mediaMetadata(item);
 }
 
 function renderButtons() {
@@ -252,6 +254,13 @@ export function initPlayer(element) {
   bar = element;
   bar.hidden = true;
   build();
+  mediaActions({
+    play: () => audio.play().catch(() => {}),
+    pause: () => audio.pause(),
+    previous,
+    next,
+    seek: (seconds) => { audio.currentTime = seconds; },
+  });
   new ResizeObserver(() => {
     document.body.style.setProperty('--player-space', `${bar.hidden ? 0 : bar.offsetHeight + 8}px`);
   }).observe(bar);

@@ -15,7 +15,8 @@ const AT_ONCE = 2;
 function refusal(err, file) {
   switch (err?.code) {
     case 'UNSUPPORTED_MEDIA_TYPE':
-      return `Not uploaded: “${file.name}” is not an audio format Cadenza can play (MP3, FLAC, Ogg, Opus, M4A, WAV, AIFF).`;
+      // The server says which: not audio at all, or audio that is damaged.
+      return `Not uploaded: “${file.name}” is not a file Cadenza can play: ${err.message || 'unsupported format'}.`;
     case 'PAYLOAD_TOO_LARGE':
       return `Not uploaded: “${file.name}” (${bytes(file.size)}) is larger than the server accepts.`;
     case 'QUOTA_EXCEEDED':
