@@ -23,14 +23,17 @@ export async function addToPlaylist(items) {
     const error = h('p', { class: 'error', role: 'alert' });
     const list = h('ul', { class: 'list' }, h('li', {}, note('Loading your playlists…')));
     const name = h('input', { type: 'text', required: true, maxlength: 200, autocomplete: 'off' });
-    const busy = async (work) => {
+    /** Runs one add (or create-and-add) with `control` disabled meanwhile. */
+    const busy = async (control, work) => {
       error.textContent = '';
+      control.disabled = true;
       try {
         const playlist = await work();
         toast(`Added ${what} to ${playlist.name}.`);
         close(playlist);
       } catch (err) {
         error.textContent = errorMessage(err);
+        control.disabled = false;
       }
     };
     gql(PLAYLISTS).then((data) => {
@@ -42,22 +45,20 @@ export async function addToPlaylist(items) {
           h('button', {
             type: 'button',
             'aria-label': `Add to ${playlist.name}`,
-            onclick: (event) => {
-              event.currentTarget.disabled = true;
-              busy(async () => (await gql(ADD, { playlistId: playlist.id, itemIds })).addToPlaylist);
-            },
+            onclick: (event) => busy(event.currentTarget,
+              async () => (await gql(ADD, { playlistId: playlist.id, itemIds })).addToPlaylist),
           }, 'Add')))
         : [h('li', {}, note('No playlists yet: make one below.'))]));
     }).catch((err) => { error.textContent = errorMessage(err); });
-    const form = h('form', { class: 'toolbar' }, field('New playlist', name),
-      h('button', { type: 'submit', class: 'primary' }, 'Create and add'));
+    const create = h('button', { type: 'submit', class: 'primary' }, 'Create and add');
+    const form = h('form', { class: 'toolbar' }, field('New playlist', name), create);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (!name.value.trim()) {
         error.textContent = 'Give the playlist a name.';
         return;
       }
-      busy(async () => (await gql(CREATE, { input: { name: name.value.trim(), itemIds } })).createPlaylist);
+      busy(create, async () => (await gql(CREATE, { input: { name: name.value.trim(), itemIds } })).createPlaylist);
     });
     return h('div', { class: 'picker' }, list, form, error,
       h('div', { class: 'toolbar' }, h('button', { type: 'button', onclick: () => close() }, 'Cancel')));

@@ -189,7 +189,7 @@ export async function playlistPage(ctx, id) {
       if (items.length) playQueue(items, 0, { context: playlist.id });
     },
   }, h('span', { 'aria-hidden': 'true' }, '▶'), 'Play playlist');
-  const remove_ = actionButton('Delete playlist', async () => {
+  const deleteButton = actionButton('Delete playlist', async () => {
     if (!(await confirmDialog('Delete this playlist?', `“${playlist.name}” will be deleted. The tracks stay in your locker.`, 'Delete playlist'))) return;
     await gql(DELETE, { id: playlist.id });
     toast(`“${playlist.name}” was deleted.`);
@@ -199,7 +199,7 @@ export async function playlistPage(ctx, id) {
   return h('div', { class: 'playlist' },
     h('p', {}, h('a', { href: '#/playlists' }, '← Playlists')),
     title, summary,
-    h('div', { class: 'toolbar' }, play, remove_),
+    h('div', { class: 'toolbar' }, play, deleteButton),
     h('p', { class: 'hint' }, 'Reorder by dragging a row, with its ↑ ↓ buttons, or with Alt+↑ / Alt+↓ on a focused row.'),
     list, status,
     h('details', { class: 'card settings' }, h('summary', {}, 'Playlist settings'),
