@@ -32,10 +32,10 @@ function refusal(err, file) {
 
 /**
  * The drop zone and its list of uploads. `onUploaded(item)` gets each new
- * locker item. `signal` (the page's) cancels uploads still running when
- * the page is left.
+ * locker item. Leaving the page does not cancel uploads: they go on, and
+ * say how they ended in a toast once their row is gone.
  */
-export function uploader({ onUploaded, signal }) {
+export function uploader({ onUploaded }) {
   const list = h('ul', { class: 'list uploads', 'aria-label': 'Uploads' });
   const waiting = [];
   let running = 0;
@@ -62,7 +62,6 @@ export function uploader({ onUploaded, signal }) {
         status.textContent = `Uploading · ${bytes(file.size)}`;
         try {
           const data = await upload(UPLOAD, {}, file, {
-            signal,
             onProgress: (sent, total) => {
               progress.value = Math.round((sent / total) * 100);
             },
@@ -70,13 +69,15 @@ export function uploader({ onUploaded, signal }) {
           progress.value = 100;
           row.classList.add('done');
           status.textContent = `Uploaded: ${data.uploadTrack.title} — ${data.uploadTrack.artist}`;
-          onUploaded?.(data.uploadTrack);
+          if (row.isConnected) onUploaded?.(data.uploadTrack);
+          else toast(`Uploaded “${data.uploadTrack.title}” to your locker.`);
         } catch (err) {
           progress.remove();
           row.classList.add('refused');
           status.setAttribute('role', 'alert');
           status.classList.add('error');
           status.textContent = refusal(err, file);
+          if (!row.isConnected) toast(status.textContent, 'error');
         }
       });
     }

@@ -60,7 +60,7 @@ function allTracks(ctx, usageLine) {
   }, SORTS.map(([value, label]) => h('option', { value, selected: value === sort }, label)));
   return [
     // New uploads go to the top of the newest-first list; in another order they are found in their place.
-    uploader({ onUploaded: (item) => (sort === 'ADDED_DESC' ? list.add(item) : null), signal: ctx.signal }),
+    uploader({ onUploaded: (item) => (sort === 'ADDED_DESC' ? list.add(item) : null) }),
     h('div', { class: 'list-head' }, h('h2', {}, 'All tracks'),
       h('div', { class: 'sort' }, h('label', { for: select.id }, 'Sort'), select)),
     list.element,
