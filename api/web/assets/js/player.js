@@ -86,7 +86,7 @@ export function enqueue(items) {
   }
   queue.push(...items);
   renderButtons();
-  toast(items.length === 1 ? `“${items[0].title}” is next in the queue.` : `${items.length} tracks added to the queue.`);
+  toast(items.length === 1 ? `“${items[0].title}” added to the end of the queue.` : `${items.length} tracks added to the end of the queue.`);
 }
 
 function toggle() {
