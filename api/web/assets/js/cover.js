@@ -15,6 +15,19 @@ function initials(text) {
 }
 
 /**
+ * Only pictures this server serves are shown: the page asks nothing of any
+ * other origin (and its CSP would refuse it). The demo catalogue's cover
+ * URLs name another host; they get the placeholder.
+ */
+function sameOrigin(url) {
+  try {
+    return new URL(url, location.href).origin === location.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A cover for `name` (an album or title): the image at `url`, or the
  * placeholder when `url` is null or the image fails to load. Decorative
  * (the name is always shown beside it), so it has empty alt text.
@@ -25,7 +38,7 @@ export function cover(url, name, { small = false } = {}) {
     ph.style.setProperty('--hue', String(hueOf(name || '')));
     return ph;
   };
-  if (!url) return placeholder();
+  if (!url || !sameOrigin(url)) return placeholder();
   const img = h('img', {
     class: `cover${small ? ' small' : ''}`, src: url, alt: '', loading: 'lazy', decoding: 'async',
   });

@@ -1,9 +1,297 @@
-// The player bar. (Being written: the locker/player page author replaces
-// this with the real player: queue, seek, updatePlayback, the playback
-// subscription and recordPlay.)
+// The player bar: one <audio id="player-audio"> over the item's signed
+// stream URL (the server answers Range requests, so seeking works), a
+// queue (an album, a playlist, search results), and the controls. What it
+// says to the server lives in player-sync.js.
 
-export function initPlayer(_element) {}
+import { h, replace, toast, errorMessage } from './dom.js';
+import { cover } from './cover.js';
+import { duration } from './format.js';
+import { currentUser, onSessionChange } from './session.js';
+import { streamUrlOf, reportPlayback, recordPlay, playCounts, watchPlayback } from './player-sync.js';
+import { icon } from './icons.js';
+import { mediaMetadata, mediaActions } from './player-media.js';
 
-export function stopPlayer() {}
+let bar = null;
+let audio = null;
+let ui = null;
+/** The queue: playable items (see fields.js `playable`), where we are, and where it came from. */
+let queue = [];
+let index = -1;
+let context = null;
+/** Listening time of the current track (media time actually played, not skipped). */
+let listenedMs = 0;
+let lastTime = 0;
+let recorded = false;
+let retried = false;
+let dragging = false;
+let stopWatching = null;
+let remote = null;
 
-export function playQueue(_items, _index = 0) {}
+const current = () => queue[index] ?? null;
+
+function state() {
+  const item = current();
+  return { itemId: item?.id ?? null, positionMs: (audio?.currentTime ?? 0) * 1000, playing: Boolean(item && !audio.paused) };
+}
+
+/** Records the current track's play once, if it counts (see `playCounts`). */
+function finishPlay(completed) {
+  const item = current();
+  if (!item || recorded || !currentUser()) return;
+  if (!playCounts(listenedMs, item.durationMs, completed)) return;
+  recorded = true;
+  recordPlay(item, listenedMs, completed, context);
+}
+
+/** Loads queue[at] and plays it, from `startAt` seconds. */
+async function load(at, { startAt = 0, autoplay = true } = {}) {
+  finishPlay(false);
+  index = at;
+  listenedMs = 0;
+  lastTime = startAt;
+  recorded = false;
+  retried = false;
+  const item = current();
+  if (!item) return;
+  bar.hidden = false;
+  renderNow();
+  renderRemote();
+  try {
+    const url = await streamUrlOf(item);
+    if (current() !== item) return;
+    audio.src = url;
+    if (startAt > 0) audio.currentTime = startAt;
+    if (autoplay) await audio.play();
+  } catch (err) {
+    if (err?.name === 'AbortError') return; // a newer load replaced this one
+    toast(errorMessage(err), 'error');
+  }
+  reportPlayback(state(), { now: true });
+}
+
+/** Plays `items` (rows' items) from `start`; `context` is where (for recordPlay). */
+export function playQueue(items, start = 0, options = {}) {
+  if (!bar || !items.length) return;
+  queue = [...items];
+  context = options.context ?? null;
+  load(Math.min(Math.max(0, start), queue.length - 1), { startAt: options.startAt ?? 0 });
+}
+
+/** Adds items after the last one of the queue; starts playing if nothing is loaded. */
+export function enqueue(items) {
+  if (!bar || !items.length) return;
+  if (!current()) {
+    playQueue(items, 0);
+    return;
+  }
+  queue.push(...items);
+  renderButtons();
+  toast(items.length === 1 ? `“${items[0].title}” added to the end of the queue.` : `${items.length} tracks added to the end of the queue.`);
+}
+
+function toggle() {
+  if (!current()) return;
+  if (audio.paused) audio.play().catch((err) => toast(errorMessage(err), 'error'));
+  else audio.pause();
+}
+
+function next() {
+  if (index < queue.length - 1) load(index + 1);
+}
+
+function previous() {
+  // Like most players: back to the start first, the previous track when already there.
+  if (audio.currentTime > 3 || index === 0) {
+    audio.currentTime = 0;
+  } else if (index > 0) {
+    load(index - 1);
+  }
+}
+
+function renderNow() {
+  const item = current();
+  replace(ui.now,
+    cover(item?.coverUrl ?? null, item?.album || item?.title || '', { small: true }),
+    h('div', { class: 'main' },
+      h('div', { class: 'title', id: 'player-title' }, item ? item.title : 'Nothing playing'),
+      h('div', { class: 'meta' }, item ? [item.artist, item.album].filter(Boolean).join(' — ') : '')));
+  renderButtons();
+  renderTime();
+  mediaMetadata(item);
+}
+
+function renderButtons() {
+  const playing = current() && !audio.paused;
+  bar.classList.toggle('idle', !current());
+  ui.toggle.replaceChildren(icon(playing ? 'pause' : 'play'));
+  ui.toggle.setAttribute('aria-label', playing ? 'Pause' : 'Play');
+  ui.toggle.disabled = !current();
+  ui.previous.disabled = !current();
+  ui.next.disabled = index >= queue.length - 1;
+}
+
+function renderTime() {
+  const item = current();
+  const total = Number.isFinite(audio.duration) ? audio.duration : (item?.durationMs ?? 0) / 1000;
+  const now = audio.currentTime || 0;
+  ui.time.textContent = `${duration(now)} / ${duration(total)}`;
+  ui.seek.max = String(Math.max(total, 0.1));
+  if (!dragging) ui.seek.value = String(now);
+  ui.seek.setAttribute('aria-valuetext', `${duration(now)} of ${duration(total)}`);
+  ui.seek.disabled = !item;
+}
+
+/** Another device's (or tab's) playback, with "Resume here". */
+function renderRemote() {
+  // This tab's own last state is offered only while nothing plays here.
+  if (!remote || !remote.item || (remote.own && current())) {
+    replace(ui.remote);
+    return;
+  }
+  const { item } = remote;
+  // Another device that is playing has moved on since it reported; this
+  // tab's own state (before a reload) stopped where it was.
+  const resumeAt = () => remote.positionMs / 1000
+    + (remote.playing && !remote.own ? (Date.now() - remote.receivedAt) / 1000 : 0);
+  replace(ui.remote,
+    h('span', { class: 'meta' },
+      remote.own ? 'You were listening to ' : `${remote.playing ? 'Playing' : 'Paused'} on another device: `,
+      h('strong', {}, item.title), ` at ${duration(remote.positionMs / 1000)}`),
+    h('button', {
+      type: 'button',
+      onclick: () => {
+        const at = Math.min(resumeAt(), item.durationMs / 1000);
+        remote = null;
+        renderRemote();
+        playQueue([item], 0, { startAt: at, context: 'resume' });
+      },
+    }, remote.own ? 'Resume' : 'Resume here'));
+  bar.hidden = false;
+}
+
+function build() {
+  audio = h('audio', { id: 'player-audio', preload: 'auto' });
+  ui = {
+    now: h('div', { class: 'now' }),
+    previous: h('button', { type: 'button', class: 'icon', 'aria-label': 'Previous', onclick: previous }, icon('previous')),
+    toggle: h('button', { type: 'button', class: 'icon primary', 'aria-label': 'Play', onclick: toggle }, icon('play')),
+    next: h('button', { type: 'button', class: 'icon', 'aria-label': 'Next', onclick: next }, icon('next')),
+    time: h('span', { class: 'time', 'aria-hidden': 'true' }, ''),
+    seek: h('input', { type: 'range', min: '0', max: '1', step: '0.1', value: '0', 'aria-label': 'Seek' }),
+    remote: h('div', { class: 'remote', role: 'status' }),
+  };
+  ui.seek.addEventListener('input', () => {
+    dragging = true;
+    audio.currentTime = Number(ui.seek.value);
+    renderTime();
+  });
+  ui.seek.addEventListener('change', () => { dragging = false; });
+  audio.addEventListener('timeupdate', () => {
+    // Count only time played in order: a jump (seek) is not listening.
+    const step = audio.currentTime - lastTime;
+    if (!audio.paused && step > 0 && step < 1.5) listenedMs += step * 1000;
+    lastTime = audio.currentTime;
+    renderTime();
+    if (!audio.paused) reportPlayback(state());
+  });
+  audio.addEventListener('seeked', () => {
+    lastTime = audio.currentTime;
+    reportPlayback(state(), { now: true });
+  });
+  audio.addEventListener('loadedmetadata', renderTime);
+  audio.addEventListener('play', renderButtons);
+  audio.addEventListener('playing', () => reportPlayback(state(), { now: true }));
+  audio.addEventListener('pause', () => {
+    renderButtons();
+    if (!audio.ended) reportPlayback(state(), { now: true });
+  });
+  audio.addEventListener('ended', () => {
+    finishPlay(true);
+    if (index < queue.length - 1) {
+      load(index + 1);
+    } else {
+      renderButtons();
+      reportPlayback(state(), { now: true });
+    }
+  });
+  audio.addEventListener('error', async () => {
+    const item = current();
+    if (!item || !audio.getAttribute('src')) return;
+    if (retried) {
+      toast(`“${item.title}” cannot be played.`, 'error');
+      return;
+    }
+    // Most likely the signed URL expired: sign again, and go on from here.
+    retried = true;
+    const at = audio.currentTime;
+    try {
+      audio.src = await streamUrlOf(item, true);
+      audio.currentTime = at;
+      await audio.play();
+    } catch (err) {
+      if (err?.name !== 'AbortError') toast(errorMessage(err), 'error');
+    }
+  });
+  replace(bar,
+    audio,
+    ui.now,
+    h('div', { class: 'controls' }, ui.previous, ui.toggle, ui.next),
+    h('div', { class: 'seekbar' }, ui.time, ui.seek),
+    ui.remote);
+  renderNow();
+}
+
+function startWatching() {
+  if (stopWatching || !currentUser()) return;
+  stopWatching = watchPlayback((state) => {
+    remote = state;
+    renderRemote();
+  });
+}
+
+/** Builds the bar in `element`; follows the session (watching other devices while signed in). */
+export function initPlayer(element) {
+  bar = element;
+  bar.hidden = true;
+  build();
+  mediaActions({
+    play: () => audio.play().catch(() => {}),
+    pause: () => audio.pause(),
+    previous,
+    next,
+    seek: (seconds) => { audio.currentTime = seconds; },
+  });
+  new ResizeObserver(() => {
+    document.body.style.setProperty('--player-space', `${bar.hidden ? 0 : bar.offsetHeight + 8}px`);
+  }).observe(bar);
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== ' ' || event.altKey || event.ctrlKey || event.metaKey || !current()) return;
+    const target = event.target;
+    // Space belongs to fields, buttons, links and anything editable.
+    if (target.closest?.('input, textarea, select, button, a, audio, [contenteditable], [role="slider"], dialog')) return;
+    event.preventDefault();
+    toggle();
+  });
+  window.addEventListener('pagehide', () => finishPlay(false));
+  onSessionChange((session) => {
+    if (session) startWatching();
+    else stopPlayer();
+  });
+  startWatching();
+}
+
+/** Stops the music and forgets the queue (signing out). */
+export function stopPlayer() {
+  if (!bar) return;
+  stopWatching?.();
+  stopWatching = null;
+  remote = null;
+  audio.pause();
+  audio.removeAttribute('src');
+  audio.load();
+  queue = [];
+  index = -1;
+  renderNow();
+  replace(ui.remote);
+  bar.hidden = true;
+}

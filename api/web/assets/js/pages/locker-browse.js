@@ -1,0 +1,165 @@
+// Browsing the locker by artist, album and genre.
+
+import { h, note, toast, errorMessage } from '../dom.js';
+import { gql } from '../api.js';
+import { cover } from '../cover.js';
+import { ALBUM_FIELDS } from '../fields.js';
+import { playQueue } from '../player.js';
+import { addToPlaylist } from '../add-to-playlist.js';
+import { fetchItems, lockerRow } from './locker-list.js';
+
+const ARTISTS = `query LockerArtists($after: String) { viewer { locker { artists(first: 100, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } nodes { name albumCount trackCount } } } } }`;
+const ALBUMS = `query LockerAlbums($after: String) { viewer { locker { albums(first: 60, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } nodes { ${ALBUM_FIELDS} } } } } }`;
+const GENRES = `query LockerGenres($after: String) { viewer { locker { items(first: 100, after: $after) {
+  pageInfo { hasNextPage endCursor } nodes { genre } } } } }`;
+
+/** How many items a grouped view (an artist's, an album's) reads at most. */
+const GROUP_LIMIT = 1000;
+/** How many items the genre list reads to find the genres (the API has no list of locker genres). */
+const GENRE_SCAN_LIMIT = 5000;
+
+const enc = encodeURIComponent;
+export const artistHref = (name) => `#/locker/artist/${enc(name)}`;
+export const albumHref = (title, artist) => `#/locker/album/${enc(title)}?artist=${enc(artist)}`;
+
+/** A paged list: renders each page's nodes with `item`, with a "Load more" button. */
+function paged(query, pick, item, { signal, tag = 'ul', cls = 'list', label, empty }) {
+  const list = h(tag, { class: cls, 'aria-label': label });
+  const more = h('button', { type: 'button', hidden: true }, 'Load more');
+  const emptyNote = note(empty);
+  emptyNote.hidden = true;
+  let cursor = null;
+  const load = async () => {
+    more.disabled = true;
+    try {
+      const page = pick(await gql(query, { after: cursor }));
+      if (signal.aborted) return;
+      cursor = page.pageInfo.endCursor;
+      list.append(...page.nodes.map(item));
+      more.hidden = !page.pageInfo.hasNextPage;
+      emptyNote.hidden = page.totalCount > 0;
+    } catch (err) {
+      toast(errorMessage(err), 'error');
+    } finally {
+      more.disabled = false;
+    }
+  };
+  more.addEventListener('click', load);
+  return { element: [list, emptyNote, more], ready: load() };
+}
+
+export async function artistsView(ctx) {
+  const view = paged(ARTISTS, (d) => d.viewer.locker.artists, (artist) =>
+    h('li', { class: 'row' }, cover(null, artist.name, { small: true }),
+      h('div', { class: 'main' },
+        h('a', { class: 'title', href: artistHref(artist.name) }, artist.name),
+        h('div', { class: 'meta' }, `${artist.albumCount} albums · ${artist.trackCount} tracks`))),
+  { signal: ctx.signal, label: 'Artists', empty: 'No artists yet: upload some music.' });
+  await view.ready;
+  return [h('h2', {}, 'Artists'), view.element];
+}
+
+export async function albumsView(ctx) {
+  const view = paged(ALBUMS, (d) => d.viewer.locker.albums, (album) =>
+    h('li', { class: 'tile' }, cover(album.coverUrl ?? null, album.title),
+      h('a', { href: albumHref(album.title, album.artist) }, album.title),
+      h('span', { class: 'meta' }, [album.artist, album.year, `${album.trackCount} tracks`].filter(Boolean).join(' · '))),
+  { signal: ctx.signal, cls: 'grid', label: 'Albums', empty: 'No albums yet: upload some music.' });
+  await view.ready;
+  return [h('h2', {}, 'Albums'), view.element];
+}
+
+/** Every item matching `filter`, in artist/album/track order (up to GROUP_LIMIT). */
+async function allItems(filter, signal) {
+  const items = [];
+  let after = null;
+  do {
+    const page = await fetchItems({ filter, sort: 'ARTIST_ALBUM', after });
+    if (signal.aborted) return items;
+    items.push(...page.nodes);
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  } while (after && items.length < GROUP_LIMIT);
+  return items;
+}
+
+/** One album's block: heading, play and add-all buttons, its rows. */
+function albumBlock(ctx, title, artist, items, context, level = 'h3') {
+  const queue = () => items;
+  const onChange = () => ctx.navigate(location.hash);
+  const name = title || 'Unknown album';
+  return h('section', { class: 'album card' },
+    h('div', { class: 'album-head' },
+      cover(items.find((item) => item.coverUrl)?.coverUrl ?? null, name, { small: true }),
+      h('div', { class: 'main' },
+        h(level, {}, h('a', { href: albumHref(title, artist) }, name)),
+        h('div', { class: 'meta' }, [artist, items[0]?.year, `${items.length} tracks`].filter(Boolean).join(' · '))),
+      h('div', { class: 'actions' },
+        h('button', {
+          type: 'button', class: 'primary', 'aria-label': `Play album ${name}`,
+          disabled: !items.some((item) => item.streamable),
+          onclick: () => playQueue(items.filter((item) => item.streamable), 0, { context }),
+        }, h('span', { 'aria-hidden': 'true' }, '▶'), 'Play album'),
+        h('button', { type: 'button', onclick: () => addToPlaylist(items) }, 'Add album to a playlist'))),
+    h('ul', { class: 'list', 'aria-label': `Tracks of ${name}` },
+      items.map((item) => lockerRow(item, { queue, context, onChange }))));
+}
+
+export async function artistView(ctx, name) {
+  const items = await allItems({ artist: name }, ctx.signal);
+  const albums = new Map();
+  for (const item of items) {
+    const key = item.album;
+    if (!albums.has(key)) albums.set(key, []);
+    albums.get(key).push(item);
+  }
+  return [
+    h('p', {}, h('a', { href: '#/locker/artists' }, '← All artists')),
+    h('h2', {}, name),
+    items.length ? null : note('No tracks by this artist in your locker.'),
+    [...albums].map(([title, tracks]) => albumBlock(ctx, title, tracks[0].albumArtist || tracks[0].artist, tracks, 'artist')),
+  ];
+}
+
+export async function albumView(ctx, title, artist) {
+  const same = (a, b) => (a ?? '').toLocaleLowerCase() === (b ?? '').toLocaleLowerCase();
+  const items = (await allItems({ album: title }, ctx.signal))
+    .filter((item) => !artist || same(item.albumArtist || item.artist, artist));
+  return [
+    h('p', {}, h('a', { href: '#/locker/albums' }, '← All albums')),
+    items.length
+      ? albumBlock(ctx, title, artist || items[0].artist, items, 'album', 'h2')
+      : note('No tracks of this album in your locker.'),
+  ];
+}
+
+export async function genresView(ctx) {
+  // The locker has no list of its genres: read the items' genre tags, a
+  // hundred at a time (one small field each), and count them.
+  const counts = new Map();
+  let after = null;
+  let read = 0;
+  let untagged = 0;
+  do {
+    const page = (await gql(GENRES, { after })).viewer.locker.items;
+    if (ctx.signal.aborted) return [];
+    for (const { genre } of page.nodes) {
+      if (genre) counts.set(genre, (counts.get(genre) ?? 0) + 1);
+      else untagged += 1;
+    }
+    read += page.nodes.length;
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  } while (after && read < GENRE_SCAN_LIMIT);
+  const genres = [...counts].sort((a, b) => a[0].localeCompare(b[0]));
+  return [
+    h('h2', {}, 'Genres'),
+    genres.length
+      ? h('ul', { class: 'list', 'aria-label': 'Genres' }, genres.map(([genre, n]) =>
+        h('li', { class: 'row' }, h('div', { class: 'main' },
+          h('a', { class: 'title', href: `#/locker/genre/${enc(genre)}` }, genre),
+          h('div', { class: 'meta' }, n === 1 ? '1 track' : `${n} tracks`)))))
+      : note('No genres tagged yet.'),
+    untagged ? note(`${untagged} tracks have no genre tag; edit their tags to give them one.`) : null,
+  ];
+}

@@ -1,0 +1,161 @@
+// What the player tells the server and hears from it: this device's id,
+// the playback position (`updatePlayback`, throttled), plays
+// (`recordPlay`), fresh stream URLs, and other devices' playback
+// (`playback` subscription).
+
+import { gql, subscribe } from './api.js';
+import { ITEM_FIELDS, PLAYABLE_FIELDS, playable, stamp } from './fields.js';
+
+/**
+ * The device id the server keeps with the playback state: one random id
+ * per browser (localStorage), plus one per tab (sessionStorage), so two
+ * tabs of one browser see each other as other devices.
+ */
+function makeDeviceId() {
+  const random = () => crypto.randomUUID().slice(0, 8);
+  let browser = localStorage.getItem('cadenza.device');
+  if (!browser) {
+    browser = `web-${random()}`;
+    localStorage.setItem('cadenza.device', browser);
+  }
+  let tab = sessionStorage.getItem('cadenza.tab');
+  if (!tab) {
+    tab = random();
+    sessionStorage.setItem('cadenza.tab', tab);
+  }
+  return `${browser}/${tab}`;
+}
+
+export const deviceId = makeDeviceId();
+
+/** Stream URLs are signed for an hour; fetch a new one well before. */
+const URL_MAX_AGE_MS = 45 * 60 * 1000;
+
+const STREAM_URL = `query StreamUrl($id: ID!) { node(id: $id) { ... on LockerItem { id streamUrl streamable } } }`;
+const PURCHASED = `query PurchasedItem($album: String!) { viewer { locker {
+  items(first: 100, filter: { source: PURCHASE, album: $album }) { nodes { ${ITEM_FIELDS} catalogueTrack { id } } } } } }`;
+
+/**
+ * A playable stream URL for `item`, fetched again when old or when
+ * `force`d (the audio failed). A catalogue track plays through the locker
+ * item its purchase made.
+ */
+export async function streamUrlOf(item, force = false) {
+  if (item.kind === 'Track') {
+    const data = await gql(PURCHASED, { album: item.album });
+    const owned = data.viewer?.locker.items.nodes.find((node) => node.catalogueTrack?.id === item.id);
+    if (!owned) throw new Error('This track is not in your locker.');
+    item.streamUrl = owned.streamUrl;
+    item.fetchedAt = Date.now();
+    return owned.streamUrl;
+  }
+  if (!force && item.streamUrl && Date.now() - (item.fetchedAt ?? 0) < URL_MAX_AGE_MS) return item.streamUrl;
+  const data = await gql(STREAM_URL, { id: item.id });
+  if (!data.node) throw new Error('This track is no longer in your locker.');
+  if (!data.node.streamable) throw new Error('The audio of this purchase is not available yet.');
+  item.streamUrl = data.node.streamUrl;
+  item.fetchedAt = Date.now();
+  return item.streamUrl;
+}
+
+const UPDATE_PLAYBACK = `mutation UpdatePlayback($input: PlaybackInput!) { updatePlayback(input: $input) { updatedAt } }`;
+/** While playing, the position is sent this often (and at every pause, seek, change). */
+const PLAYBACK_EVERY_MS = 10_000;
+
+let lastSent = 0;
+let inFlight = false;
+let pending = null;
+
+/**
+ * Sends the playback state; `now` sends at once, otherwise at most every
+ * ten seconds. One request at a time: the latest state waits its turn.
+ */
+export function reportPlayback(state, { now = false } = {}) {
+  if (!now && Date.now() - lastSent < PLAYBACK_EVERY_MS) return;
+  pending = state;
+  lastSent = Date.now();
+  if (!inFlight) flush();
+}
+
+async function flush() {
+  inFlight = true;
+  while (pending) {
+    const state = pending;
+    pending = null;
+    try {
+      await gql(UPDATE_PLAYBACK, {
+        input: {
+          deviceId,
+          itemId: state.itemId ?? null,
+          positionMs: state.itemId ? Math.max(0, Math.round(state.positionMs)) : 0,
+          playing: Boolean(state.itemId && state.playing),
+        },
+      });
+    } catch {
+      // Best effort: the position is a convenience; the next report retries.
+    }
+  }
+  inFlight = false;
+}
+
+const RECORD_PLAY = `mutation RecordPlay($input: RecordPlayInput!) { recordPlay(input: $input) }`;
+
+/**
+ * When a play counts: at the end of the track, or when it is left after
+ * 30 seconds or half its length (whichever comes first) of listening.
+ * The server then keeps it or not as the listener's privacy settings say
+ * (history off, a private session): `recordPlay` answers which.
+ */
+export function playCounts(listenedMs, durationMs, completed) {
+  if (completed) return true;
+  return listenedMs >= Math.min(30_000, Math.max(1, durationMs) / 2);
+}
+
+export async function recordPlay(item, listenedMs, completed, context) {
+  const limit = (item.durationMs || 0) + 600_000;
+  try {
+    const data = await gql(RECORD_PLAY, {
+      input: {
+        itemId: item.id,
+        msPlayed: Math.min(Math.round(listenedMs), limit),
+        completed,
+        deviceId,
+        context: context ?? null,
+      },
+    });
+    return data.recordPlay;
+  } catch {
+    // A play that could not be recorded must not stop the music.
+    return null;
+  }
+}
+
+const PLAYBACK_FIELDS = `deviceId positionMs playing updatedAt item { ${PLAYABLE_FIELDS} }`;
+
+/**
+ * Calls `onState(state)` with the latest playback state another device
+ * (or tab) reported: first the stored one (even this tab's own, then
+ * `state.own`), then each update. Returns the
+ * function that stops listening.
+ */
+export function watchPlayback(onState) {
+  let stopped = false;
+  const handle = (state, { ownToo = false } = {}) => {
+    if (stopped || !state) return;
+    const own = state.deviceId === deviceId;
+    if (own && !ownToo) return;
+    onState({ ...state, own, item: state.item ? stamp(playable(state.item)) : null, receivedAt: Date.now() });
+  };
+  // The stored state may be this tab's own, from before a reload: offered
+  // too, so the listener can go on where they were.
+  gql(`query LastPlayback { viewer { playback { ${PLAYBACK_FIELDS} } } }`)
+    .then((data) => handle(data.viewer?.playback, { ownToo: true }))
+    .catch(() => {});
+  const unsubscribe = subscribe(`subscription Playback { playback { ${PLAYBACK_FIELDS} } }`, {}, {
+    next: (data) => handle(data?.playback),
+  });
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
+}
