@@ -16,7 +16,7 @@ const RECOMMENDATIONS = `query ForYou {
       product { ${PRODUCT_FIELDS} }
       because {
         __typename
-        ... on LockerItem { id title artist album catalogueTrack { album { id title product { id } } } }
+        ... on LockerItem { id title artist album albumArtist catalogueTrack { album { id title product { id } } } }
         ... on Track { id title artist { name } album { id title product { id } } product { id } }
       }
     }
@@ -46,7 +46,9 @@ function source(playable) {
     h('strong', {}, playable.title), ` by ${playable.artist}`,
     playable.album ? ` (album “${playable.album}”)` : '',
     ' · ',
-    h('a', { href: `#/search?q=${encodeURIComponent(playable.title)}` }, 'find it in your locker'),
+    // The locker page names an album by its title and album artist.
+    h('a', { href: `#/locker/album/${encodeURIComponent(playable.album)}?artist=${encodeURIComponent(playable.albumArtist || playable.artist)}` },
+      'its album in your locker'),
     albumProduct ? ' · ' : null,
     albumProduct ? productLink(albumProduct.id, 'its album in the store') : null);
 }
