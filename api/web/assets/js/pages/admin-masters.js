@@ -1,7 +1,7 @@
 // Attaching master audio (what buyers of a track receive): find the track
 // by searching the catalogue or browsing its albums, then upload the file.
 
-import { h, field, errorMessage, actionButton, note } from '../dom.js';
+import { h, replace, field, errorMessage, actionButton, note } from '../dom.js';
 import { gql, upload } from '../api.js';
 import { duration } from '../format.js';
 
@@ -96,7 +96,7 @@ export function mastersSection(ctx) {
     const items = search.edges.map((edge) => edge.node.item);
     const tracks = items.filter((item) => item.__typename === 'Track');
     const albums = items.filter((item) => item.__typename === 'Album');
-    results.replaceChildren(
+    replace(results,
       items.length === 0 ? note(`No track or album matches “${words}”.`) : null,
       tracks.length ? [h('h3', {}, 'Tracks'), h('ul', { class: 'list' }, tracks.map((t) => trackRow(t, ctx)))] : null,
       albums.length ? [h('h3', {}, 'Albums'), h('ul', { class: 'list' }, albums.map((a) => albumBlock(a, ctx)))] : null);

@@ -2,7 +2,7 @@
 // settings, newest first) and the audit log (every privacy action on the
 // viewer's data, newest first), each a page at a time.
 
-import { h, errorMessage, actionButton } from '../dom.js';
+import { h, replace, errorMessage, actionButton } from '../dom.js';
 import { gql } from '../api.js';
 import { dateTime } from '../format.js';
 
@@ -55,7 +55,7 @@ export function logsSection(ctx) {
     // The API gives the latest 500 at once; show them a page at a time.
     const drawConsent = () => {
       const shown = history.slice(0, consentShown);
-      consent.replaceChildren(
+      replace(consent,
         history.length === 0
           ? h('p', { class: 'note' }, 'No changes yet: the settings are as they were when you signed up.')
           : table('Consent log, newest first', ['When', 'Setting', 'Change'], shown.map((change) => h('tr', {},
