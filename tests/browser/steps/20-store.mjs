@@ -113,10 +113,11 @@ export async function run(t) {
   await t.step('find the purchase in the locker and play it', async () => {
     await page.getByRole('link', { name: 'open your locker' }).click();
     await page.waitForURL(/#\/locker/);
-    const row = page.getByTestId('locker-row').filter({ hasText: firstTrack }).first();
-    await row.waitFor();
+    // The locker's rows label their play buttons "Play <title>".
+    const play = page.getByTestId('locker-row').getByRole('button', { name: `Play ${firstTrack}`, exact: true }).first();
+    await play.waitFor();
     if (!playable) return;
-    await row.getByRole('button', { name: /^Play\b/ }).click();
+    await play.click();
     const audio = page.locator('audio#player-audio');
     await t.until(() => audio.evaluate((a) => a.currentTime > 0.3 && !a.paused), 'the purchase playing', { timeout: 15_000 });
   });

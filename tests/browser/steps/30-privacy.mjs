@@ -33,9 +33,10 @@ export async function run(t) {
     // Play it in the page when the player can (P1's locker page), then send
     // the play as a player would: the server must answer "not stored".
     await page.goto(t.url('/#/locker'));
-    const row = page.getByTestId('locker-row').filter({ hasText: item.title }).first();
-    if (await row.getByRole('button', { name: /^Play\b/ }).isVisible().catch(() => false)) {
-      await row.getByRole('button', { name: /^Play\b/ }).click();
+    const play = page.getByTestId('locker-row').getByRole('button', { name: `Play ${item.title}`, exact: true }).first();
+    await play.waitFor();
+    if (await play.isEnabled()) {
+      await play.click();
       const audio = page.locator('audio#player-audio');
       await t.until(() => audio.evaluate((a) => a.currentTime > 0.3), 'the song playing', { timeout: 15_000 });
       await page.getByRole('button', { name: 'Pause', exact: true }).click();

@@ -30,10 +30,15 @@ function save(attempt) {
   else sessionStorage.removeItem(STORE);
 }
 
-/** The attempt in progress for this user and this cart, if any. */
+/**
+ * The attempt in progress for this user and this cart, if any. While a
+ * payment's outcome is unknown the server holds the cart's lines in the
+ * pending payment, so the cart reads empty: the attempt still stands.
+ */
 export function pendingAttempt(userId, cart) {
   const attempt = load();
-  if (attempt && attempt.userId === userId && attempt.signature === cartSignature(cart)) return attempt;
+  const same = attempt?.signature === cartSignature(cart) || cart.lines.length === 0;
+  if (attempt && attempt.userId === userId && same) return attempt;
   if (attempt) save(null);
   return null;
 }
@@ -84,7 +89,12 @@ export function checkoutError(err) {
 export async function checkout(userId, cart) {
   let attempt = pendingAttempt(userId, cart);
   if (!attempt) {
-    attempt = { userId, signature: cartSignature(cart), key: idempotencyKey() };
+    attempt = {
+      userId,
+      signature: cartSignature(cart),
+      key: idempotencyKey(),
+      summary: `${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'}, ${cart.subtotal.formatted}`,
+    };
     save(attempt);
   }
   try {

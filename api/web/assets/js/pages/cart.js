@@ -2,7 +2,7 @@
 // quantities, a product is bought once), removing a line, the subtotal,
 // and checkout. See checkout.js for the idempotency key of an attempt.
 
-import { h, heading, note, errorMessage, actionButton, toast } from '../dom.js';
+import { h, replace, heading, note, errorMessage, actionButton, toast } from '../dom.js';
 import { gql } from '../api.js';
 import { money } from '../format.js';
 import { artistOf, kindLabel, productCover } from '../products.js';
@@ -28,7 +28,7 @@ export async function render(ctx) {
     const retry = pendingAttempt(ctx.user.id, cart);
     error.textContent = message
       || (retry ? 'The last checkout did not finish. Press “Try again” to finish it.' : '');
-    if (cart.lines.length === 0) {
+    if (cart.lines.length === 0 && !retry) {
       root.replaceChildren(heading('Your cart'),
         note('Your cart is empty.'), h('a', { href: '#/store' }, 'Browse the store'));
       return;
@@ -67,12 +67,16 @@ export async function render(ctx) {
       }
     }, { class: 'primary checkout' });
 
-    root.replaceChildren(
+    replace(root,
       heading('Your cart'),
-      lines,
+      // An unfinished attempt holds the lines it was buying: the cart reads empty.
+      cart.lines.length ? lines : h('p', {}, `Your last checkout (${retry.summary}) did not finish. `
+        + 'Its items are held until it does.'),
       h('div', { class: 'card cart-total' },
-        h('p', { class: 'subtotal' }, h('span', {}, `Subtotal (${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'})`),
-          h('strong', {}, money(cart.subtotal))),
+        cart.lines.length
+          ? h('p', { class: 'subtotal' }, h('span', {}, `Subtotal (${cart.itemCount} item${cart.itemCount === 1 ? '' : 's'})`),
+            h('strong', {}, money(cart.subtotal)))
+          : null,
         h('p', { class: 'hint' }, 'Prices are today’s; checkout fixes them into your order. '
           + 'What you buy appears in your locker at once.'),
         error,
