@@ -41,11 +41,11 @@ function reviewForm(product, onWritten) {
     h('input', { type: 'radio', name: 'rating', value: String(n), required: true }),
     ` ${n} ★`));
   const body = h('textarea', { name: 'body', rows: 4, maxlength: MAX_BODY });
-  const counter = h('small', { class: 'hint', 'aria-live': 'polite' }, `0 of ${MAX_BODY} characters`);
+  const counter = h('small', { class: 'hint counter' }, `0 of ${MAX_BODY} characters`);
   body.addEventListener('input', () => { counter.textContent = `${body.value.length} of ${MAX_BODY} characters`; });
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Post review');
-  const form = h('form', { class: 'review-form', 'aria-labelledby': 'write-title' },
+  const form = h('form', { class: 'review-form', 'aria-labelledby': 'write-title', novalidate: true },
     h('h3', { id: 'write-title' }, 'Write a review'),
     h('p', { class: 'hint' }, 'One review per product: posting again replaces yours. Shown as plain text.'),
     h('fieldset', { class: 'rating' }, h('legend', {}, 'Rating'), ratings),

@@ -54,7 +54,9 @@ export async function render(ctx) {
     product.audioFormat,
     album?.releaseYear,
     album?.genre,
-    product.kind === 'ALBUM' && album ? `${album.tracks.length} tracks, ${duration(album.durationMs / 1000)}` : null,
+    product.kind === 'ALBUM' && album
+      ? `${album.tracks.length} track${album.tracks.length === 1 ? '' : 's'}, ${duration(album.durationMs / 1000)}`
+      : null,
   ].filter(Boolean);
 
   // A track product shows its one track and a link to the album's product.
