@@ -2,7 +2,7 @@
 // them: a tile (cover, title, artist, price), the cover itself, and the
 // "Add to cart" button.
 
-import { h, actionButton, toast } from './dom.js';
+import { h, actionButton } from './dom.js';
 import { gql } from './api.js';
 import { cover } from './cover.js';
 import { money } from './format.js';
@@ -62,9 +62,10 @@ export function productTile(product) {
 
 /**
  * "Add to cart" for a product, or why it cannot be added: owned already,
- * not for sale, or nobody signed in. `onAdded(cart)` runs after.
+ * not for sale, or nobody signed in. Once added, the button gives way to
+ * a link to the cart, said in a status region so it is read out.
  */
-export function addToCart(product, { onAdded } = {}) {
+export function addToCart(product) {
   if (product.ownedByViewer) {
     return h('p', { class: 'ok' }, 'You own this: it is in your ', h('a', { href: '#/locker' }, 'locker'), '.');
   }
@@ -73,14 +74,20 @@ export function addToCart(product, { onAdded } = {}) {
     const back = encodeURIComponent(`#/product/${product.id}`);
     return h('p', {}, h('a', { href: `#/signin?next=${back}` }, 'Sign in'), ' to buy this.');
   }
-  return actionButton('Add to cart', async () => {
+  const box = h('div', { class: 'buy' });
+  box.append(actionButton('Add to cart', async () => {
     const data = await gql(
       `mutation AddToCart($id: ID!) { addToCart(productId: $id) { itemCount } }`,
       { id: product.id },
     );
-    toast(`“${product.title}” is in your cart (${data.addToCart.itemCount} in all).`);
-    onAdded?.(data.addToCart);
-  }, { class: 'primary' });
+    const count = data.addToCart.itemCount;
+    const link = h('a', { href: '#/cart' }, 'Go to cart');
+    box.replaceChildren(h('p', { class: 'ok', role: 'status' },
+      `Added to your cart (${count} item${count === 1 ? '' : 's'}). `, link));
+    // The button that had the focus is gone: the focus goes on, not to the page's start.
+    link.focus();
+  }, { class: 'primary' }));
+  return box;
 }
 
 /**

@@ -54,7 +54,6 @@ export async function render(ctx) {
       error.textContent = '';
       try {
         const order = await checkout(ctx.user.id, cart);
-        toast(`Thank you! Order ${order.number} is paid.`);
         ctx.navigate(`#/orders?placed=${encodeURIComponent(order.id)}`);
       } catch (err) {
         const message = checkoutError(err);

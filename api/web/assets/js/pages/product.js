@@ -30,16 +30,6 @@ function trackList(tracks) {
       h('span', { class: 'meta' }, duration(track.durationMs / 1000)))));
 }
 
-/** "Add to cart", then a way to the cart once it is there. */
-function buyBox(product) {
-  const box = h('div', { class: 'buy' });
-  box.append(addToCart(product, {
-    onAdded: () => box.replaceChildren(
-      h('p', { class: 'ok', role: 'status' }, 'Added to your cart. ', h('a', { href: '#/cart' }, 'Go to cart'))),
-  }));
-  return box;
-}
-
 export async function render(ctx) {
   const { product } = await gql(PRODUCT, { id: ctx.params.id });
   if (!product) {
@@ -72,7 +62,7 @@ export async function render(ctx) {
         h('p', { class: 'meta' }, facts.join(' · ')),
         h('p', { class: 'meta' }, ratingText(product)),
         h('p', { class: 'price big-price' }, money(product.price)),
-        buyBox(product),
+        addToCart(product),
         albumProduct && albumProduct.id !== product.id
           ? h('p', {}, h('a', { href: `#/product/${encodeURIComponent(albumProduct.id)}` },
             `The whole album “${product.track.album.title}”`))
