@@ -113,8 +113,9 @@ function exclusionsSection() {
   return h('section', { class: 'card', 'aria-labelledby': 'exclude-title' },
     h('h2', { id: 'exclude-title' }, 'Leave some music out of your taste'),
     h('p', {}, 'A song or a playlist can be kept out of your taste profile: its plays stay in your history but never feed '
-      + 'recommendations or statistics. Turn it on where the music lives: “Exclude from my taste” on a song in your ',
-    h('a', { href: '#/locker' }, 'locker'), ', or on a ', h('a', { href: '#/playlists' }, 'playlist'), '.'));
+      + 'recommendations or statistics. Turn it on where the music lives: “Exclude from my taste” in a song’s '
+      + '“Edit tags” in your ', h('a', { href: '#/locker' }, 'locker'), ' (the song then shows “Not in my taste”), '
+      + 'or on a ', h('a', { href: '#/playlists' }, 'playlist'), '’s page, for every play started from it.'));
 }
 
 export async function render(ctx) {
