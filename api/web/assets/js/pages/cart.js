@@ -48,6 +48,8 @@ export async function render(ctx) {
             endAttempt();
             toast(`Removed “${line.product.title}”.`);
             draw(data.removeFromCart);
+            // The pressed button is gone: keep the focus in the page.
+            root.querySelector('.page-title')?.focus();
           }, { 'aria-label': `Remove “${line.product.title}”`, class: 'link' })))));
 
     const buy = actionButton(retry ? 'Try again' : 'Checkout', async () => {
@@ -69,7 +71,7 @@ export async function render(ctx) {
     replace(root,
       heading('Your cart'),
       // An unfinished attempt holds the lines it was buying: the cart reads empty.
-      cart.lines.length ? lines : h('p', {}, `Your last checkout (${retry.summary}) did not finish. `
+      cart.lines.length ? lines : h('p', {}, `Your last checkout (${retry.summary ?? 'its items'}) did not finish. `
         + 'Its items are held until it does.'),
       h('div', { class: 'card cart-total' },
         cart.lines.length
