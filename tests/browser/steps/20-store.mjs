@@ -128,11 +128,19 @@ export async function run(t) {
     await first.waitFor();
     const reason = (await first.locator('.reason').innerText()).replace(/Why\?$/, '').trim();
     t.assert(reason.length > 0, 'the recommendation has a reason');
-    const why = first.getByRole('button', { name: 'Why?' });
-    await why.click();
-    t.assert(await why.getAttribute('aria-expanded') === 'true', '"Why?" expands');
-    await first.locator('.why').waitFor({ state: 'visible' });
+    const toggle = first.getByRole('button', { name: 'Why?' });
+    await toggle.click();
+    t.assert(await toggle.getAttribute('aria-expanded') === 'true', '"Why?" expands');
+    const why = first.locator('.why');
+    await why.waitFor({ state: 'visible' });
     await t.axe('for-you');
     await t.shot('for-you');
+    // Where the reason came from is a link to it (empty for best-sellers).
+    const source = why.getByRole('link').first();
+    if (await source.count()) {
+      await source.click();
+      await page.waitForURL(/#\/(product|locker)\//);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+    }
   });
 }
