@@ -26,6 +26,25 @@ const ACTIONS = {
   ADMIN_READ: 'An administrator read this log',
 };
 
+const DETAIL_NAMES = {
+  record_listening_history: 'Record listening history',
+  personalized_recommendations: 'Personalised recommendations',
+  contribute_to_aggregates: 'Shared statistics',
+};
+
+/** An audit detail such as `record_listening_history=false`, in words. */
+function detailText(detail) {
+  if (!detail) return '';
+  const [name, value] = detail.split('=');
+  if (DETAIL_NAMES[name] && (value === 'true' || value === 'false')) {
+    return `${DETAIL_NAMES[name]}: ${value === 'true' ? 'on' : 'off'}`;
+  }
+  if (name === 'minutes') return `For ${value} minutes`;
+  if (name === 'removed') return `${value} removed`;
+  if (name === 'export') return `Export number ${value}`;
+  return detail;
+}
+
 function changeText(change) {
   if (change.setting === 'PRIVATE_SESSION') {
     return change.enabled ? `Started, until ${dateTime(change.until)}` : 'Ended';
@@ -81,7 +100,7 @@ export function logsSection(ctx) {
       h('td', {}, dateTime(entry.at)),
       h('td', {}, ACTIONS[entry.action] ?? entry.action),
       h('td', {}, entry.actorId && entry.actorId !== entry.subjectId ? 'An administrator' : 'You'),
-      h('td', {}, entry.detail ?? '')));
+      h('td', {}, detailText(entry.detail))));
     if (!after) {
       audit.replaceChildren(page.totalCount === 0
         ? h('p', { class: 'note' }, 'Nothing yet.')
