@@ -98,13 +98,13 @@ export function logsSection(ctx) {
     const page = viewer.privacy.audit;
     const rows = page.nodes.map((entry) => h('tr', {},
       h('td', {}, dateTime(entry.at)),
-      h('td', {}, ACTIONS[entry.action] ?? entry.action),
-      h('td', {}, entry.actorId && entry.actorId !== entry.subjectId ? 'An administrator' : 'You'),
+      h('td', {}, ACTIONS[entry.action] ?? entry.action,
+        entry.actorId && entry.actorId !== entry.subjectId ? ' (by an administrator)' : ''),
       h('td', {}, detailText(entry.detail))));
     if (!after) {
       audit.replaceChildren(page.totalCount === 0
         ? h('p', { class: 'note' }, 'Nothing yet.')
-        : table('Audit log, newest first', ['When', 'What', 'Who', 'Detail'], rows));
+        : table('Audit log, newest first', ['When', 'What', 'Detail'], rows));
     } else {
       audit.querySelector('tbody')?.append(...rows);
       audit.querySelector('.more')?.remove();
