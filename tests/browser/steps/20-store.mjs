@@ -6,7 +6,8 @@
 // only an ADMIN can do. When the server that runs the story provides one
 // (CADENZA_TEST_ADMIN_EMAIL and CADENZA_TEST_ADMIN_PASSWORD), a second
 // device signs in as that admin and attaches the master through the
-// catalogue page (which is checked with axe and screenshotted too);
+// catalogue page, after importing a feed with bad lines there (the page is
+// checked with axe and screenshotted too);
 // without one, the play of the purchase is skipped and the log says so.
 
 /** Signs up a listener through the page unless an earlier step did. */
@@ -37,6 +38,21 @@ async function attachMasterAsAdmin(t, albumTitle, artistName, trackTitle) {
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('link', { name: 'Catalogue' }).click();
+    // A feed with a good line and two bad ones: the report names each bad line.
+    const id = `story-${Date.now()}`;
+    const feed = [
+      JSON.stringify({ type: 'artist', id, name: 'Story Feed Artist', genres: ['Pop'] }),
+      'this line is not JSON',
+      JSON.stringify({ type: 'product', sku: `${id}-x`, kind: 'ALBUM', ref: `${id}-missing`, priceMinor: 100, currency: 'USD' }),
+    ].join('\n');
+    await page.getByLabel('Catalogue feed (JSON Lines)')
+      .setInputFiles({ name: 'feed.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(feed) });
+    await page.getByRole('button', { name: 'Import feed' }).click();
+    const rejected = page.getByTestId('import-report').getByRole('table', { name: 'Rejected lines' });
+    await rejected.getByRole('row').nth(2).waitFor();
+    const rows = await rejected.getByRole('row').allInnerTexts();
+    t.assert(rows.length === 3 && /^2\s+\S/.test(rows[1]) && /^3\s+\S/.test(rows[2]),
+      `the report lists lines 2 and 3 with their reasons: ${JSON.stringify(rows)}`);
     await page.getByRole('heading', { name: 'Attach master audio' }).waitFor();
     await page.getByLabel('Find a track or album').fill(albumTitle);
     await page.getByRole('button', { name: 'Find', exact: true }).click();
