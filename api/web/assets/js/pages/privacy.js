@@ -3,7 +3,7 @@
 // the per-item and per-playlist exclusions live, the consent and audit
 // logs, the export of everything stored, and deleting the account.
 
-import { h, heading, errorMessage, actionButton, toast, field } from '../dom.js';
+import { h, replace, heading, errorMessage, actionButton, toast, field } from '../dom.js';
 import { gql } from '../api.js';
 import { dateTime } from '../format.js';
 import { logsSection } from './privacy-logs.js';
@@ -109,6 +109,32 @@ function sessionSection(initialUntil, onChanged) {
     box);
 }
 
+/** Clearing the history: asked twice, since it cannot be undone. */
+function historySection(onChanged) {
+  const box = h('div', {});
+  const ask = () => {
+    const confirm = actionButton('Yes, clear my history', async () => {
+      const data = await gql('mutation Clear { clearListeningHistory }');
+      const n = data.clearListeningHistory;
+      replace(box, h('p', { class: 'ok', role: 'status' },
+        `Cleared: ${n} ${n === 1 ? 'entry' : 'entries'} (plays and interactions) removed.`), start());
+      onChanged();
+    }, { class: 'danger' });
+    replace(box,
+      h('p', { role: 'alert' }, 'Every play and interaction stored goes, for good. Sure?'),
+      h('div', { class: 'toolbar' }, confirm,
+        h('button', { type: 'button', onclick: () => { replace(box, start()); box.querySelector('button')?.focus(); } }, 'Cancel')));
+    confirm.focus();
+  };
+  const start = () => h('button', { type: 'button', onclick: ask }, 'Clear my listening history');
+  replace(box, start());
+  return h('section', { class: 'card', 'aria-labelledby': 'clear-title' },
+    h('h2', { id: 'clear-title' }, 'Listening history'),
+    h('p', { class: 'hint' }, 'Removes every play and interaction stored about you. They leave “also bought”, '
+      + '“similar artists” and your recommendations at the next recompute.'),
+    box);
+}
+
 function exclusionsSection() {
   return h('section', { class: 'card', 'aria-labelledby': 'exclude-title' },
     h('h2', { id: 'exclude-title' }, 'Leave some music out of your taste'),
@@ -126,6 +152,7 @@ export async function render(ctx) {
     h('p', { class: 'hint' }, 'Your data, under your control. Every change here is saved at once and kept in the logs below.'),
     settingsSection(viewer.privacy, logs.reload),
     sessionSection(viewer.privacy.privateSessionUntil, logs.reload),
+    historySection(logs.reload),
     exclusionsSection(),
     logs.element,
     exportSection(logs.reload),
