@@ -31,9 +31,13 @@ function next(ctx) {
 export function signIn(ctx) {
   const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  // After `deleteAccount` the privacy page sends the person here.
+  const deleted = ctx.query.get('deleted')
+    ? h('p', { class: 'ok', role: 'status' }, 'Your account has been deleted, and you are signed out everywhere.')
+    : null;
   return form(
     'Sign in',
-    [field('Email', email), field('Password', password)],
+    [deleted, field('Email', email), field('Password', password)],
     'Sign in',
     async () => {
       await startSession(email.value.trim(), password.value);

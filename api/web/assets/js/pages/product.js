@@ -1,0 +1,80 @@
+// A product (`#/product/<id>`): price, what it sells (the tracks), "Add to
+// cart", reviews (read, and write one when signed in) and what other
+// customers also bought.
+
+import { h, heading, note } from '../dom.js';
+import { gql } from '../api.js';
+import { duration, money } from '../format.js';
+import {
+  PRODUCT_FIELDS, addToCart, artistOf, kindLabel, productCover, productTile, ratingText, recordInteraction,
+} from '../products.js';
+import { reviewsSection } from './product-reviews.js';
+
+const TRACK_FIELDS = 'id title trackNumber discNumber durationMs hasMasterAudio';
+
+const PRODUCT = `query Product($id: ID!) {
+  product(id: $id) {
+    ${PRODUCT_FIELDS}
+    sku
+    album { releaseYear genre durationMs tracks { ${TRACK_FIELDS} } }
+    track { ${TRACK_FIELDS} album { id title product { id } } }
+    alsoBought(first: 8) { ${PRODUCT_FIELDS} }
+  }
+}`;
+
+function trackList(tracks) {
+  return h('ol', { class: 'list track-list', 'aria-label': 'Tracks' },
+    tracks.map((track) => h('li', { class: 'row' },
+      h('span', { class: 'track-no' }, track.trackNumber ?? ''),
+      h('span', { class: 'main' }, h('span', { class: 'title' }, track.title)),
+      h('span', { class: 'meta' }, duration(track.durationMs / 1000)))));
+}
+
+export async function render(ctx) {
+  const { product } = await gql(PRODUCT, { id: ctx.params.id });
+  if (!product) {
+    return h('div', {}, heading('Product not found'),
+      note('This product does not exist or is no longer for sale.'), h('a', { href: '#/store' }, 'Back to the store'));
+  }
+  recordInteraction({ kind: 'VIEW_PRODUCT', targetId: product.id });
+
+  const album = product.album;
+  const facts = [
+    kindLabel(product),
+    product.audioFormat,
+    album?.releaseYear,
+    album?.genre,
+    product.kind === 'ALBUM' && album
+      ? `${album.tracks.length} track${album.tracks.length === 1 ? '' : 's'}, ${duration(album.durationMs / 1000)}`
+      : null,
+  ].filter(Boolean);
+
+  // A track product shows its one track and a link to the album's product.
+  const tracks = product.kind === 'ALBUM' ? album?.tracks ?? [] : [product.track].filter(Boolean);
+  const albumProduct = product.kind === 'TRACK' ? product.track?.album?.product : null;
+
+  return h('article', { class: 'product-page' },
+    h('div', { class: 'product-head' },
+      h('div', { class: 'product-cover' }, productCover(product)),
+      h('div', { class: 'product-info' },
+        heading(product.title),
+        h('p', { class: 'product-artist' }, artistOf(product)),
+        h('p', { class: 'meta' }, facts.join(' · ')),
+        h('p', { class: 'meta' }, ratingText(product)),
+        h('p', { class: 'price big-price' }, money(product.price)),
+        addToCart(product),
+        albumProduct && albumProduct.id !== product.id
+          ? h('p', {}, h('a', { href: `#/product/${encodeURIComponent(albumProduct.id)}` },
+            `The whole album “${product.track.album.title}”`))
+          : null)),
+    h('section', { class: 'card', 'aria-labelledby': 'tracks-title' },
+      h('h2', { id: 'tracks-title' }, tracks.length === 1 ? 'Track' : 'Tracks'),
+      tracks.length ? trackList(tracks) : note('No tracks listed.')),
+    reviewsSection(product, ctx),
+    h('section', { class: 'card', 'aria-labelledby': 'also-title' },
+      h('h2', { id: 'also-title' }, 'Customers also bought'),
+      product.alsoBought.length
+        ? h('ul', { class: 'grid' }, product.alsoBought.map(productTile))
+        : note('Nothing yet: no customers in common with this product so far.')),
+  );
+}

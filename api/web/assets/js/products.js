@@ -1,0 +1,102 @@
+// Products as the store, the product page, the cart and For you show
+// them: a tile (cover, title, artist, price), the cover itself, and the
+// "Add to cart" button.
+
+import { h, actionButton } from './dom.js';
+import { gql } from './api.js';
+import { cover } from './cover.js';
+import { money } from './format.js';
+import { currentUser } from './session.js';
+
+/** The fields every product tile needs. */
+export const PRODUCT_FIELDS = `id title kind audioFormat available ownedByViewer averageRating reviewCount
+  price { amountMinor currency formatted }
+  album { id title coverUrl artist { id name } }
+  track { id title artist { id name } }`;
+
+/**
+ * A cover URL the page may load. The app sends no request off its own
+ * origin (and the CSP's `img-src 'self'` would refuse one), so a catalogue
+ * cover hosted elsewhere is drawn as the placeholder instead.
+ */
+export function sameOrigin(url) {
+  if (!url) return null;
+  try {
+    return new URL(url, location.href).origin === location.origin ? url : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The artist a product's music is by. */
+export function artistOf(product) {
+  return product.album?.artist?.name ?? product.track?.artist?.name ?? '';
+}
+
+export function productCover(product, options) {
+  return cover(sameOrigin(product.album?.coverUrl), product.album?.title || product.title, options);
+}
+
+export function kindLabel(product) {
+  return product.kind === 'ALBUM' ? 'Album' : 'Track';
+}
+
+/** "4.5 ★ (12 reviews)" or "No reviews yet". */
+export function ratingText(product) {
+  if (!product.reviewCount) return 'No reviews yet';
+  const stars = product.averageRating == null ? '' : `${product.averageRating.toFixed(1)} of 5 stars, `;
+  return `${stars}${product.reviewCount} review${product.reviewCount === 1 ? '' : 's'}`;
+}
+
+/** One tile of a product grid, as an `<li>`. */
+export function productTile(product) {
+  return h('li', { class: 'tile product-tile', 'data-testid': 'product-tile' },
+    h('a', { href: `#/product/${encodeURIComponent(product.id)}`, class: 'tile-link' },
+      productCover(product),
+      h('span', { class: 'tile-title' }, product.title)),
+    h('span', { class: 'meta' }, artistOf(product)),
+    h('span', { class: 'meta' }, h('span', { class: 'tag' }, kindLabel(product)), product.audioFormat),
+    h('span', { class: 'price' }, money(product.price)),
+  );
+}
+
+/**
+ * "Add to cart" for a product, or why it cannot be added: owned already,
+ * not for sale, or nobody signed in. Once added, the button gives way to
+ * a link to the cart, said in a status region so it is read out.
+ */
+export function addToCart(product) {
+  if (product.ownedByViewer) {
+    return h('p', { class: 'ok' }, 'You own this: it is in your ', h('a', { href: '#/locker' }, 'locker'), '.');
+  }
+  if (!product.available) return h('p', { class: 'note' }, 'Not for sale at the moment.');
+  if (!currentUser()) {
+    const back = encodeURIComponent(`#/product/${product.id}`);
+    return h('p', {}, h('a', { href: `#/signin?next=${back}` }, 'Sign in'), ' to buy this.');
+  }
+  const box = h('div', { class: 'buy' });
+  box.append(actionButton('Add to cart', async () => {
+    const data = await gql(
+      `mutation AddToCart($id: ID!) { addToCart(productId: $id) { itemCount } }`,
+      { id: product.id },
+    );
+    const count = data.addToCart.itemCount;
+    const link = h('a', { href: '#/cart' }, 'Go to cart');
+    box.replaceChildren(h('p', { class: 'ok', role: 'status' },
+      `Added to your cart (${count} item${count === 1 ? '' : 's'}). `, link));
+    // The button that had the focus is gone: the focus goes on, not to the page's start.
+    link.focus();
+  }, { class: 'primary' }));
+  return box;
+}
+
+/**
+ * Tells the server what the person looked at, for recommendations; the
+ * server stores it only as their privacy settings allow. Never in the way
+ * of the page: a failure is ignored.
+ */
+export function recordInteraction(input) {
+  if (!currentUser()) return;
+  gql('mutation Interaction($input: InteractionInput!) { recordInteraction(input: $input) }', { input })
+    .catch(() => {});
+}
