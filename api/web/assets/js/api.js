@@ -59,19 +59,10 @@ export async function gql(query, variables = {}) {
  */
 export async function upload(query, variables, file, { onProgress, signal } = {}) {
   const token = await accessToken();
-  // The body is built here rather than by FormData: the server reads the
-  // boundary from a lower-cased Content-Type (a server bug, reported), and
-  // FormData's boundary has capitals. Lower-case letters, digits and dashes
-  // survive that. The filename is escaped as browsers do (", CR, LF).
-  const boundary = `cadenza-${crypto.randomUUID()}`;
-  const filename = file.name.replace(/["\r\n]/g, encodeURIComponent);
-  const part = (headers, content) => [`--${boundary}\r\n${headers}\r\n\r\n`, content, '\r\n'];
-  const body = new Blob([
-    ...part('Content-Disposition: form-data; name="operations"', JSON.stringify({ query, variables: { ...variables, file: null } })),
-    ...part('Content-Disposition: form-data; name="map"', JSON.stringify({ 0: ['variables.file'] })),
-    ...part(`Content-Disposition: form-data; name="0"; filename="${filename}"\r\nContent-Type: ${file.type || 'application/octet-stream'}`, file),
-    `--${boundary}--\r\n`,
-  ]);
+  const body = new FormData();
+  body.append('operations', JSON.stringify({ query, variables: { ...variables, file: null } }));
+  body.append('map', JSON.stringify({ 0: ['variables.file'] }));
+  body.append('0', file, file.name);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/graphql');
@@ -96,7 +87,6 @@ export async function upload(query, variables, file, { onProgress, signal } = {}
     xhr.addEventListener('error', () => reject(new ApiError('The upload could not reach the server.', 'NETWORK')));
     xhr.addEventListener('abort', () => reject(new ApiError('The upload was cancelled.', 'CANCELLED')));
     if (signal) signal.addEventListener('abort', () => xhr.abort());
-    xhr.setRequestHeader('content-type', `multipart/form-data; boundary=${boundary}`);
     xhr.send(body);
   });
 }
