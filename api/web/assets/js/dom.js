@@ -15,10 +15,19 @@ export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on') && typeof value === 'function') {
+    if (key.startsWith('on')) {
+      // Only a function: a string would be an inline handler (refused by the CSP anyway).
+      if (typeof value !== 'function') throw new TypeError(`h(): ${key} must be a function`);
       el.addEventListener(key.slice(2).toLowerCase(), value);
+    } else if (key === 'style') {
+      throw new TypeError('h(): no style attribute (the CSP forbids it); use a class or a custom property');
     } else if (PROPERTIES.has(key)) {
       el[key] = value;
+    } else if (URL_ATTRIBUTES.has(key)) {
+      // Addresses often come from data (a cover, an export): never a
+      // `javascript:` or `data:` URL, whatever the server or a feed says.
+      const url = safeUrl(value);
+      if (url !== null) el.setAttribute(key, url);
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
     }
@@ -28,6 +37,22 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'hidden', 'indeterminate']);
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster']);
+
+/**
+ * `url` when it is an address of this app (`#/…`, a path) or an http(s)
+ * URL; null for any other scheme (`javascript:`, `data:`, `blob:`…).
+ */
+export function safeUrl(url) {
+  const text = String(url ?? '').trim();
+  if (!text) return null;
+  try {
+    const { protocol } = new URL(text, location.href);
+    return protocol === 'http:' || protocol === 'https:' ? text : null;
+  } catch {
+    return null;
+  }
+}
 
 /** Appends children (nodes, text, arrays of them; null is skipped). */
 export function append(parent, children) {

@@ -2,7 +2,7 @@
 // about the viewer and answers with a signed URL that works once, until it
 // expires. The page offers that URL as a download link.
 
-import { h, errorMessage, actionButton } from '../dom.js';
+import { h, errorMessage, actionButton, safeUrl } from '../dom.js';
 import { gql } from '../api.js';
 import { bytes, dateTime } from '../format.js';
 
@@ -13,6 +13,7 @@ export function exportSection(onExported) {
     try {
       const data = await gql('mutation Export { exportMyData { url expiresAt sizeBytes } }');
       const { url, expiresAt, sizeBytes } = data.exportMyData;
+      if (!safeUrl(url)) throw new Error('The server answered with an export address this page will not open.');
       const link = h('a', { href: url, download: 'cadenza-my-data.json', class: 'button primary' },
         `Save the export (${bytes(sizeBytes)})`);
       link.addEventListener('click', () => {
