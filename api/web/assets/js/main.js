@@ -50,7 +50,11 @@ function match(path) {
     const params = {};
     const ok = pattern.every((segment, i) => {
       if (segment.startsWith(':')) {
-        params[segment.slice(1)] = decodeURIComponent(parts[i]);
+        try {
+          params[segment.slice(1)] = decodeURIComponent(parts[i]);
+        } catch {
+          return false; // a malformed %-escape: no such page
+        }
         return true;
       }
       return segment === parts[i];
@@ -147,13 +151,19 @@ async function render() {
   } catch (err) {
     if (controller.signal.aborted) return;
     replace(main, heading('Something went wrong'), note(errorMessage(err)));
-    if (err?.code === 'UNAUTHENTICATED') navigate('#/signin');
+    if (err?.code === 'UNAUTHENTICATED') navigate(`#/signin?next=${encodeURIComponent(location.hash)}`);
   } finally {
     if (current === controller) main.removeAttribute('aria-busy');
   }
 }
 
 window.addEventListener('hashchange', render);
+// The skip link cannot go by its href: `#main` is a hash, and the hash is
+// the router's (it would render "Not found"). It moves the focus instead.
+document.querySelector('.skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  document.getElementById('main').focus();
+});
 onSessionChange((session) => {
   renderNav();
   if (!session) {
