@@ -17,6 +17,8 @@ const KEY = 'cadenza.session';
 const listeners = new Set();
 /** Renew this long before the access token expires. */
 const MARGIN_MS = 60_000;
+/** The renewal under way in this tab, if any (see `accessToken`). */
+let renewing = null;
 
 const AUTH_FIELDS = 'accessToken refreshToken accessTokenExpiresAt user { id email displayName role }';
 
@@ -148,6 +150,12 @@ export async function accessToken(force = false) {
       throw err;
     }
   };
-  if (navigator.locks) return navigator.locks.request('cadenza-session', renew);
-  return renew();
+  // One renewal at a time in this tab too: Web Locks exist only in a secure
+  // context (https, localhost), and a second renewal with the same refresh
+  // token would end the session.
+  if (!renewing) {
+    renewing = (navigator.locks ? navigator.locks.request('cadenza-session', renew) : renew())
+      .finally(() => { renewing = null; });
+  }
+  return renewing;
 }
