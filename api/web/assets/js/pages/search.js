@@ -135,7 +135,12 @@ export function render(ctx) {
       more.hidden = true;
       return;
     }
-    if (fresh) cursor = null;
+    if (fresh) {
+      // "More results" belongs to the previous query's cursor: gone until this one answers.
+      cursor = null;
+      more.hidden = true;
+    }
+    more.disabled = true;
     status.textContent = 'Searching…';
     try {
       const data = await gql(SEARCH, { query: q, genre, after: fresh ? null : cursor });
@@ -157,6 +162,8 @@ export function render(ctx) {
     } catch (err) {
       if (mine !== latest) return;
       status.textContent = errorMessage(err);
+    } finally {
+      if (mine === latest) more.disabled = false;
     }
   }
 
