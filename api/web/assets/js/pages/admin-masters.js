@@ -67,12 +67,15 @@ export function mastersSection(ctx) {
   const query = h('input', { type: 'search', name: 'q', autocomplete: 'off' });
   const results = h('div', { 'aria-live': 'polite' });
   const error = h('p', { class: 'error', role: 'alert' });
+  /** Each list asked for (browse or find) gets a number: an older answer must not replace a newer one. */
+  let latest = 0;
 
   const browse = async (after = null) => {
+    const mine = after ? latest : ++latest;
     const { albums } = await gql(`query Albums($first: Int, $after: String) {
       albums(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { ${ALBUM_FIELDS} } }
     }`, { first: PAGE_SIZE, after });
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted || mine !== latest) return;
     let list = results.querySelector('ul.albums');
     if (!after || !list) {
       list = h('ul', { class: 'list albums', 'aria-label': 'Albums' });
@@ -86,13 +89,14 @@ export function mastersSection(ctx) {
   };
 
   const find = async (words) => {
+    const mine = ++latest;
     const { search } = await gql(`query Find($q: String!) {
       search(query: $q, scope: CATALOGUE, first: 20) {
         totalCount
         edges { node { item { __typename ... on Track { ${TRACK_FIELDS} } ... on Album { ${ALBUM_FIELDS} } } } }
       }
     }`, { q: words });
-    if (ctx.signal.aborted) return;
+    if (ctx.signal.aborted || mine !== latest) return;
     const items = search.edges.map((edge) => edge.node.item);
     const tracks = items.filter((item) => item.__typename === 'Track');
     const albums = items.filter((item) => item.__typename === 'Album');
