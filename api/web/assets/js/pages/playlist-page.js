@@ -54,8 +54,14 @@ export async function playlistPage(ctx, id) {
   showSummary(playlist);
   const queue = () => entries.map((entry) => entry.item);
 
-  /** Moves entry `from` to `to` on screen and in the API; undone if refused. */
-  async function move(from, to) {
+  /**
+   * Moves entry `from` to `to` on screen at once and in the API in turn:
+   * the moves are sent one after another (a quick Alt+↓ ↓ ↓ must reach the
+   * server in the order it was pressed). A refused move reloads the order
+   * the server has.
+   */
+  let saving = Promise.resolve();
+  function move(from, to) {
     if (to < 0 || to >= entries.length || from === to) return;
     const [entry] = entries.splice(from, 1);
     entries.splice(to, 0, entry);
@@ -67,13 +73,25 @@ export async function playlistPage(ctx, id) {
       focused?.focus?.();
     }
     status.textContent = `Moved “${entry.item.title}” to position ${to + 1} of ${entries.length}.`;
+    saving = saving.then(async () => {
+      try {
+        await gql(MOVE, { playlistId: playlist.id, entryId: entry.id, toPosition: to });
+      } catch (err) {
+        toast(`Not moved: ${errorMessage(err)}`, 'error');
+        await resync();
+      }
+    });
+  }
+
+  /** Shows the entries in the server's order again (after a refused move). */
+  async function resync() {
     try {
-      await gql(MOVE, { playlistId: playlist.id, entryId: entry.id, toPosition: to });
-    } catch (err) {
-      toast(`Not moved: ${errorMessage(err)}`, 'error');
-      entries.splice(to, 1);
-      entries.splice(from, 0, entry);
+      const fresh = await load(playlist.id);
+      if (!fresh || ctx.signal.aborted) return;
+      entries.splice(0, entries.length, ...fresh.entries);
       renderRows();
+    } catch (err) {
+      toast(errorMessage(err), 'error');
     }
   }
 
