@@ -2,7 +2,7 @@
 // uploads by the GraphQL multipart request spec, and subscriptions over
 // graphql-transport-ws. Like any other client.
 
-import { accessToken, forget } from './session.js';
+import { accessToken, currentUser, forget } from './session.js';
 
 /** An error the API answered with: `code` is from the API's closed list. */
 export class ApiError extends Error {
@@ -20,13 +20,13 @@ function firstError(body, status) {
   return new ApiError(`The server answered ${status}.`, 'INTERNAL');
 }
 
-async function post(body, token) {
+async function post(body, token, keepalive = false) {
   const headers = {
     'content-type': 'application/json',
     accept: 'application/graphql-response+json, application/json',
   };
   if (token) headers.authorization = `Bearer ${token}`;
-  const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify(body) });
+  const response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify(body), keepalive });
   const json = await response.json().catch(() => null);
   return { status: response.status, json };
 }
@@ -34,11 +34,12 @@ async function post(body, token) {
 /**
  * Runs one operation and returns its `data`; throws an `ApiError` for the
  * first error. A refused access token is renewed once and the operation
- * sent again; if renewal fails the session is over.
+ * sent again; if renewal fails the session is over. `keepalive`: the
+ * request outlives the page (what the player says as the tab closes).
  */
-export async function gql(query, variables = {}) {
+export async function gql(query, variables = {}, { keepalive = false } = {}) {
   let token = await accessToken();
-  let { status, json } = await post({ query, variables }, token);
+  let { status, json } = await post({ query, variables }, token, keepalive);
   if (token && json?.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' && !json.data) {
     token = await accessToken(true);
     if (!token) {
@@ -95,6 +96,8 @@ export async function upload(query, variables, file, { onProgress, signal } = {}
 // closed with the last, reconnecting (with a fresh token) after a drop.
 
 let socket = null;
+/** True while `connect` waits for a token: a second call must not open a second socket. */
+let connecting = false;
 let acknowledged = false;
 let nextId = 1;
 let retryMs = 1000;
@@ -109,9 +112,21 @@ function start(id, sub) {
 }
 
 async function connect() {
+  if (socket || connecting || active.size === 0) return;
+  connecting = true;
+  let token = null;
+  try {
+    token = await accessToken();
+  } catch {
+    // The renewal failed (offline?): try again later, as after a drop.
+  } finally {
+    connecting = false;
+  }
   if (socket || active.size === 0) return;
-  const token = await accessToken();
-  if (!token) return;
+  if (!token) {
+    if (currentUser()) retryLater();
+    return;
+  }
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(`${scheme}//${location.host}/graphql`, 'graphql-transport-ws');
   socket = ws;
@@ -139,13 +154,18 @@ async function connect() {
     }
   });
   ws.addEventListener('close', () => {
-    if (socket === ws) socket = null;
+    // A socket closed on purpose (the last unsubscribe, sign-out) is no
+    // longer `socket`; only the current one's drop reconnects.
+    if (socket !== ws) return;
+    socket = null;
     acknowledged = false;
-    if (active.size > 0) {
-      setTimeout(connect, retryMs);
-      retryMs = Math.min(retryMs * 2, 30_000);
-    }
+    if (active.size > 0) retryLater();
   });
+}
+
+function retryLater() {
+  setTimeout(connect, retryMs);
+  retryMs = Math.min(retryMs * 2, 30_000);
 }
 
 /**
