@@ -66,11 +66,28 @@ let lastSent = 0;
 let inFlight = false;
 let pending = null;
 
+/** The state as `updatePlayback` takes it. */
+function playbackInput(state) {
+  return {
+    deviceId,
+    itemId: state.itemId ?? null,
+    positionMs: state.itemId ? Math.max(0, Math.round(state.positionMs)) : 0,
+    playing: Boolean(state.itemId && state.playing),
+  };
+}
+
 /**
  * Sends the playback state; `now` sends at once, otherwise at most every
  * ten seconds. One request at a time: the latest state waits its turn.
+ * `leaving`: the page is going away; sent at once, past the queue, in a
+ * request that outlives the page (else other devices would show this one
+ * as playing, its position running on, forever).
  */
-export function reportPlayback(state, { now = false } = {}) {
+export function reportPlayback(state, { now = false, leaving = false } = {}) {
+  if (leaving) {
+    gql(UPDATE_PLAYBACK, { input: playbackInput(state) }, { keepalive: true }).catch(() => {});
+    return;
+  }
   if (!now && Date.now() - lastSent < PLAYBACK_EVERY_MS) return;
   pending = state;
   lastSent = Date.now();
@@ -83,14 +100,7 @@ async function flush() {
     const state = pending;
     pending = null;
     try {
-      await gql(UPDATE_PLAYBACK, {
-        input: {
-          deviceId,
-          itemId: state.itemId ?? null,
-          positionMs: state.itemId ? Math.max(0, Math.round(state.positionMs)) : 0,
-          playing: Boolean(state.itemId && state.playing),
-        },
-      });
+      await gql(UPDATE_PLAYBACK, { input: playbackInput(state) });
     } catch {
       // Best effort: the position is a convenience; the next report retries.
     }
@@ -111,7 +121,8 @@ export function playCounts(listenedMs, durationMs, completed) {
   return listenedMs >= Math.min(30_000, Math.max(1, durationMs) / 2);
 }
 
-export async function recordPlay(item, listenedMs, completed, context) {
+/** Records a play; `leaving`: the page is going away (the request outlives it). */
+export async function recordPlay(item, listenedMs, completed, context, { leaving = false } = {}) {
   const limit = (item.durationMs || 0) + 600_000;
   try {
     const data = await gql(RECORD_PLAY, {
@@ -122,7 +133,7 @@ export async function recordPlay(item, listenedMs, completed, context) {
         deviceId,
         context: context ?? null,
       },
-    });
+    }, { keepalive: leaving });
     return data.recordPlay;
   } catch {
     // A play that could not be recorded must not stop the music.
@@ -140,8 +151,13 @@ const PLAYBACK_FIELDS = `deviceId positionMs playing updatedAt item { ${PLAYABLE
  */
 export function watchPlayback(onState) {
   let stopped = false;
+  /** The newest state seen: the stored one may answer after a live update, and must not undo it. */
+  let newest = 0;
   const handle = (state, { ownToo = false } = {}) => {
     if (stopped || !state) return;
+    const at = Date.parse(state.updatedAt) || 0;
+    if (at < newest) return;
+    newest = at;
     const own = state.deviceId === deviceId;
     if (own && !ownToo) return;
     onState({ ...state, own, item: state.item ? stamp(playable(state.item)) : null, receivedAt: Date.now() });

@@ -23,6 +23,8 @@ let listenedMs = 0;
 let lastTime = 0;
 let recorded = false;
 let retried = false;
+/** The last track of the queue played to its end (pressing play again starts a new listen). */
+let endedHere = false;
 let dragging = false;
 let stopWatching = null;
 let remote = null;
@@ -35,12 +37,12 @@ function state() {
 }
 
 /** Records the current track's play once, if it counts (see `playCounts`). */
-function finishPlay(completed) {
+function finishPlay(completed, { leaving = false } = {}) {
   const item = current();
   if (!item || recorded || !currentUser()) return;
   if (!playCounts(listenedMs, item.durationMs, completed)) return;
   recorded = true;
-  recordPlay(item, listenedMs, completed, context);
+  recordPlay(item, listenedMs, completed, context, { leaving });
 }
 
 /** Loads queue[at] and plays it, from `startAt` seconds. */
@@ -51,6 +53,7 @@ async function load(at, { startAt = 0, autoplay = true } = {}) {
   lastTime = startAt;
   recorded = false;
   retried = false;
+  endedHere = false;
   const item = current();
   if (!item) return;
   bar.hidden = false;
@@ -199,7 +202,16 @@ function build() {
     reportPlayback(state(), { now: true });
   });
   audio.addEventListener('loadedmetadata', renderTime);
-  audio.addEventListener('play', renderButtons);
+  audio.addEventListener('play', () => {
+    // Played again after its end (the last of the queue): a new listen, counted anew.
+    if (endedHere) {
+      endedHere = false;
+      listenedMs = 0;
+      lastTime = audio.currentTime;
+      recorded = false;
+    }
+    renderButtons();
+  });
   audio.addEventListener('playing', () => reportPlayback(state(), { now: true }));
   audio.addEventListener('pause', () => {
     renderButtons();
@@ -210,6 +222,7 @@ function build() {
     if (index < queue.length - 1) {
       load(index + 1);
     } else {
+      endedHere = true;
       renderButtons();
       reportPlayback(state(), { now: true });
     }
@@ -272,7 +285,11 @@ export function initPlayer(element) {
     event.preventDefault();
     toggle();
   });
-  window.addEventListener('pagehide', () => finishPlay(false));
+  window.addEventListener('pagehide', () => {
+    if (!current() || !currentUser()) return;
+    finishPlay(false, { leaving: true });
+    reportPlayback({ ...state(), playing: false }, { leaving: true });
+  });
   onSessionChange((session) => {
     if (session) startWatching();
     else stopPlayer();
