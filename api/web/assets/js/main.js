@@ -64,9 +64,21 @@ function match(path) {
   return null;
 }
 
-/** Goes to `#/path?query`; pages call it through their context. */
-export function navigate(target) {
+/**
+ * A CSS selector of the control to focus after the next render, instead
+ * of the page's title (see `navigate`).
+ */
+let focusAfter = null;
+
+/**
+ * Goes to `#/path?query`; pages call it through their context. `focus`: a
+ * selector of the control to give the focus back to on the new page (a
+ * filter that reloads its page must not throw a keyboard user back to the
+ * top).
+ */
+export function navigate(target, { focus = null } = {}) {
   const hash = target.startsWith('#') ? target : `#/${target.replace(/^\/+/, '')}`;
+  focusAfter = focus;
   if (location.hash === hash) render();
   else location.hash = hash;
 }
@@ -147,7 +159,10 @@ async function render() {
     });
     if (controller.signal.aborted) return;
     replace(main, page);
-    main.querySelector('.page-title')?.focus({ preventScroll: true });
+    const control = focusAfter && main.querySelector(focusAfter);
+    focusAfter = null;
+    if (control) control.focus();
+    else main.querySelector('.page-title')?.focus({ preventScroll: true });
   } catch (err) {
     if (controller.signal.aborted) return;
     replace(main, heading('Something went wrong'), note(errorMessage(err)));

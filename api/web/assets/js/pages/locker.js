@@ -56,7 +56,8 @@ function allTracks(ctx, usageLine) {
   });
   const select = h('select', {
     id: 'locker-sort',
-    onchange: () => ctx.navigate(select.value === 'ADDED_DESC' ? '#/locker' : `#/locker?sort=${select.value}`),
+    onchange: () => ctx.navigate(select.value === 'ADDED_DESC' ? '#/locker' : `#/locker?sort=${select.value}`,
+      { focus: '#locker-sort' }),
   }, SORTS.map(([value, label]) => h('option', { value, selected: value === sort }, label)));
   return [
     // New uploads go to the top of the newest-first list; in another order they are found in their place.

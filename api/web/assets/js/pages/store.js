@@ -48,13 +48,13 @@ export async function render(ctx) {
   const sortSelect = select('sort', SORTS, sort);
   const kindSelect = select('kind', KINDS, kind);
   // Each change is a new address: the page reloads with that filter.
-  const apply = () => {
+  const apply = (event) => {
     const params = new URLSearchParams();
     if (genreSelect.value) params.set('genre', genreSelect.value);
     if (sortSelect.value !== 'NEWEST') params.set('sort', sortSelect.value);
     if (kindSelect.value) params.set('kind', kindSelect.value);
     const query = params.toString();
-    ctx.navigate(`#/store${query ? `?${query}` : ''}`);
+    ctx.navigate(`#/store${query ? `?${query}` : ''}`, { focus: `select[name="${event.target.name}"]` });
   };
   for (const control of [genreSelect, sortSelect, kindSelect]) control.addEventListener('change', apply);
 
