@@ -68,7 +68,12 @@ export async function playlistPage(ctx, id) {
     const focused = document.activeElement;
     renderRows();
     if (focused && !focused.isConnected) {
-      list.querySelector(`[data-entry="${CSS.escape(entry.id)}"]`)?.focus();
+      // The rows were drawn anew: the same button in the moved row (so ↓ can
+      // be pressed again), or the row when that button is now disabled (at an end).
+      const row = list.querySelector(`[data-entry="${CSS.escape(entry.id)}"]`);
+      const label = focused.getAttribute('aria-label');
+      const button = label && [...(row?.querySelectorAll('button') ?? [])].find((b) => b.getAttribute('aria-label') === label);
+      (button && !button.disabled ? button : row)?.focus();
     } else {
       focused?.focus?.();
     }
