@@ -83,8 +83,8 @@ export function checkoutError(err) {
 /**
  * Buys `cart` with the current attempt's key (made now if there is none).
  * Resolves to the order; rejects with the API's error, keeping the key
- * only when the outcome is unknown. `retrying` tells the caller whether
- * the next press is a retry of the same attempt.
+ * only when the outcome is unknown (`pendingAttempt` then tells the caller
+ * that the next press is a retry of the same attempt).
  */
 export async function checkout(userId, cart) {
   let attempt = pendingAttempt(userId, cart);

@@ -14,27 +14,14 @@ export const PRODUCT_FIELDS = `id title kind audioFormat available ownedByViewer
   album { id title coverUrl artist { id name } }
   track { id title artist { id name } }`;
 
-/**
- * A cover URL the page may load. The app sends no request off its own
- * origin (and the CSP's `img-src 'self'` would refuse one), so a catalogue
- * cover hosted elsewhere is drawn as the placeholder instead.
- */
-export function sameOrigin(url) {
-  if (!url) return null;
-  try {
-    return new URL(url, location.href).origin === location.origin ? url : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The artist a product's music is by. */
 export function artistOf(product) {
   return product.album?.artist?.name ?? product.track?.artist?.name ?? '';
 }
 
+/** A product's cover (cover.js draws a placeholder for one hosted elsewhere). */
 export function productCover(product, options) {
-  return cover(sameOrigin(product.album?.coverUrl), product.album?.title || product.title, options);
+  return cover(product.album?.coverUrl, product.album?.title || product.title, options);
 }
 
 export function kindLabel(product) {
