@@ -140,6 +140,30 @@ export function actionButton(label, action, attrs = {}) {
   return button;
 }
 
+/**
+ * Runs `action(event)` on `form`'s submit, once at a time: the submit
+ * button is disabled while it runs, `error` (a `role=alert` element) is
+ * cleared first and shows what `action` throws (a toast when there is no
+ * `error`). `action` may also write to `error` itself and return.
+ */
+export function onSubmit(form, action, { error = null, submit = form.querySelector('[type="submit"]') } = {}) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (submit?.disabled) return;
+    if (error) error.textContent = '';
+    if (submit) submit.disabled = true;
+    try {
+      await action(event);
+    } catch (err) {
+      if (error) error.textContent = errorMessage(err);
+      else toast(errorMessage(err), 'error');
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  });
+  return form;
+}
+
 /** What to tell a person about an error from the API or the network. */
 export function errorMessage(err) {
   if (err && err.message) return err.message;

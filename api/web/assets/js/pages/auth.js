@@ -1,25 +1,13 @@
 // Sign in and sign up.
 
-import { h, field, heading, errorMessage } from '../dom.js';
+import { h, field, heading, onSubmit } from '../dom.js';
 import { signIn as startSession, signUp as register } from '../session.js';
 
 function form(title, fields, submitLabel, action, footer) {
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, submitLabel);
   const element = h('form', { class: 'card narrow', novalidate: true }, heading(title), fields, error, submit, footer);
-  element.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    error.textContent = '';
-    submit.disabled = true;
-    try {
-      await action();
-    } catch (err) {
-      error.textContent = errorMessage(err);
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  return element;
+  return onSubmit(element, action, { error, submit });
 }
 
 function next(ctx) {

@@ -1,7 +1,7 @@
 // Editing a locker item's tags (Cadenza's copy of them: the stored bytes
 // never change) and deleting an item, each in a dialog.
 
-import { h, field, toast, errorMessage } from '../dom.js';
+import { h, field, toast, errorMessage, onSubmit } from '../dom.js';
 import { gql } from '../api.js';
 import { openDialog, confirmDialog } from '../dialog.js';
 import { ITEM_FIELDS } from '../fields.js';
@@ -50,9 +50,7 @@ export function editItem(item) {
           h('span', { class: 'hint' }, ' — plays of this track never feed my recommendations or any statistic.'))),
       error,
       h('div', { class: 'toolbar' }, h('button', { type: 'button', onclick: () => close() }, 'Cancel'), save));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
+    return onSubmit(form, async () => {
       const input = { excludeFromTasteProfile: exclude.checked };
       for (const [key, label, required] of TEXT_TAGS) {
         const value = inputs[key].value.trim();
@@ -73,18 +71,10 @@ export function editItem(item) {
         }
         if (value !== (item[key] ?? 0)) input[key] = value;
       }
-      save.disabled = true;
-      try {
-        const data = await gql(UPDATE, { id: item.id, input });
-        toast('Tags saved.');
-        close(data.updateLockerItem);
-      } catch (err) {
-        error.textContent = errorMessage(err);
-      } finally {
-        save.disabled = false;
-      }
-    });
-    return form;
+      const data = await gql(UPDATE, { id: item.id, input });
+      toast('Tags saved.');
+      close(data.updateLockerItem);
+    }, { error, submit: save });
   });
 }
 

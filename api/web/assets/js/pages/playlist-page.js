@@ -4,7 +4,7 @@
 // Alt+ArrowUp/ArrowDown on a focused row). Each move is saved at once with
 // `movePlaylistEntry`; the row moves first and goes back if the API refuses.
 
-import { h, heading, field, toast, errorMessage, actionButton } from '../dom.js';
+import { h, heading, field, toast, errorMessage, actionButton, onSubmit } from '../dom.js';
 import { gql } from '../api.js';
 import { duration } from '../format.js';
 import { PLAYABLE_FIELDS, playable } from '../fields.js';
@@ -172,22 +172,17 @@ export async function playlistPage(ctx, id) {
 
   const nameInput = h('input', { type: 'text', value: playlist.name, required: true, maxlength: 200, autocomplete: 'off' });
   const renameForm = h('form', { class: 'toolbar rename' }, field('Name', nameInput), h('button', { type: 'submit' }, 'Rename'));
-  renameForm.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  onSubmit(renameForm, async () => {
     const name = nameInput.value.trim();
     if (!name) {
       toast('A playlist needs a name.', 'error');
       return;
     }
-    try {
-      const data = await gql(UPDATE, { id: playlist.id, input: { name } });
-      playlist.name = data.updatePlaylist.name;
-      title.textContent = playlist.name;
-      list.setAttribute('aria-label', `Tracks of ${playlist.name}`);
-      toast('Playlist renamed.');
-    } catch (err) {
-      toast(errorMessage(err), 'error');
-    }
+    const data = await gql(UPDATE, { id: playlist.id, input: { name } });
+    playlist.name = data.updatePlaylist.name;
+    title.textContent = playlist.name;
+    list.setAttribute('aria-label', `Tracks of ${playlist.name}`);
+    toast('Playlist renamed.');
   });
 
   const exclude = h('input', { type: 'checkbox', id: 'playlist-exclude', checked: playlist.excludedFromTasteProfile });

@@ -1,7 +1,7 @@
 // Playlists: the list (most recently changed first) with "New playlist",
 // and one playlist's page (playlist-page.js) at #/playlists/<id>.
 
-import { h, heading, note, field, errorMessage } from '../dom.js';
+import { h, heading, note, field, errorMessage, onSubmit, toast } from '../dom.js';
 import { gql } from '../api.js';
 import { duration } from '../format.js';
 import { playlistPage } from './playlist-page.js';
@@ -27,25 +27,15 @@ function createForm(ctx) {
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Create playlist');
   const form = h('form', { class: 'card toolbar create-playlist', novalidate: true },
     field('Playlist name', name), submit, error);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    error.textContent = '';
+  return onSubmit(form, async () => {
     if (!name.value.trim()) {
       error.textContent = 'Give the playlist a name.';
       name.focus();
       return;
     }
-    submit.disabled = true;
-    try {
-      const data = await gql(CREATE, { input: { name: name.value.trim() } });
-      ctx.navigate(`#/playlists/${encodeURIComponent(data.createPlaylist.id)}`);
-    } catch (err) {
-      error.textContent = errorMessage(err);
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  return form;
+    const data = await gql(CREATE, { input: { name: name.value.trim() } });
+    ctx.navigate(`#/playlists/${encodeURIComponent(data.createPlaylist.id)}`);
+  }, { error, submit });
 }
 
 async function listPage(ctx) {
@@ -60,7 +50,7 @@ async function listPage(ctx) {
     list.append(...page.nodes.map(playlistRow));
     more.hidden = !page.pageInfo.hasNextPage;
   };
-  more.addEventListener('click', () => load().catch(() => {}));
+  more.addEventListener('click', () => load().catch((err) => toast(errorMessage(err), 'error')));
   await load();
   return h('div', { class: 'playlists' },
     heading('Playlists'),

@@ -2,7 +2,7 @@
 // write one (or replace one's own: the API keeps one review per product
 // per person). Bodies are plain text and shown as text.
 
-import { h, field, errorMessage, actionButton, note, toast } from '../dom.js';
+import { h, field, errorMessage, actionButton, note, toast, onSubmit } from '../dom.js';
 import { gql } from '../api.js';
 import { dateTime } from '../format.js';
 import { currentUser } from '../session.js';
@@ -51,30 +51,20 @@ function reviewForm(product, onWritten) {
     h('fieldset', { class: 'rating' }, h('legend', {}, 'Rating'), ratings),
     field('Your review (optional)', body),
     counter, error, submit);
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    error.textContent = '';
+  return onSubmit(form, async () => {
     const chosen = form.querySelector('input[name="rating"]:checked');
     if (!chosen) {
       error.textContent = 'Choose a rating from 1 to 5 stars.';
       return;
     }
-    submit.disabled = true;
-    try {
-      await gql(`mutation Review($id: ID!, $rating: Int!, $body: String) {
-        writeReview(productId: $id, rating: $rating, body: $body) { id }
-      }`, { id: product.id, rating: Number(chosen.value), body: body.value.trim() || null });
-      toast('Thank you: your review is posted.');
-      form.reset();
-      counter.textContent = `0 of ${MAX_BODY} characters`;
-      await onWritten();
-    } catch (err) {
-      error.textContent = errorMessage(err);
-    } finally {
-      submit.disabled = false;
-    }
-  });
-  return form;
+    await gql(`mutation Review($id: ID!, $rating: Int!, $body: String) {
+      writeReview(productId: $id, rating: $rating, body: $body) { id }
+    }`, { id: product.id, rating: Number(chosen.value), body: body.value.trim() || null });
+    toast('Thank you: your review is posted.');
+    form.reset();
+    counter.textContent = `0 of ${MAX_BODY} characters`;
+    await onWritten();
+  }, { error, submit });
 }
 
 /** The reviews section of a product page; it loads its own list. */
