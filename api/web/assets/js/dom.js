@@ -164,6 +164,25 @@ export function onSubmit(form, action, { error = null, submit = form.querySelect
   return form;
 }
 
+/**
+ * After "Show more": the pressed button is gone (redrawn or removed), so
+ * the focus goes to the first new entry's link or button, where reading
+ * goes on, not back to the top of the document.
+ */
+export function focusFirstOf(nodes) {
+  const first = nodes.find((node) => node instanceof Element);
+  if (!first) return;
+  const target = first.matches('a[href], button, input, summary, [tabindex]')
+    ? first
+    : first.querySelector('a[href], button:not(:disabled), input, summary, [tabindex]');
+  if (target) {
+    target.focus();
+  } else {
+    first.setAttribute('tabindex', '-1');
+    first.focus();
+  }
+}
+
 /** What to tell a person about an error from the API or the network. */
 export function errorMessage(err) {
   if (err && err.message) return err.message;

@@ -1,7 +1,7 @@
 // Attaching master audio (what buyers of a track receive): find the track
 // by searching the catalogue or browsing its albums, then upload the file.
 
-import { h, replace, field, errorMessage, actionButton, note } from '../dom.js';
+import { h, replace, field, errorMessage, actionButton, note, focusFirstOf } from '../dom.js';
 import { gql, upload } from '../api.js';
 import { duration } from '../format.js';
 
@@ -82,7 +82,9 @@ export function mastersSection(ctx) {
       results.replaceChildren(h('p', { class: 'note' }, `All ${albums.totalCount} albums, by title. Open one to see its tracks.`), list);
     }
     results.querySelector('.more')?.remove();
-    list.append(...albums.nodes.map((album) => albumBlock(album, ctx)));
+    const blocks = albums.nodes.map((album) => albumBlock(album, ctx));
+    list.append(...blocks);
+    if (after) focusFirstOf(blocks);
     if (albums.pageInfo.hasNextPage) {
       results.append(actionButton('Show more albums', () => browse(albums.pageInfo.endCursor), { class: 'more' }));
     }

@@ -2,7 +2,7 @@
 // newest first, each with its number, date, status, total and, opened,
 // its lines.
 
-import { h, heading, note, errorMessage, actionButton } from '../dom.js';
+import { h, heading, note, errorMessage, actionButton, focusFirstOf } from '../dom.js';
 import { gql } from '../api.js';
 import { dateTime, money } from '../format.js';
 import { artistOf, kindLabel } from '../products.js';
@@ -59,19 +59,21 @@ export async function render(ctx) {
   const error = h('p', { class: 'error', role: 'alert' });
 
   const show = (orders) => {
-    list.append(...orders.nodes.map((order) => orderItem(order, order.id === placed)));
+    const items = orders.nodes.map((order) => orderItem(order, order.id === placed));
+    list.append(...items);
     more.replaceChildren();
     if (orders.pageInfo.hasNextPage) {
       more.append(actionButton('Show older orders', async () => {
         error.textContent = '';
         try {
           const data = await gql(ORDERS, { first: PAGE_SIZE, after: orders.pageInfo.endCursor });
-          if (!ctx.signal.aborted) show(data.viewer.orders);
+          if (!ctx.signal.aborted) focusFirstOf(show(data.viewer.orders));
         } catch (err) {
           error.textContent = errorMessage(err);
         }
       }));
     }
+    return items;
   };
   const orders = first.viewer.orders;
   show(orders);

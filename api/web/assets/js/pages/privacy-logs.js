@@ -2,7 +2,7 @@
 // settings, newest first) and the audit log (every privacy action on the
 // viewer's data, newest first), each a page at a time.
 
-import { h, replace, errorMessage, actionButton } from '../dom.js';
+import { h, replace, errorMessage, actionButton, focusFirstOf } from '../dom.js';
 import { gql } from '../api.js';
 import { dateTime } from '../format.js';
 
@@ -82,7 +82,15 @@ export function logsSection(ctx) {
             h('td', {}, SETTING_NAMES[change.setting] ?? change.setting),
             h('td', {}, changeText(change))))),
         history.length > consentShown
-          ? h('button', { type: 'button', onclick: () => { consentShown += PAGE_SIZE; drawConsent(); } }, 'Show more changes')
+          ? h('button', {
+            type: 'button',
+            onclick: () => {
+              const from = consentShown;
+              consentShown += PAGE_SIZE;
+              drawConsent();
+              focusFirstOf([...consent.querySelectorAll('tbody tr')].slice(from));
+            },
+          }, 'Show more changes')
           : null);
     };
     drawConsent();
@@ -108,6 +116,7 @@ export function logsSection(ctx) {
     } else {
       audit.querySelector('tbody')?.append(...rows);
       audit.querySelector('.more')?.remove();
+      focusFirstOf(rows);
     }
     if (page.pageInfo.hasNextPage) {
       audit.append(actionButton('Show older entries', () => loadAudit(page.pageInfo.endCursor), { class: 'more' }));

@@ -2,7 +2,7 @@
 // write one (or replace one's own: the API keeps one review per product
 // per person). Bodies are plain text and shown as text.
 
-import { h, field, errorMessage, actionButton, note, toast, onSubmit } from '../dom.js';
+import { h, field, errorMessage, actionButton, note, toast, onSubmit, focusFirstOf } from '../dom.js';
 import { gql } from '../api.js';
 import { dateTime } from '../format.js';
 import { currentUser } from '../session.js';
@@ -81,7 +81,9 @@ export function reviewsSection(product, ctx) {
       if (ctx.signal.aborted || !data.product) return;
       const { reviews, averageRating, reviewCount } = data.product;
       if (!after) list.replaceChildren();
-      list.append(...reviews.nodes.map(reviewItem));
+      const items = reviews.nodes.map(reviewItem);
+      list.append(...items);
+      if (after) focusFirstOf(items);
       summary.textContent = reviewCount
         ? `${averageRating?.toFixed(1) ?? '–'} of 5 stars from ${reviewCount} review${reviewCount === 1 ? '' : 's'}.`
         : 'No reviews yet.';

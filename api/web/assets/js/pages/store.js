@@ -2,7 +2,7 @@
 // sorted as the API's ProductSort allows, a page at a time. The filters
 // live in the address, so a filtered view can be reloaded and shared.
 
-import { h, field, heading, note, errorMessage, actionButton } from '../dom.js';
+import { h, field, heading, note, errorMessage, actionButton, focusFirstOf } from '../dom.js';
 import { gql } from '../api.js';
 import { PRODUCT_FIELDS, productTile, recordInteraction } from '../products.js';
 
@@ -65,7 +65,8 @@ export async function render(ctx) {
   let shown = 0;
 
   const show = (connection) => {
-    grid.append(...connection.nodes.map(productTile));
+    const tiles = connection.nodes.map(productTile);
+    grid.append(...tiles);
     shown += connection.nodes.length;
     count.textContent = connection.totalCount === 0
       ? 'No products match. Try another genre.'
@@ -76,12 +77,13 @@ export async function render(ctx) {
         error.textContent = '';
         try {
           const data = await gql(PRODUCTS, { first: PAGE_SIZE, after: connection.pageInfo.endCursor, filter, sort });
-          if (!ctx.signal.aborted) show(data.products);
+          if (!ctx.signal.aborted) focusFirstOf(show(data.products));
         } catch (err) {
           error.textContent = errorMessage(err);
         }
       }));
     }
+    return tiles;
   };
   show(first.products);
 
