@@ -80,18 +80,6 @@ export function playQueue(items, start = 0, options = {}) {
   load(Math.min(Math.max(0, start), queue.length - 1), { startAt: options.startAt ?? 0 });
 }
 
-/** Adds items after the last one of the queue; starts playing if nothing is loaded. */
-export function enqueue(items) {
-  if (!bar || !items.length) return;
-  if (!current()) {
-    playQueue(items, 0);
-    return;
-  }
-  queue.push(...items);
-  renderButtons();
-  toast(items.length === 1 ? `“${items[0].title}” added to the end of the queue.` : `${items.length} tracks added to the end of the queue.`);
-}
-
 function toggle() {
   if (!current()) return;
   if (audio.paused) audio.play().catch((err) => toast(errorMessage(err), 'error'));
