@@ -7,6 +7,7 @@ import { h, heading, note } from '../dom.js';
 import { gql } from '../api.js';
 import { money } from '../format.js';
 import { PRODUCT_FIELDS, addToCart, artistOf, productCover, recordInteraction } from '../products.js';
+import { albumHref, artistHref } from './locker-browse.js';
 
 const RECOMMENDATIONS = `query ForYou {
   viewer {
@@ -46,9 +47,10 @@ function source(playable) {
     h('strong', {}, playable.title), ` by ${playable.artist}`,
     playable.album ? ` (album “${playable.album}”)` : '',
     ' · ',
-    // The locker page names an album by its title and album artist.
-    h('a', { href: `#/locker/album/${encodeURIComponent(playable.album)}?artist=${encodeURIComponent(playable.albumArtist || playable.artist)}` },
-      'its album in your locker'),
+    // The locker names an album by its title and album artist (an untagged album has no page: its artist's).
+    playable.album
+      ? h('a', { href: albumHref(playable.album, playable.albumArtist || playable.artist) }, 'its album in your locker')
+      : h('a', { href: artistHref(playable.artist) }, 'its artist in your locker'),
     albumProduct ? ' · ' : null,
     albumProduct ? productLink(albumProduct.id, 'its album in the store') : null);
 }
