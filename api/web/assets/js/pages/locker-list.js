@@ -49,13 +49,23 @@ export function lockerRow(item, { queue, context, onChange }) {
         type: 'button', 'aria-label': `Edit tags of ${item.title}`,
         onclick: async () => {
           const updated = await editItem(item);
-          if (updated) onChange(item, updated);
+          if (!updated) return;
+          onChange(item, updated);
+          // The live event of this edit may have redrawn the row while the
+          // dialog was open: its opener is gone, so the focus goes to the new row's Edit.
+          if (document.activeElement === document.body) {
+            document.querySelector(`li[data-id="${CSS.escape(item.id)}"] button[aria-label^="Edit tags"]`)?.focus();
+          }
         },
       }, 'Edit'),
       h('button', {
         type: 'button', 'aria-label': `Delete ${item.title}`,
         onclick: async () => {
-          if (await deleteItem(item)) onChange(item, null);
+          // The row goes: the focus moves to the next one (or the one before).
+          const neighbour = row.nextElementSibling ?? row.previousElementSibling;
+          if (!(await deleteItem(item))) return;
+          onChange(item, null);
+          neighbour?.querySelector('button:not(:disabled)')?.focus();
         },
       }, 'Delete'),
     ],
@@ -97,8 +107,13 @@ export function itemList({ filter = null, sort = 'ADDED_DESC', context = 'locker
     if (at < 0) return;
     items[at] = updated;
     const row = rowOf(updated);
-    rows.get(updated.id)?.replaceWith(row);
+    const old = rows.get(updated.id);
+    // An edit here, or a live event: a focused control keeps the focus in the new row.
+    const controls = (r) => [...r.querySelectorAll('button, a[href]')];
+    const focusedAt = old ? controls(old).indexOf(document.activeElement) : -1;
+    old?.replaceWith(row);
     rows.set(updated.id, row);
+    if (focusedAt >= 0) controls(row)[focusedAt]?.focus();
   }
   function removeItem(id) {
     const at = items.findIndex((item) => item.id === id);
