@@ -6,7 +6,7 @@ import { cover } from '../cover.js';
 import { ALBUM_FIELDS } from '../fields.js';
 import { playQueue } from '../player.js';
 import { addToPlaylist } from '../add-to-playlist.js';
-import { fetchItems, lockerRow } from './locker-list.js';
+import { fetchItems, lockerRow, sameTag } from './locker-list.js';
 
 const ARTISTS = `query LockerArtists($after: String) { viewer { locker { artists(first: 100, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } nodes { name albumCount trackCount } } } } }`;
@@ -123,9 +123,8 @@ export async function artistView(ctx, name) {
 }
 
 export async function albumView(ctx, title, artist) {
-  const same = (a, b) => (a ?? '').toLocaleLowerCase() === (b ?? '').toLocaleLowerCase();
   const items = (await allItems({ album: title }, ctx.signal))
-    .filter((item) => !artist || same(item.albumArtist || item.artist, artist));
+    .filter((item) => !artist || sameTag(item.albumArtist || item.artist, artist));
   return [
     h('p', {}, h('a', { href: '#/locker/albums' }, '← All albums')),
     items.length

@@ -18,12 +18,14 @@ const ITEMS = `query LockerItems($first: Int, $after: String, $filter: LockerFil
     totalCount pageInfo { hasNextPage endCursor } nodes { ${ITEM_FIELDS} } } } } }`;
 const EVENTS = `subscription LockerEvents { lockerEvents { change itemId item { ${ITEM_FIELDS} } } }`;
 
+/** Two tag values are the same whatever their case. */
+export const sameTag = (a, b) => (a ?? '').toLocaleLowerCase() === (b ?? '').toLocaleLowerCase();
+
 /** Whether `item` belongs in a list filtered by `filter` (whole values, any case). */
 function matches(item, filter = {}) {
-  const same = (a, b) => (a ?? '').toLocaleLowerCase() === (b ?? '').toLocaleLowerCase();
-  if (filter.artist && !same(item.artist, filter.artist) && !same(item.albumArtist, filter.artist)) return false;
-  if (filter.album && !same(item.album, filter.album)) return false;
-  if (filter.genre && !same(item.genre, filter.genre)) return false;
+  if (filter.artist && !sameTag(item.artist, filter.artist) && !sameTag(item.albumArtist, filter.artist)) return false;
+  if (filter.album && !sameTag(item.album, filter.album)) return false;
+  if (filter.genre && !sameTag(item.genre, filter.genre)) return false;
   if (filter.source && item.source !== filter.source) return false;
   return true;
 }
