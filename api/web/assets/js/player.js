@@ -10,6 +10,7 @@ import { currentUser, onSessionChange } from './session.js';
 import { streamUrlOf, reportPlayback, recordPlay, playCounts, watchPlayback } from './player-sync.js';
 import { icon } from './icons.js';
 import { mediaMetadata, mediaActions } from './player-media.js';
+import { playerKeys } from './player-keys.js';
 
 let bar = null;
 let audio = null;
@@ -265,13 +266,14 @@ export function initPlayer(element) {
   new ResizeObserver(() => {
     document.body.style.setProperty('--player-space', `${bar.hidden ? 0 : bar.offsetHeight + 8}px`);
   }).observe(bar);
-  document.addEventListener('keydown', (event) => {
-    if (event.key !== ' ' || event.altKey || event.ctrlKey || event.metaKey || !current()) return;
-    const target = event.target;
-    // Space belongs to fields, buttons, links and anything editable.
-    if (target.closest?.('input, textarea, select, button, a, audio, [contenteditable], [role="slider"], dialog')) return;
-    event.preventDefault();
-    toggle();
+  playerKeys({
+    seek: ui.seek,
+    loaded: () => Boolean(current()),
+    toggle,
+    jump: (seconds) => {
+      audio.currentTime = Math.min(Math.max(0, audio.currentTime + seconds), Number(ui.seek.max));
+      renderTime();
+    },
   });
   window.addEventListener('pagehide', () => {
     if (!current() || !currentUser()) return;
