@@ -128,6 +128,8 @@ async function render() {
     return;
   }
   current?.abort();
+  const wantedFocus = focusAfter;
+  focusAfter = null;
   const controller = new AbortController();
   current = controller;
   renderNav();
@@ -159,8 +161,7 @@ async function render() {
     });
     if (controller.signal.aborted) return;
     replace(main, page);
-    const control = focusAfter && main.querySelector(focusAfter);
-    focusAfter = null;
+    const control = wantedFocus && main.querySelector(wantedFocus);
     if (control) control.focus();
     else main.querySelector('.page-title')?.focus({ preventScroll: true });
   } catch (err) {
