@@ -434,7 +434,7 @@ async fn the_audit_log_is_the_listeners_own_and_admins() {
 async fn plays_past_the_retention_period_are_deleted() {
     let app = spawn_app().await;
     let auth = app.customer().await;
-    let (file, _) = unique_wav(&[("INAM", "Kept a year")]);
+    let (file, _, _) = unique_wav("Kept a year", "Someone", "Something");
     let item = app.upload(&auth, "kept.wav", file).await;
     let item_id = data(&item)["uploadTrack"]["id"].clone();
     for _ in 0..3 {
