@@ -67,7 +67,12 @@ async fn serve(
         return Ok(None);
     };
     // A signed URL outlives nothing: an erased account's are dead at once.
-    if services.accounts.access_tokens().erased().contains(grant.user) {
+    if services
+        .accounts
+        .access_tokens()
+        .erased()
+        .contains(grant.user)
+    {
         return Ok(None);
     }
     let locker = &services.locker;

@@ -107,9 +107,7 @@ pub fn with_id3_chunk(mut wav: Vec<u8>, tag: &[u8]) -> Vec<u8> {
 pub fn noise_png(width: u32, height: u32) -> Vec<u8> {
     let pixels = image::RgbImage::from_fn(width, height, |_, _| image::Rgb(rand::random()));
     let mut out = std::io::Cursor::new(Vec::new());
-    pixels
-        .write_to(&mut out, image::ImageFormat::Png)
-        .unwrap();
+    pixels.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
 }
 

@@ -72,7 +72,11 @@ async fn an_embedded_picture_is_served_as_thumbnails_made_once() {
     let listener = app.customer().await;
     // An "other" picture first, the front cover second: the front one wins.
     let (other, front) = (noise_png(50, 50), noise_png(800, 400));
-    let file = pictured("Painted", "2", &[("image/png", OTHER, &other), ("image/png", FRONT, &front)]);
+    let file = pictured(
+        "Painted",
+        "2",
+        &[("image/png", OTHER, &other), ("image/png", FRONT, &front)],
+    );
     let body = app.upload(&listener, "p.wav", file).await;
     let item = uploaded(&body);
     assert_eq!(item["title"], "Painted", "{body}");
@@ -137,12 +141,20 @@ async fn an_album_shows_the_cover_of_its_first_item_that_has_one() {
     assert!(uploaded(&bare)["coverUrl"].is_null(), "{bare}");
     let picture = noise_png(120, 240);
     let second = app
-        .upload(&listener, "b.wav", pictured("Second", "2", &[("image/png", FRONT, &picture)]))
+        .upload(
+            &listener,
+            "b.wav",
+            pictured("Second", "2", &[("image/png", FRONT, &picture)]),
+        )
         .await;
     let second_id = uploaded(&second)["id"].as_str().unwrap().to_owned();
     let third = noise_png(30, 30);
-    app.upload(&listener, "c.wav", pictured("Third", "3", &[("image/png", FRONT, &third)]))
-        .await;
+    app.upload(
+        &listener,
+        "c.wav",
+        pictured("Third", "3", &[("image/png", FRONT, &third)]),
+    )
+    .await;
     let body = app
         .gql_as(
             &listener,
@@ -154,7 +166,10 @@ async fn an_album_shows_the_cover_of_its_first_item_that_has_one() {
     assert_eq!(album["title"], "Covers");
     assert!(album["items"][0]["coverUrl"].is_null());
     let url = album["coverUrl"].as_str().unwrap();
-    assert!(url.starts_with(&format!("/covers/{second_id}?size=300&")), "{url}");
+    assert!(
+        url.starts_with(&format!("/covers/{second_id}?size=300&")),
+        "{url}"
+    );
     assert_eq!(fetch_jpeg(&app, url).await.0, (120, 240), "not enlarged");
     let small = album["small"].as_str().unwrap();
     assert_eq!(fetch_jpeg(&app, small).await.0, (32, 64));
@@ -184,7 +199,10 @@ async fn a_missing_or_unreadable_picture_costs_the_cover_not_the_upload() {
     };
     for (name, pictures) in [
         ("none", vec![]),
-        ("garbage", vec![("image/jpeg", FRONT, &b"this is not a JPEG at all"[..])]),
+        (
+            "garbage",
+            vec![("image/jpeg", FRONT, &b"this is not a JPEG at all"[..])],
+        ),
         ("cut", vec![("image/png", FRONT, &cut[..])]),
         ("empty", vec![("image/png", FRONT, &b""[..])]),
         ("oversized", vec![("image/png", FRONT, &oversized[..])]),
@@ -198,7 +216,11 @@ async fn a_missing_or_unreadable_picture_costs_the_cover_not_the_upload() {
     }
     assert!(cover_files(&app).is_empty(), "{:?}", cover_files(&app));
     let body = app
-        .gql_as(&listener, "{ viewer { locker { albums { nodes { coverUrl } } } } }", json!({}))
+        .gql_as(
+            &listener,
+            "{ viewer { locker { albums { nodes { coverUrl } } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         data(&body)["viewer"]["locker"]["albums"]["nodes"],
@@ -213,7 +235,11 @@ async fn a_cover_is_the_owners_alone_and_goes_with_the_item() {
     let other = app.customer().await;
     let picture = noise_png(100, 100);
     let body = app
-        .upload(&owner, "mine.wav", pictured("Mine", "1", &[("image/png", FRONT, &picture)]))
+        .upload(
+            &owner,
+            "mine.wav",
+            pictured("Mine", "1", &[("image/png", FRONT, &picture)]),
+        )
         .await;
     let id = uploaded(&body)["id"].clone();
     let path = uploaded(&body)["coverUrl"].as_str().unwrap().to_owned();
@@ -221,10 +247,18 @@ async fn a_cover_is_the_owners_alone_and_goes_with_the_item() {
 
     // Their own upload of the same file is theirs: another cover, another blob.
     let theirs = app
-        .upload(&other, "same.wav", pictured("Mine", "1", &[("image/png", FRONT, &picture)]))
+        .upload(
+            &other,
+            "same.wav",
+            pictured("Mine", "1", &[("image/png", FRONT, &picture)]),
+        )
         .await;
     let their_path = uploaded(&theirs)["coverUrl"].as_str().unwrap().to_owned();
-    assert_eq!(cover_files(&app).len(), 2 + 1, "two pictures and one thumbnail");
+    assert_eq!(
+        cover_files(&app).len(),
+        2 + 1,
+        "two pictures and one thumbnail"
+    );
 
     let query = |path: &str, key: &str| -> String {
         path.split(['?', '&'])
@@ -255,6 +289,10 @@ async fn a_cover_is_the_owners_alone_and_goes_with_the_item() {
     let deleted = app.delete_locker_item(&owner, &id).await;
     assert_eq!(data(&deleted)["deleteLockerItem"], id);
     assert_eq!(app.get(&path).await.status(), 404);
-    assert_eq!(cover_files(&app).len(), 1, "only the other user's picture stays");
+    assert_eq!(
+        cover_files(&app).len(),
+        1,
+        "only the other user's picture stays"
+    );
     assert_eq!(fetch_jpeg(&app, &their_path).await.0, (100, 100));
 }

@@ -1,9 +1,7 @@
 //! The locker as the API shows it. Every item reached here was loaded
 //! through the owner-scoped locker service.
 
-use async_graphql::{
-    ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID,
-};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::locker_item;
 
