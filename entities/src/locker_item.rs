@@ -32,6 +32,12 @@ pub struct Model {
     pub content_hash: String,
     pub catalogue_track_id: Option<i32>,
     pub exclude_from_taste_profile: bool,
+    /// Where the picture embedded in the upload is stored, if it had one
+    /// Cadenza could read; its thumbnails are stored under keys derived
+    /// from this one. Never shared with another item or user.
+    pub cover_key: Option<String>,
+    /// `image/jpeg` or `image/png`, as the picture's bytes say.
+    pub cover_mime_type: Option<String>,
     pub added_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

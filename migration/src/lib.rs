@@ -23,6 +23,7 @@ mod m20261201_000200_create_webhooks;
 mod m20261201_000210_create_job_leases;
 mod m20261202_000300_create_data_exports;
 mod m20261202_000310_create_erasure;
+mod m20261202_000400_locker_covers;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000210_create_job_leases::Migration),
             Box::new(m20261202_000300_create_data_exports::Migration),
             Box::new(m20261202_000310_create_erasure::Migration),
+            Box::new(m20261202_000400_locker_covers::Migration),
         ]
     }
 }

@@ -224,7 +224,8 @@ impl DataExport {
     /// after that (or a second time) it is 404. The document's format is
     /// `docs/export.schema.json` in the repository. Each locker item in it
     /// carries a `streamUrl` that streams its audio until `expiresAt` (for a
-    /// purchase, the catalogue's master): that is the export of the audio.
+    /// purchase, the catalogue's master): that is the export of the audio;
+    /// and a `coverUrl` (null without a cover) that serves its cover as long.
     async fn url(&self) -> &str {
         &self.0.url
     }

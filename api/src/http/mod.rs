@@ -1,5 +1,6 @@
 //! HTTP: routes, GraphQL over HTTP, health and metrics.
 
+mod covers;
 mod documents;
 mod exports;
 mod graphql;
@@ -72,6 +73,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/exports/{id}", web::get().to(exports::download))
         .route("/stream/{id}", web::get().to(stream::stream))
         .route("/stream/{id}", web::head().to(stream::stream))
+        .route("/covers/{id}", web::get().to(covers::cover))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics));

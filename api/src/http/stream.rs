@@ -156,7 +156,7 @@ fn bearer_user(req: &HttpRequest, state: &AppState) -> Option<UserId> {
     }
 }
 
-fn matches_etag(header: Option<&HeaderValue>, etag: &str) -> bool {
+pub(super) fn matches_etag(header: Option<&HeaderValue>, etag: &str) -> bool {
     let Some(value) = header.and_then(|v| v.to_str().ok()) else {
         return false;
     };

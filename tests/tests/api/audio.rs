@@ -56,6 +56,61 @@ pub fn aiff(millis: u32) -> Vec<u8> {
     file
 }
 
+/// An ID3v2.3 tag of text frames (`TIT2`, `TPE1`, `TALB`, ...) and
+/// attached pictures (`APIC`: MIME type, picture type as ID3 numbers them
+/// (3 is the front cover), bytes).
+pub fn id3v2(text: &[(&str, &str)], pictures: &[(&str, u8, &[u8])]) -> Vec<u8> {
+    let mut frames = Vec::new();
+    let mut frame = |id: &str, content: Vec<u8>| {
+        frames.extend_from_slice(id.as_bytes());
+        frames.extend_from_slice(&(content.len() as u32).to_be_bytes());
+        frames.extend_from_slice(&[0, 0]);
+        frames.extend_from_slice(&content);
+    };
+    for (id, value) in text {
+        // ISO-8859-1, which ASCII is.
+        let mut content = vec![0];
+        content.extend_from_slice(value.as_bytes());
+        frame(id, content);
+    }
+    for (mime, kind, bytes) in pictures {
+        let mut content = vec![0];
+        content.extend_from_slice(mime.as_bytes());
+        content.extend_from_slice(&[0, *kind, 0]);
+        content.extend_from_slice(bytes);
+        frame("APIC", content);
+    }
+    let size = frames.len() as u32;
+    let synchsafe = [
+        (size >> 21) as u8 & 0x7F,
+        (size >> 14) as u8 & 0x7F,
+        (size >> 7) as u8 & 0x7F,
+        size as u8 & 0x7F,
+    ];
+    let mut tag = b"ID3\x03\x00\x00".to_vec();
+    tag.extend_from_slice(&synchsafe);
+    tag.extend_from_slice(&frames);
+    tag
+}
+
+/// `wav` with an ID3v2 tag in an `id3 ` chunk at its end, as taggers write
+/// one; a WAV read this way takes its tags from there.
+pub fn with_id3_chunk(mut wav: Vec<u8>, tag: &[u8]) -> Vec<u8> {
+    chunk_le(&mut wav, b"id3 ", tag);
+    let riff_size = (wav.len() - 8) as u32;
+    wav[4..8].copy_from_slice(&riff_size.to_le_bytes());
+    wav
+}
+
+/// A PNG of `width` x `height` whose pixels are random: bytes found
+/// nowhere else.
+pub fn noise_png(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |_, _| image::Rgb(rand::random()));
+    let mut out = std::io::Cursor::new(Vec::new());
+    pixels.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
 fn pcm(rate: u32, millis: u32) -> Vec<i16> {
     let count = (rate as u64 * millis as u64 / 1000) as usize;
     (0..count)

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use crate::audio::wav;
+use crate::audio::{id3v2, noise_png, wav, with_id3_chunk};
 use crate::helpers::{
     backend, closed_within, data, error_code, files_under, spawn_app, spawn_app_with,
     spawn_replica_of, token_of, Auth, Backend, SearchArgs, TestApp, PASSWORD,
@@ -23,16 +23,23 @@ fn marker(prefix: &str) -> String {
     format!("{prefix}{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff)
 }
 
-/// A tagged WAV whose samples are random: bytes found nowhere else.
-fn unique_wav(tags: &[(&str, &str)]) -> (Vec<u8>, Vec<u8>) {
-    let mut file = wav(500, tags);
+/// A WAV tagged through ID3v2 whose samples and embedded cover are random:
+/// bytes found nowhere else. Also a run of each.
+fn unique_wav(title: &str, artist: &str, album: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let mut file = wav(500, &[]);
     // RIFF header (12) + fmt chunk (24) + data chunk header (8).
     let data = 44..44 + 4_000;
     for byte in &mut file[data.clone()] {
         *byte = rand::random();
     }
     let run = file[data.start + 1_000..data.start + 1_064].to_vec();
-    (file, run)
+    let picture = noise_png(40, 40);
+    let picture_run = picture[picture.len() / 2..picture.len() / 2 + 64].to_vec();
+    let tag = id3v2(
+        &[("TIT2", title), ("TPE1", artist), ("TALB", album)],
+        &[("image/png", 3, &picture)],
+    );
+    (with_id3_chunk(file, &tag), run, picture_run)
 }
 
 /// The files under `dir` holding `needle` (as it is, or lower-cased as
@@ -70,7 +77,10 @@ pub(crate) struct Footprint {
     user_id: Value,
     pub strings: Vec<String>,
     pub audio_run: Vec<u8>,
+    /// Of the picture embedded in the upload, kept as its cover.
+    picture_run: Vec<u8>,
     stream_url: String,
+    cover_url: String,
 }
 
 /// Registers a listener and uses every feature with unique strings.
@@ -86,11 +96,15 @@ pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
     let user_id = body["data"]["register"]["user"]["id"].clone();
 
     let (title, artist, album) = (marker("Title"), marker("Artist"), marker("Album"));
-    let (file, audio_run) = unique_wav(&[("INAM", &title), ("IART", &artist), ("IPRD", &album)]);
+    let (file, audio_run, picture_run) = unique_wav(&title, &artist, &album);
     let item = app.upload(&auth, "mine.wav", file).await;
     let item = data(&item)["uploadTrack"].clone();
+    assert_eq!(item["title"], json!(title), "{item}");
     let item_id = item["id"].clone();
     let stream_url = item["streamUrl"].as_str().unwrap().to_owned();
+    // Its cover, once seen, has a thumbnail stored too.
+    let cover_url = item["coverUrl"].as_str().unwrap().to_owned();
+    assert_eq!(app.get(&cover_url).await.status(), 200);
     let genre = marker("Genre");
     let edited = app
         .update_locker_item(&auth, &item_id, json!({ "genre": genre }))
@@ -173,7 +187,9 @@ pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
             review,
         ],
         audio_run,
+        picture_run,
         stream_url,
+        cover_url,
     }
 }
 
@@ -189,6 +205,13 @@ async fn a_deleted_account_leaves_nothing_readable_in_the_data_dir() {
         !holding(&dir, &someone.audio_run).is_empty(),
         "the upload's bytes are stored"
     );
+    let covers = dir.join("blobs/covers");
+    assert_eq!(
+        holding(&covers, &someone.picture_run).len(),
+        1,
+        "the cover is stored"
+    );
+    assert_eq!(files_under(&covers).len(), 2, "the cover and a thumbnail");
     let sales_before = app
         .sales_report(&admin, "2000-01-01", "2099-12-31", None, None)
         .await;
@@ -230,6 +253,7 @@ async fn a_deleted_account_leaves_nothing_readable_in_the_data_dir() {
         "UNAUTHENTICATED"
     );
     assert_eq!(app.get(&someone.stream_url).await.status(), 404);
+    assert_eq!(app.get(&someone.cover_url).await.status(), 404);
 
     // The order stays for accounting, linked to no one; partners' figures
     // are unchanged.
@@ -290,6 +314,10 @@ async fn a_deleted_account_leaves_nothing_readable_in_the_data_dir() {
         found.is_empty(),
         "the upload's bytes are still in {found:?}"
     );
+    let found = holding(&dir, &someone.picture_run);
+    assert!(found.is_empty(), "the cover is still in {found:?}");
+    let left = files_under(&covers);
+    assert!(left.is_empty(), "thumbnails are left: {left:?}");
 }
 
 #[tokio::test]
@@ -406,7 +434,7 @@ async fn the_audit_log_is_the_listeners_own_and_admins() {
 async fn plays_past_the_retention_period_are_deleted() {
     let app = spawn_app().await;
     let auth = app.customer().await;
-    let (file, _) = unique_wav(&[("INAM", "Kept a year")]);
+    let (file, _, _) = unique_wav("Kept a year", "Someone", "Something");
     let item = app.upload(&auth, "kept.wav", file).await;
     let item_id = data(&item)["uploadTrack"]["id"].clone();
     for _ in 0..3 {

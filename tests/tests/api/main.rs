@@ -11,6 +11,7 @@ mod accounts;
 mod api_keys;
 mod audio;
 mod catalogue;
+mod covers;
 mod erasure;
 mod export;
 mod helpers;

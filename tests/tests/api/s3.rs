@@ -214,8 +214,9 @@ async fn a_deleted_account_leaves_no_object_in_the_bucket_and_nothing_in_the_dat
     assert_eq!(theirs.len(), 1);
 
     let someone = crate::erasure::a_listener_who_used_everything(&app).await;
-    // Their upload and the export they never downloaded.
-    assert_eq!(objects(endpoint, &bucket).await.len(), 3);
+    // Their upload, its cover and a thumbnail of it, and the export they
+    // never downloaded.
+    assert_eq!(objects(endpoint, &bucket).await.len(), 5);
     let deleted = app.delete_account(&someone.auth, PASSWORD).await;
     assert_eq!(data(&deleted)["deleteAccount"], json!(true), "{deleted}");
 

@@ -1,7 +1,7 @@
 //! The locker as the API shows it. Every item reached here was loaded
 //! through the owner-scoped locker service.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use entities::locker_item;
 
@@ -122,6 +122,19 @@ impl LockerItem {
         Ok(signer.url(&self.0))
     }
 
+    /// Short-lived signed URL (an hour) of the picture embedded in the
+    /// uploaded file, as a JPEG at most `size` pixels on a side (64, 300 or
+    /// 600; others are BAD_USER_INPUT). Null when the file had none it could
+    /// read, and for purchases. A path on this server, private to the owner.
+    async fn cover_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 300)] size: i32,
+    ) -> Result<Option<String>> {
+        let size = domain::checked_size(size)?;
+        Ok(services(ctx)?.stream_urls.cover_url(&self.0, size))
+    }
+
     /// False for a purchase whose master audio is not attached yet (its
     /// `streamUrl` answers 404 until then); it becomes streamable as soon
     /// as the master is attached. Uploads always are.
@@ -187,6 +200,7 @@ pub struct LockerArtist {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct LockerAlbum {
     pub title: String,
     /// The album artist, or the artist where none is tagged.
@@ -195,6 +209,24 @@ pub struct LockerAlbum {
     pub track_count: i32,
     /// In disc and track order.
     pub items: Vec<LockerItem>,
+}
+
+#[ComplexObject]
+impl LockerAlbum {
+    /// The `coverUrl` of the album's first item (in disc and track order)
+    /// that has a cover; null when none has.
+    async fn cover_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 300)] size: i32,
+    ) -> Result<Option<String>> {
+        let size = domain::checked_size(size)?;
+        let signer = &services(ctx)?.stream_urls;
+        Ok(self
+            .items
+            .iter()
+            .find_map(|item| signer.cover_url(&item.0, size)))
+    }
 }
 
 #[derive(InputObject, Default)]

@@ -5,9 +5,11 @@
 //! `upload` adds files, `browse` lists and groups them, `edit` changes the
 //! metadata Cadenza keeps, `remove` deletes, `streams` finds what a stream
 //! serves (with a cache) and `stream_urls` signs the URLs players fetch;
+//! `covers` keeps an upload's embedded picture and serves thumbnails of it;
 //! `events` tells the owner's other devices.
 
 mod browse;
+mod covers;
 mod edit;
 pub mod events;
 mod remove;
@@ -17,6 +19,7 @@ mod streams;
 mod upload;
 
 pub use browse::{AlbumGroup, ArtistGroup, ItemFilter, ItemSort};
+pub use covers::{checked_size, cover_keys, thumbnail_size, CoverImage};
 pub use edit::ItemEdit;
 pub use streams::StreamTarget;
 

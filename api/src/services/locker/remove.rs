@@ -1,5 +1,6 @@
 //! Removing an item from a locker: its row, its playlist entries, its
-//! search document, and its blob when nothing else refers to it.
+//! search document, its cover and thumbnails, and its blob when nothing
+//! else refers to it.
 
 use entities::{blob, locker_item, playlist_entry, track};
 use sea_orm::DatabaseTransaction;
@@ -14,7 +15,8 @@ use crate::services::playlists;
 use crate::services::search::Change;
 
 impl Locker {
-    /// Removes the item, and its blob when nothing else refers to it.
+    /// Removes the item, its cover, and its blob when nothing else refers
+    /// to it.
     pub async fn delete(&self, user: UserId, id: LockerItemId) -> ApiResult<()> {
         let txn = begin_write(&self.db).await?;
         let item = locker_item::Entity::find_owned_by(user.0)
@@ -61,6 +63,9 @@ impl Locker {
             if let Err(err) = self.blobs.delete(&blob.storage_key).await {
                 tracing::error!(blob.id = blob.id, error = %format!("{err:?}"), "a deleted item's blob could not be removed");
             }
+        }
+        if let Some(cover_key) = &item.cover_key {
+            self.remove_cover(cover_key).await;
         }
         self.stream_targets.evict((user, id));
         self.announce(user, LockerChange::Removed, id).await;

@@ -1,16 +1,21 @@
 //! Adding a listener's own file to their locker: read by content, stored
-//! byte for byte, matched to the catalogue, all or nothing.
+//! byte for byte, matched to the catalogue, all or nothing; its embedded
+//! picture, if one is readable, is kept as its cover.
+
+use std::io::Seek;
 
 use chrono::Utc;
 use entities::{blob, locker_item};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 
+use super::covers::StoredCover;
 use super::events::LockerChange;
 use super::{used_bytes, Locker, UNKNOWN_ALBUM, UNKNOWN_ARTIST};
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
 use crate::domain::{LockerItemId, LockerSource, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::matching;
+use crate::services::media::cover;
 use crate::services::media::ingest::{self, AudioFacts};
 use crate::services::media::{BlobStore, Inspected, ReceivedFile};
 use crate::services::search::Change;
@@ -33,13 +38,32 @@ impl Locker {
         let facts = facts?;
         self.check_quota(user, size).await?;
 
+        let (content, cover) = tokio::task::spawn_blocking(move || {
+            let mut content = content;
+            let cover = cover::read_cover(&mut content);
+            content.rewind().map(|()| (content, cover))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        let cover = self.store_cover(cover).await;
+
         let key = BlobStore::new_key();
-        self.blobs
+        let stored = match self
+            .blobs
             .put_file(&key, content, size.unsigned_abs())
-            .await?;
-        let stored = self
-            .record(user, &key, &hash, size, &file_name, facts)
-            .await;
+            .await
+        {
+            Ok(()) => {
+                let blobs = StoredBlobs {
+                    audio: &key,
+                    cover: cover.as_ref(),
+                };
+                self.record(user, blobs, &hash, size, &file_name, facts)
+                    .await
+            }
+            Err(err) => Err(RecordError::Api(err)),
+        };
         match stored {
             Ok(item) => {
                 self.announce(user, LockerChange::Added, LockerItemId(item.id))
@@ -48,6 +72,9 @@ impl Locker {
                 Ok(item)
             }
             Err(err) => {
+                if let Some(cover) = &cover {
+                    self.remove_cover(&cover.key).await;
+                }
                 if let Err(cleanup) = self.blobs.delete(&key).await {
                     tracing::error!(error = %format!("{cleanup:?}"), "a refused upload's blob could not be removed");
                 }
@@ -67,7 +94,7 @@ impl Locker {
     async fn record(
         &self,
         user: UserId,
-        key: &str,
+        blobs: StoredBlobs<'_>,
         hash: &str,
         size: i64,
         file_name: &str,
@@ -87,7 +114,7 @@ impl Locker {
         }
         let now = Utc::now();
         let blob = blob::ActiveModel {
-            storage_key: Set(key.to_owned()),
+            storage_key: Set(blobs.audio.to_owned()),
             content_hash: Set(hash.to_owned()),
             size_bytes: Set(size),
             created_at: Set(now),
@@ -126,6 +153,8 @@ impl Locker {
             content_hash: Set(hash.to_owned()),
             catalogue_track_id: Set(catalogue_track_id),
             exclude_from_taste_profile: Set(false),
+            cover_key: Set(blobs.cover.map(|cover| cover.key.clone())),
+            cover_mime_type: Set(blobs.cover.map(|cover| cover.mime_type.to_owned())),
             added_at: Set(now),
             updated_at: Set(now),
             ..Default::default()
@@ -172,6 +201,12 @@ impl Locker {
             self.quota_bytes, used
         ))
     }
+}
+
+/// Where a new upload's bytes were stored.
+struct StoredBlobs<'a> {
+    audio: &'a str,
+    cover: Option<&'a StoredCover>,
 }
 
 enum RecordError {

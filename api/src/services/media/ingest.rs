@@ -106,8 +106,9 @@ fn strict_enough() -> ParseOptions {
     ParseOptions::new().parsing_mode(ParsingMode::BestAttempt)
 }
 
-/// Reads the whole file with lofty, from its start. Covers are never used,
-/// so never read: a damaged picture cannot cost the file.
+/// Reads the whole file with lofty, from its start. Pictures are not read
+/// here (an upload's cover is read apart, in `cover`), so a damaged picture
+/// cannot cost the file.
 fn read_as<R: Read + Seek>(
     reader: &mut R,
     file_type: FileType,

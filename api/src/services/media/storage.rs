@@ -76,6 +76,33 @@ impl BlobStore {
         format!("exports/{random}")
     }
 
+    /// A fresh key for a locker item's cover; its thumbnails are stored
+    /// under this key with a suffix.
+    pub fn new_cover_key() -> String {
+        let random = crate::auth::random_token(24).replace(['-', '_'], "x");
+        format!("covers/{}/{random}", &random[..2])
+    }
+
+    /// Stores a small blob held in memory (a cover, a thumbnail).
+    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> ApiResult<()> {
+        let path = StorePath::from(key);
+        let put = self.store.put(&path, PutPayload::from(bytes)).await;
+        put.map(drop).map_err(ApiError::internal)
+    }
+
+    /// The whole of a small blob; `None` when there is no such blob.
+    pub async fn get_bytes(&self, key: &str) -> ApiResult<Option<Bytes>> {
+        let read = match self.store.get(&StorePath::from(key)).await {
+            Ok(result) => result.bytes().await,
+            Err(err) => Err(err),
+        };
+        match read {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(err) => Err(ApiError::internal(err)),
+        }
+    }
+
     /// Stores a spooled upload of `size` bytes under `key`. The file is
     /// positioned at its start.
     pub async fn put_file(&self, key: &str, file: std::fs::File, size: u64) -> ApiResult<()> {

@@ -6,7 +6,7 @@ use super::{Auth, Socket, TestApp};
 
 const LOCKER_ITEM_FIELDS: &str = "id title artist album albumArtist genre trackNumber discNumber year
     durationMs format mimeType bitrateKbps sampleRateHz channels sizeBytes contentHash source addedAt
-    streamUrl excludedFromTasteProfile catalogueTrack { id title } buyOptions { sku }";
+    streamUrl coverUrl excludedFromTasteProfile catalogueTrack { id title } buyOptions { sku }";
 
 impl TestApp {
     /// Uploads a file to the viewer's locker with `uploadTrack`.

@@ -6,8 +6,8 @@
 //! cart, reviews, entitlements, sessions, API keys, exports), their orders stay for
 //! accounting with no link to them and no key they chose, and three notes
 //! are written: the account's number in `erased_users` (its tokens stop
-//! working on every replica), the keys of their uploaded files in
-//! `blob_deletions`, and an erasure in the search feed (every replica drops
+//! working on every replica), the keys of their uploaded files (covers
+//! and thumbnails too) in `blob_deletions`, and an erasure in the search feed (every replica drops
 //! their documents and rewrites the segments that held them).
 //!
 //! After the commit the files go from storage, this replica's index is
@@ -42,7 +42,7 @@ use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
 use crate::services::bus::{Addressed, UserBus};
 use crate::services::catalogue::CatalogueVersion;
-use crate::services::locker::{orphaned_blob, Locker};
+use crate::services::locker::{cover_keys as cover_keys_of, orphaned_blob, Locker};
 use crate::services::media::BlobStore;
 use crate::services::rate_limit::{RateLimiter, LOGIN_PER_ACCOUNT};
 use crate::services::search::{Change, Feed, Search};
@@ -231,11 +231,24 @@ impl Erasure {
             .into_tuple()
             .all(&txn)
             .await?;
+        // Their covers, and every thumbnail one may have.
+        let cover_keys: Vec<Option<String>> = locker_item::Entity::find()
+            .select_only()
+            .column(locker_item::Column::CoverKey)
+            .filter(locker_item::Column::UserId.eq(user.0))
+            .filter(locker_item::Column::CoverKey.is_not_null())
+            .into_tuple()
+            .all(&txn)
+            .await?;
         locker_item::Entity::delete_many()
             .filter(locker_item::Column::UserId.eq(user.0))
             .exec(&txn)
             .await?;
-        let mut storage_keys = Vec::new();
+        let mut storage_keys: Vec<String> = cover_keys
+            .into_iter()
+            .flatten()
+            .flat_map(|key| cover_keys_of(&key))
+            .collect();
         for blob_id in blob_ids.into_iter().flatten() {
             // A purchase shares the catalogue master's blob: that one stays.
             if let Some(blob) = orphaned_blob(&txn, blob_id).await? {

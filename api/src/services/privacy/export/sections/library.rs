@@ -1,6 +1,6 @@
 //! The library: locker items (with a stream URL for each that has audio,
-//! which is how the export hands over the audio itself) and playlists
-//! with their entries.
+//! which is how the export hands over the audio itself, and a cover URL
+//! for each with a cover) and playlists with their entries.
 
 use std::collections::HashMap;
 
@@ -48,7 +48,13 @@ pub(in crate::services::privacy::export) struct LockerItem {
     /// Streams the item's bytes until the export expires; null for a
     /// purchase whose master audio is not attached yet.
     stream_url: Option<String>,
+    /// The item's cover as a JPEG of at most `EXPORT_COVER_SIZE` pixels a
+    /// side until the export expires; null when it has none.
+    cover_url: Option<String>,
 }
+
+/// The size of the covers an export links: the largest there is.
+const EXPORT_COVER_SIZE: u32 = 600;
 
 pub(in crate::services::privacy::export) async fn locker(
     db: &DatabaseConnection,
@@ -70,6 +76,7 @@ pub(in crate::services::privacy::export) async fn locker(
                 .blob_id
                 .is_some()
                 .then(|| stream_urls.url_until(&row, expires));
+            let cover_url = stream_urls.cover_url_until(&row, EXPORT_COVER_SIZE, expires);
             (
                 row.id,
                 LockerItem {
@@ -97,6 +104,7 @@ pub(in crate::services::privacy::export) async fn locker(
                     added_at: row.added_at,
                     updated_at: row.updated_at,
                     stream_url,
+                    cover_url,
                 },
             )
         })
