@@ -2,15 +2,11 @@
 // and the one shape rows and the player use for both kinds of playable thing.
 
 /**
- * Cover art of locker items and albums (`coverUrl(size:)`, signed like a
- * stream) is being added to the API in another branch. Until it is in the
- * served schema, asking for it would fail every query: this one switch turns
- * it on everywhere. `cover()` draws a placeholder when the URL is null.
+ * Cover art of locker items and albums: `coverUrl(size:)`, signed like a
+ * stream, in the sizes the API makes (64, 300 or 600 pixels; any other is
+ * BAD_USER_INPUT). `cover()` draws a placeholder when the URL is null.
  */
-export const COVERS = false;
-
-/** Thumbnail sizes the API makes: 64, 300 and 600 pixels (any other is BAD_USER_INPUT). */
-const coverField = (size) => (COVERS ? ` coverUrl(size: ${size})` : '');
+const coverField = (size) => ` coverUrl(size: ${size})`;
 
 /** A locker item's fields, for rows and the player. */
 export const ITEM_FIELDS = `id title artist album albumArtist genre trackNumber discNumber year durationMs
