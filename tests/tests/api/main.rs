@@ -10,6 +10,7 @@
 mod accounts;
 mod api_keys;
 mod audio;
+mod browser;
 mod catalogue;
 mod covers;
 mod erasure;
