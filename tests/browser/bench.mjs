@@ -12,13 +12,14 @@
 import { chromium } from 'playwright-core';
 
 const ROW = '[data-testid="locker-row"]';
-const PLAY_BUTTON = 'button[data-testid="play"]';
+/** A row's play button, by its accessible name ("Play <title>"). */
+const PLAY_BUTTON_NAME = /^play\b/i;
 const AUDIO_ID = 'player-audio';
 const LOCKER_PATH = '/#/locker';
-const SIGN_IN_PATH = '/#/sign-in';
-const EMAIL_LABEL = /e-?mail/i;
-const PASSWORD_LABEL = /password/i;
-const SIGN_IN_BUTTON = /sign in/i;
+const SIGN_IN_PATH = '/#/signin';
+const EMAIL_LABEL = 'Email';
+const PASSWORD_LABEL = 'Password';
+const SIGN_IN_BUTTON = 'Sign in';
 
 const ITEMS = Number(process.env.ITEMS || 1000);
 const RUNS = Number(process.env.RUNS || 5);
@@ -144,10 +145,10 @@ async function main() {
     );
 
     await page.goto(`${baseUrl}${SIGN_IN_PATH}`);
-    await page.getByLabel(EMAIL_LABEL).fill(email);
-    await page.getByLabel(PASSWORD_LABEL).fill(password);
-    await page.getByRole('button', { name: SIGN_IN_BUTTON }).click();
-    await page.getByLabel(EMAIL_LABEL).waitFor({ state: 'detached' });
+    await page.getByLabel(EMAIL_LABEL, { exact: true }).fill(email);
+    await page.getByLabel(PASSWORD_LABEL, { exact: true }).fill(password);
+    await page.getByRole('button', { name: SIGN_IN_BUTTON, exact: true }).click();
+    await page.getByLabel(EMAIL_LABEL, { exact: true }).waitFor({ state: 'detached' });
 
     const renders = [];
     let rows = 0;
@@ -165,7 +166,7 @@ async function main() {
     const plays = [];
     for (let run = 0; run < RUNS; run++) {
       const before = await page.evaluate(() => window.__playing.length);
-      await page.locator(ROW).nth(run).locator(PLAY_BUTTON).click();
+      await page.locator(ROW).nth(run).getByRole('button', { name: PLAY_BUTTON_NAME }).first().click();
       await page.waitForFunction((n) => window.__playing.length > n, before);
       plays.push(await page.evaluate(() => window.__playing[window.__playing.length - 1] - window.__clickAt));
     }

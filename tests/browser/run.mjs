@@ -22,6 +22,8 @@ const fixturesDir = resolve(here, '..', 'fixtures', 'audio');
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
 const BLOCKING_IMPACTS = new Set(['serious', 'critical']);
+/** Where the web app keeps its session (api/web/assets/js/session.js). */
+const SESSION_KEY = 'cadenza.session';
 
 const log = (...parts) => console.error('[browser]', ...parts);
 
@@ -237,12 +239,15 @@ async function harness({ browser, context, baseUrl, shotsDir, summary }) {
     },
 
     /**
-     * Calls the GraphQL API from the test, sharing the context's cookies; pass
-     * `token` for a bearer token. Throws on `errors` unless `allowErrors`.
+     * Calls the GraphQL API from the test: anonymously, with `token`, or,
+     * with `session: true`, as the user signed in on the current page.
+     * Returns `data`; throws on `errors` unless `allowErrors` (then returns
+     * the whole body).
      */
-    async gql(query, variables = {}, { token, allowErrors = false } = {}) {
+    async gql(query, variables = {}, { token, session = false, allowErrors = false } = {}) {
+      const bearer = session ? await t.sessionToken() : token;
       const response = await context.request.post(t.url('/graphql'), {
-        headers: { accept: 'application/graphql-response+json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: { accept: 'application/graphql-response+json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
         data: { query, variables },
       });
       const body = await response.json().catch(async () => ({ errors: [{ message: await response.text() }] }));
@@ -250,6 +255,42 @@ async function harness({ browser, context, baseUrl, shotsDir, summary }) {
         throw new Error(`GraphQL error (${response.status()}): ${JSON.stringify(body.errors)}`);
       }
       return allowErrors ? body : body.data;
+    },
+
+    /** The access token of the session signed in on the current page. */
+    async sessionToken() {
+      const stored = await t.page.evaluate((key) => localStorage.getItem(key), SESSION_KEY);
+      const token = stored && JSON.parse(stored).accessToken;
+      if (!token) throw new Error(`no session in the page's localStorage (${SESSION_KEY}): is anyone signed in?`);
+      return token;
+    },
+
+    /**
+     * Drops files on `target` (a locator) as a drag and drop from the
+     * desktop would: dragenter, dragover and drop with a DataTransfer
+     * holding them. `files` are absolute paths, or { name, mimeType, buffer }.
+     */
+    async dropFiles(target, files) {
+      const payload = await Promise.all(
+        files.map(async (file) => {
+          if (typeof file !== 'string') {
+            return { name: file.name, type: file.mimeType || '', base64: Buffer.from(file.buffer).toString('base64') };
+          }
+          return { name: basename(file), type: mimeOf(file), base64: (await readFile(file)).toString('base64') };
+        }),
+      );
+      const transfer = await target.page().evaluateHandle((payload) => {
+        const dt = new DataTransfer();
+        for (const f of payload) {
+          const bytes = Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0));
+          dt.items.add(new File([bytes], f.name, { type: f.type }));
+        }
+        return dt;
+      }, payload);
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        await target.dispatchEvent(type, { dataTransfer: transfer });
+      }
+      await transfer.dispose();
     },
 
     /** Fails with `message` unless `condition`. */
@@ -271,6 +312,15 @@ async function harness({ browser, context, baseUrl, shotsDir, summary }) {
     log,
   };
   return t;
+}
+
+/** The MIME type a browser would give a dropped file, by its extension. */
+function mimeOf(path) {
+  const types = {
+    mp3: 'audio/mpeg', flac: 'audio/flac', ogg: 'audio/ogg', opus: 'audio/ogg', wav: 'audio/wav',
+    m4a: 'audio/mp4', aiff: 'audio/aiff', txt: 'text/plain', png: 'image/png', jpg: 'image/jpeg',
+  };
+  return types[path.split('.').pop().toLowerCase()] || '';
 }
 
 /** Waits for layout after a resize: fonts and two animation frames. */
