@@ -3,8 +3,8 @@
 // Runs every step module in steps/ (`NN-name.mjs`, in file-name order); each
 // exports `async function run(t)` and gets the harness `t` (see `harness`
 // below). Fails on the first failing step, on any uncaught page error, on
-// any Content-Security-Policy violation, on an open dialog and on
-// `window.__xss` being set. Prints a JSON summary on stdout, the log on
+// any Content-Security-Policy violation, on any request to another origin,
+// on an open dialog and on `window.__xss` being set. Prints a JSON summary on stdout, the log on
 // stderr; on failure saves a screenshot and the page's HTML and says where.
 //
 // Environment: CADENZA_SCREENSHOTS (directory for `t.shot`, else a temp
@@ -114,7 +114,18 @@ async function harness({ browser, context, baseUrl, shotsDir, summary }) {
       const text = message.text();
       // Chromium reports every CSP violation in the console.
       if (/Content.Security.Policy/i.test(text)) problems.push(`CSP violation on ${page.url()}: ${text}`);
-      else if (message.type() === 'error') log(`console error on ${page.url()}: ${text}`);
+      else if (message.type() === 'error') {
+        const source = message.location()?.url;
+        log(`console error on ${page.url()}: ${text}${source ? ` (${source})` : ''}`);
+      }
+    });
+    // The app talks only to its own server: no CDN, no fonts from elsewhere.
+    const foreign = (url) => /^(https?|wss?):/.test(url) && new URL(url).host !== new URL(baseUrl).host;
+    page.on('request', (request) => {
+      if (foreign(request.url())) problems.push(`a request left the server's origin from ${page.url()}: ${request.url()}`);
+    });
+    page.on('websocket', (socket) => {
+      if (foreign(socket.url())) problems.push(`a WebSocket left the server's origin from ${page.url()}: ${socket.url()}`);
     });
     page.on('dialog', async (dialog) => {
       problems.push(`a ${dialog.type()} dialog opened on ${page.url()}: ${dialog.message()}`);
