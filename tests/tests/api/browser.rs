@@ -45,9 +45,7 @@ async fn the_web_app_story_passes_in_chromium() {
         // Relative to the repository, not to this crate or to tests/browser.
         node.env("CADENZA_SCREENSHOTS", root.join("..").join(shots));
     }
-    let child = node
-        .spawn()
-        .expect("node is needed for the browser tests");
+    let child = node.spawn().expect("node is needed for the browser tests");
     let output = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
         .await
         .unwrap_or_else(|_| panic!("the browser run took more than {RUN_LIMIT:?}; node was killed"))
