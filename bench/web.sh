@@ -26,7 +26,9 @@ done < <(find api/web -type f -print0)
 kib() { python3 -c "print(f'{$1 / 1024:.1f} KiB')"; }
 
 work="$(mktemp -d -p "$PWD" bench-web.XXXX)"
-export CADENZA_DATA_DIR="$work/data" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn CADENZA_SEED_DEMO=false
+# The uploads are more mutations than a listener may make in a minute.
+export CADENZA_DATA_DIR="$work/data" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn CADENZA_SEED_DEMO=false \
+  CADENZA_RATE_USER_MUTATIONS=100000
 "$CADENZA_BIN" serve &
 server=$!
 cleanup() {
