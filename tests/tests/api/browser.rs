@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use cadenza_api::auth::Role;
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -34,9 +35,13 @@ async fn the_web_app_story_passes_in_chromium() {
     );
 
     let app = spawn_app().await;
+    // The story attaches a master to the album it buys, which takes an ADMIN.
+    let admin = app.account_with_role(Role::Admin).await;
     let mut node = Command::new("node");
     node.arg("run.mjs")
         .arg(&app.address)
+        .env("CADENZA_TEST_ADMIN_EMAIL", admin)
+        .env("CADENZA_TEST_ADMIN_PASSWORD", PASSWORD)
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -415,6 +415,14 @@ impl TestApp {
     /// An account of any role, made the way `cadenza create-user` makes it,
     /// then signed in through the API.
     pub async fn user_with_role(&self, role: Role) -> Auth {
+        let email = self.account_with_role(role).await;
+        let body = self.login(&email, PASSWORD).await;
+        Auth::Bearer(token_of(&body, "login"))
+    }
+
+    /// An account of any role, made the way `cadenza create-user` makes it:
+    /// its email (the password is `PASSWORD`).
+    pub async fn account_with_role(&self, role: Role) -> String {
         let db = self.database().await;
         let secret =
             cadenza_api::auth::load_or_create_secret(None, &self.settings.data_dir).unwrap();
@@ -430,8 +438,7 @@ impl TestApp {
             .await
             .unwrap();
         db.close().await.unwrap();
-        let body = self.login(&email, PASSWORD).await;
-        Auth::Bearer(token_of(&body, "login"))
+        email
     }
 
     pub async fn admin(&self) -> Auth {
