@@ -29,17 +29,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut files = Vec::new();
     collect(&web, &web, &mut files)?;
     files.sort();
-    let mut table = String::from("&[\n");
-    for (name, path) in &files {
+    for (_, path) in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(
-            table,
-            "    ({name:?}, include_bytes!({:?}) as &[u8]),",
-            path.display().to_string()
-        )?;
     }
-    table.push(']');
-    fs::write(out.join("web_assets.rs"), table)?;
+    fs::write(out.join("web_assets.rs"), table(&files)?)?;
 
     let graphiql = manifest.join("graphiql");
     for file in [
@@ -51,19 +44,25 @@ fn main() -> Result<(), Box<dyn Error>> {
     ] {
         println!("cargo:rerun-if-changed={}", graphiql.join(file).display());
     }
+    println!("cargo:rerun-if-env-changed=CARGO_NET_OFFLINE");
     let modules = fetch_graphiql(&graphiql, &out.join("graphiql"))?;
+    let files: Vec<(String, PathBuf)> = ["index.html", "init.js", "page.css"]
+        .iter()
+        .map(|name| (name.to_string(), graphiql.join(name)))
+        .chain(
+            GRAPHIQL_FILES
+                .iter()
+                .map(|(name, file)| (name.to_string(), modules.join(file))),
+        )
+        .collect();
+    fs::write(out.join("graphiql_assets.rs"), table(&files)?)?;
+    Ok(())
+}
+
+/// A `&[(name, bytes)]` expression that embeds each file.
+fn table(files: &[(String, PathBuf)]) -> Result<String, Box<dyn Error>> {
     let mut table = String::from("&[\n");
-    for (name, path) in [
-        ("index.html", graphiql.join("index.html")),
-        ("init.js", graphiql.join("init.js")),
-        ("page.css", graphiql.join("page.css")),
-    ]
-    .into_iter()
-    .chain(
-        GRAPHIQL_FILES
-            .iter()
-            .map(|(name, file)| (*name, modules.join(file))),
-    ) {
+    for (name, path) in files {
         writeln!(
             table,
             "    ({name:?}, include_bytes!({:?}) as &[u8]),",
@@ -71,8 +70,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         )?;
     }
     table.push(']');
-    fs::write(out.join("graphiql_assets.rs"), table)?;
-    Ok(())
+    Ok(table)
 }
 
 /// Every file under `dir`, named by its path relative to `root` with `/`.
@@ -82,10 +80,18 @@ fn collect(
     files: &mut Vec<(String, PathBuf)>,
 ) -> Result<(), Box<dyn Error>> {
     for entry in fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Editors' swap and backup files, and dotfiles, are not the app.
+        if name.starts_with('.') || name.ends_with('~') {
+            continue;
+        }
+        let path = entry.path();
+        // The file type of the entry itself: a link is not followed.
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
             collect(root, &path, files)?;
-        } else {
+        } else if kind.is_file() {
             let name = path
                 .strip_prefix(root)?
                 .components()
@@ -114,16 +120,25 @@ fn fetch_graphiql(source: &Path, dir: &Path) -> Result<PathBuf, Box<dyn Error>> 
     fs::create_dir_all(dir)?;
     fs::copy(source.join("package.json"), dir.join("package.json"))?;
     fs::write(dir.join("package-lock.json"), &lock)?;
-    let status = Command::new("npm")
-        .args([
-            "ci",
-            "--ignore-scripts",
-            "--omit=dev",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-        ])
+    let mut npm = Command::new("npm");
+    npm.args([
+        "ci",
+        "--ignore-scripts",
+        "--omit=dev",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=error",
+        // npm's cache first: a machine that fetched these once builds
+        // without the network.
+        "--prefer-offline",
+    ]);
+    if std::env::var_os("CARGO_NET_OFFLINE").is_some_and(|value| value == "true") {
+        npm.arg("--offline");
+    }
+    // Cargo reads a build script's stdout for its directives.
+    let status = npm
         .current_dir(dir)
+        .stdout(std::io::stderr())
         .status()
         .map_err(|err| {
             format!("building cadenza needs npm once, to fetch GraphiQL's production build ({err})")

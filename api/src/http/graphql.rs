@@ -103,7 +103,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         }
     };
     if params.query.is_none() && wants_html(&req) {
-        return super::web_app::graphiql_page(&req);
+        return super::web_app::graphiql_page(&req).await;
     }
     let Some(media) = Media::negotiate(req.headers()) else {
         return not_acceptable();

@@ -4,7 +4,8 @@
 //! Every file is served with an ETag (a hash of its bytes) and
 //! `Cache-Control: no-cache`, so a browser keeps its copy and asks with
 //! `If-None-Match` whether it is still current; a 304 costs no body. A
-//! gzipped copy is made once, on the first request that accepts it. Pages
+//! gzipped copy (with a tag of its own) is made once, off the request
+//! threads, the first time the file is asked for. Pages
 //! carry a Content-Security-Policy that allows script from this origin
 //! only, never inline.
 //!
@@ -43,17 +44,27 @@ const GRAPHIQL_POLICY: &str = "default-src 'self'; script-src 'self'; \
 
 /// One embedded file with what serving it needs, computed once.
 struct Prepared {
+    /// The plain copy's tag; the gzipped copy's is `"<hash>-gz"`.
     etag: String,
-    gzip: Option<Vec<u8>>,
+    gzip: Option<(String, Vec<u8>)>,
 }
 
-fn prepared(cell: &'static OnceLock<Prepared>, bytes: &[u8]) -> &'static Prepared {
-    cell.get_or_init(|| prepare(bytes))
+/// The file's tags and gzipped copy: made on a blocking thread the first
+/// time the file is asked for (gzip at its best level takes a while for
+/// GraphiQL's megabyte), then kept.
+async fn prepared(cell: &'static OnceLock<Prepared>, bytes: &'static [u8]) -> &'static Prepared {
+    if let Some(done) = cell.get() {
+        return done;
+    }
+    match web::block(move || cell.get_or_init(|| prepare(bytes))).await {
+        Ok(done) => done,
+        // The blocking pool is gone (the server is stopping): do it here.
+        Err(_) => cell.get_or_init(|| prepare(bytes)),
+    }
 }
 
 fn prepare(bytes: &[u8]) -> Prepared {
-    let digest = Sha256::digest(bytes);
-    let etag = format!("\"{}\"", hex::encode(&digest[..12]));
+    let hash = hex::encode(&Sha256::digest(bytes)[..12]);
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(bytes.len() / 3),
         flate2::Compression::best(),
@@ -63,8 +74,12 @@ fn prepare(bytes: &[u8]) -> Prepared {
         .write_all(bytes)
         .and_then(|()| encoder.finish())
         .ok()
-        .filter(|gzip| gzip.len() < bytes.len());
-    Prepared { etag, gzip }
+        .filter(|gzip| gzip.len() < bytes.len())
+        .map(|gzip| (format!("\"{hash}-gz\""), gzip));
+    Prepared {
+        etag: format!("\"{hash}\""),
+        gzip,
+    }
 }
 
 /// The web app's prepared files, one cell per entry of `WEB`.
@@ -99,7 +114,7 @@ async fn app_file(req: &HttpRequest, state: &AppState, name: &str) -> HttpRespon
     match WEB.iter().position(|(file, _)| *file == name) {
         Some(at) => {
             let bytes = WEB[at].1;
-            let prepared = prepared(&web_cells()[at], bytes);
+            let prepared = prepared(&web_cells()[at], bytes).await;
             respond(req, name, bytes, prepared, APP_POLICY)
         }
         None => not_found(),
@@ -107,8 +122,8 @@ async fn app_file(req: &HttpRequest, state: &AppState, name: &str) -> HttpRespon
 }
 
 /// The browser's GraphiQL page (`GET /graphql` asking for HTML).
-pub fn graphiql_page(req: &HttpRequest) -> HttpResponse {
-    graphiql_named(req, "index.html")
+pub async fn graphiql_page(req: &HttpRequest) -> HttpResponse {
+    graphiql_named(req, "index.html").await
 }
 
 /// `GET /graphiql/{file}`: GraphiQL's scripts and styles.
@@ -117,14 +132,14 @@ pub async fn graphiql_asset(req: HttpRequest, file: web::Path<String>) -> HttpRe
     if file == "index.html" {
         return not_found();
     }
-    graphiql_named(&req, &file)
+    graphiql_named(&req, &file).await
 }
 
-fn graphiql_named(req: &HttpRequest, name: &str) -> HttpResponse {
+async fn graphiql_named(req: &HttpRequest, name: &str) -> HttpResponse {
     match GRAPHIQL.iter().position(|(file, _)| *file == name) {
         Some(at) => {
             let bytes = GRAPHIQL[at].1;
-            let prepared = prepared(&graphiql_cells()[at], bytes);
+            let prepared = prepared(&graphiql_cells()[at], bytes).await;
             respond(req, name, bytes, prepared, GRAPHIQL_POLICY)
         }
         None => not_found(),
@@ -142,7 +157,15 @@ async fn from_folder(req: &HttpRequest, dir: &Path, name: &str) -> HttpResponse 
     }
     match tokio::fs::read(dir.join(relative)).await {
         Ok(bytes) => {
-            let prepared = prepare(&bytes);
+            let (bytes, prepared) = match web::block(move || {
+                let prepared = prepare(&bytes);
+                (bytes, prepared)
+            })
+            .await
+            {
+                Ok(done) => done,
+                Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+            };
             respond(req, name, &bytes, &prepared, APP_POLICY)
         }
         Err(_) => not_found(),
@@ -156,21 +179,16 @@ fn respond(
     prepared: &Prepared,
     policy: &'static str,
 ) -> HttpResponse {
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|tags| {
-            tags.split(',')
-                .any(|tag| tag.trim() == prepared.etag || tag.trim() == "*")
-        });
+    let gzip = prepared.gzip.as_ref().filter(|_| accepts_gzip(req));
+    let etag = gzip.map_or(prepared.etag.as_str(), |(etag, _)| etag.as_str());
+    let not_modified = super::stream::matches_etag(req.headers().get(header::IF_NONE_MATCH), etag);
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, prepared.etag.as_str()))
+        .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header((header::VARY, "Accept-Encoding"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -185,11 +203,11 @@ fn respond(
         return response.finish();
     }
     response.insert_header((header::CONTENT_TYPE, content_type(name)));
-    match &prepared.gzip {
-        Some(gzip) if accepts_gzip(req) => response
+    match gzip {
+        Some((_, gzip)) => response
             .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")))
             .body(gzip.clone()),
-        _ => response.body(bytes.to_vec()),
+        None => response.body(bytes.to_vec()),
     }
 }
 
@@ -249,6 +267,37 @@ mod tests {
             let file = GRAPHIQL.iter().find(|(file, _)| *file == name);
             assert!(file.is_some_and(|(_, bytes)| !bytes.is_empty()), "{name}");
         }
+    }
+
+    #[actix_web::test]
+    async fn the_development_folder_serves_nothing_outside_it() {
+        let root = tempfile::tempdir().unwrap();
+        let app = root.path().join("web");
+        std::fs::create_dir_all(app.join("assets")).unwrap();
+        std::fs::write(app.join("assets/app.js"), "export {};").unwrap();
+        std::fs::write(root.path().join("secret.txt"), "secret").unwrap();
+        let req = actix_web::test::TestRequest::default().to_http_request();
+        let served = from_folder(&req, &app, "assets/app.js").await;
+        assert_eq!(served.status(), 200);
+        let content_type = served.headers().get(header::CONTENT_TYPE).unwrap();
+        assert!(content_type.to_str().unwrap().starts_with("text/javascript"));
+        for name in [
+            "../secret.txt",
+            "assets/../../secret.txt",
+            "/etc/passwd",
+            "assets/missing.js",
+        ] {
+            assert_eq!(from_folder(&req, &app, name).await.status(), 404, "{name}");
+        }
+    }
+
+    #[test]
+    fn gzip_has_its_own_tag() {
+        let text = "let x = 1;\n".repeat(200);
+        let prepared = prepare(text.as_bytes());
+        let (etag, gzip) = prepared.gzip.unwrap();
+        assert_ne!(etag, prepared.etag);
+        assert!(gzip.len() < text.len());
     }
 
     #[test]

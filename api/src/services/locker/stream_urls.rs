@@ -100,9 +100,13 @@ impl StreamUrls {
     }
 
     /// A path on this server that serves the item's cover, `size` pixels
-    /// at most on a side, for the next hour; `None` when it has none.
+    /// at most on a side, for an hour or a little more; `None` when it has
+    /// none. The expiry is rounded up to a quarter hour, so the same cover
+    /// has the same URL for 15 minutes and a browser's cached copy is used.
     pub fn cover_url(&self, item: &locker_item::Model, size: u32) -> Option<String> {
-        self.cover_url_until(item, size, Utc::now().timestamp() + self.ttl_secs)
+        const STEP: i64 = 15 * 60;
+        let expires = Utc::now().timestamp() + self.ttl_secs;
+        self.cover_url_until(item, size, expires - expires.rem_euclid(STEP) + STEP)
     }
 
     /// The same until `expires` (Unix seconds), for a data export.

@@ -13,11 +13,17 @@ use lofty::probe::Probe;
 /// A picture larger than this is ignored.
 pub const MAX_COVER_BYTES: usize = 8 * 1024 * 1024;
 
-/// Nor is a picture wider or taller than this decoded.
-const MAX_COVER_SIDE: u32 = 10_000;
+/// Nor is a picture wider or taller than this decoded (a cover is shown
+/// at 600 pixels at most).
+const MAX_COVER_SIDE: u32 = 4096;
 
-/// Memory one decode may take.
-const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Memory one decode may take: a 4096 x 4096 RGBA picture and change.
+const MAX_DECODE_BYTES: u64 = 80 * 1024 * 1024;
+
+/// One decode at a time in the whole process: a few kilobytes of PNG can
+/// claim tens of megabytes decoded, and uploads and thumbnail requests
+/// could otherwise decode side by side on every blocking thread.
+static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The edge lengths thumbnails are made at, in pixels.
 pub const THUMBNAIL_SIZES: [u32; 3] = [64, 300, 600];
@@ -88,6 +94,11 @@ fn decode(bytes: &[u8]) -> Option<(ImageFormat, DynamicImage)> {
     limits.max_image_height = Some(MAX_COVER_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
+    // A poisoned lock only means an earlier decode panicked; the gate
+    // itself holds nothing.
+    let _turn = DECODING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let image = reader.decode().ok()?;
     Some((format, image))
 }
@@ -122,6 +133,14 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         image.write_to(&mut out, ImageFormat::Png).unwrap();
         out.into_inner()
+    }
+
+    #[test]
+    fn a_picture_too_large_to_decode_safely_is_no_cover() {
+        // A few kilobytes of PNG that would decode to more than a cover needs.
+        assert_eq!(decodable(&png(MAX_COVER_SIDE, 1)), Some("image/png"));
+        assert_eq!(decodable(&png(MAX_COVER_SIDE + 1, 1)), None);
+        assert_eq!(decodable(&png(1, MAX_COVER_SIDE + 1)), None);
     }
 
     #[test]

@@ -303,8 +303,11 @@ impl Erasure {
         })
         .exec_without_returning(&txn)
         .await?;
-        if !storage_keys.is_empty() {
-            blob_deletion::Entity::insert_many(storage_keys.iter().map(|key| {
+        // A statement takes at most 65,535 parameters on PostgreSQL (two a
+        // row here), and an upload has up to five keys (audio, cover and
+        // its thumbnails): a large locker takes several statements.
+        for chunk in storage_keys.chunks(1000) {
+            blob_deletion::Entity::insert_many(chunk.iter().map(|key| {
                 blob_deletion::ActiveModel {
                     storage_key: Set(key.clone()),
                     requested_at: Set(now),
