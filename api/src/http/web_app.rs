@@ -280,7 +280,10 @@ mod tests {
         let served = from_folder(&req, &app, "assets/app.js").await;
         assert_eq!(served.status(), 200);
         let content_type = served.headers().get(header::CONTENT_TYPE).unwrap();
-        assert!(content_type.to_str().unwrap().starts_with("text/javascript"));
+        assert!(content_type
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript"));
         for name in [
             "../secret.txt",
             "assets/../../secret.txt",
