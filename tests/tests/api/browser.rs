@@ -45,16 +45,27 @@ async fn the_web_app_story_passes_in_chromium() {
         .current_dir(&dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own process group, so a run that overstays is killed with
+        // the Chromium it started.
+        .process_group(0)
         .kill_on_drop(true);
     if let Some(shots) = std::env::var_os("CADENZA_SCREENSHOTS") {
         // Relative to the repository, not to this crate or to tests/browser.
         node.env("CADENZA_SCREENSHOTS", root.join("..").join(shots));
     }
     let child = node.spawn().expect("node is needed for the browser tests");
-    let output = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("the browser run took more than {RUN_LIMIT:?}; node was killed"))
-        .unwrap();
+    let group = child.id();
+    let output = match tokio::time::timeout(RUN_LIMIT, child.wait_with_output()).await {
+        Ok(output) => output.unwrap(),
+        Err(_) => {
+            if let Some(group) = group {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{group}")])
+                    .status();
+            }
+            panic!("the browser run took more than {RUN_LIMIT:?}; node and Chromium were killed")
+        }
+    };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let log = String::from_utf8_lossy(&output.stderr);
     let summary: Value = serde_json::from_str(&stdout).unwrap_or_default();

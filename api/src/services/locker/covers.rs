@@ -123,10 +123,19 @@ impl Locker {
             tracing::warn!(locker_item.id = id.0, "a stored cover no longer decodes");
             return Ok(None);
         };
-        self.blobs.put_bytes(&key, thumbnail.clone()).await?;
+        // Not kept is no reason to refuse it: it is made again next time.
+        let kept = match self.blobs.put_bytes(&key, thumbnail.clone()).await {
+            Ok(_) => true,
+            Err(err) => {
+                tracing::warn!(locker_item.id = id.0, error = %format!("{err:?}"), "a cover thumbnail could not be stored");
+                false
+            }
+        };
         // Deleted (or erased) meanwhile: nothing may stay behind.
         if self.item(user, id).await?.is_none() {
-            self.blobs.delete(&key).await?;
+            if kept {
+                self.blobs.delete(&key).await?;
+            }
             return Ok(None);
         }
         Ok(Some(CoverImage {
