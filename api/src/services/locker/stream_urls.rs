@@ -76,19 +76,9 @@ impl StreamUrls {
         expires: &str,
         signature: &str,
     ) -> Option<StreamGrant> {
-        let user_id = user.parse::<i32>().ok()?;
-        let expires = expires.parse::<i64>().ok()?;
-        if expires < Utc::now().timestamp() {
-            return None;
-        }
-        let signature = hex::decode(signature).ok()?;
-        self.mac(item.0, user_id, expires)
-            .verify_slice(&signature)
-            .ok()
-            .map(|()| StreamGrant {
-                item,
-                user: UserId(user_id),
-            })
+        grant(item, user, expires, signature, |user_id, expires| {
+            self.mac(item.0, user_id, expires)
+        })
     }
 }
 
@@ -136,20 +126,35 @@ impl StreamUrls {
         expires: &str,
         signature: &str,
     ) -> Option<StreamGrant> {
-        let user_id = user.parse::<i32>().ok()?;
-        let expires = expires.parse::<i64>().ok()?;
-        if expires < Utc::now().timestamp() {
-            return None;
-        }
-        let signature = hex::decode(signature).ok()?;
-        self.cover_mac(item.0, user_id, size, expires)
-            .verify_slice(&signature)
-            .ok()
-            .map(|()| StreamGrant {
-                item,
-                user: UserId(user_id),
-            })
+        grant(item, user, expires, signature, |user_id, expires| {
+            self.cover_mac(item.0, user_id, size, expires)
+        })
     }
+}
+
+/// The grant a signed URL's owner, expiry and signature prove, where `mac`
+/// makes the URL's MAC from the owner and expiry; `None` when tampered
+/// with, expired or malformed.
+fn grant(
+    item: LockerItemId,
+    user: &str,
+    expires: &str,
+    signature: &str,
+    mac: impl FnOnce(i32, i64) -> HmacSha256,
+) -> Option<StreamGrant> {
+    let user_id = user.parse::<i32>().ok()?;
+    let expires = expires.parse::<i64>().ok()?;
+    if expires < Utc::now().timestamp() {
+        return None;
+    }
+    let signature = hex::decode(signature).ok()?;
+    mac(user_id, expires)
+        .verify_slice(&signature)
+        .ok()
+        .map(|()| StreamGrant {
+            item,
+            user: UserId(user_id),
+        })
 }
 
 fn keyed(key: &[u8]) -> HmacSha256 {
