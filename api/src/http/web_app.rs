@@ -17,6 +17,7 @@ use std::path::{Component, Path};
 use std::sync::OnceLock;
 
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
@@ -46,7 +47,40 @@ const GRAPHIQL_POLICY: &str = "default-src 'self'; script-src 'self'; \
 struct Prepared {
     /// The plain copy's tag; the gzipped copy's is `"<hash>-gz"`.
     etag: String,
-    gzip: Option<(String, Vec<u8>)>,
+    gzip: Option<(String, Bytes)>,
+}
+
+/// A set of embedded files, each prepared the first time it is asked for.
+struct Embedded {
+    files: &'static [(&'static str, &'static [u8])],
+    /// One cell per entry of `files`.
+    prepared: OnceLock<Vec<OnceLock<Prepared>>>,
+    policy: &'static str,
+}
+
+static APP: Embedded = Embedded::new(WEB, APP_POLICY);
+static GRAPHIQL_FILES: Embedded = Embedded::new(GRAPHIQL, GRAPHIQL_POLICY);
+
+impl Embedded {
+    const fn new(files: &'static [(&'static str, &'static [u8])], policy: &'static str) -> Self {
+        Self {
+            files,
+            prepared: OnceLock::new(),
+            policy,
+        }
+    }
+
+    async fn serve(&'static self, req: &HttpRequest, name: &str) -> HttpResponse {
+        let Some(at) = self.files.iter().position(|(file, _)| *file == name) else {
+            return not_found();
+        };
+        let bytes = self.files[at].1;
+        let cells = self
+            .prepared
+            .get_or_init(|| self.files.iter().map(|_| OnceLock::new()).collect());
+        let prepared = prepared(&cells[at], bytes).await;
+        respond(req, name, Bytes::from_static(bytes), prepared, self.policy)
+    }
 }
 
 /// The file's tags and gzipped copy: made on a blocking thread the first
@@ -75,22 +109,11 @@ fn prepare(bytes: &[u8]) -> Prepared {
         .and_then(|()| encoder.finish())
         .ok()
         .filter(|gzip| gzip.len() < bytes.len())
-        .map(|gzip| (format!("\"{hash}-gz\""), gzip));
+        .map(|gzip| (format!("\"{hash}-gz\""), Bytes::from(gzip)));
     Prepared {
         etag: format!("\"{hash}\""),
         gzip,
     }
-}
-
-/// The web app's prepared files, one cell per entry of `WEB`.
-fn web_cells() -> &'static [OnceLock<Prepared>] {
-    static CELLS: OnceLock<Vec<OnceLock<Prepared>>> = OnceLock::new();
-    CELLS.get_or_init(|| WEB.iter().map(|_| OnceLock::new()).collect())
-}
-
-fn graphiql_cells() -> &'static [OnceLock<Prepared>] {
-    static CELLS: OnceLock<Vec<OnceLock<Prepared>>> = OnceLock::new();
-    CELLS.get_or_init(|| GRAPHIQL.iter().map(|_| OnceLock::new()).collect())
 }
 
 /// `GET /`: the app's page.
@@ -108,22 +131,15 @@ pub async fn asset(
 }
 
 async fn app_file(req: &HttpRequest, state: &AppState, name: &str) -> HttpResponse {
-    if let Some(dir) = &state.settings.web_dir {
-        return from_folder(req, dir, name).await;
-    }
-    match WEB.iter().position(|(file, _)| *file == name) {
-        Some(at) => {
-            let bytes = WEB[at].1;
-            let prepared = prepared(&web_cells()[at], bytes).await;
-            respond(req, name, bytes, prepared, APP_POLICY)
-        }
-        None => not_found(),
+    match &state.settings.web_dir {
+        Some(dir) => from_folder(req, dir, name).await,
+        None => APP.serve(req, name).await,
     }
 }
 
 /// The browser's GraphiQL page (`GET /graphql` asking for HTML).
 pub async fn graphiql_page(req: &HttpRequest) -> HttpResponse {
-    graphiql_named(req, "index.html").await
+    GRAPHIQL_FILES.serve(req, "index.html").await
 }
 
 /// `GET /graphiql/{file}`: GraphiQL's scripts and styles.
@@ -132,18 +148,7 @@ pub async fn graphiql_asset(req: HttpRequest, file: web::Path<String>) -> HttpRe
     if file == "index.html" {
         return not_found();
     }
-    graphiql_named(&req, &file).await
-}
-
-async fn graphiql_named(req: &HttpRequest, name: &str) -> HttpResponse {
-    match GRAPHIQL.iter().position(|(file, _)| *file == name) {
-        Some(at) => {
-            let bytes = GRAPHIQL[at].1;
-            let prepared = prepared(&graphiql_cells()[at], bytes).await;
-            respond(req, name, bytes, prepared, GRAPHIQL_POLICY)
-        }
-        None => not_found(),
-    }
+    GRAPHIQL_FILES.serve(&req, &file).await
 }
 
 /// Development: the file from `CADENZA_WEB_DIR`, read now.
@@ -166,7 +171,7 @@ async fn from_folder(req: &HttpRequest, dir: &Path, name: &str) -> HttpResponse 
                 Ok(done) => done,
                 Err(_) => return HttpResponse::ServiceUnavailable().finish(),
             };
-            respond(req, name, &bytes, &prepared, APP_POLICY)
+            respond(req, name, Bytes::from(bytes), &prepared, APP_POLICY)
         }
         Err(_) => not_found(),
     }
@@ -175,7 +180,7 @@ async fn from_folder(req: &HttpRequest, dir: &Path, name: &str) -> HttpResponse 
 fn respond(
     req: &HttpRequest,
     name: &str,
-    bytes: &[u8],
+    body: Bytes,
     prepared: &Prepared,
     policy: &'static str,
 ) -> HttpResponse {
@@ -207,7 +212,7 @@ fn respond(
         Some((_, gzip)) => response
             .insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")))
             .body(gzip.clone()),
-        None => response.body(bytes.to_vec()),
+        None => response.body(body),
     }
 }
 
