@@ -10,6 +10,7 @@
 //
 // The selectors the pages' authors chose are the constants below.
 import { chromium } from 'playwright-core';
+import { taggedWav } from './wav.mjs';
 
 const ROW = '[data-testid="locker-row"]';
 /** A row's play button, by its accessible name ("Play <title>"). */
@@ -27,38 +28,15 @@ const UPLOADS_AT_ONCE = 4;
 
 const log = (...parts) => console.error('[bench]', ...parts);
 
-/** A one-second mono WAV with RIFF INFO tags; the tone and tags make each file's bytes unique. */
+/** A one-second WAV; the tone and tags make each file's bytes unique. */
 function wav(i) {
-  const rate = 22050;
-  const samples = new Int16Array(rate);
-  for (let n = 0; n < samples.length; n++) {
-    samples[n] = Math.round(3000 * Math.sin((2 * Math.PI * (220 + i) * n) / rate));
-  }
-  const tags = { INAM: `Song ${i}`, IART: `Artist ${i % 50}`, IPRD: `Album ${i % 200}`, IGNR: `Genre ${i % 7}`, ITRK: String((i % 12) + 1) };
-  const chunk = (id, body) => {
-    const header = Buffer.alloc(8);
-    header.write(id, 0, 'ascii');
-    header.writeUInt32LE(body.length, 4);
-    return Buffer.concat([header, body, body.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)]);
-  };
-  const fmt = Buffer.alloc(16);
-  fmt.writeUInt16LE(1, 0); // PCM
-  fmt.writeUInt16LE(1, 2); // mono
-  fmt.writeUInt32LE(rate, 4);
-  fmt.writeUInt32LE(rate * 2, 8);
-  fmt.writeUInt16LE(2, 12);
-  fmt.writeUInt16LE(16, 14);
-  const info = Buffer.concat([
-    Buffer.from('INFO'),
-    ...Object.entries(tags).map(([key, value]) => chunk(key, Buffer.from(`${value}\0`))),
-  ]);
-  const body = Buffer.concat([
-    Buffer.from('WAVE'),
-    chunk('fmt ', fmt),
-    chunk('data', Buffer.from(samples.buffer)),
-    chunk('LIST', info),
-  ]);
-  return Buffer.concat([chunk('RIFF', body).subarray(0, 8), body]);
+  return taggedWav({
+    seconds: 1,
+    rate: 22050,
+    hz: 220 + i,
+    amplitude: 3000,
+    tags: { INAM: `Song ${i}`, IART: `Artist ${i % 50}`, IPRD: `Album ${i % 200}`, IGNR: `Genre ${i % 7}`, ITRK: String((i % 12) + 1) },
+  });
 }
 
 async function gql(baseUrl, query, variables = {}, token) {

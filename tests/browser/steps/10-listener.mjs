@@ -3,35 +3,11 @@
 // playlist, search with a typo. A track titled with an XSS payload goes
 // through every page and must show as text.
 
+import { taggedWav } from '../wav.mjs';
+
 /** The title the harness checks never runs (`window.__xss`). */
 const XSS_TITLE = '<img src=x onerror=window.__xss=1>';
 const LONG_SECONDS = 12;
-
-/**
- * A WAV of `seconds` of a quiet tone with RIFF INFO tags (title, artist,
- * album, genre): long enough to seek into, unlike the 1.5 s fixtures.
- */
-function taggedWav(seconds, tags) {
-  const rate = 8000;
-  const pcm = Buffer.alloc(rate * seconds * 2);
-  for (let i = 0; i < rate * seconds; i++) pcm.writeInt16LE(Math.round(2000 * Math.sin((2 * Math.PI * 330 * i) / rate)), i * 2);
-  const chunk = (id, body) => {
-    const head = Buffer.alloc(8);
-    head.write(id, 0, 'ascii');
-    head.writeUInt32LE(body.length, 4);
-    return Buffer.concat([head, body, Buffer.alloc(body.length % 2)]);
-  };
-  const fmt = Buffer.alloc(16);
-  fmt.writeUInt16LE(1, 0); // PCM
-  fmt.writeUInt16LE(1, 2); // mono
-  fmt.writeUInt32LE(rate, 4);
-  fmt.writeUInt32LE(rate * 2, 8);
-  fmt.writeUInt16LE(2, 12);
-  fmt.writeUInt16LE(16, 14);
-  const info = Buffer.concat([Buffer.from('INFO'), ...Object.entries(tags).map(([id, v]) => chunk(id, Buffer.from(`${v}\0`)))]);
-  const body = Buffer.concat([Buffer.from('WAVE'), chunk('fmt ', fmt), chunk('data', pcm), chunk('LIST', info)]);
-  return chunk('RIFF', body);
-}
 
 const audioTime = (page) => page.locator('audio#player-audio').evaluate((a) => a.currentTime);
 
@@ -63,7 +39,7 @@ export async function run(t) {
     const long = {
       name: 'long-tone.wav',
       mimeType: 'audio/wav',
-      buffer: taggedWav(LONG_SECONDS, { INAM: XSS_TITLE, IART: 'Fixture Band', IPRD: 'Long Tones', IGNR: 'Test' }),
+      buffer: taggedWav({ seconds: LONG_SECONDS, tags: { INAM: XSS_TITLE, IART: 'Fixture Band', IPRD: 'Long Tones', IGNR: 'Test' } }),
     };
     const notAudio = { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not music at all\n'.repeat(50)) };
     await t.dropFiles(page.getByTestId('dropzone'), [t.fixtures['tagged.mp3'], t.fixtures['tagged.flac'], long, notAudio]);
