@@ -41,6 +41,14 @@ pub enum ApiError {
     QueryTooComplex(String),
     #[error("{0}")]
     PaymentDeclined(String),
+    /// An Automatic Persisted Query hash this server does not know: the
+    /// client sends the text with its hash. The message is the one Apollo
+    /// clients match on.
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    /// A document outside the trusted documents, where only they may run.
+    #[error("{0}")]
+    PersistedQueryNotAllowed(String),
     /// The payment provider failed or did not answer: nothing was
     /// delivered, and retrying the same checkout key resolves it.
     #[error("{0}")]
@@ -86,6 +94,8 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::QueryTooComplex(_) => "QUERY_TOO_COMPLEX",
             Self::PaymentDeclined(_) => "PAYMENT_DECLINED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotAllowed(_) => "PERSISTED_QUERY_NOT_ALLOWED",
             Self::PaymentUnresolved(_) => "INTERNAL",
             Self::Internal(_) => "INTERNAL",
         }

@@ -2,13 +2,13 @@
 //! sessions, and partners' API keys.
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use entities::{api_key, user};
 
 use super::ids::{id_of, require};
 use super::{principal, services};
 use crate::auth::{self, Role, Scope};
 use crate::domain::{ApiKeyId, UserId};
+use crate::graphql::scalars::DateTime;
 use crate::services::accounts::api_keys::scopes_of;
 use crate::services::accounts::{Registration, Session};
 
@@ -80,8 +80,8 @@ impl User {
             .into()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }
 
@@ -92,7 +92,7 @@ pub struct AuthPayload {
     /// Opaque; trade it for a new session with `refreshToken` before it
     /// expires (30 days). Each one works once.
     pub refresh_token: String,
-    pub access_token_expires_at: DateTime<Utc>,
+    pub access_token_expires_at: DateTime,
     pub user: User,
 }
 
@@ -101,7 +101,7 @@ impl From<Session> for AuthPayload {
         Self {
             access_token: session.access_token,
             refresh_token: session.refresh_token,
-            access_token_expires_at: session.access_token_expires_at,
+            access_token_expires_at: session.access_token_expires_at.into(),
             user: User(session.user),
         }
     }
@@ -134,8 +134,8 @@ impl ApiKey {
         scopes_of(&self.key).into_iter().map(Into::into).collect()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.key.created_at
+    async fn created_at(&self) -> DateTime {
+        self.key.created_at.into()
     }
 
     /// The secret itself; returned once, at creation, and never stored in clear.

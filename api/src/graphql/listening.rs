@@ -1,7 +1,6 @@
 //! Plays as the API shows them, and recording them.
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, Subscription, ID};
-use chrono::{DateTime, Utc};
 use entities::{play, playback_state};
 use futures_util::{Stream, StreamExt};
 
@@ -12,6 +11,7 @@ use crate::domain::{
     AlbumId, ArtistId, GlobalId, LockerItemId, NodeKind, PlayEventId, ProductId, TrackId,
 };
 use crate::error::ApiError;
+use crate::graphql::scalars::DateTime;
 use crate::services::listening::{NewInteraction, NewPlay, NewPlayback, Played};
 
 /// One play in the viewer's history.
@@ -27,8 +27,8 @@ impl PlayEvent {
         Playable::of_row(ctx, self.0.locker_item_id, self.0.track_id, "play").await
     }
 
-    async fn played_at(&self) -> DateTime<Utc> {
-        self.0.played_at
+    async fn played_at(&self) -> DateTime {
+        self.0.played_at.into()
     }
 
     async fn ms_played(&self) -> i32 {
@@ -111,8 +111,8 @@ impl PlaybackState {
         self.0.playing
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
 }
 

@@ -105,9 +105,12 @@ pub fn build_subscription_schema(services: Services, limits: &RequestLimits) -> 
         .finish()
 }
 
-/// The served schema in SDL, as `cadenza export-schema` writes it.
+/// The served schema in SDL, as `cadenza export-schema` writes it: with
+/// the `@specifiedBy` URLs introspection reports.
 pub fn sdl() -> String {
-    builder(&RequestLimits::default()).finish().sdl()
+    builder(&RequestLimits::default())
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 pub(crate) fn services<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Services> {

@@ -1,7 +1,6 @@
 //! Playlists as the API shows them, and their edits.
 
 use async_graphql::{Context, InputObject, Object, Result, Union, ID};
-use chrono::{DateTime, Utc};
 use entities::{playlist, playlist_entry};
 
 use super::catalogue::Track;
@@ -13,6 +12,7 @@ use super::locker::LockerItem;
 use super::{loaders, principal, services};
 use crate::domain::{GlobalId, LockerItemId, NodeKind, Page, PlaylistEntryId, PlaylistId, TrackId};
 use crate::error::ApiError;
+use crate::graphql::scalars::DateTime;
 use crate::services::playlists::{self as domain, Playable as PlayableRef};
 
 /// A playlist entry plays either an item of the owner's locker or a catalogue track the owner owns.
@@ -96,12 +96,12 @@ impl Playlist {
         self.0.exclude_from_taste_profile
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
     }
 }
 
@@ -128,8 +128,8 @@ impl PlaylistEntry {
         .await
     }
 
-    async fn added_at(&self) -> DateTime<Utc> {
-        self.0.added_at
+    async fn added_at(&self) -> DateTime {
+        self.0.added_at.into()
     }
 }
 

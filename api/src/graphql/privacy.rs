@@ -2,7 +2,6 @@
 //! an account, as the API shows them.
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
-use chrono::{DateTime, Utc};
 use entities::{audit_entry, consent_change};
 
 use super::connection::{paged, Paged};
@@ -10,6 +9,7 @@ use super::ids::{decode, id_of, list_complexity};
 use super::scalars::Int64;
 use super::{principal, services};
 use crate::domain::{Page, UserId};
+use crate::graphql::scalars::DateTime;
 use crate::services::privacy::audit::AuditAction;
 use crate::services::privacy::{self as domain, PrivacyEdit};
 
@@ -38,8 +38,8 @@ impl PrivacySettings {
     }
 
     /// Until then nothing is recorded, whatever the settings above say.
-    async fn private_session_until(&self) -> Option<DateTime<Utc>> {
-        self.settings.private_session_until
+    async fn private_session_until(&self) -> Option<DateTime> {
+        self.settings.private_session_until.map(Into::into)
     }
 
     /// The consent log: every change to these settings, with its time,
@@ -126,8 +126,8 @@ impl AuditEntry {
         self.0.detail.as_deref()
     }
 
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
 }
 
@@ -205,12 +205,12 @@ impl ConsentChange {
     }
 
     /// When the private session this change started ends.
-    async fn until(&self) -> Option<DateTime<Utc>> {
-        self.0.until
+    async fn until(&self) -> Option<DateTime> {
+        self.0.until.map(Into::into)
     }
 
-    async fn changed_at(&self) -> DateTime<Utc> {
-        self.0.changed_at
+    async fn changed_at(&self) -> DateTime {
+        self.0.changed_at.into()
     }
 }
 
@@ -230,8 +230,8 @@ impl DataExport {
         &self.0.url
     }
 
-    async fn expires_at(&self) -> DateTime<Utc> {
-        self.0.expires_at
+    async fn expires_at(&self) -> DateTime {
+        self.0.expires_at.into()
     }
 
     async fn size_bytes(&self) -> Int64 {

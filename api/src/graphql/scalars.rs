@@ -21,3 +21,35 @@ impl ScalarType for Int64 {
         Value::Number(self.0.into())
     }
 }
+
+/// A moment in time: an RFC 3339 string with its offset, always UTC when
+/// the server writes one (`2026-12-05T17:52:13.123456+00:00`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateTime(pub chrono::DateTime<chrono::Utc>);
+
+impl From<chrono::DateTime<chrono::Utc>> for DateTime {
+    fn from(moment: chrono::DateTime<chrono::Utc>) -> Self {
+        Self(moment)
+    }
+}
+
+/// A moment in time: an RFC 3339 string with its offset, always UTC when
+/// the server writes one (`2026-12-05T17:52:13.123456+00:00`).
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => chrono::DateTime::parse_from_rfc3339(text)
+                .map(|moment| DateTime(moment.with_timezone(&chrono::Utc)))
+                .map_err(|_| InputValueError::custom("expected an RFC 3339 date and time")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339())
+    }
+}

@@ -3,13 +3,13 @@
 //! Everything here is ADMIN only.
 
 use async_graphql::{Context, Enum, Object, Result, ID};
-use chrono::{DateTime, Utc};
 use entities::webhook_attempt;
 
 use super::connection::{paged, Paged};
 use super::ids::{decode, id_of, list_complexity, require};
 use super::{principal, services};
 use crate::domain::{Page, WebhookDeliveryId, WebhookEndpointId};
+use crate::graphql::scalars::DateTime;
 use crate::services::webhooks::endpoints::Endpoint;
 use crate::services::webhooks::log::DeliveryView;
 use crate::services::webhooks::{DeliveryStatus, EventType};
@@ -88,8 +88,8 @@ impl WebhookEndpoint {
         self.endpoint.disabled
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.endpoint.created_at
+    async fn created_at(&self) -> DateTime {
+        self.endpoint.created_at.into()
     }
 
     /// The signing secret, `whsec_` and base64: returned once, by
@@ -140,8 +140,10 @@ impl WebhookDelivery {
     }
 
     /// When it is tried next; null once delivered or given up.
-    async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        (self.0.status() == DeliveryStatus::Pending).then_some(self.0.delivery.next_attempt_at)
+    async fn next_attempt_at(&self) -> Option<DateTime> {
+        (self.0.status() == DeliveryStatus::Pending)
+            .then_some(self.0.delivery.next_attempt_at)
+            .map(Into::into)
     }
 
     /// The HTTP status of the last answer, if any came.
@@ -153,12 +155,12 @@ impl WebhookDelivery {
         self.0.delivery.last_error.as_deref()
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.delivery.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.delivery.created_at.into()
     }
 
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delivery.delivered_at
+    async fn delivered_at(&self) -> Option<DateTime> {
+        self.0.delivery.delivered_at.map(Into::into)
     }
 
     /// Every attempt, first first.
@@ -182,8 +184,8 @@ impl WebhookAttempt {
         self.0.attempt
     }
 
-    async fn started_at(&self) -> DateTime<Utc> {
-        self.0.started_at
+    async fn started_at(&self) -> DateTime {
+        self.0.started_at.into()
     }
 
     async fn duration_ms(&self) -> i32 {

@@ -152,14 +152,11 @@ impl Documents {
                 lock(&self.persisted)
                     .get(&hash)
                     .cloned()
-                    .ok_or_else(|| ApiError::bad_input(PERSISTED_QUERY_NOT_FOUND))
+                    .ok_or(ApiError::PersistedQueryNotFound)
             }
         }
     }
 }
-
-/// The message Apollo clients look for to send the query's text.
-pub const PERSISTED_QUERY_NOT_FOUND: &str = "PersistedQueryNotFound";
 
 fn valid_hash(hash: &str) -> Result<String, ApiError> {
     let hash = hash.to_ascii_lowercase();
@@ -309,7 +306,9 @@ mod tests {
         let query = "{ genres { name } }";
         let hash = hex::encode(Sha256::digest(query.as_bytes()));
         let unknown = documents.persisted(Persisted::Lookup { hash: &hash });
-        assert_eq!(unknown.unwrap_err().to_string(), PERSISTED_QUERY_NOT_FOUND);
+        let unknown = unknown.unwrap_err();
+        assert_eq!(unknown.to_string(), "PersistedQueryNotFound");
+        assert_eq!(unknown.code(), "PERSISTED_QUERY_NOT_FOUND");
         let wrong = documents.persisted(Persisted::Register {
             hash: &hash,
             query: "{ artists { totalCount } }",

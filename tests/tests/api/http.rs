@@ -245,7 +245,7 @@ async fn automatic_persisted_queries_stand_in_for_their_text() {
         body["errors"][0]["message"], "PersistedQueryNotFound",
         "{body}"
     );
-    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
     // The text with its hash: answered, and kept.
     let body =
         post(json!({ "query": query, "variables": { "n": 2 }, "extensions": persisted })).await;
@@ -291,6 +291,7 @@ async fn automatic_persisted_queries_stand_in_for_their_text() {
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
     let body = post(json!({ "extensions": wrong })).await;
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(error_code(&body), "PERSISTED_QUERY_NOT_FOUND");
     for bad in [
         json!({ "persistedQuery": { "version": 1, "sha256Hash": "not-hex" } }),
         json!({ "persistedQuery": { "version": 2, "sha256Hash": hash } }),

@@ -4,7 +4,6 @@
 //! (`Album.product`, `Product.album`), so they live together.
 
 use async_graphql::{Context, Object, Result, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use entities::{album, artist, product, review, track};
 
 use super::products::{Money, ProductKindGql};
@@ -14,6 +13,7 @@ use crate::graphql::error::dangling;
 use crate::graphql::ids::{id_of, list_complexity};
 use crate::graphql::loaders;
 use crate::graphql::loaders::*;
+use crate::graphql::scalars::DateTime;
 use crate::services::catalogue;
 
 pub struct Artist(pub artist::Model);
@@ -411,8 +411,8 @@ impl Review {
         self.0.verified_purchase
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
     }
 }
 

@@ -2,7 +2,6 @@
 //! through the owner-scoped locker service.
 
 use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
-use chrono::{DateTime, Utc};
 use entities::locker_item;
 
 use crate::domain::{LockerItemId, LockerSource, Page, UserId};
@@ -10,6 +9,7 @@ use crate::graphql::catalogue::{Product, Track};
 use crate::graphql::connection::{paged, Paged};
 use crate::graphql::ids::{id_of, list_complexity};
 use crate::graphql::loaders::*;
+use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Int64;
 use crate::graphql::{loaders, services};
 use crate::services::locker as domain;
@@ -111,8 +111,8 @@ impl LockerItem {
         }
     }
 
-    async fn added_at(&self) -> DateTime<Utc> {
-        self.0.added_at
+    async fn added_at(&self) -> DateTime {
+        self.0.added_at.into()
     }
 
     /// Short-lived signed URL (an hour): a plain GET, with or without Range,

@@ -5,12 +5,12 @@ mod sales;
 pub use sales::SalesQuery;
 
 use async_graphql::{Context, Enum, Object, Result, ID};
-use chrono::{DateTime, Utc};
 
 use super::catalogue::{Money, Product, Review};
 use super::ids::{id_of, require};
 use super::{principal, services};
 use crate::domain::{CartLineId, IdempotencyKey, OrderId, ProductId};
+use crate::graphql::scalars::DateTime;
 use crate::services::store::cart;
 use crate::services::store::orders::{self, OrderStatus};
 
@@ -113,8 +113,8 @@ impl Order {
         Ok(Money(self.0.total()?))
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.order.created_at
+    async fn created_at(&self) -> DateTime {
+        self.0.order.created_at.into()
     }
 }
 
