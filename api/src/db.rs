@@ -17,15 +17,16 @@ pub async fn connect(
     metrics: Option<Metrics>,
 ) -> anyhow::Result<DatabaseConnection> {
     let url = settings.database_url();
-    let sqlite = url.starts_with("sqlite:");
-    if sqlite && settings.database_url.is_none() {
+    let sqlite = settings.uses_sqlite();
+    if sqlite && settings.database.url.is_none() {
         std::fs::create_dir_all(&settings.data_dir)?;
     }
-    let mut options = ConnectOptions::new(url);
+    let mut options = ConnectOptions::new(url.expose());
     options
         .max_connections(
             settings
-                .database_max_connections
+                .database
+                .max_connections
                 .unwrap_or(if sqlite { 4 } else { 16 }),
         )
         // A SQLite connection is a file in this process and cannot drop;

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use cadenza_api::auth::Role;
 use cadenza_api::services::accounts::{Accounts, Registration};
 use cadenza_api::services::catalogue::{demo, CatalogueVersion};
@@ -46,6 +47,12 @@ enum Command {
     /// Recompute the recommendation statistics now (waiting for a recompute
     /// running on another replica to finish first) and exit.
     RecomputeRecommendations,
+    /// Print every setting with its default and meaning.
+    Settings {
+        /// As the Markdown table of docs/configuration.md.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Write the served schema as SDL.
     ExportSchema {
         /// Where to write it; `-` for standard output.
@@ -101,6 +108,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::Settings { markdown } = &command {
+        print_settings(*markdown);
+        return Ok(());
+    }
     let settings = Settings::from_env()?;
     // Secrets and the search index live there, whichever database is used.
     std::fs::create_dir_all(&settings.data_dir).map_err(|err| {
@@ -108,7 +119,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     })?;
     match command {
         Command::Serve => {
-            let bind = settings.bind;
+            let bind = settings.http.bind;
             let app = Application::build(settings).await?;
             let address = std::net::SocketAddr::new(bind.ip(), app.port());
             tracing::info!(%address, "cadenza is listening: the web app at http://{address}/, GraphiQL at http://{address}/graphql");
@@ -135,7 +146,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             startup::migrate(&db).await?;
             let report = demo::seed(&db)
                 .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
+                .context("importing the demo catalogue failed")?;
             eprintln!(
                 "cadenza: demo catalogue imported: {} artists, {} albums, {} tracks, {} products",
                 report.artists_upserted,
@@ -147,11 +158,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::RecomputeRecommendations => {
             let db = db::connect(&settings, None).await?;
             startup::migrate(&db).await?;
-            let recomputer = Recomputer::new(db, settings.k_anonymity, CatalogueVersion::default());
+            let recomputer = Recomputer::new(
+                db,
+                settings.recommendations.k_anonymity,
+                CatalogueVersion::default(),
+            );
             let report = recomputer
                 .run_now()
                 .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
+                .context("recomputing the recommendations failed")?;
             eprintln!(
                 "cadenza: recommendations recomputed from {} users ({} plays, {} purchases read): \
                  {} product, {} track and {} artist pairs in {:.1} s \
@@ -177,7 +192,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let db = db::connect(&settings, None).await?;
             startup::migrate(&db).await?;
             let secret = cadenza_api::auth::load_or_create_secret(
-                settings.jwt_secret.as_deref(),
+                settings.jwt_secret.as_ref().map(|secret| secret.expose()),
                 &settings.data_dir,
             )?;
             let accounts = Accounts::new(db, cadenza_api::auth::AccessTokens::new(&secret));
@@ -191,10 +206,30 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     role,
                 })
                 .await
-                .map_err(|err| anyhow::anyhow!("{err}"))?;
+                .context("creating the account failed")?;
             eprintln!("cadenza: created {} account {}", role.as_str(), user.email);
         }
-        Command::ExportSchema { .. } => {}
+        Command::ExportSchema { .. } | Command::Settings { .. } => {}
     }
     Ok(())
+}
+
+fn print_settings(markdown: bool) {
+    use std::io::Write;
+    let text = if markdown {
+        cadenza_api::settings::configuration_table()
+    } else {
+        cadenza_api::settings::documented()
+            .iter()
+            .map(|setting| {
+                format!(
+                    "{}\n    default: {}\n    {}\n",
+                    setting.name,
+                    setting.default.replace('`', ""),
+                    setting.meaning.replace('`', "")
+                )
+            })
+            .collect()
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, Service};
 use actix_web::{web, App, HttpServer};
+use anyhow::Context;
 use futures_util::FutureExt;
 
 use crate::auth::{self, AccessTokens};
@@ -26,7 +27,7 @@ use crate::services::search::{Feed, Search};
 use crate::services::store::payments::{BuiltInProvider, Payments};
 use crate::services::webhooks::worker::Worker;
 use crate::services::{ServiceConfig, Services};
-use crate::settings::Settings;
+use crate::settings::{DatabaseSettings, Settings};
 use crate::{db, graphql};
 
 pub struct Application {
@@ -47,12 +48,14 @@ impl Application {
         let db = db::connect(&settings, Some(metrics.clone())).await?;
         prepare_database(&settings, &db).await?;
 
-        let secret =
-            auth::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+        let secret = auth::load_or_create_secret(
+            settings.jwt_secret.as_ref().map(|secret| secret.expose()),
+            &settings.data_dir,
+        )?;
         // Redis is optional and may be away: nothing here waits for it.
-        let redis = match &settings.redis_url {
+        let redis = match &settings.redis.url {
             None => None,
-            Some(url) => Some(RedisLink::new(url, &settings.redis_namespace)?),
+            Some(url) => Some(RedisLink::new(url.expose(), &settings.redis.namespace)?),
         };
         let (locker_events, playback_events, erasure_events, rate_limiter) = match &redis {
             None => (
@@ -83,12 +86,12 @@ impl Application {
                 search,
                 search_feed,
                 server_secret: secret,
-                quota_bytes: settings.quota_bytes,
-                k_anonymity: settings.k_anonymity,
-                export_ttl_secs: settings.export_ttl_secs,
+                quota_bytes: settings.locker.quota_bytes,
+                k_anonymity: settings.recommendations.k_anonymity,
+                export_ttl_secs: settings.privacy.export_ttl_secs,
                 payments: Payments {
-                    provider: Arc::new(BuiltInProvider::new(db.clone(), settings.payments)),
-                    deadline: Duration::from_millis(settings.payment_deadline_ms),
+                    provider: Arc::new(BuiltInProvider::new(db.clone(), settings.store.payments)),
+                    deadline: Duration::from_millis(settings.store.payment_deadline_ms),
                 },
             },
         );
@@ -99,26 +102,28 @@ impl Application {
         Retention::new(
             db.clone(),
             RetentionPolicy {
-                history_days: settings.history_retention_days,
-                audit_days: settings.audit_retention_days,
+                history_days: settings.privacy.history_retention_days,
+                audit_days: settings.privacy.audit_retention_days,
             },
         )
         .spawn();
         services.exports.spawn_sweeper();
         services
             .checkout
-            .sweep_abandoned(Duration::from_secs(settings.pending_payment_secs));
-        services
-            .recompute
-            .clone()
-            .spawn_every(Duration::from_secs(settings.recompute_interval_secs));
+            .sweep_abandoned(Duration::from_secs(settings.store.pending_payment_secs));
+        services.recompute.clone().spawn_every(Duration::from_secs(
+            settings.recommendations.recompute_interval_secs,
+        ));
         // Sends what the outbox holds, this replica's share of it, on a
         // small pool of its own: its polls never take a connection a
         // request waits for, and its background statements stay out of the
         // SQL statement count, which tells what requests cost.
         let worker_db = db::connect(
             &Settings {
-                database_max_connections: Some(2),
+                database: DatabaseSettings {
+                    max_connections: Some(2),
+                    ..settings.database.clone()
+                },
                 ..(*settings).clone()
             },
             None,
@@ -146,8 +151,8 @@ impl Application {
             documents: Documents::new(public_fields),
         });
 
-        let listener = TcpListener::bind(settings.bind)
-            .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.bind))?;
+        let listener = TcpListener::bind(settings.http.bind)
+            .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             let metrics = state.metrics.clone();
@@ -197,7 +202,7 @@ pub async fn migrate(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     db::migrate(db).await?;
     matching::backfill_title_keys(db)
         .await
-        .map_err(|err| anyhow::anyhow!("filling in track title keys failed: {err}"))
+        .context("filling in track title keys failed")
 }
 
 /// Migrates, and seeds the demo catalogue into an empty database when the
@@ -212,7 +217,7 @@ pub async fn prepare_database(
     }
     let seeded = demo::seed_if_empty(db)
         .await
-        .map_err(|err| anyhow::anyhow!("seeding the demo catalogue failed: {err:?}"))?;
+        .context("seeding the demo catalogue failed")?;
     if let Some(report) = seeded {
         tracing::info!(
             artists = report.artists_upserted,

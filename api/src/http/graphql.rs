@@ -128,7 +128,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         Ok(principal) => principal,
         Err(err) => return request_error(media, StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let client = rate_limits::client_address(&req, &state.settings.rate_limits);
+    let client = rate_limits::client_address(&req, &state.settings.http);
     execute(
         &state,
         principal,
@@ -224,7 +224,7 @@ pub async fn post(
     };
     match batch {
         Ok(batch) => {
-            let client = rate_limits::client_address(&req, &state.settings.rate_limits);
+            let client = rate_limits::client_address(&req, &state.settings.http);
             execute(&state, principal, client, media, batch).await
         }
         Err((status, err)) => request_error(media, status, err),
@@ -407,7 +407,7 @@ async fn multipart_batch(
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
     let limits = super::multipart::Limits {
-        max_file_bytes: state.settings.max_upload_bytes,
+        max_file_bytes: state.settings.locker.max_upload_bytes,
         max_files: MAX_UPLOAD_FILES,
         max_field_bytes: state.settings.limits.max_body_bytes,
     };

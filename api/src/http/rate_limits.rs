@@ -15,15 +15,15 @@ use crate::auth::Principal;
 use crate::error::ApiResult;
 use crate::graphql::operation;
 use crate::services::rate_limit::Limit;
-use crate::settings::RateLimits;
+use crate::settings::HttpSettings;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// The client's address: the configured proxy header's last hop (its last
 /// line), or the connection's peer when there is none.
-pub(super) fn client_address(req: &HttpRequest, limits: &RateLimits) -> Option<String> {
+pub(super) fn client_address(req: &HttpRequest, http: &HttpSettings) -> Option<String> {
     let peer = || req.peer_addr().map(|peer| peer.ip().to_string());
-    let Some(name) = &limits.client_ip_header else {
+    let Some(name) = &http.client_ip_header else {
         return peer();
     };
     // The last line of the header and its last hop: what the proxy in

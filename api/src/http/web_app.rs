@@ -131,7 +131,7 @@ pub async fn asset(
 }
 
 async fn app_file(req: &HttpRequest, state: &AppState, name: &str) -> HttpResponse {
-    match &state.settings.web_dir {
+    match &state.settings.http.web_dir {
         Some(dir) => from_folder(req, dir, name).await,
         None => APP.serve(req, name).await,
     }

@@ -187,7 +187,7 @@ async fn an_album_shows_the_cover_of_its_first_item_that_has_one() {
 #[tokio::test]
 async fn a_missing_or_unreadable_picture_costs_the_cover_not_the_upload() {
     // Room for a file carrying a picture over the 8 MiB covers may have.
-    let app = spawn_app_with(|settings| settings.max_upload_bytes = 16 * 1024 * 1024).await;
+    let app = spawn_app_with(|settings| settings.locker.max_upload_bytes = 16 * 1024 * 1024).await;
     let listener = app.customer().await;
     let mut cut = noise_png(64, 64);
     cut.truncate(cut.len() / 2);

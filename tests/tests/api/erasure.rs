@@ -338,8 +338,8 @@ async fn deleting_needs_the_password_and_counts_like_signing_in() {
 #[tokio::test]
 async fn a_payment_being_settled_holds_the_deletion_back() {
     let app = spawn_app_with(|settings| {
-        settings.payments = cadenza_api::settings::PaymentMode::Hang;
-        settings.payment_deadline_ms = 300;
+        settings.store.payments = cadenza_api::settings::PaymentMode::Hang;
+        settings.store.payment_deadline_ms = 300;
     })
     .await;
     app.store_feed().await;

@@ -485,7 +485,7 @@ async fn an_export_url_works_once_and_only_as_signed() {
 
 #[tokio::test]
 async fn an_expired_export_is_404_and_swept_away() {
-    let app = spawn_app_with(|settings| settings.export_ttl_secs = 1).await;
+    let app = spawn_app_with(|settings| settings.privacy.export_ttl_secs = 1).await;
     let me = app.customer().await;
     let exported = export(&app, &me).await;
     let stored = || {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use cadenza_api::auth::Role;
 use cadenza_api::services::accounts::{Accounts, Registration};
-use cadenza_api::settings::{RateLimits, RequestLimits, StorageLocation};
+use cadenza_api::settings::{RateLimits, Secret};
 use cadenza_api::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{json, Value};
@@ -161,42 +161,19 @@ async fn admin_execute(sql: &str) {
 }
 
 fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool) -> Settings {
-    Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        storage: StorageLocation::Local(data_dir.join("blobs")),
-        search_dir: data_dir.join("search"),
-        data_dir,
-        database_url,
-        database_max_connections: None,
-        redis_url: redis_url(),
-        redis_namespace: unique("cadenza_test"),
-        jwt_secret: None,
-        seed_demo,
-        max_upload_bytes: 8 * 1024 * 1024,
-        quota_bytes: 1024 * 1024 * 1024,
-        recompute_interval_secs: 300,
-        k_anonymity: 5,
-        history_retention_days: 365,
-        audit_retention_days: 730,
-        payments: Default::default(),
-        payment_deadline_ms: 10_000,
-        pending_payment_secs: 900,
-        export_ttl_secs: 900,
-        limits: RequestLimits::default(),
-        // Tests make many accounts and mutations from one address; the
-        // rate-limit tests set their own.
-        rate_limits: RateLimits {
-            user_mutations_per_minute: 1_000_000,
-            key_mutations_per_minute: 1_000_000,
-            registrations_per_hour: 1_000_000,
-            logins_per_15_minutes: 1_000_000,
-            refreshes_per_minute: 1_000_000,
-            exports_per_minute: 1_000_000,
-            client_ip_header: None,
-        },
-        webhooks: Default::default(),
-        web_dir: None,
-    }
+    let mut settings = Settings::in_data_dir(data_dir);
+    settings.http.bind = "127.0.0.1:0".parse().unwrap();
+    settings.database.url = database_url.map(Secret::new);
+    settings.redis.url = redis_url().map(Secret::new);
+    settings.redis.namespace = unique("cadenza_test");
+    settings.seed_demo = seed_demo;
+    // Small enough that the upload-limit tests need not send gigabytes.
+    settings.locker.max_upload_bytes = 8 * 1024 * 1024;
+    settings.locker.quota_bytes = 1024 * 1024 * 1024;
+    // Tests make many accounts and mutations from one address; the
+    // rate-limit tests set their own.
+    settings.rate_limits = RateLimits::unlimited();
+    settings
 }
 
 pub struct TestApp {

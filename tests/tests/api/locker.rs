@@ -138,8 +138,8 @@ async fn what_is_not_audio_is_refused_and_nothing_is_left_behind() {
 #[tokio::test]
 async fn uploads_past_the_quota_or_the_size_limit_are_refused() {
     let app = spawn_app_with(|settings| {
-        settings.quota_bytes = 40_000;
-        settings.max_upload_bytes = 100_000;
+        settings.locker.quota_bytes = 40_000;
+        settings.locker.max_upload_bytes = 100_000;
     })
     .await;
     let listener = app.customer().await;

@@ -1,6 +1,7 @@
 //! Playback across devices: the latest state per listener, read back and
 //! pushed to their other devices, on one server or across replicas.
 
+use cadenza_api::settings::Secret;
 use std::time::Duration;
 
 use entities::playback_state;
@@ -151,7 +152,8 @@ async fn playback_input_is_checked_and_a_refusal_changes_nothing() {
 async fn replicas_share_playback_through_redis() {
     // Two servers on one database and one Redis, as behind a load balancer.
     let first =
-        spawn_app_with(|settings| settings.redis_url = Some(redis_url_for_replicas())).await;
+        spawn_app_with(|settings| settings.redis.url = Some(Secret::new(redis_url_for_replicas())))
+            .await;
     let second = spawn_replica_of(&first).await;
     let me = first.customer().await;
     let song = an_upload(&first, &me, "Across").await;

@@ -141,7 +141,7 @@ async fn sign_ins_and_refreshes_are_limited_per_address() {
 async fn behind_a_proxy_the_configured_header_names_the_client() {
     let app = spawn_app_with(|settings| {
         settings.rate_limits.registrations_per_hour = 1;
-        settings.rate_limits.client_ip_header = Some("X-Real-IP".into());
+        settings.http.client_ip_header = Some("X-Real-IP".into());
     })
     .await;
     let register = |email: &'static str, address: &'static str| {

@@ -94,7 +94,7 @@ async fn one_listeners_unusual_pair_never_shows_in_any_statistic_or_recommendati
 
     // Without the rules (k = 1, read by a replica configured so), the pair
     // would show: the population does hold it.
-    let unguarded = spawn_replica_with(&app, |s| s.k_anonymity = 1).await;
+    let unguarded = spawn_replica_with(&app, |s| s.recommendations.k_anonymity = 1).await;
     let report = app.recompute_recommendations_with(1).await;
     assert!(report.product_rows > 0, "{report:?}");
     let shown = skus(

@@ -2,6 +2,7 @@
 //! connections dropped under the server. Nothing hangs, nothing needs a
 //! restart.
 
+use cadenza_api::settings::Secret;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -89,7 +90,7 @@ async fn readiness(app: &TestApp) -> (u16, Value) {
 async fn a_redis_outage_falls_back_and_the_server_uses_redis_again_when_it_returns() {
     let mut redis = PrivateRedis::start().await;
     let url = redis.url();
-    let app = spawn_app_with(|settings| settings.redis_url = Some(url)).await;
+    let app = spawn_app_with(|settings| settings.redis.url = Some(Secret::new(url))).await;
     let email = format!("outage-{}@example.com", rand::random::<u32>());
     let token = token_of(&app.register(&email, PASSWORD, "Outage").await, "register");
     let me = Auth::Bearer(token);
@@ -172,7 +173,7 @@ async fn a_server_starts_and_serves_while_redis_is_away() {
     let app = within(
         Duration::from_secs(30),
         "start-up",
-        spawn_app_with(|settings| settings.redis_url = Some(url)),
+        spawn_app_with(|settings| settings.redis.url = Some(Secret::new(url))),
     )
     .await;
     let me = app.customer().await;
@@ -192,9 +193,8 @@ async fn dropped_database_connections_fail_fast_and_the_pool_recovers() {
     let me = app.customer().await;
     let database = app
         .settings
-        .database_url
-        .clone()
-        .unwrap()
+        .database_url()
+        .expose()
         .rsplit('/')
         .next()
         .unwrap()

@@ -2,6 +2,7 @@
 //! S3. On first use it is installed from PyPI into a virtualenv under the
 //! target dir (tests/s3/requirements.txt); it needs `python3`.
 
+use cadenza_api::settings::Secret;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -72,7 +73,7 @@ fn location(endpoint: &str, bucket: &str) -> S3Location {
         endpoint: Some(endpoint.to_owned()),
         region: Some("us-east-1".into()),
         access_key_id: Some("testing".into()),
-        secret_access_key: Some("testing".into()),
+        secret_access_key: Some(Secret::new("testing")),
     }
 }
 
@@ -103,7 +104,7 @@ async fn app_on_s3(endpoint: &str, bucket: &str) -> TestApp {
     let location = location(endpoint, bucket);
     spawn_app_with(move |settings| {
         settings.storage = StorageLocation::S3(location);
-        settings.max_upload_bytes = 32 * 1024 * 1024;
+        settings.locker.max_upload_bytes = 32 * 1024 * 1024;
     })
     .await
 }

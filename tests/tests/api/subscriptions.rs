@@ -1,3 +1,4 @@
+use cadenza_api::settings::Secret;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -78,7 +79,8 @@ async fn replicas_deliver_each_others_events_through_redis() {
     // Two servers on one database and one Redis namespace, as behind a load
     // balancer; the Redis on 127.0.0.1 serves both.
     let first =
-        spawn_app_with(|settings| settings.redis_url = Some(redis_url_for_replicas())).await;
+        spawn_app_with(|settings| settings.redis.url = Some(Secret::new(redis_url_for_replicas())))
+            .await;
     let second = spawn_replica_of(&first).await;
     let me = first.customer().await;
     let mut on_first = first.locker_events(&me).await;

@@ -267,7 +267,7 @@ fn s3_store(location: &S3Location) -> anyhow::Result<Arc<dyn ObjectStore>> {
     if let (Some(key), Some(secret)) = (&location.access_key_id, &location.secret_access_key) {
         builder = builder
             .with_access_key_id(key)
-            .with_secret_access_key(secret);
+            .with_secret_access_key(secret.expose());
     }
     let store = builder
         .build()

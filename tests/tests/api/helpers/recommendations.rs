@@ -66,7 +66,7 @@ impl TestApp {
 
     /// The same, with the server's own threshold.
     pub async fn recompute_recommendations(&self) -> Report {
-        self.recompute_recommendations_with(self.settings.k_anonymity)
+        self.recompute_recommendations_with(self.settings.recommendations.k_anonymity)
             .await
     }
 

@@ -215,7 +215,7 @@ async fn bad_checkouts_are_refused_with_their_codes() {
 
 #[tokio::test]
 async fn a_declined_payment_makes_no_order_and_keeps_the_cart() {
-    let app = spawn_app_with(|settings| settings.payments = PaymentMode::Decline).await;
+    let app = spawn_app_with(|settings| settings.store.payments = PaymentMode::Decline).await;
     app.store_feed().await;
     let listener = app.customer().await;
     data(
@@ -237,8 +237,8 @@ async fn a_declined_payment_makes_no_order_and_keeps_the_cart() {
 async fn a_failed_or_silent_provider_delivers_nothing_and_the_same_key_resolves_it() {
     for mode in [PaymentMode::Fail, PaymentMode::Hang] {
         let app = spawn_app_with(|settings| {
-            settings.payments = mode;
-            settings.payment_deadline_ms = 300;
+            settings.store.payments = mode;
+            settings.store.payment_deadline_ms = 300;
         })
         .await;
         app.store_feed().await;
@@ -271,8 +271,10 @@ async fn a_failed_or_silent_provider_delivers_nothing_and_the_same_key_resolves_
 
         // The provider is back (another replica, approving): the key
         // resolves the intent, once.
-        let healthy =
-            spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Approve).await;
+        let healthy = spawn_replica_with(&app, |settings| {
+            settings.store.payments = PaymentMode::Approve
+        })
+        .await;
         let resolved = order(&healthy.checkout(&listener, "retry-me").await);
         assert_eq!(resolved["status"], "FULFILLED");
         let again = order(&healthy.checkout(&listener, "retry-me").await);
@@ -287,9 +289,9 @@ async fn a_failed_or_silent_provider_delivers_nothing_and_the_same_key_resolves_
 async fn an_intent_its_buyer_never_retries_is_resolved_in_the_background() {
     // The provider stops answering; the buyer gives up.
     let app = spawn_app_with(|settings| {
-        settings.payments = PaymentMode::Hang;
-        settings.payment_deadline_ms = 200;
-        settings.pending_payment_secs = 1;
+        settings.store.payments = PaymentMode::Hang;
+        settings.store.payment_deadline_ms = 200;
+        settings.store.pending_payment_secs = 1;
     })
     .await;
     app.store_feed().await;
@@ -304,8 +306,10 @@ async fn an_intent_its_buyer_never_retries_is_resolved_in_the_background() {
     );
 
     // Back, approving: the sweep (of any replica) fulfils the intent.
-    let healthy =
-        spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Approve).await;
+    let healthy = spawn_replica_with(&app, |settings| {
+        settings.store.payments = PaymentMode::Approve
+    })
+    .await;
     let mut fulfilled = Value::Null;
     for _ in 0..100 {
         let orders = healthy.orders(&charged).await;
@@ -325,9 +329,9 @@ async fn an_intent_its_buyer_never_retries_is_resolved_in_the_background() {
 #[tokio::test]
 async fn a_decline_found_by_the_sweep_gives_the_buyer_their_cart_back() {
     let app = spawn_app_with(|settings| {
-        settings.payments = PaymentMode::Hang;
-        settings.payment_deadline_ms = 200;
-        settings.pending_payment_secs = 1;
+        settings.store.payments = PaymentMode::Hang;
+        settings.store.payment_deadline_ms = 200;
+        settings.store.pending_payment_secs = 1;
     })
     .await;
     app.store_feed().await;
@@ -344,8 +348,10 @@ async fn a_decline_found_by_the_sweep_gives_the_buyer_their_cart_back() {
         data(&app.cart(&declined).await)["viewer"]["cart"]["itemCount"],
         0
     );
-    let _refusing =
-        spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Decline).await;
+    let _refusing = spawn_replica_with(&app, |settings| {
+        settings.store.payments = PaymentMode::Decline
+    })
+    .await;
     let mut restored = 0;
     for _ in 0..100 {
         let cart = app.cart(&declined).await;
@@ -365,8 +371,8 @@ async fn a_decline_found_by_the_sweep_gives_the_buyer_their_cart_back() {
 #[tokio::test]
 async fn a_refund_gives_the_money_back_once_and_waits_for_the_provider() {
     let app = spawn_app_with(|settings| {
-        settings.payments = PaymentMode::Approve;
-        settings.payment_deadline_ms = 300;
+        settings.store.payments = PaymentMode::Approve;
+        settings.store.payment_deadline_ms = 300;
     })
     .await;
     app.store_feed().await;
@@ -375,7 +381,8 @@ async fn a_refund_gives_the_money_back_once_and_waits_for_the_provider() {
     let placed = buy_album(&app, &listener).await;
 
     // The provider fails: nothing changes, the order stays fulfilled.
-    let failing = spawn_replica_with(&app, |settings| settings.payments = PaymentMode::Fail).await;
+    let failing =
+        spawn_replica_with(&app, |settings| settings.store.payments = PaymentMode::Fail).await;
     let body = failing.refund_order(&admin, &placed["id"]).await;
     assert_eq!(error_code(&body), "INTERNAL", "{body}");
     assert!(app.refunds_made().await.is_empty());
