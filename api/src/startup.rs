@@ -13,6 +13,7 @@ use futures_util::FutureExt;
 use crate::auth::{self, AccessTokens};
 use crate::graphql::public::PublicFields;
 use crate::graphql::{build_schema, build_subscription_schema};
+use crate::http::cors::{self, Cors};
 use crate::http::{routes, AppState, Documents, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
@@ -154,10 +155,13 @@ impl Application {
         let listener = TcpListener::bind(settings.http.bind)
             .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
+        let cors = web::Data::new(Cors::new(&settings.http.cors_origins));
         let server = HttpServer::new(move || {
             let metrics = state.metrics.clone();
             App::new()
                 .app_data(state.clone())
+                .app_data(cors.clone())
+                .wrap(actix_web::middleware::from_fn(cors::middleware))
                 .wrap_fn(move |req, srv| {
                     let started = Instant::now();
                     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());

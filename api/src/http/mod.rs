@@ -1,5 +1,6 @@
 //! HTTP: routes, GraphQL over HTTP, health and metrics.
 
+pub mod cors;
 mod covers;
 mod documents;
 mod exports;

@@ -311,6 +311,14 @@ pub enum Auth {
 }
 
 impl Auth {
+    /// The bearer token of a signed-in person.
+    pub fn token(&self) -> &str {
+        match self {
+            Auth::Bearer(token) => token,
+            other => panic!("{other:?} carries no bearer token"),
+        }
+    }
+
     fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Auth::Anonymous => request,
