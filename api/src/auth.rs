@@ -247,6 +247,10 @@ impl ErasedUsers {
     }
 }
 
+/// Seconds a token is still taken after its `exp`, for clocks that
+/// disagree a little.
+pub const CLOCK_LEEWAY_SECS: u64 = 5;
+
 /// Signs and checks access tokens: HS256 only, with `exp`, `iss`, `aud`,
 /// `sub` and `jti` required; a token of an erased account is refused.
 #[derive(Clone)]
@@ -259,18 +263,18 @@ pub struct AccessTokens {
 }
 
 impl AccessTokens {
-    pub fn new(secret: &[u8]) -> Self {
+    pub fn new(secret: &[u8], ttl: std::time::Duration) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = CLOCK_LEEWAY_SECS;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             erased: ErasedUsers::default(),
-            ttl: Duration::minutes(15),
+            ttl: Duration::from_std(ttl).unwrap_or(Duration::minutes(15)),
         }
     }
 
@@ -303,7 +307,8 @@ impl AccessTokens {
         self.verify_until(token).map(|(principal, _)| principal)
     }
 
-    /// The principal and the Unix time its token expires.
+    /// The principal and the Unix time from which its token is refused
+    /// (its `exp` and the leeway).
     pub fn verify_until(&self, token: &str) -> Option<(Principal, i64)> {
         let data =
             jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).ok()?;
@@ -315,8 +320,22 @@ impl AccessTokens {
         if data.claims.jti.is_empty() {
             return None;
         }
-        Some((Principal::User { id, role }, data.claims.exp))
+        // Taken while `exp >= now - leeway`, in whole seconds.
+        let refused_from = data
+            .claims
+            .exp
+            .saturating_add(i64::try_from(CLOCK_LEEWAY_SECS).unwrap_or(0))
+            .saturating_add(1);
+        Some((Principal::User { id, role }, refused_from))
     }
+}
+
+/// The token of an `Authorization` value with the `Bearer` scheme, whose
+/// name is matched in any case (RFC 7235, 2.1).
+pub fn bearer_credentials(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The signing secret: `CADENZA_JWT_SECRET`, or one generated on first start
@@ -356,9 +375,11 @@ pub fn load_or_create_secret(configured: Option<&str>, data_dir: &Path) -> anyho
 mod tests {
     use super::*;
 
+    const FIFTEEN_MINUTES: std::time::Duration = std::time::Duration::from_secs(900);
+
     #[test]
     fn tokens_round_trip_and_reject_tampering() {
-        let keys = AccessTokens::new(b"0123456789abcdef0123456789abcdef");
+        let keys = AccessTokens::new(b"0123456789abcdef0123456789abcdef", FIFTEEN_MINUTES);
         let (token, _) = keys.issue(UserId(7), Role::Admin).unwrap();
         assert_eq!(
             keys.verify(&token),
@@ -367,7 +388,7 @@ mod tests {
                 role: Role::Admin
             })
         );
-        let other = AccessTokens::new(b"another-secret-another-secret-xx");
+        let other = AccessTokens::new(b"another-secret-another-secret-xx", FIFTEEN_MINUTES);
         assert_eq!(other.verify(&token), None);
         let mut tampered = token.clone();
         tampered.pop();

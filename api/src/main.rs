@@ -195,7 +195,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 settings.jwt_secret.as_ref().map(|secret| secret.expose()),
                 &settings.data_dir,
             )?;
-            let accounts = Accounts::new(db, cadenza_api::auth::AccessTokens::new(&secret));
+            let accounts = Accounts::new(
+                db,
+                cadenza_api::auth::AccessTokens::new(
+                    &secret,
+                    std::time::Duration::from_secs(settings.accounts.access_token_ttl_secs),
+                ),
+            );
             let name =
                 display_name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
             let user = accounts

@@ -78,7 +78,10 @@ impl Application {
         let services = Services::new(
             db.clone(),
             ServiceConfig {
-                tokens: AccessTokens::new(&secret),
+                tokens: AccessTokens::new(
+                    &secret,
+                    Duration::from_secs(settings.accounts.access_token_ttl_secs),
+                ),
                 blobs: BlobStore::open(&settings.storage)?,
                 locker_events,
                 playback_events,

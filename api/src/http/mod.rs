@@ -46,10 +46,7 @@ fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
         .get(actix_web::http::header::AUTHORIZATION)?
         .to_str()
         .ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?;
-    Some(token.trim())
+    crate::auth::bearer_credentials(value)
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -2,12 +2,21 @@
 //! `/graphql`. The client authenticates with
 //! `{"Authorization": "Bearer <access token>"}` as the `connection_init`
 //! payload.
+//!
+//! Close codes follow graphql-ws, whose client reconnects after some and
+//! gives up after others: a token that is bad or expired at
+//! `connection_init`, or that expires on an open socket, closes it with
+//! `4403 Forbidden`, after which the client connects again and asks its
+//! `connectionParams` for a fresh token; a deleted account closes it with
+//! 1008, which ends it for good; a close the client starts is answered
+//! with the client's own code, so a client that closes with 1000 may
+//! reconnect at once.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
 use async_graphql::Data;
-use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -46,7 +55,12 @@ pub async fn subscriptions(
             let open = match frame {
                 actix_ws::Message::Text(text) => incoming.send(text.to_string()).await.is_ok(),
                 actix_ws::Message::Ping(bytes) => control.pong(&bytes).await.is_ok(),
-                actix_ws::Message::Close(_) => false,
+                actix_ws::Message::Close(reason) => {
+                    // The closing handshake echoes the client's code
+                    // (RFC 6455, 5.5.1).
+                    let _ = control.clone().close(reason).await;
+                    false
+                }
                 _ => true,
             };
             if !open {
@@ -69,24 +83,35 @@ pub async fn subscriptions(
     let signed_in = Arc::new(AtomicI32::new(0));
     let owner = signed_in.clone();
     let erased = tokens.erased().clone();
+    // Whether `connection_init` carried credentials that were refused.
+    let refused = Arc::new(AtomicBool::new(false));
+    let refusal = refused.clone();
     let mut protocol_stream = Box::pin(
         WebSocket::new(state.subscription_schema.clone(), received, protocol).on_connection_init(
             move |payload| async move {
-                let verified = payload
-                    .get("Authorization")
-                    .or_else(|| payload.get("authorization"))
-                    .and_then(|value| value.as_str())
-                    .and_then(|value| value.strip_prefix("Bearer "))
-                    .and_then(|token| tokens.verify_until(token.trim()));
-                let principal = match verified {
-                    Some((principal, exp)) => {
-                        expiry.store(exp, Ordering::Release);
-                        if let Some(user) = principal.user_id() {
-                            owner.store(user.0, Ordering::Release);
+                let principal = match init_token(&payload) {
+                    InitToken::None => Principal::Anonymous,
+                    InitToken::Bearer(token) => match tokens.verify_until(&token) {
+                        Some((principal, exp)) => {
+                            expiry.store(exp, Ordering::Release);
+                            if let Some(user) = principal.user_id() {
+                                owner.store(user.0, Ordering::Release);
+                            }
+                            principal
                         }
-                        principal
+                        None => {
+                            refusal.store(true, Ordering::Release);
+                            return Err(async_graphql::Error::new(
+                                "Forbidden: the access token is invalid or expired",
+                            ));
+                        }
+                    },
+                    InitToken::Malformed => {
+                        refusal.store(true, Ordering::Release);
+                        return Err(async_graphql::Error::new(
+                            "Forbidden: `Authorization` must be `Bearer <access token>`",
+                        ));
                     }
-                    None => Principal::Anonymous,
                 };
                 let mut data = Data::default();
                 data.insert(RequestLoader::for_request(services, principal.user_id()));
@@ -115,8 +140,8 @@ pub async fn subscriptions(
                     if exp != 0 && chrono::Utc::now().timestamp() >= exp {
                         let _ = session
                             .close(Some(actix_ws::CloseReason {
-                                code: actix_ws::CloseCode::Policy,
-                                description: Some("the access token expired".into()),
+                                code: actix_ws::CloseCode::Other(FORBIDDEN),
+                                description: Some("Forbidden: the access token expired".into()),
                             }))
                             .await;
                         return;
@@ -128,6 +153,15 @@ pub async fn subscriptions(
             let sent = match message {
                 WsMessage::Text(text) => session.text(text).await,
                 WsMessage::Close(code, reason) => {
+                    // The protocol reader closes with 1002 when
+                    // `connection_init` is refused; graphql-ws's client
+                    // would give up on that code, and 4403 tells it to
+                    // come back with a new token.
+                    let code = if code == PROTOCOL_ERROR && refused.load(Ordering::Acquire) {
+                        FORBIDDEN
+                    } else {
+                        code
+                    };
                     let _ = session
                         .close(Some(actix_ws::CloseReason {
                             code: code.into(),
@@ -144,4 +178,37 @@ pub async fn subscriptions(
         let _ = session.close(None).await;
     });
     Ok(response)
+}
+
+/// graphql-ws's "Forbidden": the client reconnects with new credentials.
+const FORBIDDEN: u16 = 4403;
+/// RFC 6455's protocol error, which async-graphql's reader closes with.
+const PROTOCOL_ERROR: u16 = 1002;
+
+/// What `connection_init` said of who is connecting.
+enum InitToken {
+    /// No credentials: an anonymous connection.
+    None,
+    Bearer(String),
+    /// Credentials in a form no client should send.
+    Malformed,
+}
+
+/// The bearer token of a `connection_init` payload: `Authorization` (in
+/// any case) with the `Bearer` scheme (in any case, RFC 7235).
+fn init_token(payload: &serde_json::Value) -> InitToken {
+    let Some(object) = payload.as_object() else {
+        return InitToken::None;
+    };
+    let Some(value) = object
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .map(|(_, value)| value)
+    else {
+        return InitToken::None;
+    };
+    match value.as_str().and_then(crate::auth::bearer_credentials) {
+        Some(token) => InitToken::Bearer(token.to_owned()),
+        None => InitToken::Malformed,
+    }
 }

@@ -1,8 +1,39 @@
 //! The smaller areas' settings: the database, Redis, the locker, privacy
 //! and recommendations.
 
-use super::env::{positive, Env, SettingError};
+use super::env::{at_most, positive, Env, SettingError};
 use super::secret::Secret;
+
+/// The longest an access token may live: a day.
+const MAX_ACCESS_TOKEN_TTL_SECS: u64 = 24 * 60 * 60;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountSettings {
+    /// How long an access token works (`CADENZA_ACCESS_TOKEN_TTL_SECS`);
+    /// clients renew it with their refresh token.
+    pub access_token_ttl_secs: u64,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        Self {
+            access_token_ttl_secs: 15 * 60,
+        }
+    }
+}
+
+impl AccountSettings {
+    pub(super) fn read(env: &Env<'_>) -> Result<Self, SettingError> {
+        let defaults = Self::default();
+        Ok(Self {
+            access_token_ttl_secs: env.or(
+                "CADENZA_ACCESS_TOKEN_TTL_SECS",
+                defaults.access_token_ttl_secs,
+                at_most(MAX_ACCESS_TOKEN_TTL_SECS),
+            )?,
+        })
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct DatabaseSettings {

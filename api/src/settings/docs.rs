@@ -102,6 +102,11 @@ pub fn documented() -> Vec<Documented> {
             "HS256 signing key, 32 bytes or more",
         ),
         row(
+            "CADENZA_ACCESS_TOKEN_TTL_SECS",
+            seconds(d.accounts.access_token_ttl_secs),
+            "how long an access token works (at most a day); clients renew it with their refresh token",
+        ),
+        row(
             "CADENZA_STORAGE",
             "`file://<data dir>/blobs`",
             "`s3://bucket/prefix` for S3 or any S3-compatible store",

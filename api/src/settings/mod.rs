@@ -20,7 +20,8 @@ mod webhooks;
 use std::path::{Path, PathBuf};
 
 pub use areas::{
-    DatabaseSettings, LockerSettings, PrivacySettings, RecommendationSettings, RedisSettings,
+    AccountSettings, DatabaseSettings, LockerSettings, PrivacySettings, RecommendationSettings,
+    RedisSettings,
 };
 pub use docs::{documented, table as configuration_table, Documented};
 pub use env::SettingError;
@@ -41,6 +42,7 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
+    pub accounts: AccountSettings,
     /// The access tokens' signing key (`CADENZA_JWT_SECRET`); `None`:
     /// generated once and kept in the data dir.
     pub jwt_secret: Option<Secret>,
@@ -79,6 +81,7 @@ impl Settings {
             data_dir,
             database: DatabaseSettings::default(),
             redis: RedisSettings::default(),
+            accounts: AccountSettings::default(),
             jwt_secret: None,
             seed_demo: true,
             locker: LockerSettings::default(),
@@ -120,6 +123,7 @@ impl Settings {
             data_dir,
             database: DatabaseSettings::read(&env)?,
             redis: RedisSettings::read(&env)?,
+            accounts: AccountSettings::read(&env)?,
             jwt_secret,
             storage,
             seed_demo: env.or("CADENZA_SEED_DEMO", defaults.seed_demo, boolean)?,

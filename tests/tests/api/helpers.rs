@@ -411,7 +411,13 @@ impl TestApp {
         let db = self.database().await;
         let secret =
             cadenza_api::auth::load_or_create_secret(None, &self.settings.data_dir).unwrap();
-        let accounts = Accounts::new(db.clone(), cadenza_api::auth::AccessTokens::new(&secret));
+        let accounts = Accounts::new(
+            db.clone(),
+            cadenza_api::auth::AccessTokens::new(
+                &secret,
+                Duration::from_secs(self.settings.accounts.access_token_ttl_secs),
+            ),
+        );
         let email = format!("{}@example.com", unique(role.as_str()));
         accounts
             .create_user(Registration {
@@ -535,6 +541,43 @@ pub async fn closed_within(socket: &mut Socket, wait: Duration) -> bool {
             Ok(Some(Ok(_))) => continue,
         }
     }
+}
+
+/// The code the server closes the connection with, if it closes it within
+/// `wait` (before any further protocol message); `Some(None)`: closed
+/// without a code.
+pub async fn close_code_within(socket: &mut Socket, wait: Duration) -> Option<Option<u16>> {
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, futures_util::StreamExt::next(socket)).await {
+            Err(_) => return None,
+            Ok(None) | Ok(Some(Err(_))) => return Some(None),
+            Ok(Some(Ok(Message::Close(frame)))) => return Some(frame.map(|f| f.code.into())),
+            Ok(Some(Ok(Message::Text(text)))) if !text.as_str().contains("\"ping\"") => {
+                return None
+            }
+            Ok(Some(Ok(_))) => continue,
+        }
+    }
+}
+
+/// Opens a graphql-transport-ws connection and sends `connection_init`
+/// with `payload`, without waiting for the answer.
+pub async fn connect_socket(app: &TestApp, payload: Value) -> Socket {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+    let url = app.graphql_url().replace("http://", "ws://");
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": payload });
+    socket.send(Message::text(init.to_string())).await.unwrap();
+    socket
 }
 
 /// The next protocol message, or `None` if none comes within `wait`.

@@ -114,9 +114,24 @@ async fn a_subscription_ends_when_its_token_expires() {
     let secret = cadenza_api::auth::load_or_create_secret(None, &app.settings.data_dir).unwrap();
     let short_lived = crate::accounts::sign_hs256(&secret, &claims);
 
-    let mut socket = app.locker_events(&Auth::Bearer(short_lived)).await;
-    // The server closes the connection once the token has expired.
-    assert!(closed_within(&mut socket, Duration::from_secs(30)).await);
+    let mut socket = app.locker_events(&Auth::Bearer(short_lived.clone())).await;
+    // The server closes the connection once the token has expired, with
+    // graphql-ws's Forbidden: its client connects again with a new token
+    // (a 1xxx code would make it give up).
+    assert_eq!(
+        close_code_within(&mut socket, Duration::from_secs(30)).await,
+        Some(Some(4403))
+    );
+    // The expired token is refused at once at `connection_init`, the same way.
+    let mut socket = connect_socket(
+        &app,
+        json!({ "Authorization": format!("Bearer {short_lived}") }),
+    )
+    .await;
+    assert_eq!(
+        close_code_within(&mut socket, Duration::from_secs(10)).await,
+        Some(Some(4403))
+    );
     data(
         &app.upload(&Auth::Bearer(token), "late.wav", wav(300, &[]))
             .await,
@@ -149,4 +164,57 @@ async fn changes_are_not_taken_over_the_socket() {
     );
     let playlists = app.viewer_playlists(&me).await;
     assert_eq!(data(&playlists)["viewer"]["playlists"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn a_bad_token_at_connection_init_is_refused_at_once() {
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    for payload in [
+        json!({ "Authorization": "Bearer not-a-token" }),
+        json!({ "authorization": format!("Basic {}", me.token()) }),
+        json!({ "Authorization": 42 }),
+    ] {
+        let mut socket = connect_socket(&app, payload.clone()).await;
+        assert_eq!(
+            close_code_within(&mut socket, Duration::from_secs(10)).await,
+            Some(Some(4403)),
+            "{payload}"
+        );
+    }
+    // The scheme and the name in any case; no credentials is anonymous.
+    for payload in [
+        json!({ "authorization": format!("bearer {}", me.token()) }),
+        json!({ "AUTHORIZATION": format!("BEARER {}", me.token()) }),
+        json!({}),
+    ] {
+        let mut socket = connect_socket(&app, payload.clone()).await;
+        let ack = next_message(&mut socket, Duration::from_secs(10)).await;
+        assert_eq!(ack.unwrap()["type"], "connection_ack", "{payload}");
+    }
+}
+
+#[tokio::test]
+async fn a_close_the_client_starts_is_answered_with_its_code() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::Message;
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    for code in [1000u16, 4499] {
+        let mut socket = app.locker_events(&me).await;
+        socket
+            .send(Message::Close(Some(CloseFrame {
+                code: CloseCode::from(code),
+                reason: "done".into(),
+            })))
+            .await
+            .unwrap();
+        assert_eq!(
+            close_code_within(&mut socket, Duration::from_secs(10)).await,
+            Some(Some(code)),
+            "graphql-ws reads a close without a code as 1005 and backs off"
+        );
+    }
 }
