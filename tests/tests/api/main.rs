@@ -12,6 +12,7 @@ mod api_keys;
 mod audio;
 mod browser;
 mod catalogue;
+mod clients;
 mod cors;
 mod covers;
 mod erasure;
