@@ -11,10 +11,12 @@ use anyhow::Context;
 use futures_util::FutureExt;
 
 use crate::auth::{self, AccessTokens};
+use crate::graphql::build_schema;
+use crate::graphql::pipeline::documents::Documents;
+use crate::graphql::pipeline::Pipeline;
 use crate::graphql::public::PublicFields;
-use crate::graphql::{build_schema, build_subscription_schema};
 use crate::http::cors::{self, Cors};
-use crate::http::{routes, AppState, Documents, ResponseCache};
+use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
 use crate::services::catalogue::{demo, matching};
@@ -141,18 +143,24 @@ impl Application {
         )?
         .spawn();
         let schema = build_schema(services.clone(), &settings.limits);
-        let subscription_schema = build_subscription_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());
-        let state = web::Data::new(AppState {
+        let pipeline = Arc::new(Pipeline::new(
             schema,
-            subscription_schema,
+            services.clone(),
+            Documents::new(public_fields),
+            settings.http.trusted_documents,
+            settings.limits.clone(),
+            settings.rate_limits.clone(),
+            metrics.clone(),
+        ));
+        let state = web::Data::new(AppState {
+            pipeline,
             services,
             settings: settings.clone(),
             db,
             redis,
             metrics,
             response_cache: ResponseCache::default(),
-            documents: Documents::new(public_fields),
         });
 
         let listener = TcpListener::bind(settings.http.bind)

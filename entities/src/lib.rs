@@ -31,6 +31,7 @@ pub mod refresh_token;
 pub mod review;
 pub mod search_change;
 pub mod track;
+pub mod trusted_document;
 pub mod user;
 pub mod webhook_attempt;
 pub mod webhook_delivery;

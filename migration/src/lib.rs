@@ -24,6 +24,7 @@ mod m20261201_000210_create_job_leases;
 mod m20261202_000300_create_data_exports;
 mod m20261202_000310_create_erasure;
 mod m20261202_000400_locker_covers;
+mod m20261205_000800_create_trusted_documents;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000300_create_data_exports::Migration),
             Box::new(m20261202_000310_create_erasure::Migration),
             Box::new(m20261202_000400_locker_covers::Migration),
+            Box::new(m20261205_000800_create_trusted_documents::Migration),
         ]
     }
 }

@@ -1,10 +1,7 @@
 //! Errors as GraphQL clients see them: every one with the contract's
 //! `extensions.code`.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{ErrorExtensions, Response};
+use async_graphql::ErrorExtensions;
 
 use crate::error::ApiError;
 use crate::settings::RequestLimits;
@@ -42,36 +39,11 @@ pub(crate) fn dangling(from: &str, to: &str) -> async_graphql::Error {
     ApiError::internal(anyhow::anyhow!("a {from} refers to a missing {to}")).into()
 }
 
-/// Gives every error the contract's `extensions.code`: async-graphql's depth
-/// and complexity rejections become QUERY_TOO_COMPLEX with a message that
-/// names the limit, and its other errors of the request's own making
-/// (syntax, unknown fields, arguments of the wrong type) BAD_USER_INPUT.
-pub(super) struct ErrorCodes {
-    pub(super) limits: RequestLimits,
-}
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension {
-            limits: self.limits.clone(),
-        })
-    }
-}
-
-struct ErrorCodesExtension {
-    limits: RequestLimits,
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        give_codes(&mut response.errors, &self.limits);
-        response
-    }
-}
-
-/// Gives every error of a response the contract's code (see `ErrorCodes`).
+/// Gives every error of a response the contract's `extensions.code`:
+/// async-graphql's depth and complexity rejections become
+/// QUERY_TOO_COMPLEX with a message that names the limit, and its other
+/// errors of the request's own making (syntax, unknown fields, arguments of
+/// the wrong type) BAD_USER_INPUT.
 pub fn give_codes(errors: &mut [async_graphql::ServerError], limits: &RequestLimits) {
     for error in errors {
         match error.message.as_str() {

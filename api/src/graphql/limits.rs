@@ -4,12 +4,10 @@
 //! own (`limit_depth`, `limit_complexity`).
 //!
 //! The checks are pure functions of the query text and its parse (`check`),
-//! so a cache of parsed documents can keep the verdict with the document.
-//! The `DocumentLimits` extension runs them on every request async-graphql
-//! prepares (the WebSocket's; HTTP requests are checked in the document
-//! cache), before async-graphql's own checks and validation; it does so
-//! for a request handed in already parsed too. Tokens are counted on the
-//! text before the parse, so a flood of them never becomes a syntax tree.
+//! so the pipeline's cache of parsed documents keeps the verdict with the
+//! document, for every transport, before async-graphql's own checks and
+//! validation. Tokens are counted on the text before the parse, so a flood
+//! of them never becomes a syntax tree.
 //!
 //! A fragment counts wherever it is spread, as the executor runs it there.
 //! Each fragment is worked out once and remembered, so fragments spread many
@@ -21,15 +19,9 @@
 //! every spread expanded is capped, and checked before they run.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest,
-};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{Request, ServerResult};
 
-use super::error::server_error;
 use crate::error::ApiError;
 use crate::settings::RequestLimits;
 
@@ -351,51 +343,6 @@ fn number_len(rest: &[u8]) -> usize {
         }
     }
     at
-}
-
-/// Holds every document async-graphql parses to the limits above: the
-/// token count before the parse, the rest right after it, before
-/// validation. Queries, mutations and subscriptions alike.
-pub(super) struct DocumentLimits {
-    pub(super) limits: RequestLimits,
-}
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension {
-            limits: self.limits.clone(),
-        })
-    }
-}
-
-struct DocumentLimitsExtension {
-    limits: RequestLimits,
-}
-
-#[async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    /// Parses the request here, before async-graphql's own parse step,
-    /// whose checks expand every fragment spread again: a document refused
-    /// here never reaches them.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        check_tokens(&request.query, &self.limits).map_err(server_error)?;
-        let operation_name = request.operation_name.clone();
-        let document = request.parsed_query()?;
-        check_document(document, &self.limits).map_err(server_error)?;
-        // Changes go through HTTP, where each is counted against its
-        // caller's rate limits; the socket is for subscriptions and reads.
-        if super::operation::is_mutation(document, operation_name.as_deref()) {
-            return Err(server_error(ApiError::bad_input(
-                "mutations are accepted over HTTP POST, not over the subscription socket",
-            )));
-        }
-        next.run(ctx, request).await
-    }
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub mod listening;
 pub mod loaders;
 pub mod locker;
 pub mod node;
-pub mod operation;
+pub mod pipeline;
 pub mod playlists;
 pub mod privacy;
 pub mod public;
@@ -79,30 +79,14 @@ fn builder(limits: &RequestLimits) -> SchemaBuilder<Query, Mutation, Subscriptio
     .limit_recursive_depth(limits::MAX_NESTING)
 }
 
-/// The schema HTTP requests run on. It has no extensions: async-graphql
+/// The schema every request runs on. It has no extensions: async-graphql
 /// runs every field of every request through each extension's hooks, which
-/// cost a boxed future per field per extension. The HTTP layer checks the
+/// cost a boxed future per field per extension. The pipeline checks the
 /// document limits once per document (with its parse, in a cache) and
-/// gives errors their codes itself (`error::give_codes`).
+/// gives errors their codes itself (`error::give_codes`), whatever the
+/// transport.
 pub fn build_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
     builder(limits).data(services).finish()
-}
-
-/// The schema subscriptions run on: the same, with the limits and the error
-/// codes as extensions, since graphql-transport-ws messages do not pass
-/// through the HTTP layer.
-pub fn build_subscription_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
-    builder(limits)
-        // Directives per field are counted with the rest of the document
-        // limits, so they are refused with the contract's code.
-        .extension(error::ErrorCodes {
-            limits: limits.clone(),
-        })
-        .extension(limits::DocumentLimits {
-            limits: limits.clone(),
-        })
-        .data(services)
-        .finish()
 }
 
 /// The served schema in SDL, as `cadenza export-schema` writes it: with

@@ -11,8 +11,8 @@
 use std::collections::{HashMap, HashSet};
 
 use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet, Type,
-    TypeKind, TypeSystemDefinition,
+    BaseType, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet,
+    Type, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::Positioned;
 
@@ -179,27 +179,17 @@ impl PublicFields {
         self.leaves.contains(name) || PUBLIC.iter().any(|(owner, _)| *owner == name)
     }
 
-    /// True when the operation the request runs is a query that selects
-    /// public fields only.
-    pub fn is_public(&self, document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-        let operation = match (&document.operations, operation_name) {
-            (DocumentOperations::Single(operation), None) => operation,
-            (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-                Some(operation) => operation,
-                None => return false,
-            },
-            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-                match operations.values().next() {
-                    Some(operation) => operation,
-                    None => return false,
-                }
-            }
-            _ => return false,
-        };
-        operation.node.ty == OperationType::Query
+    /// True when `operation` (of `document`) is a query that selects public
+    /// fields only.
+    pub fn is_public(
+        &self,
+        document: &ExecutableDocument,
+        operation: &OperationDefinition,
+    ) -> bool {
+        operation.ty == OperationType::Query
             && self.selection_is_public(
                 document,
-                &operation.node.selection_set,
+                &operation.selection_set,
                 "Query",
                 &mut HashSet::new(),
             )
@@ -291,9 +281,15 @@ mod tests {
         PublicFields::new(&crate::graphql::sdl())
     }
 
+    /// The verdict on the operation a request naming `name` runs.
+    fn judged(document: &ExecutableDocument, name: Option<&str>) -> bool {
+        crate::graphql::pipeline::operation::select(document, name)
+            .is_some_and(|operation| fields().is_public(document, operation))
+    }
+
     fn public(query: &str) -> bool {
         let document = async_graphql::parser::parse_query(query).unwrap();
-        fields().is_public(&document, None)
+        judged(&document, None)
     }
 
     #[test]
@@ -316,9 +312,9 @@ mod tests {
             "query AlbumPage($id: ID!) { album(id: $id) { id title artist { id name } } }",
         )
         .unwrap();
-        assert!(fields().is_public(&document, Some("AlbumPage")));
-        assert!(fields().is_public(&document, None));
-        assert!(!fields().is_public(&document, Some("Other")));
+        assert!(judged(&document, Some("AlbumPage")));
+        assert!(judged(&document, None));
+        assert!(!judged(&document, Some("Other")));
     }
 
     #[test]

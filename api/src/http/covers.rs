@@ -6,7 +6,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::stream::matches_etag;
+use super::caching::matches_etag;
 use super::AppState;
 use crate::domain::{GlobalId, LockerItemId};
 use crate::services::locker::thumbnail_size;

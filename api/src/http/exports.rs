@@ -5,6 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::auth::{self, Credentials};
 use super::AppState;
 use crate::auth::Principal;
 use crate::services::privacy::{Caller, ExportClaim};
@@ -56,17 +57,13 @@ pub async fn download(
 
 /// Whose credentials came with the request, if any.
 fn caller(req: &HttpRequest, state: &AppState) -> Caller {
-    if req.headers().contains_key("x-api-key") {
-        return Caller::Unrecognised;
-    }
-    if !req.headers().contains_key(header::AUTHORIZATION) {
-        return Caller::Nobody;
-    }
-    let user = super::bearer_token(req.headers())
-        .and_then(|token| state.services.accounts.access_tokens().verify(token));
-    match user {
-        Some(Principal::User { id, .. }) => Caller::User(id),
-        _ => Caller::Unrecognised,
+    match auth::credentials(req.headers()) {
+        Credentials::None => Caller::Nobody,
+        Credentials::Bearer(token) => match state.services.accounts.access_tokens().verify(token) {
+            Some(Principal::User { id, .. }) => Caller::User(id),
+            _ => Caller::Unrecognised,
+        },
+        Credentials::ApiKey(_) | Credentials::Unreadable => Caller::Unrecognised,
     }
 }
 

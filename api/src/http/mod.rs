@@ -1,19 +1,19 @@
-//! HTTP: routes, GraphQL over HTTP, health and metrics.
+//! HTTP: routes, GraphQL over HTTP and WebSocket, streams, covers,
+//! exports, the web app, health and metrics.
 
+mod auth;
+pub mod caching;
 pub mod cors;
 mod covers;
-mod documents;
 mod exports;
 mod graphql;
 mod health;
 mod multipart;
-mod rate_limits;
 mod response_cache;
 mod stream;
 mod subscriptions;
 mod web_app;
 
-pub use documents::Documents;
 pub use response_cache::ResponseCache;
 
 use std::sync::Arc;
@@ -21,32 +21,21 @@ use std::sync::Arc;
 use actix_web::{guard, web};
 use sea_orm::DatabaseConnection;
 
-use crate::graphql::CadenzaSchema;
+use crate::graphql::pipeline::Pipeline;
 use crate::metrics::Metrics;
 use crate::services::Services;
 use crate::settings::Settings;
 
 /// What every handler can reach.
 pub struct AppState {
-    pub schema: CadenzaSchema,
-    /// The same schema with the checks HTTP makes itself, for subscriptions.
-    pub subscription_schema: CadenzaSchema,
+    /// Every GraphQL request, whatever its transport, goes through it.
+    pub pipeline: Arc<Pipeline>,
     pub services: Services,
     pub settings: Arc<Settings>,
     pub db: DatabaseConnection,
     pub redis: Option<crate::redis_link::RedisLink>,
     pub metrics: Metrics,
     pub response_cache: ResponseCache,
-    pub documents: Documents,
-}
-
-/// The token of an `Authorization: Bearer <token>` header.
-fn bearer_token(headers: &actix_web::http::header::HeaderMap) -> Option<&str> {
-    let value = headers
-        .get(actix_web::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    crate::auth::bearer_credentials(value)
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -16,15 +16,19 @@ use std::io::{Seek, Write};
 
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
-use async_graphql::{BatchRequest, UploadValue};
+use async_graphql::{Request, UploadValue};
 use futures_util::Stream;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::graphql::{Batch, RequestFailure};
 use crate::error::ApiError;
 use crate::graphql::uploads::{Spooled, SpooledFiles};
 
-pub type RequestFailure = (StatusCode, ApiError);
+/// An operation a multipart request's files are attached to.
+pub trait Carries {
+    fn request_mut(&mut self) -> &mut Request;
+}
 
 /// Bytes gathered before each write to a spool file.
 const SPOOL_WRITE_BYTES: usize = 1024 * 1024;
@@ -39,13 +43,13 @@ pub struct Limits {
 }
 
 /// Reads a multipart request. `operations` turns the `operations` part into
-/// the batch, checking it, before any file is read.
-pub async fn receive<S>(
+/// the batch, checking and admitting it, before any file is read.
+pub async fn receive<S, T: Carries>(
     content_type: &str,
     body: S,
     limits: &Limits,
-    operations: impl FnOnce(Value) -> Result<BatchRequest, RequestFailure>,
-) -> Result<BatchRequest, RequestFailure>
+    operations: impl AsyncFnOnce(Value) -> Result<Batch<T>, RequestFailure>,
+) -> Result<Batch<T>, RequestFailure>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + 'static,
 {
@@ -72,7 +76,7 @@ where
     };
     let json: Value =
         serde_json::from_slice(&json).map_err(|_| bad("`operations` is not valid JSON".into()))?;
-    let mut batch = operations(json)?;
+    let mut batch = operations(json).await?;
 
     let json = match next(&mut multipart, limits).await? {
         Some(mut part) if part.name() == Some("map") => read_small(&mut part, limits).await?,
@@ -88,7 +92,7 @@ where
         )));
     }
 
-    let mut spooled = vec![SpooledFiles::default(); batch.iter().count()];
+    let mut spooled = vec![SpooledFiles::default(); batch.len()];
     while let Some(mut file) = next(&mut multipart, limits).await? {
         let name = file.name().unwrap_or_default().to_owned();
         let Some(paths) = map.remove(&name) else {
@@ -114,18 +118,18 @@ where
         )));
     }
     let mut spooled = spooled.into_iter();
-    Ok(match batch {
-        BatchRequest::Single(request) => {
-            BatchRequest::Single(request.data(spooled.next().unwrap_or_default()))
+    match &mut batch {
+        Batch::Single(operation) => {
+            let request = operation.request_mut();
+            request.data.insert(spooled.next().unwrap_or_default());
         }
-        BatchRequest::Batch(requests) => BatchRequest::Batch(
-            requests
-                .into_iter()
-                .zip(spooled)
-                .map(|(request, files)| request.data(files))
-                .collect(),
-        ),
-    })
+        Batch::Many(operations) => {
+            for (operation, files) in operations.iter_mut().zip(spooled) {
+                operation.request_mut().data.insert(files);
+            }
+        }
+    }
+    Ok(batch)
 }
 
 async fn next<'r>(
@@ -217,8 +221,8 @@ async fn spool(
 /// Puts a file at `variables.<path>` of the request, or of request `<n>` of
 /// a batch for `<n>.variables.<path>`, and notes what was measured of it
 /// beside the request's uploads.
-fn attach(
-    batch: &mut BatchRequest,
+fn attach<T: Carries>(
+    batch: &mut Batch<T>,
     spooled: &mut [SpooledFiles],
     path: &str,
     upload: &UploadValue,
@@ -236,20 +240,20 @@ fn attach(
         .try_clone()
         .map_err(|err| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err)))?;
     let (request, files, path) = match batch {
-        BatchRequest::Single(request) => {
+        Batch::Single(operation) => {
             if !path.starts_with("variables.") {
                 return Err(bad());
             }
-            (request, spooled.first_mut(), path)
+            (operation.request_mut(), spooled.first_mut(), path)
         }
-        BatchRequest::Batch(requests) => {
+        Batch::Many(operations) => {
             let (index, rest) = path.split_once('.').ok_or_else(bad)?;
             let index = index.parse::<usize>().map_err(|_| bad())?;
-            let request = requests
+            let operation = operations
                 .get_mut(index)
                 .filter(|_| rest.starts_with("variables."))
                 .ok_or_else(bad)?;
-            (request, spooled.get_mut(index), rest)
+            (operation.request_mut(), spooled.get_mut(index), rest)
         }
     };
     let before = request.uploads.len();

@@ -8,7 +8,7 @@
 //! within `TTL`.
 
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::web::Bytes;
@@ -16,7 +16,8 @@ use async_graphql::Request;
 use lru::LruCache;
 use sha2::{Digest, Sha256};
 
-const TTL: Duration = Duration::from_secs(5);
+/// What HTTP caches are told too (`caching::PUBLIC_MAX_AGE_SECS`).
+const TTL: Duration = Duration::from_secs(crate::http::caching::PUBLIC_MAX_AGE_SECS);
 const MAX_ENTRIES: usize = 4096;
 /// Responses larger than this are not worth the memory.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -28,6 +29,7 @@ pub struct ResponseCache {
 struct Entry {
     stored_at: Instant,
     body: Bytes,
+    etag: Arc<str>,
 }
 
 impl Default for ResponseCache {
@@ -59,10 +61,13 @@ impl ResponseCache {
         Some(hasher.finalize().into())
     }
 
-    pub fn get(&self, key: &[u8; 32]) -> Option<Bytes> {
+    /// The answer stored under `key`, with its ETag.
+    pub fn get(&self, key: &[u8; 32]) -> Option<(Bytes, Arc<str>)> {
         let mut entries = self.entries.lock().ok()?;
         match entries.get(key) {
-            Some(entry) if entry.stored_at.elapsed() < TTL => Some(entry.body.clone()),
+            Some(entry) if entry.stored_at.elapsed() < TTL => {
+                Some((entry.body.clone(), entry.etag.clone()))
+            }
             Some(_) => {
                 entries.pop(key);
                 None
@@ -71,7 +76,7 @@ impl ResponseCache {
         }
     }
 
-    pub fn put(&self, key: [u8; 32], body: Bytes) {
+    pub fn put(&self, key: [u8; 32], body: Bytes, etag: String) {
         if body.len() > MAX_BODY_BYTES {
             return;
         }
@@ -81,6 +86,7 @@ impl ResponseCache {
                 Entry {
                     stored_at: Instant::now(),
                     body,
+                    etag: etag.into(),
                 },
             );
         }

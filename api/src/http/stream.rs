@@ -7,8 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::AppState;
-use crate::auth::Principal;
-use crate::domain::{GlobalId, LockerItemId, UserId};
+use crate::domain::{GlobalId, LockerItemId};
 
 #[derive(serde::Deserialize)]
 pub struct Signed {
@@ -61,7 +60,9 @@ async fn serve(
                 .ok_or(Failure::NotFound)?
                 .user
         }
-        _ => bearer_user(req, state).ok_or(Failure::NotFound)?,
+        _ => {
+            super::auth::signed_in_user(req.headers(), &state.services).ok_or(Failure::NotFound)?
+        }
     };
     // A signed URL outlives nothing: an erased account's are dead at once.
     if state
@@ -83,7 +84,7 @@ async fn serve(
 
     let etag = format!("\"{}\"", item.content_hash);
     let headers = req.headers();
-    if matches_etag(headers.get(header::IF_NONE_MATCH), &etag) {
+    if super::caching::matches_etag(headers.get(header::IF_NONE_MATCH), &etag) {
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .finish());
@@ -146,24 +147,6 @@ async fn serve(
         // Removed since the item was looked up (or cached): gone.
         .ok_or(Failure::NotFound)?;
     Ok(response.streaming(body))
-}
-
-fn bearer_user(req: &HttpRequest, state: &AppState) -> Option<UserId> {
-    let token = super::bearer_token(req.headers())?;
-    match state.services.accounts.access_tokens().verify(token)? {
-        Principal::User { id, .. } => Some(id),
-        _ => None,
-    }
-}
-
-pub(super) fn matches_etag(header: Option<&HeaderValue>, etag: &str) -> bool {
-    let Some(value) = header.and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    value
-        .split(',')
-        .map(|candidate| candidate.trim().trim_start_matches("W/"))
-        .any(|candidate| candidate == "*" || candidate == etag)
 }
 
 #[derive(Debug, PartialEq, Eq)]

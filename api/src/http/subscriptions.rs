@@ -15,16 +15,16 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use async_graphql::http::{WebSocket, WebSocketProtocols, WsMessage};
-use async_graphql::Data;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, Ordering};
 use std::sync::Arc;
 
 use futures_util::StreamExt;
 
+use super::auth::{self, Credentials};
 use super::AppState;
 use crate::auth::Principal;
 use crate::domain::UserId;
-use crate::graphql::loaders::RequestLoader;
+use crate::graphql::pipeline::socket::SocketExecutor;
 
 pub async fn subscriptions(
     req: HttpRequest,
@@ -73,9 +73,8 @@ pub async fn subscriptions(
     });
 
     let tokens = state.services.accounts.access_tokens().clone();
-    let services = state.services.clone();
-    // When the connection's token expires (Unix seconds; 0: no token), the
-    // connection ends, as any request with that token would be refused.
+    // When the connection's token is refused from (Unix seconds; 0: no
+    // token), the connection ends, as any request with it would be refused.
     let expires_at = Arc::new(AtomicI64::new(0));
     let expiry = expires_at.clone();
     // Whose connection it is (0: no one's): it ends as soon as that account
@@ -86,14 +85,17 @@ pub async fn subscriptions(
     // Whether `connection_init` carried credentials that were refused.
     let refused = Arc::new(AtomicBool::new(false));
     let refusal = refused.clone();
+    let executor = SocketExecutor::new(state.pipeline.clone());
+    let pipeline = state.pipeline.clone();
+    let client = auth::client_address(&req, &state.settings.http);
     let mut protocol_stream = Box::pin(
-        WebSocket::new(state.subscription_schema.clone(), received, protocol).on_connection_init(
+        WebSocket::new(executor.clone(), received, protocol).on_connection_init(
             move |payload| async move {
-                let principal = match init_token(&payload) {
-                    InitToken::None => Principal::Anonymous,
-                    InitToken::Bearer(token) => match tokens.verify_until(&token) {
-                        Some((principal, exp)) => {
-                            expiry.store(exp, Ordering::Release);
+                let principal = match auth::init_credentials(&payload) {
+                    Credentials::None => Principal::Anonymous,
+                    Credentials::Bearer(token) => match tokens.verify_until(token) {
+                        Some((principal, refused_from)) => {
+                            expiry.store(refused_from, Ordering::Release);
                             if let Some(user) = principal.user_id() {
                                 owner.store(user.0, Ordering::Release);
                             }
@@ -106,17 +108,14 @@ pub async fn subscriptions(
                             ));
                         }
                     },
-                    InitToken::Malformed => {
+                    Credentials::ApiKey(_) | Credentials::Unreadable => {
                         refusal.store(true, Ordering::Release);
                         return Err(async_graphql::Error::new(
                             "Forbidden: `Authorization` must be `Bearer <access token>`",
                         ));
                     }
                 };
-                let mut data = Data::default();
-                data.insert(RequestLoader::for_request(services, principal.user_id()));
-                data.insert(principal);
-                Ok(data)
+                Ok(executor.sign_in(pipeline.caller(principal, client)))
             },
         ),
     );
@@ -184,31 +183,3 @@ pub async fn subscriptions(
 const FORBIDDEN: u16 = 4403;
 /// RFC 6455's protocol error, which async-graphql's reader closes with.
 const PROTOCOL_ERROR: u16 = 1002;
-
-/// What `connection_init` said of who is connecting.
-enum InitToken {
-    /// No credentials: an anonymous connection.
-    None,
-    Bearer(String),
-    /// Credentials in a form no client should send.
-    Malformed,
-}
-
-/// The bearer token of a `connection_init` payload: `Authorization` (in
-/// any case) with the `Bearer` scheme (in any case, RFC 7235).
-fn init_token(payload: &serde_json::Value) -> InitToken {
-    let Some(object) = payload.as_object() else {
-        return InitToken::None;
-    };
-    let Some(value) = object
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
-        .map(|(_, value)| value)
-    else {
-        return InitToken::None;
-    };
-    match value.as_str().and_then(crate::auth::bearer_credentials) {
-        Some(token) => InitToken::Bearer(token.to_owned()),
-        None => InitToken::Malformed,
-    }
-}

@@ -186,7 +186,7 @@ fn respond(
 ) -> HttpResponse {
     let gzip = prepared.gzip.as_ref().filter(|_| accepts_gzip(req));
     let etag = gzip.map_or(prepared.etag.as_str(), |(etag, _)| etag.as_str());
-    let not_modified = super::stream::matches_etag(req.headers().get(header::IF_NONE_MATCH), etag);
+    let not_modified = super::caching::matches_etag(req.headers().get(header::IF_NONE_MATCH), etag);
     let mut response = if not_modified {
         HttpResponse::NotModified()
     } else {

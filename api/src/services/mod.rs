@@ -17,6 +17,8 @@
 //!   locker's uploads and the catalogue's masters)
 //! - `webhooks`: partners' signed webhooks: endpoints, the outbox the
 //!   store and the catalogue write events to, the delivery worker and log
+//! - `trusted_documents`: the GraphQL operations storefronts declared
+//!   ahead, which callers may be held to
 //! - `listing`, `rate_limit` and `bus`: the pager, the rate limiter and
 //!   the bus of events for one user's devices, which every area uses
 
@@ -33,6 +35,7 @@ pub mod rate_limit;
 pub mod recommendations;
 pub mod search;
 pub mod store;
+pub mod trusted_documents;
 pub mod webhooks;
 
 use sea_orm::DatabaseConnection;
@@ -73,6 +76,7 @@ pub struct Services {
     pub webhook_log: webhooks::log::DeliveryLog,
     /// Where events are written; its worker is started with the server.
     pub outbox: webhooks::Outbox,
+    pub trusted_documents: trusted_documents::TrustedDocuments,
 }
 
 /// What the services are built from.
@@ -191,6 +195,7 @@ impl Services {
             webhook_endpoints: webhooks::Endpoints::new(db.clone()),
             webhook_log: webhooks::log::DeliveryLog::new(db.clone()),
             outbox,
+            trusted_documents: trusted_documents::TrustedDocuments::new(db.clone()),
         }
     }
 }

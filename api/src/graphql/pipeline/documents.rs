@@ -16,6 +16,7 @@ use async_graphql::parser::types::{DocumentOperations, ExecutableDocument};
 use lru::LruCache;
 use sha2::{Digest, Sha256};
 
+use super::operation;
 use crate::error::ApiError;
 use crate::graphql::limits::{check_document, check_tokens};
 use crate::graphql::public::PublicFields;
@@ -49,9 +50,12 @@ pub struct Checked {
     pub document: ExecutableDocument,
     /// The estimated bytes of `document`.
     bytes: usize,
-    /// Whether each of its operations reads only public fields, by name
-    /// (`None`: the one operation of a document that names none).
+    /// Whether each operation a request may run reads only public fields,
+    /// by the name the request gives (`None`: none given).
     public: Vec<(Option<String>, bool)>,
+    /// Whether the text mentions `__schema`: only then may an answer need
+    /// its schema description cleared.
+    pub mentions_schema: bool,
 }
 
 impl Checked {
@@ -102,31 +106,24 @@ impl Documents {
         if let Err(refusal) = check_document(&document, limits) {
             return Prepared::Refused(refusal.to_string());
         }
-        let public = match &document.operations {
-            DocumentOperations::Single(_) => {
-                vec![(None, self.public_fields.is_public(&document, None))]
-            }
-            DocumentOperations::Multiple(operations) => {
-                let mut public: Vec<(Option<String>, bool)> = operations
-                    .keys()
-                    .map(|name| {
-                        let name = name.to_string();
-                        let verdict = self.public_fields.is_public(&document, Some(&name));
-                        (Some(name), verdict)
-                    })
-                    .collect();
-                // One named operation also runs when the request names none.
-                if let [(_, only)] = public.as_slice() {
-                    let only = *only;
-                    public.push((None, only));
-                }
-                public
-            }
-        };
+        // Every name a request could give, and none, judged as the one
+        // place that chooses the operation chooses it.
+        let mut names: Vec<Option<String>> = vec![None];
+        if let DocumentOperations::Multiple(operations) = &document.operations {
+            names.extend(operations.keys().map(|name| Some(name.to_string())));
+        }
+        let public = names
+            .into_iter()
+            .filter_map(|name| {
+                let chosen = operation::select(&document, name.as_deref())?;
+                Some((name, self.public_fields.is_public(&document, chosen)))
+            })
+            .collect();
         Prepared::Ready(Checked {
             document,
             bytes: query.len().saturating_mul(TREE_BYTES_PER_TEXT_BYTE),
             public,
+            mentions_schema: query.contains("__schema"),
         })
     }
 
