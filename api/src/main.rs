@@ -7,9 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use cadenza_api::auth::Role;
+use cadenza_api::graphql::pipeline::trusted::Manifest;
 use cadenza_api::services::accounts::{Accounts, Registration};
 use cadenza_api::services::catalogue::{demo, CatalogueVersion};
 use cadenza_api::services::recommendations::Recomputer;
+use cadenza_api::services::trusted_documents::TrustedDocuments;
 use cadenza_api::{db, startup, Application, Settings};
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -47,6 +49,12 @@ enum Command {
     /// Recompute the recommendation statistics now (waiting for a recompute
     /// running on another replica to finish first) and exit.
     RecomputeRecommendations,
+    /// Trusted documents: the GraphQL operations storefronts declared
+    /// ahead (see CADENZA_TRUSTED_DOCUMENTS).
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsAction,
+    },
     /// Print every setting with its default and meaning.
     Settings {
         /// As the Markdown table of docs/configuration.md.
@@ -71,6 +79,19 @@ enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum DocumentsAction {
+    /// Load a manifest: GraphQL Code Generator's `persisted-documents.json`
+    /// (client preset, `persistedDocuments: true`) or Apollo's persisted
+    /// query manifest. All or nothing; running it again is harmless.
+    Import {
+        /// The manifest file.
+        file: PathBuf,
+    },
+    /// List the trusted documents: id, operation name, first line.
+    List,
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -214,6 +235,41 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .await
                 .context("creating the account failed")?;
             eprintln!("cadenza: created {} account {}", role.as_str(), user.email);
+        }
+        Command::Documents { action } => {
+            let db = db::connect(&settings, None).await?;
+            startup::migrate(&db).await?;
+            let store = TrustedDocuments::new(db);
+            match action {
+                DocumentsAction::Import { file } => {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading {}", file.display()))?;
+                    let manifest = Manifest::parse(&text)
+                        .map_err(|problem| anyhow::anyhow!("{}: {problem}", file.display()))?;
+                    let report = store
+                        .import(&manifest.0)
+                        .await
+                        .with_context(|| format!("importing {}", file.display()))?;
+                    eprintln!(
+                        "cadenza: {} trusted documents added, {} already there",
+                        report.added, report.unchanged
+                    );
+                }
+                DocumentsAction::List => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    for document in store.all().await.context("reading the trusted documents")? {
+                        let first_line = document.body.lines().next().unwrap_or("");
+                        writeln!(
+                            out,
+                            "{}\t{}\t{}",
+                            document.id,
+                            document.operation_name.as_deref().unwrap_or("-"),
+                            first_line
+                        )?;
+                    }
+                }
+            }
         }
         Command::ExportSchema { .. } | Command::Settings { .. } => {}
     }

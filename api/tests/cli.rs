@@ -108,3 +108,74 @@ fn migrate_seed_and_create_user() {
     assert!(!bad_role.status.success());
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("emperor"));
 }
+
+#[test]
+fn trusted_documents_are_imported_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("persisted-documents.json");
+    std::fs::write(
+        &manifest,
+        r#"{"sha256:aa": "query Shelves { genres { name } }", "sha256:bb": "{ genres { albumCount } }"}"#,
+    )
+    .unwrap();
+    let path = manifest.to_str().unwrap();
+    let imported = cadenza(dir.path(), &["documents", "import", path], &[]);
+    assert!(imported.status.success(), "{imported:?}");
+    assert!(String::from_utf8_lossy(&imported.stderr).contains("2 trusted documents added"));
+    let again = cadenza(dir.path(), &["documents", "import", path], &[]);
+    assert!(String::from_utf8_lossy(&again.stderr)
+        .contains("0 trusted documents added, 2 already there"));
+    let listed = cadenza(dir.path(), &["documents", "list"], &[]);
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.contains("sha256:aa\tShelves\tquery Shelves"),
+        "{listed}"
+    );
+
+    // A broken manifest is refused, naming the file and the entry.
+    std::fs::write(&manifest, r#"{"sha256:cc": "query {"}"#).unwrap();
+    let refused = cadenza(dir.path(), &["documents", "import", path], &[]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("persisted-documents.json") && stderr.contains("sha256:cc"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_failure_on_the_database_says_why() {
+    use sea_orm::ConnectionTrait;
+    // The cause reaches the operator, not a bare "internal error".
+    let dir = tempfile::tempdir().unwrap();
+    assert!(cadenza(dir.path(), &["migrate"], &[]).status.success());
+    let url = format!(
+        "sqlite://{}?mode=rw",
+        dir.path().join("cadenza.sqlite3").display()
+    );
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    db.execute_unprepared("DROP TABLE refresh_tokens; DROP TABLE api_keys; PRAGMA foreign_keys = OFF; DROP TABLE users")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let output = cadenza(
+        dir.path(),
+        &[
+            "create-user",
+            "--email",
+            "a@example.com",
+            "--password",
+            "long enough password",
+            "--role",
+            "admin",
+        ],
+        &[],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stderr}");
+    assert!(
+        stderr.contains("creating the account failed") && stderr.contains("users"),
+        "{stderr}"
+    );
+}
