@@ -5,6 +5,7 @@
 //! nginx); `.ci/run` runs it first.
 
 mod graphql_ws;
+mod proxy;
 mod trusted;
 
 use std::path::PathBuf;
