@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod connection;
 pub mod error;
+pub mod federation;
 pub mod ids;
 pub mod limits;
 pub mod listening;
@@ -47,6 +48,7 @@ pub struct Query(
     store::SalesQuery,
     webhooks::WebhooksQuery,
     privacy::PrivacyQuery,
+    federation::FederationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -74,6 +76,7 @@ fn builder(limits: &RequestLimits) -> SchemaBuilder<Query, Mutation, Subscriptio
         Mutation::default(),
         Subscription::default(),
     )
+    .enable_federation()
     .limit_depth(limits.max_depth)
     .limit_complexity(limits.max_complexity)
     .limit_recursive_depth(limits::MAX_NESTING)
@@ -87,6 +90,13 @@ fn builder(limits: &RequestLimits) -> SchemaBuilder<Query, Mutation, Subscriptio
 /// transport.
 pub fn build_schema(services: Services, limits: &RequestLimits) -> CadenzaSchema {
     builder(limits).data(services).finish()
+}
+
+/// The subgraph SDL a federation gateway composes (`_service { sdl }`).
+pub fn federation_sdl() -> String {
+    builder(&RequestLimits::default())
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().federation())
 }
 
 /// The served schema in SDL, as `cadenza export-schema` writes it: with

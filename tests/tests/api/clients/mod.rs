@@ -4,6 +4,7 @@
 //! (npm packages pinned in `tests/clients/package-lock.json`, and Debian's
 //! nginx); `.ci/run` runs it first.
 
+mod federation;
 mod graphql_ws;
 mod proxy;
 mod trusted;

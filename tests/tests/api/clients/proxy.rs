@@ -122,7 +122,8 @@ async fn statuses(
 }
 
 fn persisted_url(base: &str, query: &str, variables: Value) -> String {
-    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(query.as_bytes()) } });
+    let extensions =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256_hex(query.as_bytes()) } });
     let url = reqwest::Url::parse_with_params(
         &format!("{base}/graphql"),
         &[
@@ -142,7 +143,8 @@ async fn persisted_gets_are_served_by_the_proxy_and_personal_ones_never() {
     let me = app.customer().await;
 
     // The client registers its query once (APQ), then sends the hash by GET.
-    let query = "query Shelf($n: Int) { products(first: $n, sort: BEST_SELLING) { nodes { title } } }";
+    let query =
+        "query Shelf($n: Int) { products(first: $n, sort: BEST_SELLING) { nodes { title } } }";
     let registered: Value = client
         .post(format!("{}/graphql", proxy.address))
         .json(&json!({
@@ -160,9 +162,15 @@ async fn persisted_gets_are_served_by_the_proxy_and_personal_ones_never() {
     let url = persisted_url(&proxy.address, query, json!({ "n": 3 }));
     let seen = statuses(&client, &url, None, 20).await;
     let hits = seen.iter().filter(|status| *status == "HIT").count();
-    eprintln!("proxy, persisted GET: {hits} of {} from the cache: {seen:?}", seen.len());
+    eprintln!(
+        "proxy, persisted GET: {hits} of {} from the cache: {seen:?}",
+        seen.len()
+    );
     assert_eq!(seen[0], "MISS", "{seen:?}");
-    assert!(hits >= 18, "repeated persisted GETs come from the proxy: {seen:?}");
+    assert!(
+        hits >= 18,
+        "repeated persisted GETs come from the proxy: {seen:?}"
+    );
 
     // A signed-in caller's personal query by GET: never kept.
     let personal = "{ viewer { user { email } } }";
@@ -206,7 +214,10 @@ async fn get_answers_say_how_long_they_may_be_kept() {
         assert!(vary.contains(name), "{vary}");
     }
     let etag = headers["etag"].to_str().unwrap().to_owned();
-    assert!(etag.starts_with('"') && !etag.starts_with("W/"), "a strong ETag: {etag}");
+    assert!(
+        etag.starts_with('"') && !etag.starts_with("W/"),
+        "a strong ETag: {etag}"
+    );
     let body = public.text().await.unwrap();
 
     // The client's copy is current: 304, no body; from the cache or not.
@@ -244,7 +255,11 @@ async fn get_answers_say_how_long_they_may_be_kept() {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.unwrap();
-        assert_eq!(response.headers()["cache-control"], "private, no-store", "{query}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "private, no-store",
+            "{query}"
+        );
         assert!(response.headers().get("etag").is_none(), "{query}");
     }
     // A signed-in caller's public query is public too (the same answer as
