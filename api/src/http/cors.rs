@@ -79,6 +79,43 @@ impl Cors {
             .then_some(origin)
     }
 
+    /// Whether a page of `origin` may open the subscription socket.
+    /// Browsers send `Origin` with every WebSocket handshake but check no
+    /// CORS answer for it, so the server does: the page's own origin (its
+    /// host is the `Host` the request came to, or the `X-Forwarded-Host` a
+    /// proxy in front names), or a listed one. Clients that are not
+    /// browsers send no `Origin` and are not asked.
+    pub fn allows_socket(&self, headers: &HeaderMap) -> bool {
+        let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+            return true;
+        };
+        if self.origins.contains(origin) {
+            return true;
+        }
+        let Ok(origin) = Origin::parse(origin) else {
+            return false;
+        };
+        let authority = origin
+            .as_str()
+            .split_once("://")
+            .map_or("", |(_, authority)| authority);
+        let default_port = if origin.as_str().starts_with("https:") {
+            ":443"
+        } else {
+            ":80"
+        };
+        [
+            header::HOST,
+            header::HeaderName::from_static("x-forwarded-host"),
+        ]
+        .iter()
+        .filter_map(|name| headers.get(name).and_then(|v| v.to_str().ok()))
+        // A proxy's list: its first entry is the client's.
+        .filter_map(|host| host.split(',').next())
+        .map(|host| host.trim().to_ascii_lowercase())
+        .any(|host| host == authority || host.strip_suffix(default_port) == Some(authority))
+    }
+
     /// The answer to a preflight (`OPTIONS` with
     /// `Access-Control-Request-Method`), or to a bare `OPTIONS`.
     fn preflight(&self, headers: &HeaderMap) -> HttpResponse {
@@ -270,6 +307,32 @@ mod tests {
                 .headers()
                 .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
         }
+    }
+
+    #[test]
+    fn a_socket_is_opened_by_its_own_page_or_a_listed_one() {
+        let cors = cors();
+        let asked = |origin: Option<&str>, host: &str| {
+            let mut pairs = vec![("host", host)];
+            if let Some(origin) = origin {
+                pairs.push(("origin", origin));
+            }
+            cors.allows_socket(&headers(&pairs))
+        };
+        assert!(asked(None, "api.example"), "not a browser");
+        assert!(asked(Some("https://shop.example"), "api.example"));
+        assert!(asked(Some("http://127.0.0.1:8080"), "127.0.0.1:8080"));
+        assert!(asked(Some("https://api.example"), "api.example:443"));
+        assert!(asked(Some("http://api.example"), "API.example"));
+        assert!(!asked(Some("https://evil.example"), "api.example"));
+        assert!(!asked(Some("http://127.0.0.1:9999"), "127.0.0.1:8080"));
+        assert!(!asked(Some("null"), "api.example"));
+        let forwarded = headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "music.example"),
+            ("origin", "https://music.example"),
+        ]);
+        assert!(cors.allows_socket(&forwarded), "behind a proxy");
     }
 
     #[test]

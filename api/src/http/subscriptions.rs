@@ -21,6 +21,7 @@ use std::sync::Arc;
 use futures_util::StreamExt;
 
 use super::auth::{self, Credentials};
+use super::cors::Cors;
 use super::AppState;
 use crate::auth::Principal;
 use crate::domain::UserId;
@@ -31,6 +32,12 @@ pub async fn subscriptions(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> actix_web::Result<HttpResponse> {
+    let cors = req.app_data::<web::Data<Cors>>();
+    if cors.is_some_and(|cors| !cors.allows_socket(req.headers())) {
+        return Ok(HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("this origin may not open the subscription socket"));
+    }
     let protocol = req
         .headers()
         .get(header::SEC_WEBSOCKET_PROTOCOL)

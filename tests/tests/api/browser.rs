@@ -79,3 +79,101 @@ async fn the_web_app_story_passes_in_chromium() {
     let checked = summary["axe"].as_array().map_or(0, Vec::len);
     assert!(checked > 0, "axe-core checked no page:\n{log}\n{stdout}");
 }
+
+/// Installs Chromium and the npm packages of `tests/browser` (once a run).
+async fn install_browser() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("browser");
+    let install = Command::new("bash")
+        .arg(dir.join("install.sh"))
+        .status()
+        .await
+        .expect("bash is needed to install the browser tests");
+    assert!(install.success(), "tests/browser/install.sh failed");
+    dir
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn a_storefront_on_a_listed_origin_calls_the_api_in_chromium_and_others_are_blocked() {
+    use crate::audio::wav;
+    let dir = install_browser().await;
+    crate::clients::clients_dir(); // graphql-ws's browser build
+    let (listed, unlisted) = (free_port(), free_port());
+    let app = spawn_app_with(|settings| {
+        settings.http.cors_origins =
+            vec![
+                cadenza_api::settings::Origin::parse(&format!("http://127.0.0.1:{listed}"))
+                    .unwrap(),
+            ]
+    })
+    .await;
+    let email = "storefront@example.com";
+    let body = app.register(email, PASSWORD, "Shopper").await;
+    let token = token_of(&body, "register");
+    let me = Auth::Bearer(token.clone());
+    let audio = wav(2000, &[("TITLE", "Across")]);
+    let size = audio.len();
+    let item = app.upload(&me, "across.wav", audio).await;
+    let id = data(&item)["uploadTrack"]["id"].clone();
+    let body = app
+        .gql_as(
+            &me,
+            "query($id: ID!) { node(id: $id) { ... on LockerItem { streamUrl } } }",
+            serde_json::json!({ "id": id }),
+        )
+        .await;
+    let stream = format!(
+        "{}{}",
+        app.address,
+        data(&body)["node"]["streamUrl"].as_str().unwrap()
+    );
+    let output = Command::new("node")
+        .arg("cors.mjs")
+        .args([
+            &app.address,
+            &token,
+            &stream,
+            &listed.to_string(),
+            &unlisted.to_string(),
+        ])
+        .current_dir(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(120), output)
+        .await
+        .expect("cors.mjs finishes")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_str(stdout.trim()).unwrap();
+    eprintln!("storefront in chromium: {seen}");
+    let listed = &seen["listed"];
+    assert_eq!(listed["fetch"], email, "{seen}");
+    assert_eq!(listed["ws"], "storefront", "{seen}");
+    assert_eq!(
+        listed["stream"],
+        format!("206 100 bytes 0-99/{size}").as_str(),
+        "{seen}"
+    );
+    assert_eq!(listed["audio"], "playing", "{seen}");
+    let unlisted = &seen["unlisted"];
+    for what in ["fetch", "ws", "stream", "audio"] {
+        assert!(
+            unlisted[what].as_str().unwrap_or("").starts_with("blocked"),
+            "{what} from an unlisted origin: {seen}"
+        );
+    }
+}
