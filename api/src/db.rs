@@ -54,9 +54,21 @@ pub async fn connect(
     let mut db = Database::connect(options)
         .await
         .map_err(|err| anyhow::anyhow!("cannot connect to the database: {err}"))?;
-    if let Some(metrics) = metrics {
-        db.set_metric_callback(move |_| metrics.sql_statement());
-    }
+    // Each statement is counted, and logged at debug in the span of the
+    // request that sent it: its text only, never its values (they can be
+    // anyone's email or title).
+    db.set_metric_callback(move |info| {
+        if let Some(metrics) = &metrics {
+            metrics.sql_statement();
+        }
+        tracing::debug!(
+            target: "cadenza::sql",
+            sql = %info.statement.sql,
+            duration_ms = info.elapsed.as_secs_f64() * 1000.0,
+            failed = info.failed,
+            "sql"
+        );
+    });
     Ok(db)
 }
 

@@ -3,12 +3,11 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::dev::{Server, Service};
+use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use futures_util::FutureExt;
 
 use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
@@ -16,6 +15,7 @@ use crate::graphql::pipeline::documents::Documents;
 use crate::graphql::pipeline::Pipeline;
 use crate::graphql::public::PublicFields;
 use crate::http::cors::{self, Cors};
+use crate::http::telemetry;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
@@ -168,32 +168,13 @@ impl Application {
         let port = listener.local_addr()?.port();
         let cors = web::Data::new(Cors::new(&settings.http.cors_origins));
         let server = HttpServer::new(move || {
-            let metrics = state.metrics.clone();
             App::new()
                 .app_data(state.clone())
                 .app_data(cors.clone())
+                .app_data(web::Data::new(state.metrics.clone()))
                 .wrap(actix_web::middleware::from_fn(cors::middleware))
-                .wrap_fn(move |req, srv| {
-                    let started = Instant::now();
-                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-                    let method = req.method().clone();
-                    let metrics = metrics.clone();
-                    srv.call(req).map(move |result| {
-                        let status = match &result {
-                            Ok(response) => response.status().as_u16(),
-                            Err(err) => err.as_response_error().status_code().as_u16(),
-                        };
-                        metrics.http(&route, status);
-                        tracing::info!(
-                            http.method = %method,
-                            http.route = %route,
-                            http.status = status,
-                            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-                            "request"
-                        );
-                        result
-                    })
-                })
+                // Outermost: every request, preflights included, in its span.
+                .wrap(actix_web::middleware::from_fn(telemetry::middleware))
                 .configure(routes)
         })
         .listen(listener)?

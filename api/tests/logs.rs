@@ -185,6 +185,27 @@ async fn a_whole_scenario_at_debug_leaves_no_personal_data_in_the_logs() {
         )
         .await;
     assert_eq!(deleted["data"]["deleteAccount"], true, "{deleted}");
+
+    // One request followed by its id: the caller's, echoed back, on every
+    // line the request wrote (its SQL statements and its access line).
+    let request_id = marker("trace-");
+    let traced = server
+        .client
+        .post(format!("{}/graphql", server.address))
+        .header("X-Request-Id", &request_id)
+        .json(&json!({ "query": "{ products(first: 2) { nodes { title } } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.headers()["x-request-id"], request_id.as_str());
+    // A request without one gets one.
+    let untraced = server
+        .client
+        .get(format!("{}/healthz", server.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(untraced.headers()["x-request-id"].len(), 32);
     server.kill();
 
     let log = std::fs::read_to_string(store.dir.path().join("server.log")).unwrap();
@@ -196,6 +217,23 @@ async fn a_whole_scenario_at_debug_leaves_no_personal_data_in_the_logs() {
     ] {
         assert!(log.contains(expected), "the log has no {expected:?}");
     }
+    let traced: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains(&format!("request_id={request_id}")))
+        .collect();
+    assert!(
+        traced.iter().any(|line| line.contains("sql"))
+            && traced.iter().any(|line| line.contains(" request ")),
+        "the request's SQL and access lines carry its id: {traced:#?}"
+    );
+    let upload = log
+        .lines()
+        .find(|line| line.contains("upload stored"))
+        .unwrap();
+    assert!(
+        upload.contains("request_id="),
+        "a service's line carries its request's id: {upload}"
+    );
     for (what, secret) in [
         ("email", email.as_str()),
         ("password", password.as_str()),

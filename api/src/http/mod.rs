@@ -12,6 +12,7 @@ mod multipart;
 mod response_cache;
 mod stream;
 mod subscriptions;
+pub mod telemetry;
 mod web_app;
 
 pub use response_cache::ResponseCache;
