@@ -13,6 +13,8 @@
 //! `--before` runs the same load through the design it replaced: one
 //! broadcast channel for everyone, each subscription filtering every event.
 
+#![allow(clippy::print_stdout)] // a report for the terminal
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
