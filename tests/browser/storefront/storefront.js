@@ -26,28 +26,40 @@
       connectionParams: { Authorization: `Bearer ${token}` },
       retryAttempts: 0,
     });
-    const timer = setTimeout(() => resolve("no event"), 8000);
+    let pulse;
+    const timer = setTimeout(() => {
+      clearInterval(pulse);
+      resolve("no event");
+    }, 8000);
     client.subscribe(
       { query: "subscription { playback { deviceId } }" },
       {
         next: (value) => {
           clearTimeout(timer);
+          clearInterval(pulse);
           resolve(value.data?.playback?.deviceId ?? JSON.stringify(value));
           client.dispose();
         },
         error: (error) => {
           clearTimeout(timer);
+          clearInterval(pulse);
           resolve(`blocked: ${error?.code ?? error}`);
         },
         complete: () => {},
       },
     );
-    client.on("connected", () =>
+    // "connected" comes before the server has taken the subscription on:
+    // the change is sent again until an event arrives, or one sent in
+    // between could pass unseen.
+    const change = () =>
       graphql(
         "mutation($i: PlaybackInput!) { updatePlayback(input: $i) { deviceId } }",
         { i: { deviceId: "storefront", positionMs: 0, playing: false } },
-      ).catch(() => {}),
-    );
+      ).catch(() => {});
+    client.on("connected", () => {
+      change();
+      pulse = setInterval(change, 400);
+    });
   });
   try {
     const response = await fetch(stream, { headers: { Range: "bytes=0-99" } });

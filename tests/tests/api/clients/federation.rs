@@ -61,9 +61,17 @@ async fn entities_are_resolved_in_batches() {
     for count in [10, 100] {
         let mut asked: Vec<Value> = representations[..count].to_vec();
         asked.extend_from_slice(&representations[100..]);
-        let before = app.sql_statements().await;
-        let body = app.gql(query, json!({ "r": asked })).await;
-        statements.push(app.sql_statements().await - before);
+        // The counter is the server's: a background job's statement can
+        // land inside one request's window, never take one away. The
+        // fewest of three runs is the request's own.
+        let mut fewest = u64::MAX;
+        let mut body = Value::Null;
+        for _ in 0..3 {
+            let before = app.sql_statements().await;
+            body = app.gql(query, json!({ "r": asked })).await;
+            fewest = fewest.min(app.sql_statements().await - before);
+        }
+        statements.push(fewest);
         let entities = data(&body)["_entities"].as_array().unwrap();
         assert_eq!(entities.len(), count + 2);
         for (entity, product) in entities.iter().take(count).zip(&products) {
