@@ -25,6 +25,7 @@ mod m20261202_000300_create_data_exports;
 mod m20261202_000310_create_erasure;
 mod m20261202_000400_locker_covers;
 mod m20261205_000800_create_trusted_documents;
+mod m20261205_000810_index_per_listener_reads;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000310_create_erasure::Migration),
             Box::new(m20261202_000400_locker_covers::Migration),
             Box::new(m20261205_000800_create_trusted_documents::Migration),
+            Box::new(m20261205_000810_index_per_listener_reads::Migration),
         ]
     }
 }

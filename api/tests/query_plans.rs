@@ -1,0 +1,185 @@
+//! A listener's pages are served by indexes that start with the listener.
+//!
+//! The binary runs on SQLite with its SQL logged (the statements' text, as
+//! every request sends them); a listener goes through every personal page
+//! (the locker in each sort and filter, its artists and albums, playlists,
+//! plays, recommendations, cart, orders, the signed-in store). Each
+//! statement a request sent is then planned with `EXPLAIN QUERY PLAN`
+//! against the server's own database, and a full scan of a table that
+//! holds listeners' rows fails the test: a new query or a migration cannot
+//! bring one back unseen. (A scan is what made a locker page cost the
+//! whole service's items instead of the listener's own.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{cadenza, random_wav, Server};
+use sea_orm::{ConnectionTrait, Database, Statement, Value as SqlValue};
+use serde_json::{json, Value};
+
+/// Tables whose rows belong to listeners: scanning one costs every
+/// listener's rows.
+const PER_LISTENER: &[&str] = &[
+    "locker_items",
+    "plays",
+    "playlists",
+    "playlist_entries",
+    "cart_lines",
+    "orders",
+    "entitlements",
+    "interactions",
+    "refresh_tokens",
+    "data_exports",
+    "consent_changes",
+    "playback_states",
+    "privacy_settings",
+];
+
+const PAGES: &[&str] = &[
+    "{ viewer { locker { usage { itemCount } items(first: 50) { totalCount nodes { id title artist album trackNumber durationMs format streamUrl } } } } }",
+    "{ viewer { locker { items(first: 50, sort: TITLE) { totalCount nodes { title } } } } }",
+    "{ viewer { locker { items(first: 50, sort: ARTIST_ALBUM) { totalCount nodes { title } } } } }",
+    "{ viewer { locker { items(first: 50, filter: {artist: \"artist\"}) { totalCount nodes { title } } } } }",
+    "{ viewer { locker { items(first: 50, filter: {album: \"album\"}) { totalCount nodes { title } } } } }",
+    "{ viewer { locker { items(first: 50, filter: {source: UPLOAD}) { totalCount nodes { title } } } } }",
+    "{ viewer { locker { artists(first: 20) { totalCount nodes { name } } albums(first: 20) { totalCount nodes { title trackCount } } } } }",
+    "{ viewer { playlists(first: 20) { totalCount nodes { name itemCount durationMs entries(first: 50) { nodes { id } } } } } }",
+    "{ viewer { recentlyPlayed(first: 20) { playedAt msPlayed } } }",
+    "{ viewer { recommendations(first: 10) { score reason product { title } } } }",
+    "{ viewer { cart { itemCount lines { id } } orders(first: 20) { totalCount nodes { id } } } }",
+    "{ viewer { privacy { recordListeningHistory } playback { positionMs } } }",
+];
+
+#[tokio::test]
+async fn no_personal_page_scans_a_table_of_every_listener() {
+    if cadenza_tests::on_postgres() {
+        // The plans checked are SQLite's; PostgreSQL gets the same indexes
+        // from the same migration.
+        return;
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let seeded = cadenza(dir.path(), None).arg("seed-demo").output().unwrap();
+    assert!(seeded.status.success(), "{seeded:?}");
+    let server = Server::start(
+        dir.path(),
+        None,
+        &[(
+            "RUST_LOG",
+            "warn,cadenza::sql=debug,cadenza_api::http::telemetry=info",
+        )],
+    )
+    .await;
+
+    // Two listeners, so that each has someone else's rows beside theirs.
+    for email in ["other@example.com", "listener@example.com"] {
+        let token = server.register(email).await;
+        for title in ["One", "Two", "Three"] {
+            let tags = [("INAM", title), ("IART", "Artist"), ("IPRD", "Album")];
+            server.upload(&token, random_wav(&tags)).await;
+        }
+        let items = server
+            .gql(
+                Some(&token),
+                "{ viewer { locker { items(first: 10) { nodes { id } } } } }",
+                json!({}),
+            )
+            .await;
+        let ids: Vec<Value> = items["data"]["viewer"]["locker"]["items"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| node["id"].clone())
+            .collect();
+        let playlist = server
+            .gql(
+                Some(&token),
+                "mutation($ids: [ID!]) { createPlaylist(input: {name: \"Mix\", itemIds: $ids}) { id } }",
+                json!({ "ids": ids }),
+            )
+            .await;
+        assert!(
+            playlist["data"]["createPlaylist"]["id"].is_string(),
+            "{playlist}"
+        );
+        for id in &ids {
+            let played = server
+                .gql(
+                    Some(&token),
+                    "mutation($id: ID!) { recordPlay(input: {itemId: $id, msPlayed: 30000, completed: true}) }",
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_eq!(played["data"]["recordPlay"], true, "{played}");
+        }
+        let (album, _) = common::an_album(&server).await;
+        let cart = server
+            .gql(
+                Some(&token),
+                "mutation($id: ID!) { addToCart(productId: $id) { itemCount } }",
+                json!({ "id": album }),
+            )
+            .await;
+        assert!(cart["data"]["addToCart"]["itemCount"].is_number(), "{cart}");
+    }
+    let token = server.login("listener@example.com").await;
+    for page in PAGES {
+        let body = server.gql(Some(&token), page, json!({})).await;
+        assert!(body.get("errors").is_none(), "{page}: {body}");
+    }
+    server.kill();
+
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    let statements: BTreeSet<&str> = log
+        .lines()
+        .filter(|line| line.contains("request_id="))
+        .filter_map(|line| {
+            let (_, rest) = line.split_once(" sql=")?;
+            let (sql, _) = rest.rsplit_once(" duration_ms=")?;
+            Some(sql)
+        })
+        .filter(|sql| sql.starts_with("SELECT") || sql.starts_with("WITH"))
+        .collect();
+    assert!(
+        statements.len() > 20,
+        "the log holds the requests' statements: {statements:#?}"
+    );
+
+    let db = Database::connect(format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("cadenza.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    let mut scans = Vec::new();
+    for sql in &statements {
+        // The plan does not depend on the values; each parameter is bound
+        // to NULL. (Values are always parameters, so a `?` in the text is
+        // one.)
+        let values = vec![SqlValue::Int(None); sql.matches('?').count()];
+        let plan = db
+            .query_all(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                format!("EXPLAIN QUERY PLAN {sql}"),
+                values,
+            ))
+            .await
+            .unwrap_or_else(|err| panic!("{sql}: {err}"));
+        for row in plan {
+            let detail: String = row.try_get("", "detail").unwrap();
+            let scanned = detail
+                .strip_prefix("SCAN ")
+                .map(|rest| rest.split_whitespace().next().unwrap_or(""));
+            if scanned.is_some_and(|table| PER_LISTENER.contains(&table)) {
+                scans.push(format!("{detail}\n    in {sql}"));
+            }
+        }
+    }
+    assert!(
+        scans.is_empty(),
+        "statements that scan a table of every listener:\n{}",
+        scans.join("\n")
+    );
+}
