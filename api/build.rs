@@ -2,9 +2,11 @@
 //!
 //! The web app is our own files, listed here so `include_bytes!` picks up
 //! every one of them. GraphiQL's production build (and React's) is not in
-//! the repository: npm fetches the versions pinned in
-//! `graphiql/package-lock.json` into the build directory once, and the
-//! files are embedded from there. Running the binary needs no Node.js.
+//! the repository: with the `graphiql` feature (on by default) npm fetches
+//! the versions pinned in `graphiql/package-lock.json` into the build
+//! directory once, and the files are embedded from there. Without it the
+//! crate builds with no npm, and `/graphql` in a browser says how to get
+//! GraphiQL. Running the binary needs no Node.js either way.
 
 use std::error::Error;
 use std::fmt::Write as _;
@@ -45,16 +47,27 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!("cargo:rerun-if-changed={}", graphiql.join(file).display());
     }
     println!("cargo:rerun-if-env-changed=CARGO_NET_OFFLINE");
-    let modules = fetch_graphiql(&graphiql, &out.join("graphiql"))?;
-    let files: Vec<(String, PathBuf)> = ["index.html", "init.js", "page.css"]
-        .iter()
-        .map(|name| (name.to_string(), graphiql.join(name)))
-        .chain(
-            GRAPHIQL_FILES
-                .iter()
-                .map(|(name, file)| (name.to_string(), modules.join(file))),
-        )
-        .collect();
+    let files: Vec<(String, PathBuf)> = if std::env::var_os("CARGO_FEATURE_GRAPHIQL").is_some() {
+        let modules = fetch_graphiql(&graphiql, &out.join("graphiql"))?;
+        ["index.html", "init.js", "page.css"]
+            .iter()
+            .map(|name| (name.to_string(), graphiql.join(name)))
+            .chain(
+                GRAPHIQL_FILES
+                    .iter()
+                    .map(|(name, file)| (name.to_string(), modules.join(file))),
+            )
+            .collect()
+    } else {
+        println!(
+            "cargo:rerun-if-changed={}",
+            graphiql.join("absent.html").display()
+        );
+        vec![
+            ("index.html".into(), graphiql.join("absent.html")),
+            ("page.css".into(), graphiql.join("page.css")),
+        ]
+    };
     fs::write(out.join("graphiql_assets.rs"), table(&files)?)?;
     Ok(())
 }
@@ -141,7 +154,11 @@ fn fetch_graphiql(source: &Path, dir: &Path) -> Result<PathBuf, Box<dyn Error>> 
         .stdout(std::io::stderr())
         .status()
         .map_err(|err| {
-            format!("building cadenza needs npm once, to fetch GraphiQL's production build ({err})")
+            format!(
+                "building cadenza with its `graphiql` feature (on by default) needs npm once, \
+                 to fetch GraphiQL's production build ({err}); \
+                 `--no-default-features` builds without GraphiQL and without npm"
+            )
         })?;
     if !status.success() {
         return Err(format!(
