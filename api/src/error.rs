@@ -53,6 +53,10 @@ pub enum ApiError {
     /// delivered, and retrying the same checkout key resolves it.
     #[error("{0}")]
     PaymentUnresolved(String),
+    /// The server's storage (its disk, or its bucket's quota) is full: not
+    /// the caller's fault and not a bug; trying later may work.
+    #[error("the server is out of storage; try again later")]
+    StorageFull,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -66,6 +70,27 @@ impl ApiError {
 
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         Self::Internal(cause.into())
+    }
+
+    /// The failure of a write to storage (a file, the bucket, the
+    /// database): `StorageFull` when the cause is a full disk or quota,
+    /// INTERNAL otherwise.
+    pub fn storage(cause: impl Into<anyhow::Error>) -> Self {
+        let cause = cause.into();
+        if out_of_space(&cause) {
+            tracing::warn!(error = format!("{cause:#}"), "storage is full");
+            Self::StorageFull
+        } else {
+            Self::Internal(cause)
+        }
+    }
+
+    /// Why, in a word clients can match, where the code alone does not say.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            Self::StorageFull => Some("SERVER_STORAGE_FULL"),
+            _ => None,
+        }
     }
 
     /// Seconds until a refused attempt may succeed (RATE_LIMITED only).
@@ -97,6 +122,9 @@ impl ApiError {
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::PersistedQueryNotAllowed(_) => "PERSISTED_QUERY_NOT_ALLOWED",
             Self::PaymentUnresolved(_) => "INTERNAL",
+            // A quota, the server's own: clients that show QUOTA_EXCEEDED
+            // show the message; `extensions.reason` tells the two apart.
+            Self::StorageFull => "QUOTA_EXCEEDED",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -104,8 +132,38 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::Internal(err.into())
+        Self::storage(err)
     }
+}
+
+/// True when an error, or any of its causes, says the disk or a quota is
+/// full: `ENOSPC`/`EDQUOT` from the system, SQLite's `SQLITE_FULL`,
+/// PostgreSQL's `disk_full` (53100), an object store's refusal for space.
+pub fn out_of_space(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            ) || matches!(io.raw_os_error(), Some(28 | 122))
+            {
+                return true;
+            }
+        }
+        let text = cause.to_string();
+        [
+            "No space left on device",
+            "database or disk is full",
+            "Disk quota exceeded",
+            "could not extend file",
+            "(code: 13)",
+            "53100",
+            "QuotaExceeded",
+            "InsufficientStorage",
+        ]
+        .iter()
+        .any(|sign| text.contains(sign))
+    })
 }
 
 impl From<sea_orm::TransactionError<ApiError>> for ApiError {

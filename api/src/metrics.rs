@@ -1,14 +1,15 @@
 //! Prometheus metrics: GraphQL requests and latencies by operation, HTTP
 //! requests by route, SQL statements issued, the search index's size
-//! and position in the change feed, and webhook attempts by outcome.
+//! and position in the change feed, webhook attempts by outcome, and
+//! each background job's last success and failures.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 
 /// Distinct operation names kept as labels; later ones are counted as
@@ -25,6 +26,10 @@ pub struct Metrics {
     search_documents: IntGauge,
     search_applied_seq: IntGauge,
     webhook_attempts: IntCounterVec,
+    job_last_success: IntGaugeVec,
+    job_failures: IntGaugeVec,
+    storage_free: IntGauge,
+    storage_total: IntGauge,
     operations_seen: Arc<Mutex<HashSet<String>>>,
 }
 
@@ -74,6 +79,32 @@ impl Metrics {
             ),
             &["outcome"],
         )?;
+        let job_last_success = IntGaugeVec::new(
+            Opts::new(
+                "cadenza_job_last_success_timestamp_seconds",
+                "When each background job last succeeded (Unix seconds; 0: not yet)",
+            ),
+            &["job"],
+        )?;
+        let job_failures = IntGaugeVec::new(
+            Opts::new(
+                "cadenza_job_failures",
+                "Failures of each background job since the server started",
+            ),
+            &["job"],
+        )?;
+        let storage_free = IntGauge::new(
+            "cadenza_storage_free_bytes",
+            "Bytes free on the filesystem of local blob storage",
+        )?;
+        let storage_total = IntGauge::new(
+            "cadenza_storage_total_bytes",
+            "Size of the filesystem of local blob storage",
+        )?;
+        registry.register(Box::new(storage_free.clone()))?;
+        registry.register(Box::new(storage_total.clone()))?;
+        registry.register(Box::new(job_last_success.clone()))?;
+        registry.register(Box::new(job_failures.clone()))?;
         registry.register(Box::new(webhook_attempts.clone()))?;
         registry.register(Box::new(search_documents.clone()))?;
         registry.register(Box::new(search_applied_seq.clone()))?;
@@ -90,6 +121,10 @@ impl Metrics {
             search_documents,
             search_applied_seq,
             webhook_attempts,
+            job_last_success,
+            job_failures,
+            storage_free,
+            storage_total,
             operations_seen: Arc::default(),
         })
     }
@@ -125,6 +160,25 @@ impl Metrics {
             .set(i64::try_from(documents).unwrap_or(i64::MAX));
         self.search_applied_seq
             .set(i64::try_from(applied_seq).unwrap_or(i64::MAX));
+    }
+
+    /// Local storage's free and total bytes (left alone for a bucket).
+    pub fn storage(&self, free: u64, total: u64) {
+        self.storage_free
+            .set(i64::try_from(free).unwrap_or(i64::MAX));
+        self.storage_total
+            .set(i64::try_from(total).unwrap_or(i64::MAX));
+    }
+
+    /// How a background job fares, as of now: when it last succeeded
+    /// (Unix seconds, 0 for never) and how often it has failed.
+    pub fn job(&self, name: &str, last_success: i64, failures: u64) {
+        self.job_last_success
+            .with_label_values(&[name])
+            .set(last_success);
+        self.job_failures
+            .with_label_values(&[name])
+            .set(i64::try_from(failures).unwrap_or(i64::MAX));
     }
 
     pub fn render(&self) -> String {

@@ -12,21 +12,23 @@ use anyhow::Context;
 use crate::auth::{self, AccessTokens};
 use crate::graphql::build_schema;
 use crate::graphql::pipeline::documents::Documents;
+use crate::graphql::pipeline::public::PublicFields;
 use crate::graphql::pipeline::Pipeline;
-use crate::graphql::public::PublicFields;
 use crate::http::cors::{self, Cors};
 use crate::http::telemetry;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
 use crate::redis_link::RedisLink;
 use crate::services::catalogue::{demo, matching};
+use crate::services::jobs::Jobs;
 use crate::services::listening::PlaybackEvents;
 use crate::services::locker::events::LockerEvents;
 use crate::services::media::BlobStore;
 use crate::services::privacy::erasure::ErasureEvents;
-use crate::services::privacy::retention::{Retention, RetentionPolicy};
+use crate::services::privacy::retention::{self, Retention, RetentionPolicy};
 use crate::services::rate_limit::RateLimiter;
 use crate::services::search::{Feed, Search};
+use crate::services::store::checkout::Checkout;
 use crate::services::store::payments::{BuiltInProvider, Payments};
 use crate::services::webhooks::worker::Worker;
 use crate::services::{ServiceConfig, Services};
@@ -36,6 +38,7 @@ use crate::{db, graphql};
 pub struct Application {
     port: u16,
     server: Server,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -60,6 +63,7 @@ impl Application {
             None => None,
             Some(url) => Some(RedisLink::new(url.expose(), &settings.redis.namespace)?),
         };
+        let jobs = Jobs::default();
         let (locker_events, playback_events, erasure_events, rate_limiter) = match &redis {
             None => (
                 LockerEvents::in_process(),
@@ -68,18 +72,18 @@ impl Application {
                 RateLimiter::in_process(),
             ),
             Some(link) => (
-                LockerEvents::with_redis(link.clone()).await,
-                PlaybackEvents::with_redis(link.clone()).await,
-                ErasureEvents::with_redis(link.clone()).await,
+                LockerEvents::with_redis(link.clone(), &jobs).await,
+                PlaybackEvents::with_redis(link.clone(), &jobs).await,
+                ErasureEvents::with_redis(link.clone(), &jobs).await,
                 RateLimiter::shared(link.clone()),
             ),
         };
         let search_feed = Feed::default();
         let search = Search::open(db.clone(), &settings.search_dir, search_feed.clone()).await?;
-        search.follow();
         let services = Services::new(
             db.clone(),
             ServiceConfig {
+                jobs: jobs.clone(),
                 tokens: AccessTokens::new(
                     &secret,
                     Duration::from_secs(settings.accounts.access_token_ttl_secs),
@@ -101,47 +105,10 @@ impl Application {
                 },
             },
         );
-        services.locker.evict_removed_items();
         // Before the first request: tokens of accounts erased before a
         // restart are refused from the start.
-        services.erasure.follow().await?;
-        Retention::new(
-            db.clone(),
-            RetentionPolicy {
-                history_days: settings.privacy.history_retention_days,
-                audit_days: settings.privacy.audit_retention_days,
-            },
-        )
-        .spawn();
-        services.exports.spawn_sweeper();
-        services
-            .checkout
-            .sweep_abandoned(Duration::from_secs(settings.store.pending_payment_secs));
-        services.recompute.clone().spawn_every(Duration::from_secs(
-            settings.recommendations.recompute_interval_secs,
-        ));
-        // Sends what the outbox holds, this replica's share of it, on a
-        // small pool of its own: its polls never take a connection a
-        // request waits for, and its background statements stay out of the
-        // SQL statement count, which tells what requests cost.
-        let worker_db = db::connect(
-            &Settings {
-                database: DatabaseSettings {
-                    max_connections: Some(2),
-                    ..settings.database.clone()
-                },
-                ..(*settings).clone()
-            },
-            None,
-        )
-        .await?;
-        Worker::new(
-            worker_db,
-            settings.webhooks.clone(),
-            &services.outbox,
-            metrics.clone(),
-        )?
-        .spawn();
+        services.erasure.load().await?;
+        start_jobs(&jobs, &services, &settings, &db, &metrics).await?;
         let schema = build_schema(services.clone(), &settings.limits);
         let public_fields = PublicFields::new(&schema.sdl());
         let pipeline = Arc::new(Pipeline::new(
@@ -161,6 +128,7 @@ impl Application {
             redis,
             metrics,
             response_cache: ResponseCache::default(),
+            jobs: jobs.clone(),
         });
 
         let listener = TcpListener::bind(settings.http.bind)
@@ -180,16 +148,105 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, jobs })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server is stopped (a signal), then stops the
+    /// background jobs.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.jobs.stop();
+        served
     }
+}
+
+/// Every background job, by name, in one place; each runs supervised
+/// (`services::jobs`), and `/readyz` and `/metrics` show how each fares.
+async fn start_jobs(
+    jobs: &Jobs,
+    services: &Services,
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    metrics: &Metrics,
+) -> anyhow::Result<()> {
+    let search = services.search.clone();
+    jobs.follow("search", move |beat| {
+        let search = search.clone();
+        async move { search.follow(beat).await }
+    });
+    let locker = services.locker.clone();
+    jobs.follow("stream-cache", move |beat| {
+        let locker = locker.clone();
+        async move { locker.evict_removed_items(beat).await }
+    });
+    let erasure = services.erasure.clone();
+    jobs.follow("erasure", move |beat| {
+        let erasure = erasure.clone();
+        async move { erasure.follow(beat).await }
+    });
+    let retention = Retention::new(
+        db.clone(),
+        RetentionPolicy {
+            history_days: settings.privacy.history_retention_days,
+            audit_days: settings.privacy.audit_retention_days,
+        },
+    );
+    jobs.every("retention", retention::EVERY, true, move || {
+        let retention = retention.clone();
+        async move { retention.round().await }
+    });
+    let exports = services.exports.clone();
+    jobs.every("export-sweep", exports.sweep_interval(), true, move || {
+        let exports = exports.clone();
+        async move { exports.sweep_round().await }
+    });
+    let checkout = services.checkout.clone();
+    let unresolved = Duration::from_secs(settings.store.pending_payment_secs);
+    jobs.every(
+        "payment-sweep",
+        Checkout::sweep_interval(unresolved),
+        false,
+        move || {
+            let checkout = checkout.clone();
+            async move { checkout.sweep_round(unresolved).await }
+        },
+    );
+    let recompute = services.recompute.clone();
+    let interval = Duration::from_secs(settings.recommendations.recompute_interval_secs);
+    jobs.every("recommendations", interval, false, move || {
+        let recompute = recompute.clone();
+        async move { recompute.scheduled_round(interval).await }
+    });
+    // Sends what the outbox holds, this replica's share of it, on a small
+    // pool of its own: its polls never take a connection a request waits
+    // for, and its background statements stay out of the SQL statement
+    // count, which tells what requests cost.
+    let worker_db = db::connect(
+        &Settings {
+            database: DatabaseSettings {
+                max_connections: Some(2),
+                ..settings.database.clone()
+            },
+            ..settings.clone()
+        },
+        None,
+    )
+    .await?;
+    let worker = Arc::new(Worker::new(
+        worker_db,
+        settings.webhooks.clone(),
+        &services.outbox,
+        metrics.clone(),
+    )?);
+    jobs.follow("webhooks", move |beat| {
+        let worker = worker.clone();
+        async move { worker.run(beat).await }
+    });
+    Ok(())
 }
 
 /// Migrates, then what needs the application's own rules: title keys for

@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{an_album, random_wav, Server, Store};
+use common::{an_album, cadenza, random_wav, Server, Store};
 use serde_json::{json, Value};
 
 fn marker(prefix: &str) -> String {
@@ -29,16 +27,10 @@ async fn a_whole_scenario_at_debug_leaves_no_personal_data_in_the_logs() {
     let url = store.url();
     let admin_email = format!("{}@example.com", marker("admin"));
     let admin_password = marker("AdminPass");
-    let mut create = Command::new(env!("CARGO_BIN_EXE_cadenza"));
+    let mut create = cadenza(store.dir.path(), url.as_deref());
     create
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CADENZA_DATA_DIR", store.dir.path())
         .args(["create-user", "--role", "admin", "--email", &admin_email])
         .args(["--password", &admin_password]);
-    if let Some(url) = &url {
-        create.env("DATABASE_URL", url);
-    }
     assert!(create.status().unwrap().success());
 
     let server = Server::start(store.dir.path(), url.as_deref(), &[("RUST_LOG", "debug")]).await;

@@ -4,139 +4,44 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{cadenza, Server, Store};
 use serde_json::{json, Value};
 
 const TRACKS: usize = 12_000;
 
-struct Server {
-    child: Child,
-    url: String,
+/// What the index holds for `q`.
+async fn count(server: &Server, q: &str) -> i64 {
+    let body = server
+        .gql(
+            None,
+            "query($q: String!) { search(query: $q, first: 0) { totalCount } }",
+            json!({ "q": q }),
+        )
+        .await;
+    body["data"]["search"]["totalCount"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{body}"))
 }
 
-fn command(data_dir: &Path, database_url: Option<&str>) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cadenza"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CADENZA_DATA_DIR", data_dir)
-        .env("CADENZA_SEED_DEMO", "false")
-        .env("RUST_LOG", "warn");
-    if let Some(url) = database_url {
-        command.env("DATABASE_URL", url);
-    }
-    command
-}
-
-/// SQLite in the data dir, or with `CADENZA_TEST_DATABASE=postgres` a new
-/// PostgreSQL database, as the rest of the suite does.
-async fn database_url() -> Option<String> {
-    use sea_orm::ConnectionTrait;
-    if std::env::var("CADENZA_TEST_DATABASE").as_deref() != Ok("postgres") {
-        return None;
-    }
-    let server = std::env::var("CADENZA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+async fn metric(server: &Server, name: &str) -> i64 {
+    let text = reqwest::get(format!("{}/metrics", server.address))
         .await
-        .unwrap();
-    let name = format!("cadenza_recovery_{}", std::process::id());
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    Some(format!("{server}/{name}"))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
         .unwrap()
-        .local_addr()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
         .unwrap()
-        .port()
 }
 
 async fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-    let port = free_port();
-    let mut child = command(data_dir, database_url)
-        .arg("serve")
-        .env("CADENZA_BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(120) {
-        if let Ok(response) = client.get(format!("{url}/healthz")).send().await {
-            if response.status().is_success() {
-                return Server { child, url };
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    panic!("the server did not start");
-}
-
-/// A server is killed when dropped, so a failing test leaves none behind.
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SIGKILL: no shutdown hook, no final commit.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn kill_9(self) {
-        drop(self);
-    }
-
-    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
-        let mut request = reqwest::Client::new()
-            .post(format!("{}/graphql", self.url))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request.send().await.unwrap().json().await.unwrap()
-    }
-
-    async fn count(&self, q: &str) -> i64 {
-        let body = self
-            .gql(
-                None,
-                "query($q: String!) { search(query: $q, first: 0) { totalCount } }",
-                json!({ "q": q }),
-            )
-            .await;
-        body["data"]["search"]["totalCount"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("{body}"))
-    }
-
-    async fn metric(&self, name: &str) -> i64 {
-        let text = reqwest::get(format!("{}/metrics", self.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        text.lines()
-            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
-            .unwrap()
-    }
+    Server::start(data_dir, database_url, &[("CADENZA_SEED_DEMO", "false")]).await
 }
 
 fn feed() -> String {
@@ -179,7 +84,7 @@ async fn import(server: &Server, token: &str, feed: String) {
             reqwest::multipart::Part::bytes(feed.into_bytes()).file_name("feed.jsonl"),
         );
     let body: Value = reqwest::Client::new()
-        .post(format!("{}/graphql", server.url))
+        .post(format!("{}/graphql", server.address))
         .bearer_auth(token)
         .multipart(form)
         .send()
@@ -196,11 +101,11 @@ async fn import(server: &Server, token: &str, feed: String) {
 
 #[tokio::test]
 async fn the_index_survives_kill_9_damage_and_reindex() {
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path();
-    let url = database_url().await;
+    let store = Store::new().await;
+    let data_dir = store.dir.path();
+    let url = store.url();
     let db = url.as_deref();
-    let created = command(data_dir, db)
+    let created = cadenza(data_dir, db)
         .args([
             "create-user",
             "--email",
@@ -234,42 +139,42 @@ async fn the_index_survives_kill_9_damage_and_reindex() {
     let mut applied_before_kill = 0;
     while applied_before_kill == 0 && started.elapsed() < Duration::from_secs(60) {
         tokio::time::sleep(Duration::from_millis(5)).await;
-        applied_before_kill = server.metric("cadenza_search_applied_seq").await;
+        applied_before_kill = metric(&server, "cadenza_search_applied_seq").await;
     }
-    server.kill_9();
+    server.kill();
 
     // Restarted, it catches up from its last commit before it listens.
     let server = start(data_dir, db).await;
     let expected = TRACKS as i64;
-    assert_eq!(server.count("kaboomerang").await, expected);
-    let applied = server.metric("cadenza_search_applied_seq").await;
+    assert_eq!(count(&server, "kaboomerang").await, expected);
+    let applied = metric(&server, "cadenza_search_applied_seq").await;
     eprintln!("killed at feed position {applied_before_kill}; caught up to {applied}");
     assert!(applied >= applied_before_kill);
-    let documents = server.metric("cadenza_search_documents").await;
+    let documents = metric(&server, "cadenza_search_documents").await;
     // The artist, its albums and its tracks; no duplicates from replaying.
     assert_eq!(documents, 1 + (TRACKS / 100) as i64 + expected);
-    server.kill_9();
+    server.kill();
 
     // A damaged index is rebuilt at start-up.
     let search_dir = data_dir.join("search");
     std::fs::write(search_dir.join("meta.json"), b"{ damaged").unwrap();
     let server = start(data_dir, db).await;
-    assert_eq!(server.count("kaboomerang").await, expected);
-    assert_eq!(server.count("crash test ensemble").await, documents);
+    assert_eq!(count(&server, "kaboomerang").await, expected);
+    assert_eq!(count(&server, "crash test ensemble").await, documents);
 
     // `reindex` refuses while the server holds the index...
-    let busy = command(data_dir, db).arg("reindex").output().unwrap();
+    let busy = cadenza(data_dir, db).arg("reindex").output().unwrap();
     assert!(!busy.status.success());
     assert!(
         String::from_utf8_lossy(&busy.stderr).contains("stop it first"),
         "{busy:?}"
     );
-    server.kill_9();
+    server.kill();
 
     // ...and rebuilds it from the database once it is stopped, even from
     // nothing.
     std::fs::remove_dir_all(&search_dir).unwrap();
-    let rebuilt = command(data_dir, db).arg("reindex").output().unwrap();
+    let rebuilt = cadenza(data_dir, db).arg("reindex").output().unwrap();
     assert!(rebuilt.status.success(), "{rebuilt:?}");
     let stderr = String::from_utf8_lossy(&rebuilt.stderr);
     assert!(
@@ -277,6 +182,7 @@ async fn the_index_survives_kill_9_damage_and_reindex() {
         "{stderr}"
     );
     let server = start(data_dir, db).await;
-    assert_eq!(server.count("kaboomerang").await, expected);
-    server.kill_9();
+    assert_eq!(count(&server, "kaboomerang").await, expected);
+    server.kill();
+    store.drop_database().await;
 }

@@ -18,6 +18,6 @@ pub use ids::{
     WebhookDeliveryId, WebhookEndpointId,
 };
 pub use isrc::Isrc;
-pub use kinds::{LockerSource, ProductKind};
+pub use kinds::{LockerSource, OrderStatus, ProductKind};
 pub use money::{Currency, Money};
 pub use page::Page;

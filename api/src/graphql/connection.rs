@@ -3,7 +3,7 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::SimpleObject;
 
-use crate::domain::page::encode_cursor;
+use crate::domain::page::{encode_cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::Page;
 
 #[derive(SimpleObject)]
@@ -44,4 +44,11 @@ where
     let start = (page.offset as usize).min(all.len());
     let end = start.saturating_add(page.limit as usize).min(all.len());
     paged(all[start..end].to_vec(), all.len() as u64, page, node)
+}
+
+/// The complexity a list field with `first` adds: `first` times its
+/// children, so a page's cost grows with what it asks for.
+pub fn list_complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE) as usize;
+    first.saturating_mul(child_complexity).saturating_add(1)
 }

@@ -11,10 +11,14 @@ impl From<ApiError> for async_graphql::Error {
         err.log_if_internal();
         let code = err.code();
         let retry_after = err.retry_after_secs();
+        let reason = err.reason();
         async_graphql::Error::new(err.to_string()).extend_with(|_, ext| {
             ext.set("code", code);
             if let Some(secs) = retry_after {
                 ext.set("retryAfterSeconds", secs);
+            }
+            if let Some(reason) = reason {
+                ext.set("reason", reason);
             }
         })
     }
@@ -28,6 +32,9 @@ pub fn server_error(err: ApiError) -> async_graphql::ServerError {
     extensions.set("code", err.code());
     if let Some(secs) = err.retry_after_secs() {
         extensions.set("retryAfterSeconds", secs);
+    }
+    if let Some(reason) = err.reason() {
+        extensions.set("reason", reason);
     }
     let mut error = async_graphql::ServerError::new(err.to_string(), None);
     error.extensions = Some(extensions);

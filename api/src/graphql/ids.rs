@@ -1,8 +1,7 @@
-//! Global IDs as GraphQL's `ID`, and the complexity a list field adds.
+//! Global IDs as GraphQL's `ID`.
 
 use async_graphql::ID;
 
-use crate::domain::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 use crate::domain::{EntityId, GlobalId};
 use crate::error::{ApiError, ApiResult};
 
@@ -22,10 +21,4 @@ pub fn decode<T: EntityId>(id: &ID) -> ApiResult<Option<T>> {
 /// (`what` names it), or BAD_USER_INPUT when it does not decode.
 pub fn require<T: EntityId>(id: &ID, what: &'static str) -> ApiResult<T> {
     decode(id)?.ok_or(ApiError::NotFound(what))
-}
-
-/// The complexity a list field with `first` adds: `first` times its children.
-pub fn list_complexity(first: Option<i32>, child_complexity: usize) -> usize {
-    let first = first.unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE) as usize;
-    first.saturating_mul(child_complexity).saturating_add(1)
 }

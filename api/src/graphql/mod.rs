@@ -18,7 +18,6 @@ pub mod node;
 pub mod pipeline;
 pub mod playlists;
 pub mod privacy;
-pub mod public;
 pub mod recommendations;
 pub mod scalars;
 pub mod search;

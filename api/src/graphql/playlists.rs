@@ -4,9 +4,10 @@ use async_graphql::{Context, InputObject, Object, Result, Union, ID};
 use entities::{playlist, playlist_entry};
 
 use super::catalogue::Track;
+use super::connection::list_complexity;
 use super::connection::{paged_slice, Paged};
 use super::error::dangling;
-use super::ids::{id_of, list_complexity, require};
+use super::ids::{id_of, require};
 use super::loaders::*;
 use super::locker::LockerItem;
 use super::{loaders, principal, services};

@@ -4,8 +4,9 @@
 use async_graphql::{Context, Enum, InputObject, Object, Result, ID};
 use entities::{audit_entry, consent_change};
 
+use super::connection::list_complexity;
 use super::connection::{paged, Paged};
-use super::ids::{decode, id_of, list_complexity};
+use super::ids::{decode, id_of};
 use super::scalars::Int64;
 use super::{principal, services};
 use crate::domain::{Page, UserId};

@@ -6,7 +6,7 @@ use async_graphql::connection::PageInfo;
 use async_graphql::{Context, Enum, Object, Result, SimpleObject, Union};
 
 use super::catalogue::{Album, Artist, Product, Track};
-use super::ids::list_complexity;
+use super::connection::list_complexity;
 use super::loaders::*;
 use super::locker::LockerItem;
 use super::{loaders, principal, services};

@@ -5,8 +5,8 @@ use async_graphql::{Context, Object, Result};
 use entities::user;
 
 use super::accounts::User;
+use super::connection::list_complexity;
 use super::connection::{paged, Paged};
-use super::ids::list_complexity;
 use super::listening::{PlayEvent, PlaybackState};
 use super::locker::Locker;
 use super::playlists::Playlist;

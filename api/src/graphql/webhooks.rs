@@ -5,8 +5,9 @@
 use async_graphql::{Context, Enum, Object, Result, ID};
 use entities::webhook_attempt;
 
+use super::connection::list_complexity;
 use super::connection::{paged, Paged};
-use super::ids::{decode, id_of, list_complexity, require};
+use super::ids::{decode, id_of, require};
 use super::{principal, services};
 use crate::domain::{Page, WebhookDeliveryId, WebhookEndpointId};
 use crate::graphql::scalars::DateTime;

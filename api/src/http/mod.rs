@@ -8,7 +8,6 @@ mod covers;
 mod exports;
 mod graphql;
 mod health;
-mod multipart;
 mod response_cache;
 mod stream;
 mod subscriptions;
@@ -37,6 +36,8 @@ pub struct AppState {
     pub redis: Option<crate::redis_link::RedisLink>,
     pub metrics: Metrics,
     pub response_cache: ResponseCache,
+    /// The background jobs, for readiness and metrics.
+    pub jobs: crate::services::jobs::Jobs,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

@@ -258,6 +258,7 @@ fn not_found() -> HttpResponse {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "graphiql")]
     #[test]
     fn the_app_and_graphiql_are_embedded() {
         assert!(WEB.iter().any(|(name, _)| *name == "index.html"));
@@ -272,6 +273,15 @@ mod tests {
             let file = GRAPHIQL.iter().find(|(file, _)| *file == name);
             assert!(file.is_some_and(|(_, bytes)| !bytes.is_empty()), "{name}");
         }
+    }
+
+    #[cfg(not(feature = "graphiql"))]
+    #[test]
+    fn without_graphiql_the_page_says_how_to_get_it() {
+        let page = GRAPHIQL.iter().find(|(file, _)| *file == "index.html");
+        let page = String::from_utf8_lossy(page.unwrap().1);
+        assert!(page.contains("GraphiQL is not in this build"));
+        assert!(!GRAPHIQL.iter().any(|(file, _)| *file == "graphiql.js"));
     }
 
     #[actix_web::test]

@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 
 use crate::domain::UserId;
 use crate::redis_link::RedisLink;
+use crate::services::jobs::Jobs;
 
 /// Pause between attempts to subscribe again while Redis is away.
 const RESUBSCRIBE_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -30,6 +31,8 @@ const ALL_BUFFER: usize = 4096;
 pub trait Addressed: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The Redis channel (within the deployment's namespace).
     const CHANNEL: &'static str;
+    /// The name of the job that forwards the channel from Redis.
+    const FORWARDER: &'static str;
 
     fn user_id(&self) -> UserId;
 }
@@ -63,44 +66,50 @@ impl<E: Addressed> UserBus<E> {
     }
 
     /// Publishes through Redis, and forwards the channel to this process's
-    /// subscribers from a background task that subscribes again whenever
-    /// the subscription drops. Subscribing first, before returning, means
-    /// nothing published after start-up is missed; if Redis is away at
-    /// start-up, the task keeps trying and the server starts all the same.
-    pub async fn with_redis(redis: RedisLink) -> Self {
+    /// subscribers as a job of its own (`Addressed::FORWARDER`) that
+    /// subscribes again whenever the subscription drops. Subscribing first,
+    /// before returning, means nothing published after start-up is missed;
+    /// if Redis is away at start-up, the job keeps trying and the server
+    /// starts all the same.
+    pub async fn with_redis(redis: RedisLink, jobs: &Jobs) -> Self {
         let channel = redis.key(E::CHANNEL);
         let local = Local::default();
         let first = redis.subscribe(&channel).await.ok();
         let forwarding = Arc::new(AtomicBool::new(first.is_some()));
-        let subscribed = forwarding.clone();
-        let forward = local.clone();
+        let first = Arc::new(Mutex::new(first));
+        let (subscribed, forward) = (forwarding.clone(), local.clone());
         let (link, topic) = (redis.clone(), channel.clone());
-        tokio::spawn(async move {
-            let mut subscription = first;
-            loop {
-                let Some(pubsub) = subscription.take() else {
-                    tokio::time::sleep(RESUBSCRIBE_PAUSE).await;
-                    subscription = link.subscribe(&topic).await.ok();
-                    continue;
-                };
-                subscribed.store(true, Ordering::SeqCst);
-                let mut messages = pubsub.into_on_message();
-                while let Some(message) = messages.next().await {
-                    let Ok(payload) = message.get_payload::<String>() else {
+        jobs.follow(E::FORWARDER, move |beat| {
+            let (first, subscribed, forward) = (first.clone(), subscribed.clone(), forward.clone());
+            let (link, topic) = (link.clone(), topic.clone());
+            async move {
+                let mut subscription = lock(&first).take();
+                loop {
+                    let Some(pubsub) = subscription.take() else {
+                        tokio::time::sleep(RESUBSCRIBE_PAUSE).await;
+                        subscription = link.subscribe(&topic).await.ok();
                         continue;
                     };
-                    match serde_json::from_str::<E>(&payload) {
-                        Ok(event) => forward.deliver(event),
-                        Err(err) => {
-                            tracing::warn!(error = %err, channel = E::CHANNEL, "an unreadable event on Redis")
+                    subscribed.store(true, Ordering::SeqCst);
+                    beat.ok();
+                    let mut messages = pubsub.into_on_message();
+                    while let Some(message) = messages.next().await {
+                        let Ok(payload) = message.get_payload::<String>() else {
+                            continue;
+                        };
+                        match serde_json::from_str::<E>(&payload) {
+                            Ok(event) => forward.deliver(event),
+                            Err(err) => {
+                                tracing::warn!(error = %err, channel = E::CHANNEL, "an unreadable event on Redis")
+                            }
                         }
                     }
+                    subscribed.store(false, Ordering::SeqCst);
+                    tracing::warn!(
+                        channel = E::CHANNEL,
+                        "a Redis subscription ended; subscribing again"
+                    );
                 }
-                subscribed.store(false, Ordering::SeqCst);
-                tracing::warn!(
-                    channel = E::CHANNEL,
-                    "a Redis subscription ended; subscribing again"
-                );
             }
         });
         Self {
@@ -255,6 +264,7 @@ mod tests {
 
     impl Addressed for Ping {
         const CHANNEL: &'static str = "test-pings";
+        const FORWARDER: &'static str = "redis-test-pings";
 
         fn user_id(&self) -> UserId {
             UserId(self.user)

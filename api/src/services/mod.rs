@@ -19,12 +19,16 @@
 //!   store and the catalogue write events to, the delivery worker and log
 //! - `trusted_documents`: the GraphQL operations storefronts declared
 //!   ahead, which callers may be held to
+//! - `jobs`: the supervisor every background job runs under
+//! - `signed_urls`: the signed URLs of streams and covers, for the
+//!   locker, the Subsonic API and the export alike
 //! - `listing`, `rate_limit` and `bus`: the pager, the rate limiter and
 //!   the bus of events for one user's devices, which every area uses
 
 pub mod accounts;
 pub mod bus;
 pub mod catalogue;
+pub mod jobs;
 pub mod listening;
 pub mod listing;
 pub mod locker;
@@ -34,6 +38,7 @@ pub mod privacy;
 pub mod rate_limit;
 pub mod recommendations;
 pub mod search;
+pub mod signed_urls;
 pub mod store;
 pub mod trusted_documents;
 pub mod webhooks;
@@ -52,7 +57,7 @@ pub struct Services {
     pub masters: catalogue::masters::Masters,
     pub catalogue_version: catalogue::CatalogueVersion,
     pub locker: locker::Locker,
-    pub stream_urls: locker::stream_urls::StreamUrls,
+    pub stream_urls: signed_urls::SignedUrls,
     pub playlists: playlists::Playlists,
     pub search: search::Search,
     pub cart: store::cart::Cart,
@@ -81,6 +86,8 @@ pub struct Services {
 
 /// What the services are built from.
 pub struct ServiceConfig {
+    /// Where the services' own background work runs (the play writer).
+    pub jobs: jobs::Jobs,
     pub tokens: AccessTokens,
     pub server_secret: Vec<u8>,
     pub blobs: media::BlobStore,
@@ -138,7 +145,7 @@ impl Services {
             limiter: config.rate_limiter.clone(),
             catalogue_version: catalogue_version.clone(),
         });
-        let stream_urls = locker::stream_urls::StreamUrls::new(&config.server_secret);
+        let stream_urls = signed_urls::SignedUrls::new(&config.server_secret);
         let exports = privacy::Exports::new(
             db.clone(),
             config.blobs.clone(),
@@ -182,7 +189,7 @@ impl Services {
             exports,
             playlists: playlists::Playlists::new(db.clone()),
             privacy: privacy::Privacy::new(db.clone()),
-            listening: listening::Listening::new(db.clone()),
+            listening: listening::Listening::new(db.clone(), &config.jobs),
             playback: listening::Playback::new(db.clone(), config.playback_events),
             search: config.search,
             cart: store::cart::Cart::new(db.clone()),

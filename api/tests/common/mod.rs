@@ -5,7 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Duration;
 
@@ -13,6 +13,22 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// The binary with nothing of this process's environment but `PATH`, on
+/// `data_dir` and the database (SQLite in the data dir when `None`): for a
+/// subcommand, or the server (`Server::start`).
+pub fn cadenza(data_dir: &Path, database_url: Option<&str>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cadenza"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CADENZA_DATA_DIR", data_dir)
+        .env("RUST_LOG", "warn");
+    if let Some(url) = database_url {
+        command.env("DATABASE_URL", url);
+    }
+    command
+}
 
 /// One run of the binary.
 pub struct Server {
@@ -34,20 +50,13 @@ impl Server {
             .append(true)
             .open(data_dir.join("server.log"))
             .unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_cadenza"));
+        let mut command = cadenza(data_dir, database_url);
         command
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("CADENZA_DATA_DIR", data_dir)
             .env("CADENZA_BIND", format!("127.0.0.1:{port}"))
             .env("CADENZA_PAYMENT_TIMEOUT_MS", "600000")
-            .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
-        if let Some(url) = database_url {
-            command.env("DATABASE_URL", url);
-        }
         let child = command.spawn().expect("the cadenza binary starts");
         let server = Server {
             child,
@@ -137,9 +146,8 @@ pub struct Store {
 impl Store {
     pub async fn new() -> Self {
         let dir = tempfile::TempDir::new().unwrap();
-        let postgres = if std::env::var("CADENZA_TEST_DATABASE").as_deref() == Ok("postgres") {
-            let server = std::env::var("CADENZA_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        let postgres = if cadenza_tests::on_postgres() {
+            let server = cadenza_tests::postgres_server_url();
             let stamp = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
@@ -201,52 +209,9 @@ impl Store {
     }
 }
 
-/// A 16-bit mono WAV at 8 kHz with RIFF INFO `tags` (`INAM` title, `IART`
-/// artist, `IPRD` album), of random samples: bytes no other file has.
-pub fn random_wav(tags: &[(&str, &str)]) -> Vec<u8> {
-    fn chunk(out: &mut Vec<u8>, id: &[u8], body: &[u8]) {
-        out.extend_from_slice(id);
-        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        out.extend_from_slice(body);
-        if body.len() % 2 == 1 {
-            out.push(0);
-        }
-    }
-    let mut fmt = Vec::new();
-    for (value, width) in [(1u32, 2), (1, 2), (8_000, 4), (16_000, 4), (2, 2), (16, 2)] {
-        fmt.extend_from_slice(&value.to_le_bytes()[..width]);
-    }
-    let samples: Vec<u8> = (0..8_000).map(|_| rand::random::<u8>()).collect();
-    let mut info = b"INFO".to_vec();
-    for (id, value) in tags {
-        let mut text = value.as_bytes().to_vec();
-        text.push(0);
-        chunk(&mut info, id.as_bytes(), &text);
-    }
-    let mut body = b"WAVE".to_vec();
-    chunk(&mut body, b"fmt ", &fmt);
-    chunk(&mut body, b"data", &samples);
-    chunk(&mut body, b"LIST", &info);
-    let mut file = Vec::new();
-    chunk(&mut file, b"RIFF", &body);
-    file
-}
-
-/// Every file under `dir`.
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                pending.push(entry.path());
-            } else {
-                out.push(entry.path());
-            }
-        }
-    }
-    out
-}
+// Not every test binary that includes this module uses each of these.
+#[allow(unused_imports)]
+pub use cadenza_tests::{audio::random_wav, files_under};
 
 impl Server {
     pub async fn upload(&self, token: &str, bytes: Vec<u8>) {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::audio::{id3v2, noise_png, wav, with_id3_chunk};
 use crate::helpers::{
-    backend, closed_within, data, error_code, files_under, spawn_app, spawn_app_with,
+    backend, closed_within, data, error_code, eventually, files_under, spawn_app, spawn_app_with,
     spawn_replica_of, token_of, Auth, Backend, SearchArgs, TestApp, PASSWORD,
 };
 
@@ -131,15 +131,12 @@ pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
         .await;
     assert!(playback["errors"].is_null(), "{playback}");
     // Searched for, once the index has it (it follows the database).
-    let mut found = json!(null);
-    for _ in 0..200 {
-        found = app.search(&auth, &title, SearchArgs::default()).await;
-        if data(&found)["search"]["totalCount"] == json!(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(data(&found)["search"]["totalCount"], json!(1), "{found}");
+    let found = eventually(Duration::from_secs(10), || async {
+        let found = app.search(&auth, &title, SearchArgs::default()).await;
+        (data(&found)["search"]["totalCount"] == json!(1)).then_some(found)
+    })
+    .await;
+    assert!(found.is_some(), "the index has the upload");
 
     app.store_feed().await;
     let album_product = app.product_id("ST-ALB").await;
@@ -470,24 +467,19 @@ async fn plays_past_the_retention_period_are_deleted() {
 
     // Every replica runs the job as it starts (and hourly).
     let _replica = spawn_replica_of(&app).await;
-    let (mut kept, mut history) = (usize::MAX, json!(null));
-    for _ in 0..100 {
+    let pruned = eventually(Duration::from_secs(10), || async {
         let played = app.recently_played(&auth, Some(10)).await;
-        kept = data(&played)["viewer"]["recentlyPlayed"]
+        let kept = data(&played)["viewer"]["recentlyPlayed"]
             .as_array()
             .unwrap()
             .len();
         let privacy = app.privacy(&auth).await;
-        history = data(&privacy)["viewer"]["privacy"]["history"].clone();
-        if kept == 1 && history == json!([]) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(kept, 1, "the two plays past the retention period are gone");
-    assert_eq!(
-        history,
-        json!([]),
-        "so is the consent entry past its period"
+        let history = data(&privacy)["viewer"]["privacy"]["history"].clone();
+        (kept == 1 && history == json!([])).then_some(())
+    })
+    .await;
+    assert!(
+        pruned.is_some(),
+        "the two plays and the consent entry past their period are gone"
     );
 }

@@ -25,23 +25,17 @@ pub fn backend() -> Backend {
     }
 }
 
-fn postgres_server_url() -> String {
-    std::env::var("CADENZA_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-}
+use cadenza_tests::postgres_server_url;
 
 /// The Redis that replica tests use, whichever database the suite runs on.
 pub fn redis_url_for_replicas() -> String {
-    std::env::var("CADENZA_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+    cadenza_tests::redis_url()
 }
 
 fn redis_url() -> Option<String> {
     match backend() {
         Backend::Sqlite => None,
-        Backend::Postgres => Some(
-            std::env::var("CADENZA_TEST_REDIS_URL")
-                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
-        ),
+        Backend::Postgres => Some(cadenza_tests::redis_url()),
     }
 }
 
@@ -665,21 +659,7 @@ pub fn python_venv(dir: &str, requirements: &str, for_what: &str) -> PathBuf {
 }
 
 /// Every file under `dir`, at any depth; none when it does not exist.
-pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-    out
-}
+pub use cadenza_tests::{eventually, files_under};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

@@ -9,7 +9,7 @@
 
 mod accounts;
 mod api_keys;
-mod audio;
+use cadenza_tests::audio;
 mod browser;
 mod catalogue;
 mod clients;
@@ -33,5 +33,6 @@ mod resilience;
 mod s3;
 mod schema;
 mod search;
+mod storage_full;
 mod store;
 mod subscriptions;

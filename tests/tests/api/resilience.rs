@@ -199,13 +199,10 @@ async fn dropped_database_connections_fail_fast_and_the_pool_recovers() {
         .next()
         .unwrap()
         .to_owned();
-    let admin = sea_orm::Database::connect(format!(
-        "{}/postgres",
-        std::env::var("CADENZA_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
-    ))
-    .await
-    .unwrap();
+    let admin =
+        sea_orm::Database::connect(format!("{}/postgres", cadenza_tests::postgres_server_url()))
+            .await
+            .unwrap();
     let terminate = format!(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
     );

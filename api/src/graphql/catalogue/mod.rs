@@ -9,8 +9,9 @@ pub use types::{Album, Artist, Genre, Product, Review, Track};
 
 use async_graphql::{Context, Object, Result, Upload, ID};
 
+use super::connection::list_complexity;
 use super::connection::{paged, Paged};
-use super::ids::{decode, list_complexity, require};
+use super::ids::{decode, require};
 use super::loaders::*;
 use super::uploads::received_file;
 use super::{loaders, principal, services};

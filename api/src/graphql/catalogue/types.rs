@@ -8,9 +8,10 @@ use entities::{album, artist, product, review, track};
 
 use super::products::{Money, ProductKindGql};
 use crate::domain::{self, AlbumId, ArtistId, Page, ProductId, ProductKind, ReviewId, TrackId};
+use crate::graphql::connection::list_complexity;
 use crate::graphql::connection::{paged_slice, Paged};
 use crate::graphql::error::dangling;
-use crate::graphql::ids::{id_of, list_complexity};
+use crate::graphql::ids::id_of;
 use crate::graphql::loaders;
 use crate::graphql::loaders::*;
 use crate::graphql::scalars::DateTime;

@@ -6,8 +6,9 @@ use entities::locker_item;
 
 use crate::domain::{LockerItemId, LockerSource, Page, UserId};
 use crate::graphql::catalogue::{Product, Track};
+use crate::graphql::connection::list_complexity;
 use crate::graphql::connection::{paged, Paged};
-use crate::graphql::ids::{id_of, list_complexity};
+use crate::graphql::ids::id_of;
 use crate::graphql::loaders::*;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Int64;

@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::operation;
 use crate::error::ApiError;
 use crate::graphql::limits::{check_document, check_tokens};
-use crate::graphql::public::PublicFields;
+use crate::graphql::pipeline::public::PublicFields;
 use crate::settings::RequestLimits;
 
 /// Memory the parsed documents may take, at most, as estimated below.

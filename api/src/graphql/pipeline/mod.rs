@@ -19,6 +19,7 @@
 pub mod admission;
 pub mod documents;
 pub mod operation;
+pub mod public;
 pub mod socket;
 pub mod trusted;
 

@@ -462,7 +462,7 @@ mod tests {
         unclassified.sort();
         assert!(
             unclassified.is_empty(),
-            "classify these in graphql/public.rs (PUBLIC or VIEWER_DEPENDENT): {unclassified:?}"
+            "classify these in graphql/pipeline/public.rs (PUBLIC or VIEWER_DEPENDENT): {unclassified:?}"
         );
         for (owner, names) in PUBLIC {
             for name in *names {

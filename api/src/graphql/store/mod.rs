@@ -9,10 +9,10 @@ use async_graphql::{Context, Enum, Object, Result, ID};
 use super::catalogue::{Money, Product, Review};
 use super::ids::{id_of, require};
 use super::{principal, services};
-use crate::domain::{CartLineId, IdempotencyKey, OrderId, ProductId};
+use crate::domain::{CartLineId, IdempotencyKey, OrderId, OrderStatus, ProductId};
 use crate::graphql::scalars::DateTime;
 use crate::services::store::cart;
-use crate::services::store::orders::{self, OrderStatus};
+use crate::services::store::orders;
 
 /// A product in the viewer's cart, at today's price.
 pub struct CartLine(pub cart::CartLine);
@@ -95,13 +95,13 @@ impl Order {
         &self.0.order.number
     }
 
-    async fn status(&self) -> OrderStatusGql {
-        match self.0.status() {
+    async fn status(&self) -> Result<OrderStatusGql> {
+        Ok(match self.0.status()? {
             OrderStatus::Refunded => OrderStatusGql::Refunded,
             OrderStatus::Fulfilled => OrderStatusGql::Fulfilled,
             // A pending intent is never shown; a paid one is on its way.
             OrderStatus::Paid | OrderStatus::Pending => OrderStatusGql::Paid,
-        }
+        })
     }
 
     async fn lines(&self) -> Vec<OrderLine> {

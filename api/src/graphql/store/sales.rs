@@ -6,9 +6,9 @@ use async_graphql::{
 use chrono::NaiveDate;
 
 use super::super::catalogue::{Money, Product};
+use super::super::connection::list_complexity;
 use super::super::connection::{paged, Paged};
 use super::super::error::dangling;
-use super::super::ids::list_complexity;
 use super::super::loaders::ProductById;
 use super::super::{loaders, principal, services};
 use crate::auth::Scope;

@@ -12,6 +12,7 @@
 //! before any work is done. Anonymous answers to public queries come from
 //! the response cache when they can.
 
+mod multipart;
 mod negotiate;
 mod parse;
 mod respond;
@@ -27,11 +28,11 @@ use self::negotiate::{wants_html, Media};
 use self::parse::GetParams;
 use self::respond::{request_error, Outgoing};
 use super::caching::{etag_of, Keep};
-use super::multipart::Carries;
 use super::{auth, AppState, ResponseCache};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::graphql::pipeline::{Admitted, Caller, Incoming, Refusal, Transport};
+use multipart::Carries;
 
 impl Carries for Admitted {
     fn request_mut(&mut self) -> &mut async_graphql::Request {
@@ -228,12 +229,12 @@ async fn multipart_body(
     let chunks = futures_util::stream::unfold(receiver, |mut receiver| async move {
         receiver.recv().await.map(|chunk| (chunk, receiver))
     });
-    let limits = super::multipart::Limits {
+    let limits = multipart::Limits {
         max_file_bytes: state.settings.locker.max_upload_bytes,
         max_files: MAX_UPLOAD_FILES,
         max_field_bytes: state.settings.limits.max_body_bytes,
     };
-    super::multipart::receive(content_type, chunks, &limits, async |operations| {
+    multipart::receive(content_type, chunks, &limits, async |operations| {
         let batch = parse::from_json(operations, state.settings.limits.max_batch)?;
         let admitted = resolve_and_admit(state, caller, batch, Transport::Post).await?;
         // A refused operation reads no file.

@@ -22,6 +22,22 @@ pub fn is_request_error(response: &Response) -> bool {
         && response.errors.iter().all(|error| error.path.is_empty())
 }
 
+/// True when an error says the server's storage is full.
+fn out_of_storage(response: &Response) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("reason"))
+            .is_some_and(|reason| {
+                *reason
+                    == async_graphql::Value::String(
+                        ApiError::StorageFull.reason().unwrap_or("").into(),
+                    )
+            })
+    })
+}
+
 /// When the request was refused for its rate: the seconds to wait.
 pub fn retry_after(response: &Response) -> Option<u64> {
     response.errors.iter().find_map(|error| {
@@ -36,6 +52,12 @@ pub fn retry_after(response: &Response) -> Option<u64> {
 /// that accept `application/graphql-response+json` (429 when rate
 /// limited), a 200 to `application/json` clients, as the spec says.
 pub fn status_of(response: &Response, media: Media) -> StatusCode {
+    if media == Media::GraphqlResponseJson
+        && response.data == async_graphql::Value::Null
+        && out_of_storage(response)
+    {
+        return StatusCode::INSUFFICIENT_STORAGE;
+    }
     match (is_request_error(response), media, retry_after(response)) {
         (true, Media::GraphqlResponseJson, Some(_)) => StatusCode::TOO_MANY_REQUESTS,
         (true, Media::GraphqlResponseJson, None) => StatusCode::BAD_REQUEST,

@@ -34,6 +34,7 @@ pub struct PlaybackEvent {
 
 impl Addressed for PlaybackEvent {
     const CHANNEL: &'static str = "playback";
+    const FORWARDER: &'static str = "redis-playback";
 
     fn user_id(&self) -> UserId {
         self.user_id

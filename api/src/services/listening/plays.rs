@@ -44,10 +44,10 @@ pub struct Listening {
 }
 
 impl Listening {
-    /// Starts the play writer on the current runtime.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// Starts the play writer as one of `jobs`.
+    pub fn new(db: DatabaseConnection, jobs: &crate::services::jobs::Jobs) -> Self {
         Self {
-            writer: PlayWriter::start(db.clone()),
+            writer: PlayWriter::start(db.clone(), jobs),
             db,
         }
     }

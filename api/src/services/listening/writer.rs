@@ -4,6 +4,7 @@
 //! its play's transaction committed, so an answer of `true` is durable.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -18,6 +19,7 @@ use tokio::time::{timeout_at, Instant};
 use crate::db::begin_write;
 use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
+use crate::services::jobs::{Beat, Jobs};
 use crate::services::privacy::settings_in;
 
 /// How long the writer waits for more plays after the first of a batch.
@@ -42,10 +44,19 @@ pub(super) struct PlayWriter {
 }
 
 impl PlayWriter {
-    /// Starts the writer task on the current runtime.
-    pub(super) fn start(db: DatabaseConnection) -> Self {
+    /// Starts the writer as the `play-writer` job. The queue outlives a
+    /// writer that fails: the next one takes it over.
+    pub(super) fn start(db: DatabaseConnection, jobs: &Jobs) -> Self {
         let (queue, plays) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, plays));
+        let plays = Arc::new(tokio::sync::Mutex::new(plays));
+        jobs.follow("play-writer", move |beat| {
+            let (db, plays) = (db.clone(), plays.clone());
+            async move {
+                let mut plays = plays.lock().await;
+                run(&db, &mut plays, beat).await;
+                Ok(())
+            }
+        });
         Self { queue }
     }
 
@@ -74,7 +85,8 @@ impl PlayWriter {
     }
 }
 
-async fn run(db: DatabaseConnection, mut plays: mpsc::Receiver<Pending>) {
+/// Writes batches until the queue closes (the server stopping).
+async fn run(db: &DatabaseConnection, plays: &mut mpsc::Receiver<Pending>, beat: Beat) {
     while let Some(first) = plays.recv().await {
         let mut batch = vec![first];
         let deadline = Instant::now() + GATHER;
@@ -88,15 +100,16 @@ async fn run(db: DatabaseConnection, mut plays: mpsc::Receiver<Pending>) {
             .into_iter()
             .map(|p| (p.reply, (p.user, p.locker_item, p.play)))
             .unzip();
-        match commit(&db, writes).await {
+        match commit(db, writes).await {
             Ok(stored) => {
+                beat.ok();
                 for (reply, stored) in replies.into_iter().zip(stored) {
                     // A caller that went away needs no answer.
                     let _ = reply.send(Ok(stored));
                 }
             }
             Err(err) => {
-                tracing::error!(error = %err, "a batch of plays could not be written");
+                beat.failed(&format!("a batch of plays could not be written: {err:?}"));
                 for reply in replies {
                     let _ = reply.send(Err(ApiError::internal(anyhow::anyhow!(
                         "a batch of plays could not be written"

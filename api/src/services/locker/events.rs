@@ -23,6 +23,7 @@ pub struct LockerEvent {
 
 impl Addressed for LockerEvent {
     const CHANNEL: &'static str = "locker-events";
+    const FORWARDER: &'static str = "redis-locker-events";
 
     fn user_id(&self) -> UserId {
         self.user_id

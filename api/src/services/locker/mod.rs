@@ -4,7 +4,7 @@
 //!
 //! `upload` adds files, `browse` lists and groups them, `edit` changes the
 //! metadata Cadenza keeps, `remove` deletes, `streams` finds what a stream
-//! serves (with a cache) and `stream_urls` signs the URLs players fetch;
+//! serves (with a cache); `services::signed_urls` signs the URLs players fetch;
 //! `covers` keeps an upload's embedded picture and serves thumbnails of it;
 //! `events` tells the owner's other devices.
 
@@ -14,7 +14,6 @@ mod edit;
 pub mod events;
 mod remove;
 pub(crate) use remove::orphaned_blob;
-pub mod stream_urls;
 mod streams;
 mod upload;
 

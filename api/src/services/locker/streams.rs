@@ -14,6 +14,7 @@ use super::events::LockerChange;
 use super::Locker;
 use crate::domain::{LockerItemId, UserId};
 use crate::error::ApiResult;
+use crate::services::jobs::Beat;
 
 /// An item's bytes as a stream serves them.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -96,25 +97,28 @@ impl Locker {
     }
 
     /// Evicts removed items from the stream-target cache as their events
-    /// arrive, from this replica or (through Redis) any other.
-    pub fn evict_removed_items(&self) {
+    /// arrive, from this replica or (through Redis) any other, for as long
+    /// as the server runs (the `stream-cache` job).
+    pub async fn evict_removed_items(&self, beat: Beat) -> anyhow::Result<()> {
         let mut events = self.events.subscribe_all();
         let cache = self.stream_targets.clone();
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(event) if event.change == LockerChange::Removed => {
-                        cache.evict((event.user_id, event.item_id));
-                    }
-                    Ok(_) => {}
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        // Missed removals: start again from an empty cache.
-                        cache.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
+        beat.ok();
+        loop {
+            match events.recv().await {
+                Ok(event) if event.change == LockerChange::Removed => {
+                    cache.evict((event.user_id, event.item_id));
+                    beat.ok();
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    // Missed removals: start again from an empty cache.
+                    cache.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+                }
+                Err(broadcast::error::RecvError::Closed) => {
+                    anyhow::bail!("the locker events stopped")
                 }
             }
-        });
+        }
     }
 
     /// What streaming an item of `user`'s needs, in one query.

@@ -87,7 +87,7 @@ impl BlobStore {
     pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>) -> ApiResult<()> {
         let path = StorePath::from(key);
         let put = self.store.put(&path, PutPayload::from(bytes)).await;
-        put.map(drop).map_err(ApiError::internal)
+        put.map(drop).map_err(ApiError::storage)
     }
 
     /// The whole of a small blob; `None` when there is no such blob.
@@ -111,10 +111,10 @@ impl BlobStore {
                 let target = root.join(key);
                 match tokio::task::spawn_blocking(move || link_into_place(file, &target))
                     .await
-                    .map_err(ApiError::internal)?
+                    .map_err(ApiError::storage)?
                 {
                     Linked::Done => return Ok(()),
-                    Linked::Failed(err) => return Err(ApiError::internal(err)),
+                    Linked::Failed(err) => return Err(ApiError::storage(err)),
                     Linked::NotPossible(file) => file,
                 }
             }
@@ -128,25 +128,25 @@ impl BlobStore {
                 file.read_to_end(&mut bytes).map(|_| bytes)
             })
             .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::storage)?
+            .map_err(ApiError::storage)?;
             self.store
                 .put(&path, PutPayload::from(bytes))
                 .await
-                .map_err(ApiError::internal)?;
+                .map_err(ApiError::storage)?;
             return Ok(());
         }
         let upload = self
             .store
             .put_multipart(&path)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::storage)?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
         let mut file = file;
         loop {
             if let Err(err) = writer.wait_for_capacity(2).await {
                 let _ = writer.abort().await;
-                return Err(ApiError::internal(err));
+                return Err(ApiError::storage(err));
             }
             let read = tokio::task::spawn_blocking(move || {
                 let mut chunk = Vec::with_capacity(PART_BYTES);
@@ -154,8 +154,8 @@ impl BlobStore {
                 read.map(|_| (file, chunk))
             })
             .await
-            .map_err(ApiError::internal)
-            .and_then(|read| read.map_err(ApiError::internal));
+            .map_err(ApiError::storage)
+            .and_then(|read| read.map_err(ApiError::storage));
             match read {
                 Ok((_, chunk)) if chunk.is_empty() => break,
                 Ok((rest, chunk)) => {
@@ -168,7 +168,7 @@ impl BlobStore {
                 }
             }
         }
-        writer.finish().await.map_err(ApiError::internal)?;
+        writer.finish().await.map_err(ApiError::storage)?;
         Ok(())
     }
 
@@ -226,6 +226,13 @@ impl BlobStore {
                 .map_err(|err| std::io::Error::other(err.to_string()))
                 .boxed(),
         ))
+    }
+
+    /// Free and total bytes of a local store's filesystem; `None` for a
+    /// bucket (its quota is the provider's to tell).
+    pub fn space(&self) -> Option<Space> {
+        let root = self.local_root.as_ref()?;
+        local_space(root)
     }
 
     /// Whether the store answers: the local directory exists, or the bucket
@@ -334,6 +341,43 @@ fn link_into_place(file: std::fs::File, _target: &Path) -> Linked {
 
 /// Reads `length` bytes of `file` from `start`, one large positioned read
 /// per chunk on the blocking pool, so no thread waits on a slow client.
+/// Free and total bytes of a filesystem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Space {
+    pub free: u64,
+    pub total: u64,
+}
+
+impl Space {
+    /// How full it is, in words: "full" when less than 1 % (or 16 MiB) is
+    /// left, "low" when less than 10 % (or 512 MiB), else "ok".
+    pub fn verdict(self) -> &'static str {
+        const MIB: u64 = 1 << 20;
+        if self.free < (self.total / 100).min(16 * MIB) || self.free < MIB {
+            "full"
+        } else if self.free < (self.total / 10).min(512 * MIB) {
+            "low"
+        } else {
+            "ok"
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn local_space(root: &Path) -> Option<Space> {
+    let stat = rustix::fs::statvfs(root).ok()?;
+    let unit = stat.f_frsize.max(1);
+    Some(Space {
+        free: stat.f_bavail.saturating_mul(unit),
+        total: stat.f_blocks.saturating_mul(unit),
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn local_space(_root: &Path) -> Option<Space> {
+    None
+}
+
 fn local_stream(file: std::fs::File, start: u64, length: u64) -> ByteStream {
     let file = Arc::new(file);
     futures_util::stream::try_unfold(

@@ -24,7 +24,7 @@ use crate::error::ApiResult;
 /// Rows deleted per transaction.
 const BATCH: u64 = 2_000;
 /// How often each replica runs the job.
-const EVERY: Duration = Duration::from_secs(60 * 60);
+pub const EVERY: Duration = Duration::from_secs(60 * 60);
 
 /// How long what is kept.
 #[derive(Clone, Copy, Debug)]
@@ -89,30 +89,24 @@ impl Retention {
         Ok(report)
     }
 
-    /// Runs the job now and then every hour until the process ends.
-    pub fn spawn(self) {
-        tokio::spawn(async move {
-            let mut clock = tokio::time::interval(EVERY);
-            loop {
-                clock.tick().await;
-                match self.run_once().await {
-                    Ok(report) if report != RetentionReport::default() => {
-                        tracing::info!(
-                            plays = report.plays,
-                            interactions = report.interactions,
-                            consent_changes = report.consent_changes,
-                            audit_entries = report.audit_entries,
-                            erased_accounts = report.erased_accounts,
-                            "retention: deleted what was kept past its time"
-                        )
-                    }
-                    Ok(_) => {}
-                    Err(err) => {
-                        tracing::error!(error = %format!("{err:?}"), "retention failed; tried again in an hour")
-                    }
-                }
-            }
-        });
+    /// One round of the job (every hour, `startup::start_jobs`): deletes
+    /// what was kept past its time and says what, if anything.
+    pub async fn round(&self) -> anyhow::Result<()> {
+        let report = self
+            .run_once()
+            .await
+            .map_err(|err| anyhow::anyhow!("retention failed: {err:?}"))?;
+        if report != RetentionReport::default() {
+            tracing::info!(
+                plays = report.plays,
+                interactions = report.interactions,
+                consent_changes = report.consent_changes,
+                audit_entries = report.audit_entries,
+                erased_accounts = report.erased_accounts,
+                "retention: deleted what was kept past its time"
+            );
+        }
+        Ok(())
     }
 
     async fn delete_before<E, C>(

@@ -27,7 +27,7 @@ use sea_orm::{
 use super::picks::{Because, Pick, Picks, Suggestion, Target};
 use super::similarity::{combine, recency_weight};
 use super::{Recommendations, RECENT_SEEDS};
-use crate::domain::UserId;
+use crate::domain::{OrderStatus, UserId};
 use crate::error::ApiResult;
 use crate::services::privacy::settings_in;
 
@@ -173,7 +173,7 @@ impl Recommendations {
             .column(order::Column::Id)
             .from(order::Entity)
             .and_where(Expr::col(order::Column::UserId).eq(user.0))
-            .and_where(Expr::col(order::Column::Status).eq("FULFILLED"))
+            .and_where(Expr::col(order::Column::Status).eq(OrderStatus::Fulfilled.as_str()))
             .order_by(order::Column::Id, Order::Desc)
             .limit(RECENT_PURCHASES)
             .to_owned();

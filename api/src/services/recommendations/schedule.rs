@@ -59,26 +59,20 @@ impl Recomputer {
         }
     }
 
-    /// Starts the background loop on the current runtime: every `interval`,
+    /// One scheduled round (every `interval`, `startup::start_jobs`):
     /// recompute if this replica takes the lease and a recompute is due.
-    pub fn spawn_every(self, interval: Duration) {
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(interval).await;
-                let due_after = chrono::Duration::from_std(interval / 2).unwrap_or_default();
-                match self.take_lease(Some(due_after)).await {
-                    Ok(true) => {
-                        if let Err(err) = self.run_holding_lease().await {
-                            tracing::error!(error = %err, "recomputing recommendations failed");
-                        }
-                    }
-                    Ok(false) => {}
-                    Err(err) => {
-                        tracing::warn!(error = %err, "the recompute lease could not be read");
-                    }
-                }
-            }
-        });
+    pub async fn scheduled_round(&self, interval: Duration) -> anyhow::Result<()> {
+        let due_after = chrono::Duration::from_std(interval / 2).unwrap_or_default();
+        let taken = self
+            .take_lease(Some(due_after))
+            .await
+            .map_err(|err| anyhow::anyhow!("the recompute lease could not be read: {err:?}"))?;
+        if taken {
+            self.run_holding_lease()
+                .await
+                .map_err(|err| anyhow::anyhow!("recomputing recommendations failed: {err:?}"))?;
+        }
+        Ok(())
     }
 
     async fn run_holding_lease(&self) -> ApiResult<Report> {

@@ -29,6 +29,7 @@ pub use cadenza_search::{Hit, Scope, SearchResults};
 use self::documents::Batch;
 use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
+use crate::services::jobs::Beat;
 
 /// Rows loaded per query while indexing.
 const CHUNK: usize = 1_000;
@@ -131,19 +132,27 @@ impl Search {
         search.rebuild().await
     }
 
-    /// Follows the feed until the process ends: woken by this replica's
-    /// writes, and polling for the other replicas'.
-    pub fn follow(&self) {
-        let this = self.clone();
-        tokio::spawn(async move {
-            loop {
-                let _ = tokio::time::timeout(POLL, this.inner.feed.wake.notified()).await;
-                if let Err(err) = this.catch_up().await {
-                    tracing::error!(error = %err, "the search index could not catch up");
+    /// Follows the feed for as long as the server runs (the `search` job):
+    /// woken by this replica's writes, and polling for the other replicas'.
+    /// A round that fails is tried again a second later.
+    pub async fn follow(&self, beat: Beat) -> anyhow::Result<()> {
+        loop {
+            let _ = tokio::time::timeout(POLL, self.inner.feed.wake.notified()).await;
+            match self.catch_up().await {
+                Ok(_) => beat.ok(),
+                Err(err) if crate::error::out_of_space(&err) => {
+                    // Said once a while, not every second: it is waiting.
+                    beat.failed(
+                        "the search index is out of disk space; it catches up by itself once space is freed",
+                    );
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+                Err(err) => {
+                    beat.failed(&format!("the search index could not catch up: {err:#}"));
                     tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
-        });
+        }
     }
 
     /// The last change of the feed this index holds.

@@ -29,9 +29,10 @@ use sea_orm::{
 use super::cart::lines_of;
 use super::entitlements::already_owned;
 use super::fulfilment::Fulfilment;
-use super::orders::{intent_name, pending_payment, OrderStatus, OrderView};
+use super::orders::{intent_name, pending_payment, OrderView};
 use super::payments::{ChargeOutcome, ChargeRequest, Payments};
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
+use crate::domain::OrderStatus;
 use crate::domain::{IdempotencyKey, Money, UserId};
 use crate::error::{ApiError, ApiResult};
 
@@ -66,7 +67,7 @@ impl Checkout {
 
     pub async fn checkout(&self, user: UserId, key: &IdempotencyKey) -> ApiResult<OrderView> {
         let intent = match self.by_key(user, key).await? {
-            Some(order) if OrderStatus::of_row(&order.status) != OrderStatus::Pending => {
+            Some(order) if OrderStatus::of_row(&order.status)? != OrderStatus::Pending => {
                 return OrderView::load(&self.db, order).await;
             }
             Some(order) => order,
@@ -85,25 +86,22 @@ impl Checkout {
         }
     }
 
-    /// Sweeps abandoned intents in the background, from now on: every
-    /// quarter of `older_than` (at least a second, at most a minute).
-    pub fn sweep_abandoned(&self, older_than: std::time::Duration) {
-        let checkout = self.clone();
-        let every = (older_than / 4).clamp(
+    /// How often abandoned intents are swept: a quarter of how long one may
+    /// stay unresolved, at least a second, at most a minute.
+    pub fn sweep_interval(older_than: std::time::Duration) -> std::time::Duration {
+        (older_than / 4).clamp(
             std::time::Duration::from_secs(1),
             std::time::Duration::from_secs(60),
-        );
+        )
+    }
+
+    /// One round of the sweep of abandoned intents (`startup::start_jobs`).
+    pub async fn sweep_round(&self, older_than: std::time::Duration) -> anyhow::Result<()> {
         let age = Duration::from_std(older_than).unwrap_or(Duration::MAX);
-        tokio::spawn(async move {
-            let mut clock = tokio::time::interval(every);
-            clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                clock.tick().await;
-                if let Err(err) = checkout.resolve_abandoned(age).await {
-                    err.log_if_internal();
-                }
-            }
-        });
+        self.resolve_abandoned(age)
+            .await
+            .map(|_| ())
+            .map_err(|err| anyhow::anyhow!("resolving abandoned payments failed: {err:?}"))
     }
 
     /// Resolves the intents left PENDING for longer than `older_than` (a
@@ -268,7 +266,7 @@ impl Checkout {
         let Some(order) = order::Entity::find_by_id(order_id).one(&txn).await? else {
             return Ok(None);
         };
-        if OrderStatus::of_row(&order.status) != OrderStatus::Pending {
+        if OrderStatus::of_row(&order.status)? != OrderStatus::Pending {
             return Ok(Some(order));
         }
         let lines = order_line::Entity::find()

@@ -18,8 +18,8 @@ use sea_orm::{
     DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
 };
 
-use super::orders::OrderStatus;
 use crate::db::{begin_write, lock_row_for_update};
+use crate::domain::OrderStatus;
 use crate::domain::{EntityId, LockerItemId, LockerSource, ProductId, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
@@ -68,7 +68,7 @@ impl Fulfilment {
             .one(&txn)
             .await?
             .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a paid intent vanished")))?;
-        if OrderStatus::of_row(&order.status) != OrderStatus::Pending {
+        if OrderStatus::of_row(&order.status)? != OrderStatus::Pending {
             return Ok(order);
         }
         let Some(user) = order.user_id.map(UserId) else {

@@ -8,7 +8,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use crate::domain::{Currency, Money, OrderId, Page, UserId};
+use crate::domain::{Currency, Money, OrderId, OrderStatus, Page, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::listing::{listing, Listing};
 
@@ -17,38 +17,6 @@ use crate::services::listing::{listing, Listing};
 /// it are still recognised (a retry never charges them twice).
 pub(crate) fn intent_name(order: &order::Model) -> String {
     format!("order-{}", order.id)
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OrderStatus {
-    /// The payment intent: written, not yet paid.
-    Pending,
-    /// Paid, not yet delivered. Fulfilment runs in the transaction that
-    /// records the payment, so no order stays here.
-    Paid,
-    Fulfilled,
-    Refunded,
-}
-
-impl OrderStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "PENDING",
-            OrderStatus::Paid => "PAID",
-            OrderStatus::Fulfilled => "FULFILLED",
-            OrderStatus::Refunded => "REFUNDED",
-        }
-    }
-
-    /// The status of a stored order; the column only holds these four.
-    pub fn of_row(raw: &str) -> Self {
-        match raw {
-            "PAID" => OrderStatus::Paid,
-            "FULFILLED" => OrderStatus::Fulfilled,
-            "REFUNDED" => OrderStatus::Refunded,
-            _ => OrderStatus::Pending,
-        }
-    }
 }
 
 /// A line of an order and the product it sold.
@@ -75,7 +43,7 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    pub fn status(&self) -> OrderStatus {
+    pub fn status(&self) -> ApiResult<OrderStatus> {
         OrderStatus::of_row(&self.order.status)
     }
 

@@ -17,9 +17,10 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use super::orders::{intent_name, OrderStatus, OrderView};
+use super::orders::{intent_name, OrderView};
 use super::payments::{ChargeRequest, Payments};
 use crate::db::{begin_write, lock_row_for_update};
+use crate::domain::OrderStatus;
 use crate::domain::{Currency, LockerItemId, LockerSource, Money, OrderId, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
@@ -63,9 +64,12 @@ impl Refunds {
         let order = order::Entity::find_by_id(id.0)
             .one(&self.db)
             .await?
-            .filter(|o| OrderStatus::of_row(&o.status) != OrderStatus::Pending)
             .ok_or(ApiError::NotFound("order"))?;
-        if OrderStatus::of_row(&order.status) == OrderStatus::Refunded {
+        let status = OrderStatus::of_row(&order.status)?;
+        if status == OrderStatus::Pending {
+            return Err(ApiError::NotFound("order"));
+        }
+        if status == OrderStatus::Refunded {
             return Err(ApiError::Conflict(format!(
                 "order {} is already refunded",
                 order.number
@@ -90,9 +94,12 @@ impl Refunds {
         let order = order::Entity::find_by_id(id.0)
             .one(&txn)
             .await?
-            .filter(|o| OrderStatus::of_row(&o.status) != OrderStatus::Pending)
             .ok_or(ApiError::NotFound("order"))?;
-        if OrderStatus::of_row(&order.status) == OrderStatus::Refunded {
+        let status = OrderStatus::of_row(&order.status)?;
+        if status == OrderStatus::Pending {
+            return Err(ApiError::NotFound("order"));
+        }
+        if status == OrderStatus::Refunded {
             return Err(ApiError::Conflict(format!(
                 "order {} is already refunded",
                 order.number

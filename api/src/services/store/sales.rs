@@ -6,7 +6,7 @@
 use chrono::{Days, NaiveDate, NaiveTime};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement, Value};
 
-use super::orders::OrderStatus;
+use crate::domain::OrderStatus;
 use crate::domain::{Currency, Money, Page, ProductId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::listing::Listing;

@@ -18,6 +18,8 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+
+use crate::services::jobs::Beat;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -85,15 +87,11 @@ impl Worker {
         })
     }
 
-    /// Runs the worker in the background for as long as the runtime does.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move { self.run().await })
-    }
-
     /// Keeps up to `batch` attempts in flight: whenever some are free it
     /// claims that many more, so one slow endpoint holds one slot for its
-    /// timeout, never the others.
-    async fn run(self) {
+    /// timeout, never the others. Runs as the `webhooks` job, for as long
+    /// as the server does; each round that claims is a beat.
+    pub async fn run(&self, beat: Beat) -> anyhow::Result<()> {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
         let slots = Arc::new(Semaphore::new(
             usize::try_from(self.settings.batch).unwrap_or(1).max(1),
@@ -101,11 +99,11 @@ impl Worker {
         loop {
             let free = slots.available_permits();
             if free > 0 {
-                if let Err(err) = self.claim_and_send(&slots, free).await {
-                    tracing::warn!(
-                        error = format!("{err:#}"),
-                        "webhook deliveries could not be claimed; trying again at the next poll"
-                    );
+                match self.claim_and_send(&slots, free).await {
+                    Ok(_) => beat.ok(),
+                    Err(err) => beat.failed(&format!(
+                        "webhook deliveries could not be claimed; trying again at the next poll: {err:#}"
+                    )),
                 }
             }
             tokio::select! {

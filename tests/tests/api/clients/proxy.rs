@@ -79,12 +79,11 @@ http {{
         .spawn()
         .expect("nginx starts (tests/clients/install.sh installs it)");
     let address = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{address}/healthz")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    cadenza_tests::eventually(Duration::from_secs(5), || async {
+        reqwest::get(format!("{address}/healthz")).await.ok()
+    })
+    .await
+    .expect("nginx listens");
     Proxy {
         address,
         _child: child,

@@ -310,16 +310,13 @@ async fn an_intent_its_buyer_never_retries_is_resolved_in_the_background() {
         settings.store.payments = PaymentMode::Approve
     })
     .await;
-    let mut fulfilled = Value::Null;
-    for _ in 0..100 {
+    let fulfilled = eventually(std::time::Duration::from_secs(10), || async {
         let orders = healthy.orders(&charged).await;
-        fulfilled = data(&orders)["viewer"]["orders"]["nodes"][0]["status"].clone();
-        if fulfilled == "FULFILLED" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(fulfilled, "FULFILLED");
+        let status = data(&orders)["viewer"]["orders"]["nodes"][0]["status"].clone();
+        (status == "FULFILLED").then_some(status)
+    })
+    .await;
+    assert!(fulfilled.is_some(), "the sweep fulfilled the intent");
     assert_eq!(app.charges_and_orders().await, (1, 1));
     // The key still answers with that order.
     let again = order(&healthy.checkout(&charged, "gave-up").await);
@@ -352,17 +349,14 @@ async fn a_decline_found_by_the_sweep_gives_the_buyer_their_cart_back() {
         settings.store.payments = PaymentMode::Decline
     })
     .await;
-    let mut restored = 0;
-    for _ in 0..100 {
+    let restored = eventually(std::time::Duration::from_secs(10), || async {
         let cart = app.cart(&declined).await;
-        restored = data(&cart)["viewer"]["cart"]["itemCount"].as_i64().unwrap();
-        if restored == 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        restored, 1,
+        let count = data(&cart)["viewer"]["cart"]["itemCount"].as_i64().unwrap();
+        (count == 1).then_some(count)
+    })
+    .await;
+    assert!(
+        restored.is_some(),
         "the declined intent's product is back in the cart"
     );
     assert_eq!(app.charges_and_orders().await, (0, 0));

@@ -16,6 +16,7 @@ use tokio::sync::broadcast;
 use super::{Erasure, ERASED_KEPT, RELOAD_EVERY};
 use crate::domain::UserId;
 use crate::error::ApiResult;
+use crate::services::jobs::Beat;
 
 impl Erasure {
     /// Removes from storage the files erasures left to remove; how many.
@@ -49,38 +50,43 @@ impl Erasure {
         removed
     }
 
-    /// Keeps this replica's list of erased accounts current: read at once
-    /// (so tokens of accounts erased before a restart are refused), then as
-    /// events arrive and every few seconds; closes subscriptions through
-    /// the list. Also finishes the file removals a crash interrupted.
-    pub async fn follow(&self) -> anyhow::Result<()> {
+    /// Reads this replica's list of erased accounts (so tokens of accounts
+    /// erased before a restart are refused from the first request) and
+    /// checkpoints what an erasure killed mid-way left in the WAL. Before
+    /// the server serves.
+    pub async fn load(&self) -> anyhow::Result<()> {
         self.reload().await?;
-        // An erasure killed before its checkpoint left its rows in the WAL.
         checkpoint(&self.db).await;
+        Ok(())
+    }
+
+    /// Keeps the list current for as long as the server runs (the
+    /// `erasure` job): as events arrive and every few seconds; closes
+    /// subscriptions through the list. First finishes the file removals a
+    /// crash interrupted.
+    pub async fn follow(&self, beat: Beat) -> anyhow::Result<()> {
         let mut events = self.events.subscribe_all();
-        let this = self.clone();
-        tokio::spawn(async move {
-            this.sweep().await;
-            let mut clock = tokio::time::interval(RELOAD_EVERY);
-            loop {
-                tokio::select! {
-                    event = events.recv() => match event {
-                        Ok(event) => {
-                            this.erased.extend([event.user_id]);
-                            this.locker.forget_streams_of(event.user_id);
-                        }
-                        Err(broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(broadcast::error::RecvError::Closed) => return,
-                    },
-                    _ = clock.tick() => {
-                        if let Err(err) = this.reload().await {
-                            tracing::warn!(error = %err, "the erased accounts could not be read");
-                        }
+        self.sweep().await;
+        let mut clock = tokio::time::interval(RELOAD_EVERY);
+        loop {
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(event) => {
+                        self.erased.extend([event.user_id]);
+                        self.locker.forget_streams_of(event.user_id);
                     }
+                    // Missed events: the next reload reads them.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => {
+                        anyhow::bail!("the erasure events stopped")
+                    }
+                },
+                _ = clock.tick() => match self.reload().await {
+                    Ok(()) => beat.ok(),
+                    Err(err) => beat.failed(&format!("the erased accounts could not be read: {err:#}")),
                 }
             }
-        });
-        Ok(())
+        }
     }
 
     async fn reload(&self) -> anyhow::Result<()> {

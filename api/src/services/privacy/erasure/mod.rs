@@ -38,7 +38,7 @@ use self::aftermath::checkpoint;
 use super::audit::{self, AuditAction, AuditRecord};
 use crate::auth::{secret_hash, ErasedUsers};
 use crate::db::{begin_write, lock_row_for_update};
-use crate::domain::UserId;
+use crate::domain::{OrderStatus, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::bus::{Addressed, UserBus};
 use crate::services::catalogue::CatalogueVersion;
@@ -66,6 +66,7 @@ pub struct AccountErased {
 
 impl Addressed for AccountErased {
     const CHANNEL: &'static str = "account-erased";
+    const FORWARDER: &'static str = "redis-account-erased";
 
     fn user_id(&self) -> UserId {
         self.user_id
@@ -173,7 +174,7 @@ impl Erasure {
         // sweep within minutes, and only then is there an order to keep.
         let pending = order::Entity::find()
             .filter(order::Column::UserId.eq(user.0))
-            .filter(order::Column::Status.eq("PENDING"))
+            .filter(order::Column::Status.eq(OrderStatus::Pending.as_str()))
             .count(&txn)
             .await?;
         if pending > 0 {

@@ -28,9 +28,9 @@ use super::audit::{self, AuditAction, AuditRecord};
 use crate::db::begin_write;
 use crate::domain::UserId;
 use crate::error::{ApiError, ApiResult};
-use crate::services::locker::stream_urls::StreamUrls;
 use crate::services::media::storage::ByteStream;
 use crate::services::media::BlobStore;
+use crate::services::signed_urls::SignedUrls;
 
 /// The version of the document's format; `docs/export.schema.json` holds
 /// it as a constant, so a change to the format changes both.
@@ -41,7 +41,7 @@ pub struct Exports {
     db: DatabaseConnection,
     blobs: BlobStore,
     links: ExportLinks,
-    stream_urls: StreamUrls,
+    stream_urls: SignedUrls,
     ttl: Duration,
 }
 
@@ -77,7 +77,7 @@ impl Exports {
         db: DatabaseConnection,
         blobs: BlobStore,
         server_secret: &[u8],
-        stream_urls: StreamUrls,
+        stream_urls: SignedUrls,
         ttl_secs: u64,
     ) -> Self {
         Self {

@@ -28,28 +28,24 @@ const SWEEP_BATCH: u64 = 100;
 const MAX_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 impl Exports {
-    /// Sweeps now, then every minute (or every TTL, if shorter).
-    pub fn spawn_sweeper(&self) {
-        let exports = self.clone();
-        let every = exports
-            .ttl
+    /// How often the sweep runs: every minute, or every TTL if shorter.
+    pub fn sweep_interval(&self) -> Duration {
+        self.ttl
             .to_std()
             .unwrap_or(MAX_SWEEP_INTERVAL)
-            .clamp(Duration::from_secs(1), MAX_SWEEP_INTERVAL);
-        tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                match exports.sweep().await {
-                    Ok(0) => {}
-                    Ok(removed) => tracing::info!(removed, "expired data exports removed"),
-                    Err(err) => {
-                        tracing::warn!(error = ?err, "sweeping data exports failed; next time")
-                    }
-                }
+            .clamp(Duration::from_secs(1), MAX_SWEEP_INTERVAL)
+    }
+
+    /// One round of the sweep (`startup::start_jobs`).
+    pub async fn sweep_round(&self) -> anyhow::Result<()> {
+        match self.sweep().await {
+            Ok(0) => Ok(()),
+            Ok(removed) => {
+                tracing::info!(removed, "expired data exports removed");
+                Ok(())
             }
-        });
+            Err(err) => Err(anyhow::anyhow!("sweeping data exports failed: {err:?}")),
+        }
     }
 
     /// Removes every export that expired unused, or was downloaded long

@@ -12,8 +12,8 @@ use serde::Serialize;
 use super::global;
 use crate::domain::{LockerItemId, LockerSource, PlaylistEntryId, PlaylistId, TrackId, UserId};
 use crate::error::ApiResult;
-use crate::services::locker::stream_urls::StreamUrls;
 use crate::services::privacy::export::document::PAGE_ROWS;
+use crate::services::signed_urls::SignedUrls;
 
 /// Playlists read per page: each brings all its entries (up to 10,000),
 /// so a page of them stays about the size of a page of other rows.
@@ -58,7 +58,7 @@ const EXPORT_COVER_SIZE: u32 = 600;
 
 pub(in crate::services::privacy::export) async fn locker(
     db: &DatabaseConnection,
-    stream_urls: &StreamUrls,
+    stream_urls: &SignedUrls,
     user: UserId,
     expires: i64,
     after: i32,

@@ -13,7 +13,7 @@ use crate::domain::{EntityId, LockerItemId, UserId};
 type HmacSha256 = Hmac<Sha256>;
 
 #[derive(Clone)]
-pub struct StreamUrls {
+pub struct SignedUrls {
     key: Vec<u8>,
     cover_key: Vec<u8>,
     ttl_secs: i64,
@@ -25,7 +25,7 @@ pub struct StreamGrant {
     pub user: UserId,
 }
 
-impl StreamUrls {
+impl SignedUrls {
     /// The key is derived from the server secret, so stream signatures and
     /// access tokens never share a key.
     pub fn new(server_secret: &[u8]) -> Self {
@@ -82,7 +82,7 @@ impl StreamUrls {
     }
 }
 
-impl StreamUrls {
+impl SignedUrls {
     fn cover_mac(&self, item_id: i32, user_id: i32, size: u32, expires: i64) -> HmacSha256 {
         let mut mac = keyed(&self.cover_key);
         mac.update(format!("{item_id}:{user_id}:{size}:{expires}").as_bytes());

@@ -21,7 +21,7 @@ use futures_util::Stream;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::graphql::{Batch, RequestFailure};
+use super::{Batch, RequestFailure};
 use crate::error::ApiError;
 use crate::graphql::uploads::{Spooled, SpooledFiles};
 
@@ -169,8 +169,11 @@ async fn spool(
     limits: &Limits,
 ) -> Result<(std::fs::File, Spooled), RequestFailure> {
     type Spool = (std::fs::File, Sha256);
-    let internal =
-        |err: std::io::Error| (StatusCode::INTERNAL_SERVER_ERROR, ApiError::internal(err));
+    // A spool that meets a full disk says so; anything else is ours.
+    let internal = |err: std::io::Error| match ApiError::storage(err) {
+        full @ ApiError::StorageFull => (StatusCode::INSUFFICIENT_STORAGE, full),
+        other => (StatusCode::INTERNAL_SERVER_ERROR, other),
+    };
     let finish = |written: Result<std::io::Result<Spool>, tokio::task::JoinError>| {
         written
             .map_err(|err| internal(std::io::Error::other(err)))?

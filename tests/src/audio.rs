@@ -8,9 +8,20 @@ pub fn wav(millis: u32, tags: &[(&str, &str)]) -> Vec<u8> {
     wav_at(8_000, millis, tags)
 }
 
+/// A one-second WAV (8 kHz mono) of random samples with RIFF INFO `tags`:
+/// bytes no other file has.
+pub fn random_wav(tags: &[(&str, &str)]) -> Vec<u8> {
+    let samples: Vec<i16> = (0..8_000).map(|_| rand::random::<i16>()).collect();
+    wav_of(8_000, &samples, tags)
+}
+
 /// The same at any sample rate: a low one keeps long files small.
 pub fn wav_at(rate: u32, millis: u32, tags: &[(&str, &str)]) -> Vec<u8> {
-    let samples = pcm(rate, millis);
+    wav_of(rate, &pcm(rate, millis), tags)
+}
+
+/// A 16-bit mono PCM WAV of `samples` at `rate`, tagged as `wav` says.
+pub fn wav_of(rate: u32, samples: &[i16], tags: &[(&str, &str)]) -> Vec<u8> {
     let mut fmt = Vec::new();
     fmt.extend_from_slice(&1u16.to_le_bytes()); // PCM
     fmt.extend_from_slice(&1u16.to_le_bytes()); // mono
