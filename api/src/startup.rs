@@ -15,6 +15,7 @@ use crate::graphql::pipeline::documents::Documents;
 use crate::graphql::pipeline::public::PublicFields;
 use crate::graphql::pipeline::Pipeline;
 use crate::http::cors::{self, Cors};
+use crate::http::otlp::Otlp;
 use crate::http::telemetry;
 use crate::http::{routes, AppState, ResponseCache};
 use crate::metrics::Metrics;
@@ -135,11 +136,21 @@ impl Application {
             .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
         let cors = web::Data::new(Cors::new(&settings.http.cors_origins));
+        let otlp = settings.http.otlp_endpoint.as_deref().map(|endpoint| {
+            let (otlp, exporter) = Otlp::new(endpoint);
+            jobs.follow("otlp-export", move |beat| {
+                let exporter = exporter.clone();
+                async move { exporter.run(beat).await }
+            });
+            otlp
+        });
+        let otlp = web::Data::new(otlp);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(cors.clone())
                 .app_data(web::Data::new(state.metrics.clone()))
+                .app_data(otlp.clone())
                 .wrap(actix_web::middleware::from_fn(cors::middleware))
                 // Outermost: every request, preflights included, in its span.
                 .wrap(actix_web::middleware::from_fn(telemetry::middleware))

@@ -8,6 +8,7 @@ mod covers;
 mod exports;
 mod graphql;
 mod health;
+pub mod otlp;
 mod response_cache;
 mod stream;
 mod subscriptions;

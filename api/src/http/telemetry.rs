@@ -5,7 +5,7 @@
 //! their SQL statements too, names it. The access line and the HTTP
 //! metrics are written here as the answer leaves.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,6 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::web;
 use tracing::Instrument;
 
+use super::otlp::{self, Otlp, RequestSpan};
 use crate::metrics::Metrics;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -42,17 +43,18 @@ pub fn request_id(headers: &HeaderMap) -> String {
     if let Some(trace) = headers
         .get(&TRACEPARENT)
         .and_then(|v| v.to_str().ok())
-        .and_then(trace_id)
+        .and_then(trace_context)
     {
-        return trace.to_owned();
+        return trace.0.to_owned();
     }
     let bytes: [u8; 16] = rand::random();
     hex::encode(bytes)
 }
 
-/// The trace id of a W3C `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`),
-/// unless it is the all-zero invalid one.
-fn trace_id(traceparent: &str) -> Option<&str> {
+/// The trace id and parent span id of a W3C `traceparent`
+/// (`00-<32 hex>-<16 hex>-<2 hex>`), unless either is the all-zero
+/// invalid one.
+fn trace_context(traceparent: &str) -> Option<(&str, &str)> {
     let mut parts = traceparent.trim().split('-');
     let (version, trace, parent, flags) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -62,8 +64,9 @@ fn trace_id(traceparent: &str) -> Option<&str> {
         && hex(trace, 32)
         && hex(parent, 16)
         && hex(flags, 2)
-        && trace.bytes().any(|b| b != b'0'))
-    .then_some(trace)
+        && trace.bytes().any(|b| b != b'0')
+        && parent.bytes().any(|b| b != b'0'))
+    .then_some((trace, parent))
 }
 
 /// The middleware: the span, the id on the answer, the access line.
@@ -72,7 +75,17 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
+    let started_at = SystemTime::now();
     let id = request_id(req.headers());
+    let caller_trace = req
+        .headers()
+        .get(&TRACEPARENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(trace_context)
+        .map(|(trace, parent)| (trace.to_ascii_lowercase(), parent.to_ascii_lowercase()));
+    let otlp = req
+        .app_data::<web::Data<Option<Otlp>>>()
+        .and_then(|otlp| otlp.as_ref().clone());
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let method = req.method().clone();
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
@@ -85,6 +98,24 @@ pub async fn middleware(
     };
     if let Some(metrics) = metrics {
         metrics.http(&route, status);
+    }
+    if let Some(otlp) = otlp {
+        let (trace_id, parent_span_id) = match caller_trace {
+            Some((trace, parent)) => (trace, Some(parent)),
+            None => (otlp::trace_id_for(&id), None),
+        };
+        otlp.record(RequestSpan {
+            trace_id,
+            span_id: otlp::new_span_id(),
+            parent_span_id,
+            name: format!("{method} {route}"),
+            start: started_at,
+            end: SystemTime::now(),
+            method: method.to_string(),
+            route: route.clone(),
+            status,
+            request_id: id.clone(),
+        });
     }
     tracing::info!(
         http.method = %method,

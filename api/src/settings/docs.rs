@@ -152,6 +152,11 @@ pub fn documented() -> Vec<Documented> {
             "behind a proxy: the header it puts the client's address in (e.g. `X-Real-IP`; of several lines the last, of a list its last hop). Set it only when a proxy you run sets that header, or clients can pick their own address",
         ),
         row(
+            "CADENZA_OTLP_ENDPOINT",
+            "unset (no export)",
+            "an OpenTelemetry collector's OTLP/HTTP address (`http://127.0.0.1:4318`): every request's span, with the caller's trace when it sent a `traceparent`, is sent to its `/v1/traces` as OTLP JSON (see docs/operations.md)",
+        ),
+        row(
             "CADENZA_WEB_DIR",
             "unset (the copy in the binary)",
             "serve the web app from this folder (e.g. `api/web`), read at every request: for working on the app without rebuilding",

@@ -24,6 +24,10 @@ pub struct HttpSettings {
     /// the copy embedded in the binary (`CADENZA_WEB_DIR`): for working on
     /// the app without rebuilding the server.
     pub web_dir: Option<PathBuf>,
+    /// An OpenTelemetry collector's OTLP/HTTP address
+    /// (`CADENZA_OTLP_ENDPOINT`, e.g. `http://127.0.0.1:4318`): each
+    /// request's span is sent to its `/v1/traces`. `None`: nothing is sent.
+    pub otlp_endpoint: Option<String>,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -36,6 +40,7 @@ impl Default for HttpSettings {
             trusted_documents: TrustedDocuments::Off,
             client_ip_header: None,
             web_dir: None,
+            otlp_endpoint: None,
         }
     }
 }
@@ -64,6 +69,16 @@ impl HttpSettings {
             )?,
             client_ip_header: env.raw("CADENZA_CLIENT_IP_HEADER"),
             web_dir: env.raw("CADENZA_WEB_DIR").map(PathBuf::from),
+            otlp_endpoint: env.or("CADENZA_OTLP_ENDPOINT", None, |value| {
+                let endpoint = value.trim().trim_end_matches('/');
+                if endpoint.starts_with("http://") || endpoint.starts_with("https://") {
+                    Ok(Some(endpoint.to_owned()))
+                } else {
+                    Err(format!(
+                        "`{value}` is not an OTLP/HTTP address like http://127.0.0.1:4318"
+                    ))
+                }
+            })?,
         })
     }
 }

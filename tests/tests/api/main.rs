@@ -24,6 +24,7 @@ mod interactions;
 mod limits;
 mod listening;
 mod locker;
+mod otlp;
 mod playback;
 mod playlists;
 mod privacy;
