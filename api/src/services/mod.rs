@@ -110,7 +110,7 @@ impl Services {
     pub fn new(db: DatabaseConnection, config: ServiceConfig) -> Self {
         let catalogue_version = catalogue::CatalogueVersion::default();
         let outbox = webhooks::Outbox::default();
-        let catalogue = catalogue::Catalogue::new(db.clone());
+        let catalogue = catalogue::Catalogue::new(db.clone(), catalogue_version.clone());
         let fulfilment = store::fulfilment::Fulfilment::new(
             db.clone(),
             config.search_feed.clone(),

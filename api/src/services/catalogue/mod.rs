@@ -5,6 +5,7 @@
 //! (`masters`). Uploads are matched to catalogue tracks by `matching`.
 
 pub(crate) mod announce;
+mod counts;
 pub mod demo;
 pub mod import;
 pub mod masters;
@@ -20,14 +21,14 @@ use entities::{album, artist, artist_genre, product, track};
 use sea_orm::sea_query::{Alias, Expr, Func, JoinType, NullOrdering, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::listing::{listing, Listing};
 use crate::domain::{ArtistId, Page, ProductKind};
 use crate::error::ApiResult;
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ProductFilter {
     pub genre: Option<String>,
     pub artist_id: Option<ArtistId>,
@@ -56,11 +57,15 @@ pub struct GenreStats {
 #[derive(Clone)]
 pub struct Catalogue {
     db: DatabaseConnection,
+    counts: counts::ProductCounts,
 }
 
 impl Catalogue {
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    pub fn new(db: DatabaseConnection, version: CatalogueVersion) -> Self {
+        Self {
+            db,
+            counts: counts::ProductCounts::new(version),
+        }
     }
 
     pub async fn artists_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, artist::Model>> {
@@ -195,7 +200,27 @@ impl Catalogue {
             ProductSort::BestSelling => select.order_by_desc(product::Column::SalesCount),
         };
         let select = select.order_by_asc(product::Column::Id);
-        listing(&self.db, select, page).await
+        // The count is kept between requests (`counts`); the page is read
+        // each time.
+        let total = match self.counts.get(filter) {
+            Some(total) => total,
+            None => {
+                let listings = self.counts.listings();
+                let total = select.clone().count(&self.db).await?;
+                self.counts.keep(filter, listings, total);
+                total
+            }
+        };
+        let items = if page.limit == 0 || page.offset >= total {
+            Vec::new()
+        } else {
+            select
+                .offset(page.offset)
+                .limit(page.limit)
+                .all(&self.db)
+                .await?
+        };
+        Ok(Listing { items, total })
     }
 
     /// The ids of the available products, best-selling first (the order of

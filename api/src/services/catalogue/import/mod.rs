@@ -113,7 +113,7 @@ impl Importer {
         self.outbox.record(&txn, updates).await?;
         txn.commit().await?;
         self.outbox.wake();
-        self.catalogue_version.bump();
+        self.catalogue_version.bump_listings();
         self.search.changed();
         tracing::info!(
             lines = line_number,
