@@ -14,7 +14,7 @@ use lofty::probe::Probe;
 use lofty::properties::FileProperties;
 use lofty::tag::{Tag, TagType};
 
-use super::id3v2;
+use super::{adts, flac, id3v2, mpeg, oggflac};
 use crate::domain::Isrc;
 use crate::error::ApiError;
 
@@ -44,6 +44,29 @@ pub struct Tags {
     pub isrc: Option<Isrc>,
 }
 
+impl Tags {
+    /// Takes from `other` what this lacks. A file may hold several tags
+    /// (an MP3 an ID3v2 and an ID3v1 tag); other readers (mutagen, TagLib,
+    /// ffmpeg) show the main one's fields first and fill what it lacks from
+    /// the others, and so does Cadenza.
+    fn fill_from(&mut self, other: Tags) {
+        macro_rules! fill {
+            ($($field:ident),*) => { $(self.$field = self.$field.take().or(other.$field);)* };
+        }
+        fill!(
+            title,
+            artist,
+            album,
+            album_artist,
+            genre,
+            track_number,
+            disc_number,
+            year,
+            isrc
+        );
+    }
+}
+
 /// Why a file is not accepted, in words a person understands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotAudio(pub String);
@@ -59,6 +82,14 @@ impl From<NotAudio> for ApiError {
 /// `NotAudio`; damaged tags cost those tags, not the file.
 pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
     let mut reader = BufReader::new(reader);
+    // Before lofty's probe, which takes an Ogg stream it does not know for
+    // MPEG frames preceded by junk.
+    if let Some(ogg) = oggflac::read(&mut reader) {
+        return Ok(ogg_flac_facts(ogg));
+    }
+    reader
+        .rewind()
+        .map_err(|_| NotAudio("the file could not be read".into()))?;
     let file_type = Probe::new(&mut reader)
         .guess_file_type()
         .map_err(|_| NotAudio("the file could not be read".into()))?
@@ -70,15 +101,23 @@ pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
         ));
     };
     let (format, mime_type) = describe(file_type);
-    let (properties, tags) = match read_as(&mut reader, file_type, strict_enough()) {
-        Ok(file) => (file.properties().clone(), tags_of(&file, &mut reader)),
-        Err(err) => salvage(&mut reader, file_type).ok_or_else(|| {
+    let (properties, tags) = read_with_salvage(&mut reader, file_type)
+        .or_else(|err| read_repaired(&mut reader, file_type).ok_or(err))
+        .map_err(|err| {
             NotAudio(format!(
                 "the file looks like {format} but is damaged or incomplete ({err})"
             ))
-        })?,
+        })?;
+    let mut duration_ms = properties.duration().as_millis();
+    let closer = match file_type {
+        FileType::Aac => adts::duration_ms(&mut reader),
+        FileType::Mpeg => mpeg::gapless_duration_ms(&mut reader),
+        _ => Ok(None),
     };
-    let duration_ms = i32::try_from(properties.duration().as_millis()).unwrap_or(i32::MAX);
+    if let Ok(Some(ms)) = closer {
+        duration_ms = u128::from(ms);
+    }
+    let duration_ms = i32::try_from(duration_ms).unwrap_or(i32::MAX);
     if duration_ms == 0 {
         return Err(NotAudio(format!("the {format} file holds no audio")));
     }
@@ -97,6 +136,48 @@ pub fn read_audio(reader: impl Read + Seek) -> Result<AudioFacts, NotAudio> {
         channels: properties.channels().map(i32::from),
         tags,
     })
+}
+
+fn ogg_flac_facts(ogg: oggflac::OggFlac) -> AudioFacts {
+    AudioFacts {
+        format: "FLAC",
+        mime_type: "audio/ogg",
+        duration_ms: i32::try_from(ogg.duration_ms).unwrap_or(i32::MAX),
+        bitrate_kbps: i32::try_from(ogg.overall_kbps)
+            .ok()
+            .filter(|kbps| *kbps > 0),
+        sample_rate_hz: i32::try_from(ogg.sample_rate_hz).ok(),
+        channels: Some(i32::from(ogg.channels)),
+        tags: read_tags(&ogg.tag),
+    }
+}
+
+fn read_with_salvage<R: Read + Seek>(
+    reader: &mut R,
+    file_type: FileType,
+) -> Result<(FileProperties, Tags), FileParseError> {
+    match read_as(reader, file_type, strict_enough()) {
+        Ok(file) => Ok((file.properties().clone(), tags_of(&file, reader))),
+        Err(err) => salvage(reader, file_type).ok_or(err),
+    }
+}
+
+/// A FLAC file lofty refused for a PICTURE block shorter than its picture
+/// is read again with the block's size put right, as libFLAC and mutagen
+/// read it (`flac`).
+fn read_repaired<R: Read + Seek>(
+    reader: &mut R,
+    file_type: FileType,
+) -> Option<(FileProperties, Tags)> {
+    if file_type != FileType::Flac {
+        return None;
+    }
+    let patches = flac::short_picture_blocks(reader).ok()?;
+    if patches.is_empty() {
+        return None;
+    }
+    let mut patched = flac::Patched::new(reader, patches).ok()?;
+    read_with_salvage(&mut patched, file_type).ok()
 }
 
 /// Lofty's default mode: it skips an ID3v2 frame whose header is unreadable
@@ -147,6 +228,11 @@ fn tags_of<R: Read + Seek>(file: &TaggedFile, reader: &mut R) -> Tags {
     if tag.tag_type() == TagType::Id3v2 {
         if let Some(first) = first_of_repeated_artists(reader, tag) {
             tags.artist = Some(first);
+        }
+    }
+    for other in file.tags() {
+        if other.tag_type() != tag.tag_type() {
+            tags.fill_from(read_tags(other));
         }
     }
     tags
