@@ -18,7 +18,7 @@ use crate::services::privacy::{self as domain, PrivacyEdit};
 /// until the viewer turns it off.
 pub struct PrivacySettings {
     pub user: UserId,
-    pub settings: domain::Settings,
+    pub settings: domain::ListeningConsent,
 }
 
 #[Object]

@@ -69,35 +69,19 @@ impl Catalogue {
     }
 
     pub async fn artists_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, artist::Model>> {
-        let rows = artist::Entity::find()
-            .filter(artist::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        by_id::<artist::Entity>(&self.db, artist::Column::Id, ids, |row| row.id).await
     }
 
     pub async fn albums_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, album::Model>> {
-        let rows = album::Entity::find()
-            .filter(album::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        by_id::<album::Entity>(&self.db, album::Column::Id, ids, |row| row.id).await
     }
 
     pub async fn tracks_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, track::Model>> {
-        let rows = track::Entity::find()
-            .filter(track::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        by_id::<track::Entity>(&self.db, track::Column::Id, ids, |row| row.id).await
     }
 
     pub async fn products_by_id(&self, ids: &[i32]) -> ApiResult<HashMap<i32, product::Model>> {
-        let rows = product::Entity::find()
-            .filter(product::Column::Id.is_in(ids.iter().copied()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        by_id::<product::Entity>(&self.db, product::Column::Id, ids, |row| row.id).await
     }
 
     pub async fn artists(
@@ -301,6 +285,21 @@ impl Catalogue {
         genres.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(genres)
     }
+}
+
+/// The rows of `E` whose `id` column is one of `ids`, keyed by `key` (the
+/// same id): what the DataLoaders ask for every kind of the catalogue.
+async fn by_id<E: EntityTrait>(
+    db: &DatabaseConnection,
+    id: E::Column,
+    ids: &[i32],
+    key: fn(&E::Model) -> i32,
+) -> ApiResult<HashMap<i32, E::Model>> {
+    let rows = E::find()
+        .filter(id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (key(&row), row)).collect())
 }
 
 fn average_rating() -> SimpleExpr {

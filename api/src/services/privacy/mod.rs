@@ -14,4 +14,4 @@ pub mod retention;
 mod settings;
 
 pub use export::{Caller, DataExport, Download, ExportClaim, Exports};
-pub use settings::{settings_in, ConsentSetting, Privacy, PrivacyEdit, Settings};
+pub use settings::{settings_in, ConsentSetting, ListeningConsent, Privacy, PrivacyEdit};

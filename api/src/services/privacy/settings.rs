@@ -22,9 +22,10 @@ pub const MAX_PRIVATE_SESSION_MINUTES: i32 = 1440;
 /// The entries of the consent log a listener reads back, newest first.
 const HISTORY_LIMIT: u64 = 500;
 
-/// What a listener allows, as of now.
+/// What a listener allows, as of now: their privacy settings (the
+/// server's own configuration is `crate::settings::Settings`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Settings {
+pub struct ListeningConsent {
     pub record_listening_history: bool,
     pub personalized_recommendations: bool,
     pub contribute_to_aggregates: bool,
@@ -32,7 +33,7 @@ pub struct Settings {
     pub private_session_until: Option<DateTime<Utc>>,
 }
 
-impl Default for Settings {
+impl Default for ListeningConsent {
     fn default() -> Self {
         Self {
             record_listening_history: true,
@@ -43,7 +44,7 @@ impl Default for Settings {
     }
 }
 
-impl Settings {
+impl ListeningConsent {
     fn from_row(row: privacy_settings::Model, now: DateTime<Utc>) -> Self {
         Self {
             record_listening_history: row.record_listening_history,
@@ -110,12 +111,12 @@ impl Privacy {
     }
 
     /// The settings as they are now, from the database.
-    pub async fn settings(&self, user: UserId) -> ApiResult<Settings> {
+    pub async fn settings(&self, user: UserId) -> ApiResult<ListeningConsent> {
         settings_in(&self.db, user, Utc::now()).await
     }
 
     /// Applies `edit` and logs each setting it changes, in one transaction.
-    pub async fn update(&self, user: UserId, edit: PrivacyEdit) -> ApiResult<Settings> {
+    pub async fn update(&self, user: UserId, edit: PrivacyEdit) -> ApiResult<ListeningConsent> {
         let now = Utc::now().trunc_subsecs(6);
         let txn = begin_write(&self.db).await?;
         // Two changes at once must not both start from the old row (the
@@ -164,7 +165,11 @@ impl Privacy {
 
     /// Starts a private session of `minutes` (1 to 1440) from now, or ends
     /// the running one (0). Each call is logged.
-    pub async fn start_private_session(&self, user: UserId, minutes: i32) -> ApiResult<Settings> {
+    pub async fn start_private_session(
+        &self,
+        user: UserId,
+        minutes: i32,
+    ) -> ApiResult<ListeningConsent> {
         if !(0..=MAX_PRIVATE_SESSION_MINUTES).contains(&minutes) {
             return Err(ApiError::bad_input(format!(
                 "`minutes` must be from 1 to {MAX_PRIVATE_SESSION_MINUTES}, or 0 to end the private session; got {minutes}"
@@ -220,18 +225,18 @@ pub async fn settings_in(
     db: &impl ConnectionTrait,
     user: UserId,
     now: DateTime<Utc>,
-) -> ApiResult<Settings> {
+) -> ApiResult<ListeningConsent> {
     Ok(privacy_settings::Entity::find_by_id(user.0)
         .one(db)
         .await?
-        .map(|row| Settings::from_row(row, now))
+        .map(|row| ListeningConsent::from_row(row, now))
         .unwrap_or_default())
 }
 
 async fn save(
     db: &impl ConnectionTrait,
     user: UserId,
-    settings: &Settings,
+    settings: &ListeningConsent,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
     let row = privacy_settings::ActiveModel {

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::global;
+use super::{global, page_by_id};
 use crate::domain::{ApiKeyId, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::privacy::audit::AuditAction;
@@ -83,12 +83,8 @@ pub(in crate::services::privacy::export) async fn consent_log(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, ConsentChange)>> {
-    let rows = consent_change::Entity::find_owned_by(user.0)
-        .filter(consent_change::Column::Id.gt(after))
-        .order_by_asc(consent_change::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = consent_change::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, consent_change::Column::Id, after, PAGE_ROWS).await?;
     rows.into_iter()
         .map(|row| {
             // Only the settings the API knows are ever stored.
@@ -121,12 +117,8 @@ pub(in crate::services::privacy::export) async fn audit(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, AuditEntry)>> {
-    let rows = audit_entry::Entity::find_owned_by(user.0)
-        .filter(audit_entry::Column::Id.gt(after))
-        .order_by_asc(audit_entry::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = audit_entry::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, audit_entry::Column::Id, after, PAGE_ROWS).await?;
     rows.into_iter()
         .map(|row| {
             Ok((
@@ -161,13 +153,8 @@ pub(in crate::services::privacy::export) async fn api_keys(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, ApiKey)>> {
-    let rows = api_key::Entity::find()
-        .filter(api_key::Column::CreatedBy.eq(user.0))
-        .filter(api_key::Column::Id.gt(after))
-        .order_by_asc(api_key::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = api_key::Entity::find().filter(api_key::Column::CreatedBy.eq(user.0));
+    let rows = page_by_id(db, select, api_key::Column::Id, after, PAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entities::{locker_item, playlist, playlist_entry};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::global;
+use super::{global, page_by_id};
 use crate::domain::{LockerItemId, LockerSource, PlaylistEntryId, PlaylistId, TrackId, UserId};
 use crate::error::ApiResult;
 use crate::services::privacy::export::document::PAGE_ROWS;
@@ -63,12 +63,8 @@ pub(in crate::services::privacy::export) async fn locker(
     expires: i64,
     after: i32,
 ) -> ApiResult<Vec<(i32, LockerItem)>> {
-    let rows = locker_item::Entity::find_owned_by(user.0)
-        .filter(locker_item::Column::Id.gt(after))
-        .order_by_asc(locker_item::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = locker_item::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, locker_item::Column::Id, after, PAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -139,12 +135,8 @@ pub(in crate::services::privacy::export) async fn playlists(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, Playlist)>> {
-    let rows = playlist::Entity::find_owned_by(user.0)
-        .filter(playlist::Column::Id.gt(after))
-        .order_by_asc(playlist::Column::Id)
-        .limit(PLAYLISTS_PER_PAGE)
-        .all(db)
-        .await?;
+    let select = playlist::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, playlist::Column::Id, after, PLAYLISTS_PER_PAGE).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entities::{interaction, play, playback_state};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
-use super::global;
+use super::{global, page_by_id};
 use crate::domain::{AlbumId, ArtistId, LockerItemId, PlayEventId, ProductId, TrackId, UserId};
 use crate::error::ApiResult;
 use crate::services::privacy::export::document::PAGE_ROWS;
@@ -33,12 +33,8 @@ pub(in crate::services::privacy::export) async fn plays(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, Play)>> {
-    let rows = play::Entity::find_owned_by(user.0)
-        .filter(play::Column::Id.gt(after))
-        .order_by_asc(play::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = play::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, play::Column::Id, after, PAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -80,13 +76,8 @@ pub(in crate::services::privacy::export) async fn interactions(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, Interaction)>> {
-    let rows = interaction::Entity::find()
-        .filter(interaction::Column::UserId.eq(user.0))
-        .filter(interaction::Column::Id.gt(after))
-        .order_by_asc(interaction::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = interaction::Entity::find().filter(interaction::Column::UserId.eq(user.0));
+    let rows = page_by_id(db, select, interaction::Column::Id, after, PAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

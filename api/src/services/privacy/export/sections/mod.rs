@@ -13,13 +13,35 @@ pub(super) use library::{locker, playlists};
 pub(super) use listening::{interactions, playback, plays};
 pub(super) use store::{cart, orders, reviews};
 
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::Serialize;
 
 use crate::domain::EntityId;
+use crate::error::ApiResult;
 
 /// The global ID of row `id` of kind `T`, as the API shows it.
 fn global<T: EntityId>(id: i32) -> String {
     T::from_row(id).global().encode()
+}
+
+/// The page of `select`'s rows after the cursor `after`, at most `rows` of
+/// them in `id` order: the keyset pagination every list of the export
+/// reads by, so that a page never repeats or skips a row.
+async fn page_by_id<E: EntityTrait>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    id: E::Column,
+    after: i32,
+    rows: u64,
+) -> ApiResult<Vec<E::Model>> {
+    Ok(select
+        .filter(id.gt(after))
+        .order_by_asc(id)
+        .limit(rows)
+        .all(db)
+        .await?)
 }
 
 /// Money as the API shows it: integer minor units and a currency.

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entities::{cart_line, order, order_line, payment_refund, review};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
-use super::{global, Money};
+use super::{global, page_by_id, Money};
 use crate::domain::{CartLineId, OrderId, ProductId, ReviewId, UserId};
 use crate::error::ApiResult;
 use crate::services::privacy::export::document::PAGE_ROWS;
@@ -29,12 +29,8 @@ pub(in crate::services::privacy::export) async fn cart(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, CartLine)>> {
-    let rows = cart_line::Entity::find_owned_by(user.0)
-        .filter(cart_line::Column::Id.gt(after))
-        .order_by_asc(cart_line::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = cart_line::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, cart_line::Column::Id, after, PAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -87,12 +83,8 @@ pub(in crate::services::privacy::export) async fn orders(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, Order)>> {
-    let rows = order::Entity::find_owned_by(user.0)
-        .filter(order::Column::Id.gt(after))
-        .order_by_asc(order::Column::Id)
-        .limit(ORDERS_PER_PAGE)
-        .all(db)
-        .await?;
+    let select = order::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, order::Column::Id, after, ORDERS_PER_PAGE).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -179,13 +171,8 @@ pub(in crate::services::privacy::export) async fn reviews(
     user: UserId,
     after: i32,
 ) -> ApiResult<Vec<(i32, Review)>> {
-    let rows = review::Entity::find()
-        .filter(review::Column::UserId.eq(user.0))
-        .filter(review::Column::Id.gt(after))
-        .order_by_asc(review::Column::Id)
-        .limit(PAGE_ROWS)
-        .all(db)
-        .await?;
+    let select = review::Entity::find().filter(review::Column::UserId.eq(user.0));
+    let rows = page_by_id(db, select, review::Column::Id, after, PAGE_ROWS).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
