@@ -10,6 +10,7 @@ use cadenza_api::auth::Role;
 use cadenza_api::graphql::pipeline::trusted::Manifest;
 use cadenza_api::services::accounts::{Accounts, Registration};
 use cadenza_api::services::catalogue::{demo, CatalogueVersion};
+use cadenza_api::services::privacy::erasure::ledger as erasure_ledger;
 use cadenza_api::services::recommendations::Recomputer;
 use cadenza_api::services::trusted_documents::TrustedDocuments;
 use cadenza_api::{db, startup, Application, Settings};
@@ -54,6 +55,37 @@ enum Command {
     Documents {
         #[command(subcommand)]
         action: DocumentsAction,
+    },
+    /// Back up the database, every stored file and the secrets into DIR
+    /// while the server runs (SQLite and local storage; see docs/backups.md).
+    /// Files an earlier backup into DIR holds are not copied again.
+    Backup {
+        #[arg(long = "to", value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new, empty data dir, erasing again every
+    /// account the erasure ledgers name.
+    Restore {
+        /// The backup directory.
+        #[arg(long = "from", value_name = "DIR")]
+        from: PathBuf,
+        /// The data dir to create (it must not exist, or be empty).
+        #[arg(long = "to", value_name = "DATA_DIR")]
+        to: PathBuf,
+        /// A snapshot's name (a directory under DIR/snapshots); the newest
+        /// by default.
+        #[arg(long)]
+        snapshot: Option<String>,
+        /// Another erasure ledger to replay (the old server's
+        /// CADENZA_ERASURE_LEDGER, when it survived); may be repeated.
+        #[arg(long = "ledger", value_name = "FILE")]
+        ledgers: Vec<PathBuf>,
+    },
+    /// Erase again every account an erasure ledger names that the
+    /// database still holds (after restoring a PostgreSQL dump, say).
+    ReplayErasures {
+        #[arg(long = "ledger", value_name = "FILE")]
+        ledger: PathBuf,
     },
     /// Print every setting with its default and meaning.
     Settings {
@@ -132,6 +164,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
     if let Command::Settings { markdown } = &command {
         print_settings(*markdown);
         return Ok(());
+    }
+    if let Command::Restore {
+        from,
+        to,
+        snapshot,
+        ledgers,
+    } = &command
+    {
+        return restore(from, to, snapshot.as_deref(), ledgers).await;
     }
     let settings = Settings::from_env()?;
     // Secrets and the search index live there, whichever database is used.
@@ -271,8 +312,126 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::ExportSchema { .. } | Command::Settings { .. } => {}
+        Command::Backup { to } => backup(&settings, &to).await?,
+        Command::ReplayErasures { ledger } => {
+            if !ledger.is_file() {
+                anyhow::bail!("the erasure ledger {} does not exist", ledger.display());
+            }
+            let users: Vec<i32> = erasure_ledger::read(&ledger)?.into_iter().collect();
+            let mut settings = settings;
+            settings.seed_demo = false;
+            settings.http.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let erased = Application::build(settings)
+                .await?
+                .erase_again(&users)
+                .await?;
+            eprintln!(
+                "cadenza: {erased} of the {} accounts in {} were still there and are erased",
+                users.len(),
+                ledger.display()
+            );
+        }
+        Command::ExportSchema { .. } | Command::Settings { .. } | Command::Restore { .. } => {}
     }
+    Ok(())
+}
+
+async fn backup(settings: &Settings, to: &std::path::Path) -> anyhow::Result<()> {
+    use cadenza_api::services::backup;
+    use cadenza_api::settings::StorageLocation;
+    if !settings.uses_sqlite() {
+        anyhow::bail!(
+            "cadenza backup covers the embedded default (SQLite); with PostgreSQL use \
+             pg_dump or base backups with WAL archiving, as docs/backups.md says"
+        );
+    }
+    let StorageLocation::Local(blobs) = &settings.storage else {
+        anyhow::bail!(
+            "cadenza backup covers local storage; for a bucket use its versioning, \
+             as docs/backups.md says"
+        );
+    };
+    let db = db::connect(settings, None).await?;
+    startup::migrate(&db).await?;
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |done: usize, of: usize, bytes: u64| {
+        if terminal && (done.is_multiple_of(64) || done == of) {
+            eprint!(
+                "\rcadenza: {done}/{of} stored files, {:.1} MB copied",
+                bytes as f64 / 1e6
+            );
+        }
+    };
+    let ledger = settings.erasure_ledger();
+    let report = backup::backup(
+        backup::Source {
+            db: &db,
+            data_dir: &settings.data_dir,
+            blobs,
+            ledger: &ledger,
+        },
+        to,
+        &progress,
+    )
+    .await
+    .with_context(|| format!("backing up into {}", to.display()))?;
+    if terminal {
+        eprintln!();
+    }
+    eprintln!(
+        "cadenza: backup {} complete: {} rows, {} stored files ({} copied, {:.1} MB; the rest were in the backup already)",
+        report.snapshot.display(),
+        report.rows,
+        report.files,
+        report.copied,
+        report.bytes_copied as f64 / 1e6
+    );
+    Ok(())
+}
+
+async fn restore(
+    from: &std::path::Path,
+    to: &std::path::Path,
+    snapshot: Option<&str>,
+    ledgers: &[PathBuf],
+) -> anyhow::Result<()> {
+    use cadenza_api::services::backup::restore;
+    let staged = restore::stage(from, snapshot, to, ledgers)
+        .await
+        .with_context(|| format!("restoring from {}", from.display()))?;
+    let outcome = async {
+        let again = restore::present(&staged).await?;
+        if !again.is_empty() {
+            let mut settings = Settings::in_data_dir(staged.staging.clone());
+            settings.seed_demo = false;
+            settings.http.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            settings.privacy.erasure_ledger = Some(staged.staging.join("erasure-ledger"));
+            Application::build(settings)
+                .await?
+                .erase_again(&again)
+                .await?;
+            eprintln!(
+                "cadenza: {} accounts erased after this backup was taken were erased again",
+                again.len()
+            );
+        }
+        restore::finish(&staged, to)
+    }
+    .await;
+    if let Err(err) = outcome {
+        restore::abandon(&staged);
+        return Err(err.context(format!("restoring from {}", from.display())));
+    }
+    eprintln!(
+        "cadenza: restored {} ({}, {} rows, {} stored files) into {}; start the server on it \
+         (CADENZA_DATA_DIR={}) and it rebuilds its search index",
+        staged.snapshot.display(),
+        staged.manifest.created_at,
+        staged.manifest.rows.values().sum::<u64>(),
+        staged.manifest.files.len(),
+        to.display(),
+        to.display()
+    );
     Ok(())
 }
 

@@ -40,6 +40,7 @@ pub struct Application {
     port: u16,
     server: Server,
     jobs: Jobs,
+    services: Services,
 }
 
 impl Application {
@@ -100,6 +101,7 @@ impl Application {
                 quota_bytes: settings.locker.quota_bytes,
                 k_anonymity: settings.recommendations.k_anonymity,
                 export_ttl_secs: settings.privacy.export_ttl_secs,
+                erasure_ledger: settings.erasure_ledger(),
                 payments: Payments {
                     provider: Arc::new(BuiltInProvider::new(db.clone(), settings.store.payments)),
                     deadline: Duration::from_millis(settings.store.payment_deadline_ms),
@@ -132,6 +134,7 @@ impl Application {
             jobs: jobs.clone(),
         });
 
+        let services = state.services.clone();
         let listener = TcpListener::bind(settings.http.bind)
             .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -159,11 +162,47 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(10)
         .run();
-        Ok(Self { port, server, jobs })
+        Ok(Self {
+            port,
+            server,
+            jobs,
+            services,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Erases `users` again with the server's own erasure (rows, files,
+    /// index), without serving: what `cadenza restore` and `cadenza
+    /// replay-erasures` do for the accounts an erasure ledger names. An
+    /// account that is not there is skipped. How many were erased.
+    pub async fn erase_again(self, users: &[i32]) -> anyhow::Result<usize> {
+        let outcome = async {
+            let mut erased = 0;
+            for user in users {
+                match self
+                    .services
+                    .erasure
+                    .erase(crate::domain::UserId(*user))
+                    .await
+                {
+                    Ok(()) => erased += 1,
+                    // No such account: erased already.
+                    Err(crate::error::ApiError::Unauthenticated) => {}
+                    Err(err) => anyhow::bail!("erasing account {user} again failed: {err}"),
+                }
+            }
+            anyhow::Ok(erased)
+        }
+        .await;
+        self.jobs.stop();
+        // The server only hears its stop while it is polled.
+        let handle = self.server.handle();
+        let (served, ()) = tokio::join!(self.server, handle.stop(false));
+        served?;
+        outcome
     }
 
     /// Serves until the server is stopped (a signal), then stops the

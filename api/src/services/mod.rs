@@ -26,6 +26,7 @@
 //!   the bus of events for one user's devices, which every area uses
 
 pub mod accounts;
+pub mod backup;
 pub mod bus;
 pub mod catalogue;
 pub mod jobs;
@@ -104,6 +105,8 @@ pub struct ServiceConfig {
     pub k_anonymity: u32,
     /// How long a data export's URL works.
     pub export_ttl_secs: u64,
+    /// Where erasures are noted apart from the database.
+    pub erasure_ledger: std::path::PathBuf,
 }
 
 impl Services {
@@ -144,6 +147,7 @@ impl Services {
             events: config.erasure_events,
             limiter: config.rate_limiter.clone(),
             catalogue_version: catalogue_version.clone(),
+            ledger: config.erasure_ledger.clone(),
         });
         let stream_urls = signed_urls::SignedUrls::new(&config.server_secret);
         let exports = privacy::Exports::new(

@@ -171,6 +171,10 @@ pub struct PrivacySettings {
     /// How long a data export's URL works, and its stream URLs with it
     /// (`CADENZA_EXPORT_TTL_SECS`).
     pub export_ttl_secs: u64,
+    /// Where the numbers of erased accounts are written as well as the
+    /// database (`CADENZA_ERASURE_LEDGER`), for `cadenza restore` to erase
+    /// them again from an older backup; `None`: `<data dir>/erasure-ledger`.
+    pub erasure_ledger: Option<std::path::PathBuf>,
 }
 
 impl Default for PrivacySettings {
@@ -179,6 +183,7 @@ impl Default for PrivacySettings {
             history_retention_days: 365,
             audit_retention_days: 730,
             export_ttl_secs: 900,
+            erasure_ledger: None,
         }
     }
 }
@@ -220,6 +225,9 @@ impl PrivacySettings {
                     })
                 },
             )?,
+            erasure_ledger: env
+                .raw("CADENZA_ERASURE_LEDGER")
+                .map(std::path::PathBuf::from),
         })
     }
 }

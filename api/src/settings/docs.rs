@@ -192,6 +192,11 @@ pub fn documented() -> Vec<Documented> {
             "entries of the consent log and the audit log older than this are deleted",
         ),
         row(
+            "CADENZA_ERASURE_LEDGER",
+            "`<data dir>/erasure-ledger`",
+            "a file where the numbers of erased accounts are also written, for `cadenza restore` to erase them again from an older backup; keep it apart from the data dir (see docs/backups.md)",
+        ),
+        row(
             "CADENZA_EXPORT_TTL_SECS",
             seconds(d.privacy.export_ttl_secs),
             "how long a data export's URL, and every `streamUrl` and `coverUrl` in it, works (at most a week)",

@@ -94,6 +94,14 @@ impl Settings {
         }
     }
 
+    /// Where erased accounts' numbers are kept apart from the database.
+    pub fn erasure_ledger(&self) -> PathBuf {
+        self.privacy
+            .erasure_ledger
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("erasure-ledger"))
+    }
+
     pub fn from_env() -> Result<Self, SettingError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }

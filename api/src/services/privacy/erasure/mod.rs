@@ -33,6 +33,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 mod aftermath;
+pub mod ledger;
 
 use self::aftermath::checkpoint;
 use super::audit::{self, AuditAction, AuditRecord};
@@ -86,6 +87,8 @@ pub struct ErasureParts {
     pub events: ErasureEvents,
     pub limiter: RateLimiter,
     pub catalogue_version: CatalogueVersion,
+    /// The erasure ledger's file (`ledger`).
+    pub ledger: std::path::PathBuf,
 }
 
 #[derive(Clone)]
@@ -99,6 +102,7 @@ pub struct Erasure {
     events: ErasureEvents,
     limiter: RateLimiter,
     catalogue_version: CatalogueVersion,
+    ledger: std::path::PathBuf,
 }
 
 /// What the transaction found to clean up after it.
@@ -120,6 +124,7 @@ impl Erasure {
             events: parts.events,
             limiter: parts.limiter,
             catalogue_version: parts.catalogue_version,
+            ledger: parts.ledger,
         }
     }
 
@@ -130,6 +135,18 @@ impl Erasure {
     /// the account is left on this replica's disk.
     pub async fn erase(&self, user: UserId) -> ApiResult<()> {
         let erased = self.erase_rows(user).await?;
+        let ledger = self.ledger.clone();
+        let noted = tokio::task::spawn_blocking(move || ledger::append(&ledger, user)).await;
+        if !matches!(noted, Ok(Ok(()))) {
+            // The account is gone from the database; only a restore of an
+            // older backup could bring it back, and the operator must know.
+            tracing::error!(
+                user.id = user.0,
+                ledger = %self.ledger.display(),
+                "the erasure could not be written to the erasure ledger; \
+                 a restore of an older backup would bring this account back"
+            );
+        }
         self.feed.changed();
         self.forget_everywhere(user).await;
         for limit in ["mutation", "export"] {

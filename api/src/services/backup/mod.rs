@@ -1,0 +1,316 @@
+//! `cadenza backup` and `cadenza restore` for the embedded default (SQLite
+//! and local storage), while the server runs.
+//!
+//! A backup is a snapshot of the database taken with `VACUUM INTO` (one read
+//! transaction: writers go on meanwhile, into the write-ahead log), then
+//! every stored file the snapshot refers to, copied into the backup's
+//! shared `blobs/` unless an earlier backup holds it already, each hashed
+//! as it is copied and checked against the hash the database keeps. The
+//! manifest is written last and the snapshot's directory renamed into
+//! place, so a backup cut short leaves no snapshot, only files the next one
+//! reuses. The search index is not copied: a server rebuilds it.
+//!
+//! Stored files never change once written, but one can go between the
+//! snapshot and its copy (a listener deleted the item): the snapshot is
+//! then taken again, so that what it refers to is all there.
+
+pub mod manifest;
+pub mod restore;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+
+use self::manifest::{BackupDir, FileEntry, Manifest};
+use crate::services::privacy::erasure::ledger;
+
+/// Every table whose rows the manifest counts (all of them, found in the
+/// snapshot itself).
+async fn row_counts(db: &DatabaseConnection) -> anyhow::Result<BTreeMap<String, u64>> {
+    let backend = db.get_database_backend();
+    let tables = db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        ))
+        .await?;
+    let mut counts = BTreeMap::new();
+    for table in tables {
+        let name: String = table.try_get("", "name")?;
+        let row = db
+            .query_one(Statement::from_string(
+                backend,
+                format!(
+                    "SELECT COUNT(*) AS n FROM \"{}\"",
+                    name.replace('"', "\"\"")
+                ),
+            ))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no count of {name}"))?;
+        let n: i64 = row.try_get("", "n")?;
+        counts.insert(name, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+/// A stored file a snapshot refers to, with the hash the database keeps
+/// for it when it keeps one (uploads and masters; covers and exports have
+/// none, and are hashed as they are copied).
+struct Referenced {
+    key: String,
+    sha256: Option<String>,
+}
+
+async fn referenced(db: &DatabaseConnection) -> anyhow::Result<Vec<Referenced>> {
+    let backend = db.get_database_backend();
+    let mut found = Vec::new();
+    for row in db
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT storage_key, content_hash FROM blobs ORDER BY id",
+        ))
+        .await?
+    {
+        found.push(Referenced {
+            key: row.try_get("", "storage_key")?,
+            sha256: Some(row.try_get("", "content_hash")?),
+        });
+    }
+    for (sql, column) in [
+        (
+            "SELECT DISTINCT cover_key AS k FROM locker_items WHERE cover_key IS NOT NULL",
+            "k",
+        ),
+        ("SELECT storage_key AS k FROM data_exports", "k"),
+    ] {
+        for row in db.query_all(Statement::from_string(backend, sql)).await? {
+            found.push(Referenced {
+                key: row.try_get("", column)?,
+                sha256: None,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// What `backup` did.
+#[derive(Debug)]
+pub struct BackupReport {
+    pub snapshot: PathBuf,
+    pub files: usize,
+    pub copied: usize,
+    pub bytes_copied: u64,
+    pub rows: u64,
+}
+
+/// Where a backup reads from.
+pub struct Source<'a> {
+    pub db: &'a DatabaseConnection,
+    pub data_dir: &'a Path,
+    pub blobs: &'a Path,
+    pub ledger: &'a Path,
+}
+
+/// Takes a backup of `source` into `to` (created, or a backup directory
+/// already). `progress` hears of each file: (done, of, bytes copied).
+pub async fn backup(
+    source: Source<'_>,
+    to: &Path,
+    progress: &(dyn Fn(usize, usize, u64) + Sync),
+) -> anyhow::Result<BackupReport> {
+    let dir = prepare(to)?;
+    let previous = previous_hashes(&dir);
+    for attempt in 1..=3 {
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
+        let partial = dir.snapshots().join(format!("{stamp}.partial"));
+        std::fs::create_dir_all(&partial)?;
+        let database = partial.join(manifest::DATABASE);
+        let quoted = database.display().to_string().replace('\'', "''");
+        source
+            .db
+            .execute_unprepared(&format!("VACUUM INTO '{quoted}'"))
+            .await
+            .map_err(|err| anyhow::anyhow!("snapshot of the database failed: {err}"))?;
+        let snapshot_db =
+            Database::connect(format!("sqlite://{}?mode=ro", database.display())).await?;
+        let rows = row_counts(&snapshot_db).await?;
+        let wanted = referenced(&snapshot_db).await?;
+        snapshot_db.close().await?;
+
+        let (files, copied, bytes, missing) =
+            copy_files(&dir, source.blobs, &wanted, &previous, progress).await?;
+        if !missing.is_empty() {
+            std::fs::remove_dir_all(&partial)?;
+            tracing::info!(
+                attempt,
+                missing = missing.len(),
+                "stored files went after the snapshot was taken; taking it again"
+            );
+            if attempt == 3 {
+                anyhow::bail!(
+                    "{} stored files the database refers to are not in storage: {}",
+                    missing.len(),
+                    missing.join(", ")
+                );
+            }
+            continue;
+        }
+        let mut secrets = Vec::new();
+        let secret = source.data_dir.join(manifest::SECRET);
+        if secret.is_file() {
+            let (sha256, size) = manifest::copy_hashed(&secret, &partial.join(manifest::SECRET))?;
+            secrets.push(FileEntry {
+                key: manifest::SECRET.into(),
+                sha256,
+                size,
+            });
+        }
+        // Every erasure this server and earlier backups know of.
+        let mut erased = ledger::read(source.ledger)?;
+        erased.extend(ledger::read(&dir.root.join(manifest::LEDGER))?);
+        ledger::write(&dir.root.join(manifest::LEDGER), &erased)?;
+
+        let (sha256, size) = manifest::hash_file(&database)?;
+        let manifest = Manifest {
+            format: manifest::FORMAT,
+            cadenza: env!("CARGO_PKG_VERSION").into(),
+            created_at: chrono::Utc::now().to_rfc3339(),
+            database: FileEntry {
+                key: manifest::DATABASE.into(),
+                sha256,
+                size,
+            },
+            secrets,
+            rows: rows.clone(),
+            files: files.clone(),
+        };
+        let manifest_path = partial.join(manifest::MANIFEST);
+        std::fs::write(&manifest_path, serde_json::to_vec_pretty(&manifest)?)?;
+        std::fs::File::open(&manifest_path)?.sync_all()?;
+        let done = dir.snapshots().join(&stamp);
+        std::fs::rename(&partial, &done)?;
+        return Ok(BackupReport {
+            snapshot: done,
+            files: files.len(),
+            copied,
+            bytes_copied: bytes,
+            rows: rows.values().sum(),
+        });
+    }
+    unreachable!("the loop returns or fails by its third attempt")
+}
+
+/// Makes `to` a backup directory (or checks it is one), and clears what an
+/// earlier backup cut short left behind.
+fn prepare(to: &Path) -> anyhow::Result<BackupDir> {
+    let marker = to.join(manifest::MARKER);
+    if to.exists() && !marker.is_file() {
+        let empty = std::fs::read_dir(to)?.next().is_none();
+        if !empty {
+            anyhow::bail!(
+                "{} is neither empty nor a Cadenza backup; choose another directory",
+                to.display()
+            );
+        }
+    }
+    std::fs::create_dir_all(to.join("snapshots"))?;
+    std::fs::create_dir_all(to.join("blobs"))?;
+    if !marker.is_file() {
+        std::fs::write(
+            &marker,
+            format!("Cadenza backup, format {}\n", manifest::FORMAT),
+        )?;
+    }
+    for entry in std::fs::read_dir(to.join("snapshots"))?.filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().ends_with(".partial") {
+            std::fs::remove_dir_all(entry.path())?;
+        }
+    }
+    Ok(BackupDir {
+        root: to.to_owned(),
+    })
+}
+
+/// The hashes earlier snapshots recorded, by key: a file already in the
+/// backup is not read again to learn its hash.
+fn previous_hashes(dir: &BackupDir) -> HashMap<String, FileEntry> {
+    let mut known = HashMap::new();
+    for snapshot in dir.complete().unwrap_or_default() {
+        if let Ok(manifest) = manifest::read(&snapshot) {
+            for file in manifest.files {
+                known.insert(file.key.clone(), file);
+            }
+        }
+    }
+    known
+}
+
+type Copied = (Vec<FileEntry>, usize, u64, Vec<String>);
+
+async fn copy_files(
+    dir: &BackupDir,
+    blobs: &Path,
+    wanted: &[Referenced],
+    previous: &HashMap<String, FileEntry>,
+    progress: &(dyn Fn(usize, usize, u64) + Sync),
+) -> anyhow::Result<Copied> {
+    let mut entries = Vec::with_capacity(wanted.len());
+    let mut seen = BTreeSet::new();
+    let (mut copied, mut bytes) = (0usize, 0u64);
+    let mut missing = Vec::new();
+    for (done, file) in wanted.iter().enumerate() {
+        if !seen.insert(file.key.clone()) {
+            continue;
+        }
+        let source = blobs.join(&file.key);
+        let target = dir.blob(&file.key);
+        let kept = previous
+            .get(&file.key)
+            .filter(|entry| {
+                file.sha256
+                    .as_ref()
+                    .is_none_or(|hash| *hash == entry.sha256)
+                    && std::fs::metadata(&target).is_ok_and(|m| m.len() == entry.size)
+            })
+            .cloned();
+        let entry = match kept {
+            Some(entry) => entry,
+            None => {
+                let (from, to) = (source.clone(), target.clone());
+                let result =
+                    tokio::task::spawn_blocking(move || manifest::copy_hashed(&from, &to)).await?;
+                let (sha256, size) = match result {
+                    Ok(copied) => copied,
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                        missing.push(file.key.clone());
+                        continue;
+                    }
+                    Err(err) => return Err(anyhow::anyhow!("copying {}: {err}", source.display())),
+                };
+                if let Some(expected) = &file.sha256 {
+                    if *expected != sha256 {
+                        std::fs::remove_file(&target)?;
+                        anyhow::bail!(
+                            "the stored file {} does not match its hash ({sha256}, the database \
+                             says {expected}): storage is damaged; nothing of this backup was \
+                             kept",
+                            source.display()
+                        );
+                    }
+                }
+                copied += 1;
+                bytes += size;
+                FileEntry {
+                    key: file.key.clone(),
+                    sha256,
+                    size,
+                }
+            }
+        };
+        entries.push(entry);
+        progress(done + 1, wanted.len(), bytes);
+    }
+    Ok((entries, copied, bytes, missing))
+}
