@@ -168,7 +168,10 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
 
 /// Copies `from` to `to` through a temporary file renamed into place,
 /// hashing what it reads; the hash and size of what was copied. A copy cut
-/// short leaves only the temporary file, never a short `to`.
+/// short leaves only the temporary file, never a short `to`. Not synced
+/// one by one (an fsync per file made a backup a quarter as fast as `cp`):
+/// `sync_filesystem` makes all of them durable before a manifest names
+/// them.
 pub fn copy_hashed(from: &Path, to: &Path) -> std::io::Result<(String, u64)> {
     use std::io::Write;
     if let Some(parent) = to.parent() {
@@ -194,9 +197,15 @@ pub fn copy_hashed(from: &Path, to: &Path) -> std::io::Result<(String, u64)> {
     }
     // A secret stays readable by its owner only.
     target.set_permissions(source.metadata()?.permissions())?;
-    target.sync_all()?;
     std::fs::rename(&partial, to)?;
     Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// Writes out everything written to the filesystem holding `path`.
+pub fn sync_filesystem(path: &Path) -> std::io::Result<()> {
+    let dir = std::fs::File::open(path)?;
+    rustix::fs::syncfs(&dir)?;
+    Ok(())
 }
 
 #[cfg(test)]

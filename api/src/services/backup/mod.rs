@@ -19,6 +19,7 @@ pub mod restore;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
@@ -140,7 +141,7 @@ pub async fn backup(
         snapshot_db.close().await?;
 
         let (files, copied, bytes, missing) =
-            copy_files(&dir, source.blobs, &wanted, &previous, progress).await?;
+            copy_files(&dir, source.blobs, &wanted, &previous, progress)?;
         if !missing.is_empty() {
             std::fs::remove_dir_all(&partial)?;
             tracing::info!(
@@ -172,6 +173,8 @@ pub async fn backup(
         erased.extend(ledger::read(&dir.root.join(manifest::LEDGER))?);
         ledger::write(&dir.root.join(manifest::LEDGER), &erased)?;
 
+        // Every file the manifest will name is on disk before it is.
+        manifest::sync_filesystem(&dir.root)?;
         let (sha256, size) = manifest::hash_file(&database)?;
         let manifest = Manifest {
             format: manifest::FORMAT,
@@ -249,68 +252,116 @@ fn previous_hashes(dir: &BackupDir) -> HashMap<String, FileEntry> {
 
 type Copied = (Vec<FileEntry>, usize, u64, Vec<String>);
 
-async fn copy_files(
+/// What became of one file.
+enum Outcome {
+    Kept(FileEntry),
+    Copied(FileEntry),
+    Missing(String),
+}
+
+/// Copies what the backup lacks on a few threads (hashing is most of the
+/// work, and each file is independent); the entries in key order.
+fn copy_files(
     dir: &BackupDir,
     blobs: &Path,
     wanted: &[Referenced],
     previous: &HashMap<String, FileEntry>,
     progress: &(dyn Fn(usize, usize, u64) + Sync),
 ) -> anyhow::Result<Copied> {
-    let mut entries = Vec::with_capacity(wanted.len());
     let mut seen = BTreeSet::new();
-    let (mut copied, mut bytes) = (0usize, 0u64);
-    let mut missing = Vec::new();
-    for (done, file) in wanted.iter().enumerate() {
-        if !seen.insert(file.key.clone()) {
-            continue;
-        }
-        let source = blobs.join(&file.key);
-        let target = dir.blob(&file.key);
-        let kept = previous
-            .get(&file.key)
-            .filter(|entry| {
-                file.sha256
-                    .as_ref()
-                    .is_none_or(|hash| *hash == entry.sha256)
-                    && std::fs::metadata(&target).is_ok_and(|m| m.len() == entry.size)
+    let unique: Vec<&Referenced> = wanted
+        .iter()
+        .filter(|file| seen.insert(file.key.as_str()))
+        .collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(2, usize::from)
+        .clamp(1, 4);
+    let done = AtomicUsize::new(0);
+    let bytes = AtomicU64::new(0);
+    let outcomes: Vec<anyhow::Result<Outcome>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|worker| {
+                let (unique, done, bytes) = (&unique, &done, &bytes);
+                scope.spawn(move || {
+                    unique
+                        .iter()
+                        .skip(worker)
+                        .step_by(workers)
+                        .map(|file| {
+                            let outcome = copy_one(dir, blobs, file, previous);
+                            if let Ok(Outcome::Copied(entry)) = &outcome {
+                                bytes.fetch_add(entry.size, Ordering::Relaxed);
+                            }
+                            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                            progress(n, unique.len(), bytes.load(Ordering::Relaxed));
+                            outcome
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
-            .cloned();
-        let entry = match kept {
-            Some(entry) => entry,
-            None => {
-                let (from, to) = (source.clone(), target.clone());
-                let result =
-                    tokio::task::spawn_blocking(move || manifest::copy_hashed(&from, &to)).await?;
-                let (sha256, size) = match result {
-                    Ok(copied) => copied,
-                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                        missing.push(file.key.clone());
-                        continue;
-                    }
-                    Err(err) => return Err(anyhow::anyhow!("copying {}: {err}", source.display())),
-                };
-                if let Some(expected) = &file.sha256 {
-                    if *expected != sha256 {
-                        std::fs::remove_file(&target)?;
-                        anyhow::bail!(
-                            "the stored file {} does not match its hash ({sha256}, the database \
-                             says {expected}): storage is damaged; nothing of this backup was \
-                             kept",
-                            source.display()
-                        );
-                    }
-                }
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| vec![Err(anyhow::anyhow!("a copying thread panicked"))])
+            })
+            .collect()
+    });
+    let mut entries = Vec::with_capacity(unique.len());
+    let (mut copied, mut missing) = (0usize, Vec::new());
+    for outcome in outcomes {
+        match outcome? {
+            Outcome::Kept(entry) => entries.push(entry),
+            Outcome::Copied(entry) => {
                 copied += 1;
-                bytes += size;
-                FileEntry {
-                    key: file.key.clone(),
-                    sha256,
-                    size,
-                }
+                entries.push(entry);
             }
-        };
-        entries.push(entry);
-        progress(done + 1, wanted.len(), bytes);
+            Outcome::Missing(key) => missing.push(key),
+        }
     }
-    Ok((entries, copied, bytes, missing))
+    entries.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok((entries, copied, bytes.into_inner(), missing))
+}
+
+fn copy_one(
+    dir: &BackupDir,
+    blobs: &Path,
+    file: &Referenced,
+    previous: &HashMap<String, FileEntry>,
+) -> anyhow::Result<Outcome> {
+    let source = blobs.join(&file.key);
+    let target = dir.blob(&file.key);
+    let kept = previous.get(&file.key).filter(|entry| {
+        file.sha256
+            .as_ref()
+            .is_none_or(|hash| *hash == entry.sha256)
+            && std::fs::metadata(&target).is_ok_and(|m| m.len() == entry.size)
+    });
+    if let Some(entry) = kept {
+        return Ok(Outcome::Kept(entry.clone()));
+    }
+    let (sha256, size) = match manifest::copy_hashed(&source, &target) {
+        Ok(copied) => copied,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Outcome::Missing(file.key.clone()))
+        }
+        Err(err) => return Err(anyhow::anyhow!("copying {}: {err}", source.display())),
+    };
+    if let Some(expected) = &file.sha256 {
+        if *expected != sha256 {
+            std::fs::remove_file(&target)?;
+            anyhow::bail!(
+                "the stored file {} does not match its hash ({sha256}, the database says \
+                 {expected}): storage is damaged; this backup was not completed",
+                source.display()
+            );
+        }
+    }
+    Ok(Outcome::Copied(FileEntry {
+        key: file.key.clone(),
+        sha256,
+        size,
+    }))
 }

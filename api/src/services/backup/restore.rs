@@ -202,6 +202,7 @@ pub fn finish(staged: &Staged, to: &Path) -> anyhow::Result<()> {
     if search.exists() {
         std::fs::remove_dir_all(&search)?;
     }
+    manifest::sync_filesystem(&staged.staging)?;
     if to.exists() {
         // Checked empty by `stage`.
         std::fs::remove_dir(to)?;
