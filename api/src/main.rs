@@ -351,8 +351,19 @@ async fn backup(settings: &Settings, to: &std::path::Path) -> anyhow::Result<()>
              as docs/backups.md says"
         );
     };
+    // The server's own database, as it is: never created, never migrated
+    // by a backup (a newer binary must not change it under a running
+    // server).
+    if settings.database.url.is_none() {
+        let file = settings.data_dir.join("cadenza.sqlite3");
+        if !file.is_file() {
+            anyhow::bail!(
+                "there is no database at {}: is CADENZA_DATA_DIR the server's?",
+                file.display()
+            );
+        }
+    }
     let db = db::connect(settings, None).await?;
-    startup::migrate(&db).await?;
     let terminal = std::io::stderr().is_terminal();
     let progress = |done: usize, of: usize, bytes: u64| {
         if terminal && (done.is_multiple_of(64) || done == of) {
@@ -402,7 +413,17 @@ async fn restore(
     let outcome = async {
         let again = restore::present(&staged).await?;
         if !again.is_empty() {
-            let mut settings = Settings::in_data_dir(staged.staging.clone());
+            // The operator's settings (retention above all), on the
+            // staged data dir and nothing else.
+            let mut settings = Settings::from_env()
+                .unwrap_or_else(|_| Settings::in_data_dir(staged.staging.clone()));
+            settings.data_dir = staged.staging.clone();
+            settings.database.url = None;
+            settings.redis.url = None;
+            settings.storage =
+                cadenza_api::settings::StorageLocation::Local(staged.staging.join("blobs"));
+            settings.search_dir = staged.staging.join("search");
+            settings.http.otlp_endpoint = None;
             settings.seed_demo = false;
             settings.http.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
             settings.privacy.erasure_ledger = Some(staged.staging.join("erasure-ledger"));
@@ -415,7 +436,7 @@ async fn restore(
                 again.len()
             );
         }
-        restore::finish(&staged, to)
+        restore::finish(&staged, to).await
     }
     .await;
     if let Err(err) = outcome {

@@ -41,6 +41,7 @@ pub struct Application {
     server: Server,
     jobs: Jobs,
     services: Services,
+    db: sea_orm::DatabaseConnection,
 }
 
 impl Application {
@@ -135,6 +136,7 @@ impl Application {
         });
 
         let services = state.services.clone();
+        let app_db = state.db.clone();
         let listener = TcpListener::bind(settings.http.bind)
             .map_err(|err| anyhow::anyhow!("CADENZA_BIND {}: {err}", settings.http.bind))?;
         let port = listener.local_addr()?.port();
@@ -167,6 +169,7 @@ impl Application {
             server,
             jobs,
             services,
+            db: app_db,
         })
     }
 
@@ -180,6 +183,12 @@ impl Application {
     /// account that is not there is skipped. How many were erased.
     pub async fn erase_again(self, users: &[i32]) -> anyhow::Result<usize> {
         let outcome = async {
+            // No account made from now on may get an erased account's
+            // number: a later replay of the ledger would erase it.
+            if let Some(highest) = users.iter().max() {
+                crate::services::privacy::erasure::ledger::reserve_numbers(&self.db, *highest)
+                    .await?;
+            }
             let mut erased = 0;
             for user in users {
                 match self

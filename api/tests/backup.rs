@@ -375,7 +375,24 @@ async fn an_account_erased_after_the_backup_stays_erased_in_its_restore() {
         )
         .await;
     assert_eq!(deleted["data"]["deleteAccount"], true, "{deleted}");
+    // An account made and erased after the backup: its number is in no
+    // snapshot, and must not be given to anyone after a restore.
+    let late = server.register("late@example.com").await;
+    let deleted = server
+        .gql(
+            Some(&late),
+            "mutation($p: String!) { deleteAccount(password: $p) }",
+            json!({ "p": PASSWORD }),
+        )
+        .await;
+    assert_eq!(deleted["data"]["deleteAccount"], true, "{deleted}");
     server.kill();
+    let ledgered = std::fs::read_to_string(data.join("erasure-ledger")).unwrap();
+    let highest_erased: i64 = ledgered
+        .lines()
+        .filter_map(|line| line.split(' ').next()?.parse().ok())
+        .max()
+        .unwrap();
 
     // With the server's own ledger; and, the data dir lost, with the
     // ledger a later backup carried into the backup directory.
@@ -432,7 +449,28 @@ async fn an_account_erased_after_the_backup_stays_erased_in_its_restore() {
             .await;
         assert!(login["errors"].is_array(), "{label}: {login}");
         restored_server.login("kept@example.com").await;
+        restored_server.register("newcomer@example.com").await;
         restored_server.kill();
+        let db = Database::connect(format!(
+            "sqlite://{}?mode=ro",
+            restored.join("cadenza.sqlite3").display()
+        ))
+        .await
+        .unwrap();
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT id FROM users WHERE email = 'newcomer@example.com'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let newcomer: i32 = row.try_get_by_index(0).unwrap();
+        db.close().await.unwrap();
+        assert!(
+            i64::from(newcomer) > highest_erased,
+            "{label}: a new account ({newcomer}) never gets an erased account's number ({highest_erased})"
+        );
     }
 
     // A database brought back by other means (a dump): `replay-erasures`
@@ -450,7 +488,7 @@ async fn an_account_erased_after_the_backup_stays_erased_in_its_restore() {
     );
     assert!(replayed.status.success(), "{}", stderr(&replayed));
     assert!(
-        stderr(&replayed).contains("1 of the 1 accounts"),
+        stderr(&replayed).contains("1 of the 2 accounts"),
         "{}",
         stderr(&replayed)
     );
@@ -461,7 +499,7 @@ async fn an_account_erased_after_the_backup_stays_erased_in_its_restore() {
         &["replay-erasures", "--ledger", ledger.to_str().unwrap()],
     );
     assert!(
-        stderr(&again).contains("0 of the 1 accounts"),
+        stderr(&again).contains("0 of the 2 accounts"),
         "{}",
         stderr(&again)
     );
@@ -542,6 +580,14 @@ async fn bad_input_is_refused_and_leaves_nothing() {
     refused(restore(&backup), "newer Cadenza");
     std::fs::write(&manifest_file, "{\"format\": 1, \"data").unwrap();
     refused(restore(&backup), "damaged");
+    std::fs::write(&manifest_file, &original).unwrap();
+
+    // A manifest that names a file outside the data dir.
+    let mut forged = manifest_value.clone();
+    forged["files"][0]["key"] = json!("../../escaped");
+    std::fs::write(&manifest_file, forged.to_string()).unwrap();
+    refused(restore(&backup), "outside the data dir");
+    assert!(!root.join("escaped").exists());
     std::fs::write(&manifest_file, &original).unwrap();
 
     // A tampered blob.

@@ -58,6 +58,8 @@ pub struct Exporter {
     queue: Arc<Mutex<mpsc::Receiver<RequestSpan>>>,
     client: reqwest::Client,
     url: String,
+    /// The URL as logs and `/readyz` may show it: without credentials.
+    shown: String,
     dropped: Arc<AtomicU64>,
 }
 
@@ -73,6 +75,10 @@ impl Otlp {
                 .build()
                 .unwrap_or_default(),
             url: format!("{}/v1/traces", endpoint.trim_end_matches('/')),
+            shown: format!(
+                "{}/v1/traces",
+                without_credentials(endpoint.trim_end_matches('/'))
+            ),
             dropped: dropped.clone(),
         };
         (
@@ -123,12 +129,25 @@ impl Exporter {
             match sent {
                 Ok(_) => beat.ok(),
                 Err(err) => {
-                    tracing::warn!(error = %err, spans = batch.len(), url = %self.url, "OTLP export failed");
-                    beat.failed(&format!("posting to {}: {err}", self.url));
+                    let err = err.without_url();
+                    tracing::warn!(error = %err, spans = batch.len(), url = %self.shown, "OTLP export failed");
+                    beat.failed(&format!("posting to {}: {err}", self.shown));
                 }
             }
         }
     }
+}
+
+/// `url` with any `user:password@` replaced: a collector's credentials
+/// are not for logs or `/readyz`.
+fn without_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let host_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..host_end].rfind('@') {
+            return format!("{scheme}://[redacted]@{}", &rest[at + 1..]);
+        }
+    }
+    url.to_owned()
 }
 
 /// A new span id: 8 random bytes, not all zero.
@@ -240,6 +259,18 @@ mod tests {
         assert_eq!(
             body["resourceSpans"][0]["resource"]["attributes"][0]["value"]["stringValue"],
             "cadenza"
+        );
+    }
+
+    #[test]
+    fn credentials_in_the_endpoint_are_not_shown() {
+        assert_eq!(
+            without_credentials("https://user:token@collector.example/otlp"),
+            "https://[redacted]@collector.example/otlp"
+        );
+        assert_eq!(
+            without_credentials("http://127.0.0.1:4318"),
+            "http://127.0.0.1:4318"
         );
     }
 

@@ -107,6 +107,9 @@ impl BackupDir {
         let mut found: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
+            // A snapshot cut short between its manifest and its rename is
+            // not one.
+            .filter(|path| !path.to_string_lossy().ends_with(".partial"))
             .filter(|path| path.join(MANIFEST).is_file())
             .collect();
         found.sort();
@@ -147,6 +150,16 @@ pub fn read(snapshot: &Path) -> Result<Manifest, Unreadable> {
         return Err(Unreadable::Newer(path, format));
     }
     serde_json::from_str(&text).map_err(|err| Unreadable::Damaged(path, err.to_string()))
+}
+
+/// True when `key` names a file under a directory and nothing else: no
+/// root, no `..`, no `.`, nothing empty. A manifest is read from a
+/// directory someone else may have written.
+pub fn safe_key(key: &str) -> bool {
+    !key.is_empty()
+        && Path::new(key)
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)))
 }
 
 /// SHA-256 (hex) and size of the file at `path`.
@@ -225,6 +238,14 @@ mod tests {
         assert!(err.to_string().contains("newer Cadenza"), "{err}");
         std::fs::write(dir.path().join(MANIFEST), "{\"format\": 1, \"datab").unwrap();
         assert!(matches!(read(dir.path()), Err(Unreadable::Damaged(..))));
+    }
+
+    #[test]
+    fn only_plain_relative_keys_are_safe() {
+        assert!(safe_key("ab/cd/0123-key"));
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "./a", "a//b/.."] {
+            assert!(!safe_key(bad), "{bad}");
+        }
     }
 
     #[test]

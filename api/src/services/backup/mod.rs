@@ -3,7 +3,8 @@
 //!
 //! A backup is a snapshot of the database taken with `VACUUM INTO` (one read
 //! transaction: writers go on meanwhile, into the write-ahead log), then
-//! every stored file the snapshot refers to, copied into the backup's
+//! every stored file the snapshot refers to (data exports left out: they
+//! are single-use downloads, made again on request), copied into the backup's
 //! shared `blobs/` unless an earlier backup holds it already, each hashed
 //! as it is copied and checked against the hash the database keeps. The
 //! manifest is written last and the snapshot's directory renamed into
@@ -25,6 +26,10 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
 use self::manifest::{BackupDir, FileEntry, Manifest};
 use crate::services::privacy::erasure::ledger;
+
+/// How many snapshots are taken before giving up when stored files keep
+/// going between a snapshot and its copy.
+const ATTEMPTS: u32 = 5;
 
 /// Every table whose rows the manifest counts (all of them, found in the
 /// snapshot itself).
@@ -79,13 +84,10 @@ async fn referenced(db: &DatabaseConnection) -> anyhow::Result<Vec<Referenced>> 
             sha256: Some(row.try_get("", "content_hash")?),
         });
     }
-    for (sql, column) in [
-        (
-            "SELECT DISTINCT cover_key AS k FROM locker_items WHERE cover_key IS NOT NULL",
-            "k",
-        ),
-        ("SELECT storage_key AS k FROM data_exports", "k"),
-    ] {
+    for (sql, column) in [(
+        "SELECT DISTINCT cover_key AS k FROM locker_items WHERE cover_key IS NOT NULL",
+        "k",
+    )] {
         for row in db.query_all(Statement::from_string(backend, sql)).await? {
             found.push(Referenced {
                 key: row.try_get("", column)?,
@@ -122,8 +124,8 @@ pub async fn backup(
     progress: &(dyn Fn(usize, usize, u64) + Sync),
 ) -> anyhow::Result<BackupReport> {
     let dir = prepare(to)?;
-    let previous = previous_hashes(&dir);
-    for attempt in 1..=3 {
+    let mut previous = previous_hashes(&dir);
+    for attempt in 1..=ATTEMPTS {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
         let partial = dir.snapshots().join(format!("{stamp}.partial"));
         std::fs::create_dir_all(&partial)?;
@@ -135,13 +137,23 @@ pub async fn backup(
             .await
             .map_err(|err| anyhow::anyhow!("snapshot of the database failed: {err}"))?;
         let snapshot_db =
-            Database::connect(format!("sqlite://{}?mode=ro", database.display())).await?;
+            Database::connect(format!("sqlite://{}?mode=rw", database.display())).await?;
+        // Data exports are single-use downloads of one listener's data, made
+        // again on request: a restore must not bring their links back.
+        snapshot_db
+            .execute_unprepared("DELETE FROM data_exports")
+            .await?;
+        snapshot_db.execute_unprepared("VACUUM").await?;
         let rows = row_counts(&snapshot_db).await?;
         let wanted = referenced(&snapshot_db).await?;
         snapshot_db.close().await?;
 
         let (files, copied, bytes, missing) =
             copy_files(&dir, source.blobs, &wanted, &previous, progress)?;
+        // What this attempt copied is not copied again by the next.
+        for file in &files {
+            previous.insert(file.key.clone(), file.clone());
+        }
         if !missing.is_empty() {
             std::fs::remove_dir_all(&partial)?;
             tracing::info!(
@@ -149,7 +161,7 @@ pub async fn backup(
                 missing = missing.len(),
                 "stored files went after the snapshot was taken; taking it again"
             );
-            if attempt == 3 {
+            if attempt == ATTEMPTS {
                 anyhow::bail!(
                     "{} stored files the database refers to are not in storage: {}",
                     missing.len(),
@@ -202,7 +214,7 @@ pub async fn backup(
             rows: rows.values().sum(),
         });
     }
-    unreachable!("the loop returns or fails by its third attempt")
+    unreachable!("the loop returns or fails by its last attempt")
 }
 
 /// Makes `to` a backup directory (or checks it is one), and clears what an

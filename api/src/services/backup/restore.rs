@@ -47,19 +47,38 @@ pub async fn stage(
     let dir = BackupDir::open(from)?;
     let snapshot = dir.snapshot(name)?;
     let manifest = manifest::read(&snapshot)?;
-    let staging = staging_dir(to)?;
-    let staged = fill(&dir, &snapshot, &manifest, &staging).await;
-    if let Err(err) = staged {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(err);
-    }
+    // Everything that can be refused is refused before anything is copied.
     let mut erased = ledger::read(&dir.root.join(manifest::LEDGER))?;
     for path in ledgers {
         if !path.is_file() {
-            let _ = std::fs::remove_dir_all(&staging);
             anyhow::bail!("the erasure ledger {} does not exist", path.display());
         }
         erased.extend(ledger::read(path)?);
+    }
+    if let Some(bad) = manifest
+        .files
+        .iter()
+        .map(|file| file.key.as_str())
+        .find(|key| !manifest::safe_key(key))
+    {
+        anyhow::bail!(
+            "the manifest names a file outside the data dir ({bad}): it is damaged or forged"
+        );
+    }
+    if let Some(bad) = manifest
+        .secrets
+        .iter()
+        .find(|secret| secret.key != manifest::SECRET)
+    {
+        anyhow::bail!(
+            "the manifest names an unknown secret ({}): it is damaged or forged",
+            bad.key
+        );
+    }
+    let staging = staging_dir(to)?;
+    if let Err(err) = fill(&dir, &snapshot, &manifest, &staging).await {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(err);
     }
     Ok(Staged {
         staging,
@@ -126,12 +145,6 @@ async fn fill(
     let backup = BackupDir { root };
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         for file in &files {
-            if file.key.contains("..") || file.key.starts_with('/') {
-                anyhow::bail!(
-                    "the manifest names a file outside the data dir: {}",
-                    file.key
-                );
-            }
             checked(&backup.blob(&file.key), &blobs.join(&file.key), file)?;
         }
         Ok(())
@@ -194,8 +207,37 @@ pub async fn present(staged: &Staged) -> anyhow::Result<Vec<i32>> {
     Ok(found)
 }
 
-/// Puts the staged data dir in place as `to`, with the ledger it replayed.
-pub fn finish(staged: &Staged, to: &Path) -> anyhow::Result<()> {
+/// Puts the staged data dir in place as `to`, with the ledger it replayed,
+/// once the database's write-ahead log is folded in and gone (it may hold
+/// pages of an account erased again).
+pub async fn finish(staged: &Staged, to: &Path) -> anyhow::Result<()> {
+    let database = staged.staging.join(manifest::DATABASE);
+    let db = Database::connect(format!("sqlite://{}?mode=rw", database.display())).await?;
+    let row = db
+        .query_one(Statement::from_string(
+            db.get_database_backend(),
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no answer to the checkpoint"))?;
+    let busy: i32 = row.try_get_by_index(0)?;
+    if let Some(highest) = staged.erased.iter().max() {
+        ledger::reserve_numbers(&db, *highest).await?;
+        db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
+    }
+    db.close().await?;
+    if busy != 0 {
+        anyhow::bail!("the restored database's log could not be folded in (busy)");
+    }
+    for suffix in ["-wal", "-shm"] {
+        let log = staged
+            .staging
+            .join(format!("{}{suffix}", manifest::DATABASE));
+        if log.exists() {
+            std::fs::remove_file(log)?;
+        }
+    }
     ledger::write(&staged.staging.join(manifest::LEDGER), &staged.erased)?;
     // The index is rebuilt from the database at the first start.
     let search = staged.staging.join("search");

@@ -67,6 +67,28 @@ pub fn write(path: &Path, users: &BTreeSet<i32>) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// Moves the next account number past `highest`, on either database: an
+/// account made after a restore must never get the number of one the
+/// ledger names, or a later replay would erase it.
+pub async fn reserve_numbers(
+    db: &impl sea_orm::ConnectionTrait,
+    highest: i32,
+) -> Result<(), sea_orm::DbErr> {
+    let sql = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => format!(
+            "SELECT setval(pg_get_serial_sequence('users', 'id'), \
+             GREATEST({highest}, (SELECT COALESCE(MAX(id), 1) FROM users)))"
+        ),
+        _ => format!(
+            "INSERT INTO sqlite_sequence (name, seq) SELECT 'users', {highest} \
+             WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'users'); \
+             UPDATE sqlite_sequence SET seq = MAX(seq, {highest}) WHERE name = 'users'"
+        ),
+    };
+    db.execute_unprepared(&sql).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
