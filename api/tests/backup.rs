@@ -558,6 +558,21 @@ async fn bad_input_is_refused_and_leaves_nothing() {
         stderr(&output)
     );
 
+    // A second backup into a directory another one holds.
+    let held = std::fs::File::open(backup.join("CADENZA-BACKUP")).unwrap();
+    rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+    let output = run(&data, &["backup", "--to", backup.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("another backup"),
+        "{}",
+        stderr(&output)
+    );
+    drop(held);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&backup).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "a backup is its owner's alone");
+
     // A non-empty target.
     std::fs::create_dir_all(&target).unwrap();
     std::fs::write(target.join("mine"), "keep me").unwrap();

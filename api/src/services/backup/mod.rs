@@ -123,7 +123,7 @@ pub async fn backup(
     to: &Path,
     progress: &(dyn Fn(usize, usize, u64) + Sync),
 ) -> anyhow::Result<BackupReport> {
-    let dir = prepare(to)?;
+    let (dir, _lock) = prepare(to)?;
     let mut previous = previous_hashes(&dir);
     for attempt in 1..=ATTEMPTS {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ").to_string();
@@ -146,6 +146,19 @@ pub async fn backup(
         snapshot_db.execute_unprepared("VACUUM").await?;
         let rows = row_counts(&snapshot_db).await?;
         let wanted = referenced(&snapshot_db).await?;
+        // Accounts the database knows were erased (kept there two days),
+        // in case the ledger missed one (a crash between the erasure and
+        // its line, or a ledger path this command was not told).
+        let mut erased_recently = BTreeSet::new();
+        for row in snapshot_db
+            .query_all(Statement::from_string(
+                snapshot_db.get_database_backend(),
+                "SELECT user_id FROM erased_users",
+            ))
+            .await?
+        {
+            erased_recently.insert(row.try_get::<i32>("", "user_id")?);
+        }
         snapshot_db.close().await?;
 
         let (files, copied, bytes, missing) =
@@ -183,6 +196,7 @@ pub async fn backup(
         // Every erasure this server and earlier backups know of.
         let mut erased = ledger::read(source.ledger)?;
         erased.extend(ledger::read(&dir.root.join(manifest::LEDGER))?);
+        erased.extend(erased_recently);
         ledger::write(&dir.root.join(manifest::LEDGER), &erased)?;
 
         // Every file the manifest will name is on disk before it is.
@@ -217,9 +231,10 @@ pub async fn backup(
     unreachable!("the loop returns or fails by its last attempt")
 }
 
-/// Makes `to` a backup directory (or checks it is one), and clears what an
+/// Makes `to` a backup directory (or checks it is one), locks it for this
+/// backup alone (the lock goes with the returned file), and clears what an
 /// earlier backup cut short left behind.
-fn prepare(to: &Path) -> anyhow::Result<BackupDir> {
+fn prepare(to: &Path) -> anyhow::Result<(BackupDir, std::fs::File)> {
     let marker = to.join(manifest::MARKER);
     if to.exists() && !marker.is_file() {
         let empty = std::fs::read_dir(to)?.next().is_none();
@@ -231,6 +246,11 @@ fn prepare(to: &Path) -> anyhow::Result<BackupDir> {
         }
     }
     std::fs::create_dir_all(to.join("snapshots"))?;
+    // A backup holds everyone's data: its owner's to read, no one else's.
+    std::fs::set_permissions(
+        to,
+        <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700),
+    )?;
     std::fs::create_dir_all(to.join("blobs"))?;
     if !marker.is_file() {
         std::fs::write(
@@ -238,14 +258,24 @@ fn prepare(to: &Path) -> anyhow::Result<BackupDir> {
             format!("Cadenza backup, format {}\n", manifest::FORMAT),
         )?;
     }
+    let lock = std::fs::File::open(&marker)?;
+    if rustix::fs::flock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive).is_err() {
+        anyhow::bail!(
+            "another backup into {} is running; wait for it to end",
+            to.display()
+        );
+    }
     for entry in std::fs::read_dir(to.join("snapshots"))?.filter_map(Result::ok) {
         if entry.file_name().to_string_lossy().ends_with(".partial") {
             std::fs::remove_dir_all(entry.path())?;
         }
     }
-    Ok(BackupDir {
-        root: to.to_owned(),
-    })
+    Ok((
+        BackupDir {
+            root: to.to_owned(),
+        },
+        lock,
+    ))
 }
 
 /// The hashes earlier snapshots recorded, by key: a file already in the
