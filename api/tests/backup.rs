@@ -28,6 +28,19 @@ fn run(data_dir: &Path, args: &[&str]) -> Output {
     cadenza(data_dir, None).args(args).output().unwrap()
 }
 
+/// `cadenza restore --from from --to to` with `extra` arguments.
+fn restore_into(data_dir: &Path, from: &Path, to: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "restore",
+        "--from",
+        from.to_str().unwrap(),
+        "--to",
+        to.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    run(data_dir, &args)
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -187,16 +200,7 @@ async fn a_backup_taken_under_load_restores_whole() {
     assert!(stderr(&taken).contains("complete"), "{}", stderr(&taken));
 
     let restored = store.dir.path().join("restored");
-    let output = run(
-        &data,
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--to",
-            restored.to_str().unwrap(),
-        ],
-    );
+    let output = restore_into(&data, &backup, &restored, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
 
     // Every row the manifest counts, every file it lists and no other.
@@ -296,16 +300,7 @@ async fn a_backup_killed_halfway_leaves_nothing_a_restore_would_take() {
     assert!(started.is_some(), "the backup started");
 
     let restored = store.dir.path().join("restored");
-    let refused = run(
-        &data,
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--to",
-            restored.to_str().unwrap(),
-        ],
-    );
+    let refused = restore_into(&data, &backup, &restored, &[]);
     if !refused.status.success() {
         assert!(
             stderr(&refused).contains("no complete snapshot"),
@@ -328,16 +323,7 @@ async fn a_backup_killed_halfway_leaves_nothing_a_restore_would_take() {
         snapshots.iter().all(|name| !name.ends_with(".partial")),
         "the cut-short snapshot is cleared: {snapshots:?}"
     );
-    let output = run(
-        &data,
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--to",
-            restored.to_str().unwrap(),
-        ],
-    );
+    let output = restore_into(&data, &backup, &restored, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let (_, manifest) = manifest(&backup);
     assert_eq!(manifest["files"].as_array().unwrap().len(), 24);
@@ -405,17 +391,9 @@ async fn an_account_erased_after_the_backup_stays_erased_in_its_restore() {
         ("with the backup's ledger", vec![]),
     ] {
         let restored = store.dir.path().join(format!("restored-{}", extra.len()));
-        let mut args = vec![
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--snapshot",
-            name,
-            "--to",
-            restored.to_str().unwrap(),
-        ];
+        let mut args = vec!["--snapshot", name];
         args.extend(extra);
-        let output = run(&data, &args);
+        let output = restore_into(&data, &backup, &restored, &args);
         assert!(output.status.success(), "{label}: {}", stderr(&output));
         assert!(
             stderr(&output).contains("erased again"),
@@ -521,18 +499,7 @@ async fn bad_input_is_refused_and_leaves_nothing() {
     let output = run(&data, &["backup", "--to", backup.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
     let target = root.join("target");
-    let restore = |from: &Path| {
-        run(
-            &data,
-            &[
-                "restore",
-                "--from",
-                from.to_str().unwrap(),
-                "--to",
-                target.to_str().unwrap(),
-            ],
-        )
-    };
+    let restore = |from: &Path| restore_into(&data, from, &target, &[]);
     let refused = |output: Output, expected: &str| {
         assert!(!output.status.success());
         assert!(stderr(&output).contains(expected), "{}", stderr(&output));

@@ -157,19 +157,15 @@ async fn fill(
         staging.join(manifest::DATABASE).display()
     ))
     .await?;
+    let counts = super::row_counts(&db).await?;
     for (table, expected) in &manifest.rows {
-        let row = db
-            .query_one(Statement::from_string(
-                db.get_database_backend(),
-                format!(
-                    "SELECT COUNT(*) AS n FROM \"{}\"",
-                    table.replace('"', "\"\"")
-                ),
-            ))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no count of {table}"))?;
-        let n: i64 = row.try_get("", "n")?;
-        if u64::try_from(n).unwrap_or(0) != *expected {
+        let Some(&n) = counts.get(table) else {
+            anyhow::bail!(
+                "the snapshot has no table {table}, which its manifest counts: \
+                 the backup is damaged; nothing was restored"
+            );
+        };
+        if n != *expected {
             anyhow::bail!(
                 "the snapshot's table {table} holds {n} rows, its manifest says {expected}: \
                  the backup is damaged; nothing was restored"

@@ -19,19 +19,7 @@ const SAMPLE_RATES: [u64; 13] = [
 /// the end of the file. `None` when no frame is found.
 pub fn duration_ms<R: Read + Seek>(reader: &mut R) -> io::Result<Option<u64>> {
     let file_len = reader.seek(SeekFrom::End(0))?;
-    reader.rewind()?;
-    let mut head = [0u8; 10];
-    reader.read_exact(&mut head)?;
-    let tag_len = match head {
-        [b'I', b'D', b'3', _, _, flags, s0, s1, s2, s3] => {
-            let footer = if flags & 0x10 != 0 { 10 } else { 0 };
-            10 + footer
-                + [s0, s1, s2, s3]
-                    .iter()
-                    .fold(0, |n, b| (n << 7) | u64::from(b & 0x7F))
-        }
-        _ => 0,
-    };
+    let tag_len = super::id3v2::leading_tag_len(reader)?;
     let Some(start) = find_sync(reader, tag_len)? else {
         return Ok(None);
     };

@@ -82,6 +82,23 @@ pub fn artist_frames<R: Read + Seek>(reader: &mut R) -> io::Result<Vec<String>> 
     Ok(artists)
 }
 
+/// The bytes the ID3v2 tag opening the file takes (header, frames and
+/// footer), where the audio after it starts; 0 when it opens with none.
+pub(in crate::services::media) fn leading_tag_len<R: Read + Seek>(
+    reader: &mut R,
+) -> io::Result<u64> {
+    reader.rewind()?;
+    let mut head = [0u8; 10];
+    reader.read_exact(&mut head)?;
+    Ok(match head {
+        [b'I', b'D', b'3', _, _, flags, s0, s1, s2, s3] => {
+            let footer = if flags & 0x10 != 0 { 10 } else { 0 };
+            10 + footer + u64::from(synchsafe([s0, s1, s2, s3]))
+        }
+        _ => 0,
+    })
+}
+
 /// An ID3v2 size: 28 bits, seven in each byte.
 fn synchsafe(bytes: [u8; 4]) -> u32 {
     bytes

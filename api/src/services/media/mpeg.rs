@@ -13,19 +13,7 @@ const MAX_JUNK: u64 = 64 * 1024;
 /// LAME tag give: its frames' samples without the encoder's delay and
 /// padding. `None` without a Xing header counting frames or a LAME tag.
 pub fn gapless_duration_ms<R: Read + Seek>(reader: &mut R) -> io::Result<Option<u64>> {
-    reader.rewind()?;
-    let mut head = [0u8; 10];
-    reader.read_exact(&mut head)?;
-    let tag_len = match head {
-        [b'I', b'D', b'3', _, _, flags, s0, s1, s2, s3] => {
-            let footer = if flags & 0x10 != 0 { 10 } else { 0 };
-            10 + footer
-                + [s0, s1, s2, s3]
-                    .iter()
-                    .fold(0, |n, b| (n << 7) | u64::from(b & 0x7F))
-        }
-        _ => 0,
-    };
+    let tag_len = super::id3v2::leading_tag_len(reader)?;
     reader.seek(SeekFrom::Start(tag_len))?;
     let mut window = Vec::new();
     reader.take(MAX_JUNK).read_to_end(&mut window)?;
