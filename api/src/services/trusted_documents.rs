@@ -5,9 +5,10 @@
 
 use chrono::Utc;
 use entities::trusted_document;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{ActiveValue::Set, DatabaseConnection, EntityTrait, QueryOrder};
 use sha2::{Digest, Sha256};
 
+use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult};
 
 /// A document to trust, as a manifest gives it.
@@ -57,43 +58,39 @@ impl TrustedDocuments {
                 )));
             }
         }
-        let documents = documents.to_vec();
-        let report = self
-            .db
-            .transaction::<_, ImportReport, ApiError>(|txn| {
-                Box::pin(async move {
-                    let mut report = ImportReport::default();
-                    let now = Utc::now();
-                    for document in documents {
-                        let existing = trusted_document::Entity::find_by_id(document.id.clone())
-                            .one(txn)
-                            .await?;
-                        match existing {
-                            Some(row) if row.body == document.body => report.unchanged += 1,
-                            Some(_) => {
-                                return Err(ApiError::Conflict(format!(
-                                    "document id `{}` already stands for another text",
-                                    document.id
-                                )))
-                            }
-                            None => {
-                                trusted_document::Entity::insert(trusted_document::ActiveModel {
-                                    sha256: Set(text_hash(&document.body)),
-                                    id: Set(document.id),
-                                    body: Set(document.body),
-                                    operation_name: Set(document.operation_name),
-                                    imported_at: Set(now),
-                                })
-                                .exec_without_returning(txn)
-                                .await?;
-                                report.added += 1;
-                            }
-                        }
-                    }
-                    Ok(report)
-                })
-            })
-            .await?;
+        // It reads, then writes: the write lock is taken first
+        // (`begin_write`), or a writer committing in between makes SQLite
+        // answer "database is locked" whatever the busy timeout.
+        let txn = begin_write(&self.db).await?;
+        let mut report = ImportReport::default();
+        let now = Utc::now();
+        for document in documents {
+            let existing = trusted_document::Entity::find_by_id(document.id.clone())
+                .one(&txn)
+                .await?;
+            match existing {
+                Some(row) if row.body == document.body => report.unchanged += 1,
+                Some(_) => {
+                    return Err(ApiError::Conflict(format!(
+                        "document id `{}` already stands for another text",
+                        document.id
+                    )))
+                }
+                None => {
+                    trusted_document::Entity::insert(trusted_document::ActiveModel {
+                        sha256: Set(text_hash(&document.body)),
+                        id: Set(document.id.clone()),
+                        body: Set(document.body.clone()),
+                        operation_name: Set(document.operation_name.clone()),
+                        imported_at: Set(now),
+                    })
+                    .exec_without_returning(&txn)
+                    .await?;
+                    report.added += 1;
+                }
+            }
+        }
+        txn.commit().await?;
         Ok(report)
     }
 
