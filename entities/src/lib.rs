@@ -23,6 +23,7 @@ pub mod payment_charge;
 pub mod payment_refund;
 pub mod play;
 pub mod playback_state;
+pub mod player_key;
 pub mod playlist;
 pub mod playlist_entry;
 pub mod privacy_settings;

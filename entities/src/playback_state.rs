@@ -14,6 +14,9 @@ pub struct Model {
     pub position_ms: i32,
     pub playing: bool,
     pub updated_at: DateTimeUtc,
+    /// The play queue: locker item ids in order, separated by commas;
+    /// null when no device saved one.
+    pub queue: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

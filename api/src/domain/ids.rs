@@ -25,10 +25,11 @@ pub enum NodeKind {
     PlayEvent,
     WebhookEndpoint,
     WebhookDelivery,
+    PlayerKey,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 15] = [
+    const ALL: [NodeKind; 16] = [
         NodeKind::User,
         NodeKind::ApiKey,
         NodeKind::Artist,
@@ -44,6 +45,7 @@ impl NodeKind {
         NodeKind::PlayEvent,
         NodeKind::WebhookEndpoint,
         NodeKind::WebhookDelivery,
+        NodeKind::PlayerKey,
     ];
 
     /// The name a global ID carries; also the GraphQL type's name.
@@ -64,6 +66,7 @@ impl NodeKind {
             NodeKind::PlayEvent => "PlayEvent",
             NodeKind::WebhookEndpoint => "WebhookEndpoint",
             NodeKind::WebhookDelivery => "WebhookDelivery",
+            NodeKind::PlayerKey => "PlayerKey",
         }
     }
 }
@@ -137,6 +140,7 @@ entity_id!(OrderId => Order);
 entity_id!(PlayEventId => PlayEvent);
 entity_id!(WebhookEndpointId => WebhookEndpoint);
 entity_id!(WebhookDeliveryId => WebhookDelivery);
+entity_id!(PlayerKeyId => PlayerKey);
 
 /// A decoded global ID: which kind of object, and its row id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ pub mod page;
 pub use idempotency::IdempotencyKey;
 pub use ids::{
     AlbumId, ApiKeyId, ArtistId, CartLineId, EntityId, GlobalId, LockerItemId, NodeKind, OrderId,
-    PlayEventId, PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
+    PlayEventId, PlayerKeyId, PlaylistEntryId, PlaylistId, ProductId, ReviewId, TrackId, UserId,
     WebhookDeliveryId, WebhookEndpointId,
 };
 pub use isrc::Isrc;

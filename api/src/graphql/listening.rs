@@ -5,14 +5,15 @@ use entities::{play, playback_state};
 use futures_util::{Stream, StreamExt};
 
 use super::ids::{id_of, require};
+use super::locker::LockerItem;
 use super::playlists::Playable;
 use super::{principal, services};
 use crate::domain::{
-    AlbumId, ArtistId, GlobalId, LockerItemId, NodeKind, PlayEventId, ProductId, TrackId,
+    AlbumId, ArtistId, GlobalId, LockerItemId, NodeKind, PlayEventId, ProductId, TrackId, UserId,
 };
 use crate::error::ApiError;
 use crate::graphql::scalars::DateTime;
-use crate::services::listening::{NewInteraction, NewPlay, NewPlayback, Played};
+use crate::services::listening::{queue_of, NewInteraction, NewPlay, NewPlayback, Played};
 
 /// One play in the viewer's history.
 pub struct PlayEvent(pub play::Model);
@@ -73,6 +74,7 @@ impl RecordPlayInput {
             completed: self.completed,
             device_id: self.device_id,
             context: self.context,
+            played_at: None,
         })
     }
 }
@@ -114,6 +116,25 @@ impl PlaybackState {
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
     }
+
+    /// The play queue a device saved (a Subsonic player's `savePlayQueue`
+    /// too), in order; items removed since are left out.
+    async fn queue(&self, ctx: &Context<'_>) -> Result<Vec<LockerItem>> {
+        let queue = queue_of(&self.0);
+        if queue.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i32> = queue.iter().map(|id| id.0).collect();
+        let found = services(ctx)?
+            .locker
+            .items_by_id(UserId(self.0.user_id), &ids)
+            .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| found.get(id).cloned())
+            .map(LockerItem)
+            .collect())
+    }
 }
 
 #[derive(InputObject)]
@@ -126,6 +147,9 @@ pub struct PlaybackInput {
     /// From 0 to the item's length plus ten minutes; 0 with no item.
     pub position_ms: i32,
     pub playing: bool,
+    /// The play queue: locker items of the viewer's, in order, at most
+    /// 5,000. Omitted keeps the saved queue; `[]` clears it.
+    pub queue: Option<Vec<ID>>,
 }
 
 #[derive(Default)]
@@ -157,6 +181,15 @@ impl ListeningMutation {
             item: input.item_id.as_ref().map(played).transpose()?,
             position_ms: input.position_ms,
             playing: input.playing,
+            queue: input
+                .queue
+                .as_ref()
+                .map(|ids| {
+                    ids.iter()
+                        .map(|id| require::<LockerItemId>(id, "item"))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?,
         };
         Ok(PlaybackState(
             services(ctx)?.playback.update(user, new).await?,

@@ -16,6 +16,7 @@ pub mod loaders;
 pub mod locker;
 pub mod node;
 pub mod pipeline;
+pub mod players;
 pub mod playlists;
 pub mod privacy;
 pub mod recommendations;
@@ -61,6 +62,7 @@ pub struct Mutation(
     privacy::PrivacyMutation,
     listening::ListeningMutation,
     webhooks::WebhooksMutation,
+    players::PlayerKeysMutation,
 );
 
 // Over graphql-transport-ws on `/graphql`.

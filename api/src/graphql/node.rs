@@ -75,7 +75,8 @@ impl NodeQuery {
             | NodeKind::CartLine
             | NodeKind::PlayEvent
             | NodeKind::WebhookEndpoint
-            | NodeKind::WebhookDelivery => None,
+            | NodeKind::WebhookDelivery
+            | NodeKind::PlayerKey => None,
         })
     }
 }

@@ -9,6 +9,7 @@ use super::connection::list_complexity;
 use super::connection::{paged, Paged};
 use super::listening::{PlayEvent, PlaybackState};
 use super::locker::Locker;
+use super::players::PlayerKey;
 use super::playlists::Playlist;
 use super::privacy::PrivacySettings;
 use super::recommendations::Recommendation;
@@ -44,6 +45,12 @@ impl Viewer {
         let page = Page::parse(first, after.as_deref())?;
         let listing = services(ctx)?.playlists.list(self.id(), page).await?;
         Ok(paged(listing.items, listing.total, page, Playlist))
+    }
+
+    /// The keys of the viewer's player devices, newest first.
+    async fn player_keys(&self, ctx: &Context<'_>) -> Result<Vec<PlayerKey>> {
+        let keys = services(ctx)?.player_keys.list(self.id()).await?;
+        Ok(keys.into_iter().map(PlayerKey).collect())
     }
 
     async fn locker(&self) -> Locker {

@@ -36,7 +36,7 @@ pub async fn stream(
     }
 }
 
-enum Failure {
+pub(super) enum Failure {
     NotFound,
     Internal(String),
 }
@@ -64,6 +64,18 @@ async fn serve(
             super::auth::signed_in_user(req.headers(), &state.services).ok_or(Failure::NotFound)?
         }
     };
+    send(req, state, user_id, item_id).await
+}
+
+/// The item's bytes for its owner `user_id`, with Range as the request
+/// asks: anything that is not theirs, or an erased account's, is
+/// NOT_FOUND. `/rest/stream` and `/rest/download` answer with it too.
+pub(super) async fn send(
+    req: &HttpRequest,
+    state: &AppState,
+    user_id: crate::domain::UserId,
+    item_id: LockerItemId,
+) -> Result<HttpResponse, Failure> {
     // A signed URL outlives nothing: an erased account's are dead at once.
     if state
         .services

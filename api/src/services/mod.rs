@@ -83,6 +83,8 @@ pub struct Services {
     /// Where events are written; its worker is started with the server.
     pub outbox: webhooks::Outbox,
     pub trusted_documents: trusted_documents::TrustedDocuments,
+    /// Players' keys and sign-in, for the OpenSubsonic API.
+    pub player_keys: accounts::player_keys::PlayerKeys,
 }
 
 /// What the services are built from.
@@ -130,6 +132,12 @@ impl Services {
             catalogue_version.clone(),
         );
         let erased = config.tokens.erased().clone();
+        let player_keys = accounts::player_keys::PlayerKeys::new(
+            db.clone(),
+            &config.server_secret,
+            erased.clone(),
+            config.rate_limiter.clone(),
+        );
         let locker = locker::Locker::new(
             db.clone(),
             config.blobs.clone(),
@@ -207,6 +215,7 @@ impl Services {
             webhook_log: webhooks::log::DeliveryLog::new(db.clone()),
             outbox,
             trusted_documents: trusted_documents::TrustedDocuments::new(db.clone()),
+            player_keys,
         }
     }
 }

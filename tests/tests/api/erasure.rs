@@ -279,6 +279,7 @@ async fn a_deleted_account_leaves_nothing_readable_in_the_data_dir() {
         "refresh_tokens",
         "privacy_settings",
         "consent_changes",
+        "player_keys",
     ] {
         let user_column = "user_id";
         assert_eq!(

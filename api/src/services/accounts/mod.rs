@@ -2,6 +2,7 @@
 //! partner API keys in `api_keys`.
 
 pub mod api_keys;
+pub mod player_keys;
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{refresh_token, user};

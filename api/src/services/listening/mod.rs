@@ -12,5 +12,5 @@ mod plays;
 mod writer;
 
 pub use interactions::NewInteraction;
-pub use playback::{NewPlayback, Playback, PlaybackEvent, PlaybackEvents};
+pub use playback::{queue_of, NewPlayback, Playback, PlaybackEvent, PlaybackEvents, MAX_QUEUE};
 pub use plays::{Listening, NewPlay, Played, MS_PLAYED_SLACK};

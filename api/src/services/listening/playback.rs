@@ -7,11 +7,12 @@ use chrono::{SubsecRound, Utc};
 use entities::playback_state;
 use futures_util::{Stream, StreamExt};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use entities::locker_item;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use super::plays::{label, owned_item, Played, MS_PLAYED_SLACK};
-use crate::domain::UserId;
+use crate::domain::{LockerItemId, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::bus::{Addressed, UserBus};
 
@@ -23,7 +24,12 @@ pub struct NewPlayback {
     pub item: Option<Played>,
     pub position_ms: i32,
     pub playing: bool,
+    /// The play queue, locker items in order; `None` keeps the one saved.
+    pub queue: Option<Vec<LockerItemId>>,
 }
+
+/// The longest play queue kept.
+pub const MAX_QUEUE: usize = 5_000;
 
 /// A listener's new playback state, for their devices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +87,19 @@ impl Playback {
                 ),
             }));
         }
+        let queue = match new.queue {
+            Some(queue) => {
+                self.check_queue(user, &queue).await?;
+                (!queue.is_empty()).then(|| {
+                    queue
+                        .iter()
+                        .map(|id| id.0.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            }
+            None => self.current(user).await?.and_then(|state| state.queue),
+        };
         let state = playback_state::Model {
             user_id: user.0,
             device_id,
@@ -90,6 +109,7 @@ impl Playback {
             playing: new.playing && new.item.is_some(),
             // Whole microseconds, as PostgreSQL keeps them.
             updated_at: Utc::now().trunc_subsecs(6),
+            queue,
         };
         let row = playback_state::ActiveModel {
             user_id: Set(state.user_id),
@@ -99,6 +119,7 @@ impl Playback {
             position_ms: Set(state.position_ms),
             playing: Set(state.playing),
             updated_at: Set(state.updated_at),
+            queue: Set(state.queue.clone()),
         };
         playback_state::Entity::insert(row)
             .on_conflict(
@@ -110,6 +131,7 @@ impl Playback {
                         playback_state::Column::PositionMs,
                         playback_state::Column::Playing,
                         playback_state::Column::UpdatedAt,
+                        playback_state::Column::Queue,
                     ])
                     .to_owned(),
             )
@@ -122,6 +144,30 @@ impl Playback {
             })
             .await;
         Ok(state)
+    }
+
+    /// A queue of at most `MAX_QUEUE` of the listener's own items; any
+    /// other is NOT_FOUND.
+    async fn check_queue(&self, user: UserId, queue: &[LockerItemId]) -> ApiResult<()> {
+        if queue.len() > MAX_QUEUE {
+            return Err(ApiError::bad_input(format!(
+                "a play queue holds at most {MAX_QUEUE} items; got {}",
+                queue.len()
+            )));
+        }
+        let mut wanted: Vec<i32> = queue.iter().map(|id| id.0).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        for chunk in wanted.chunks(500) {
+            let owned = locker_item::Entity::find_owned_by(user.0)
+                .filter(locker_item::Column::Id.is_in(chunk.iter().copied()))
+                .count(&self.db)
+                .await?;
+            if owned != chunk.len() as u64 {
+                return Err(ApiError::NotFound("item"));
+            }
+        }
+        Ok(())
     }
 
     /// The listener's latest playback state, if they ever reported one.
@@ -138,4 +184,16 @@ impl Playback {
     ) -> impl Stream<Item = playback_state::Model> + Send + 'static {
         self.events.subscribe(user).map(|event| event.state)
     }
+}
+
+/// The play queue saved with `state`, in order.
+pub fn queue_of(state: &playback_state::Model) -> Vec<LockerItemId> {
+    state
+        .queue
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|id| id.trim().parse().ok())
+        .map(LockerItemId)
+        .collect()
 }

@@ -1,6 +1,6 @@
 //! Recording plays as the listener allows, and their own history.
 
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entities::{interaction, locker_item, play, playlist, track};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -35,7 +35,14 @@ pub struct NewPlay {
     pub device_id: Option<String>,
     /// Where the play started; a playlist's global ID names that playlist.
     pub context: Option<String>,
+    /// When it was played, for a player that reports later (a Subsonic
+    /// scrobble's `time`): within the last `MAX_LATE_DAYS` days and not in
+    /// the future. `None`: now.
+    pub played_at: Option<DateTime<Utc>>,
 }
+
+/// How late a play may be reported.
+pub const MAX_LATE_DAYS: i64 = 14;
 
 #[derive(Clone)]
 pub struct Listening {
@@ -82,6 +89,21 @@ impl Listening {
             }
             None => false,
         };
+        let now = Utc::now();
+        let played_at = match new.played_at {
+            None => now,
+            Some(at) if at <= now + chrono::Duration::minutes(1)
+                && at >= now - chrono::Duration::days(MAX_LATE_DAYS) =>
+            {
+                at.min(now)
+            }
+            Some(at) => {
+                return Err(ApiError::bad_input(format!(
+                    "a play must be from the last {MAX_LATE_DAYS} days, not {}",
+                    at.to_rfc3339()
+                )))
+            }
+        };
         let play = play::ActiveModel {
             user_id: Set(user.0),
             locker_item_id: Set(locker_item_id),
@@ -93,7 +115,7 @@ impl Listening {
             context: Set(context),
             excluded: Set(item_excluded || playlist_excluded),
             // Whole microseconds, as PostgreSQL keeps them.
-            played_at: Set(Utc::now().trunc_subsecs(6)),
+            played_at: Set(played_at.trunc_subsecs(6)),
             ..Default::default()
         };
         self.writer.write(user, locker_item_id, play).await

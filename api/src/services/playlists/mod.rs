@@ -204,6 +204,30 @@ impl Playlists {
         Ok(found)
     }
 
+    /// Replaces every entry with `items`, in one transaction (a Subsonic
+    /// player's `createPlaylist` of an existing playlist).
+    pub async fn replace_entries(
+        &self,
+        user: UserId,
+        id: PlaylistId,
+        items: &[Playable],
+    ) -> ApiResult<playlist::Model> {
+        if items.len() > MAX_ENTRIES {
+            return Err(ApiError::bad_input(format!(
+                "a playlist holds at most {MAX_ENTRIES} entries"
+            )));
+        }
+        let (txn, found) = self.lock(user, id).await?;
+        check_playable(&txn, user, items).await?;
+        playlist_entry::Entity::delete_many()
+            .filter(playlist_entry::Column::PlaylistId.eq(id.0))
+            .exec(&txn)
+            .await?;
+        insert_entries(&txn, id.0, 0, items).await?;
+        txn.commit().await?;
+        Ok(found)
+    }
+
     pub async fn delete(&self, user: UserId, id: PlaylistId) -> ApiResult<()> {
         let deleted = playlist::Entity::delete_many()
             .filter(playlist::Column::UserId.eq(user))

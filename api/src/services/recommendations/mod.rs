@@ -14,9 +14,11 @@ pub mod similarity;
 
 use std::collections::{HashMap, HashSet};
 
-use entities::artist_genre;
-use sea_orm::sea_query::{Alias, Expr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter};
+use entities::{artist, artist_genre};
+use sea_orm::sea_query::{Alias, Expr, Func, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QuerySelect,
+};
 
 use super::catalogue::Catalogue;
 use super::store::entitlements::Entitlements;
@@ -111,6 +113,38 @@ impl Recommendations {
             list.truncate(limit);
         }
         Ok(similar)
+    }
+
+    /// The names of the catalogue's artists like the one called `name`
+    /// (ignoring case), most similar first, from `similar_artists`: how a
+    /// locker's artist, known only by its name, finds its neighbours.
+    pub async fn similar_artist_names(&self, name: &str, limit: usize) -> ApiResult<Vec<String>> {
+        let named: Vec<i32> = artist::Entity::find()
+            .filter(Expr::expr(Func::lower(Expr::col(artist::Column::Name))).eq(name.trim().to_lowercase()))
+            .select_only()
+            .column(artist::Column::Id)
+            .limit(5)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if named.is_empty() {
+            return Ok(Vec::new());
+        }
+        let similar = self.similar_artists(&named, limit).await?;
+        let mut ids: Vec<i32> = Vec::new();
+        for id in &named {
+            for other in similar.get(id).into_iter().flatten() {
+                if !ids.contains(other) && !named.contains(other) {
+                    ids.push(*other);
+                }
+            }
+        }
+        ids.truncate(limit);
+        let artists = self.catalogue.artists_by_id(&ids).await?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| artists.get(id).map(|artist| artist.name.clone()))
+            .collect())
     }
 
     /// Products bought by customers who bought each of `ids`.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use chrono::{SubsecRound, Utc};
 use entities::{
     api_key, audit_entry, blob_deletion, cart_line, consent_change, data_export, entitlement,
-    erased_user, interaction, locker_item, order, play, playback_state, playlist, playlist_entry,
+    erased_user, interaction, locker_item, order, play, playback_state, player_key, playlist, playlist_entry,
     privacy_settings, product, refresh_token, review, user,
 };
 use sea_orm::sea_query::Expr;
@@ -286,6 +286,10 @@ impl Erasure {
 
         refresh_token::Entity::delete_many()
             .filter(refresh_token::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        player_key::Entity::delete_many()
+            .filter(player_key::Column::UserId.eq(user.0))
             .exec(&txn)
             .await?;
         api_key::Entity::delete_many()
