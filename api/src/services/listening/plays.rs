@@ -39,7 +39,7 @@ pub struct NewPlay {
 
 #[derive(Clone)]
 pub struct Listening {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     writer: PlayWriter,
 }
 
