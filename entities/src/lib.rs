@@ -17,6 +17,8 @@ pub mod entitlement;
 pub mod erased_user;
 pub mod interaction;
 pub mod locker_item;
+pub mod locker_lyrics;
+pub mod locker_star;
 pub mod order;
 pub mod order_line;
 pub mod payment_charge;

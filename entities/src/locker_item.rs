@@ -40,6 +40,18 @@ pub struct Model {
     pub cover_mime_type: Option<String>,
     pub added_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The key of `artist`, of the album artist (`album_artist`, or
+    /// `artist` where none is tagged) and of the album (`album` and its
+    /// album artist): 16 hex digits derived from the normalised names, so
+    /// the locker's artists and albums have ids that stay put. Set with the
+    /// names on every write.
+    pub artist_key: String,
+    pub album_artist_key: String,
+    pub album_key: String,
+    /// When its owner starred it; null when not starred.
+    pub starred_at: Option<DateTimeUtc>,
+    /// Its owner's rating, 1 to 5; null when unrated.
+    pub rating: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -26,6 +26,7 @@ mod m20261202_000310_create_erasure;
 mod m20261202_000400_locker_covers;
 mod m20261205_000800_create_trusted_documents;
 mod m20261205_000810_index_per_listener_reads;
+mod m20261206_000600_locker_keys_stars;
 mod m20261206_000620_create_player_keys;
 mod m20261206_000630_playback_queue;
 mod m20261206_000640_index_artists_by_name;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000400_locker_covers::Migration),
             Box::new(m20261205_000800_create_trusted_documents::Migration),
             Box::new(m20261205_000810_index_per_listener_reads::Migration),
+            Box::new(m20261206_000600_locker_keys_stars::Migration),
             Box::new(m20261206_000620_create_player_keys::Migration),
             Box::new(m20261206_000630_playback_queue::Migration),
             Box::new(m20261206_000640_index_artists_by_name::Migration),

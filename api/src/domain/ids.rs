@@ -5,6 +5,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
+use super::locker_keys::{LockerAlbumKey, LockerArtistKey};
 use crate::error::{ApiError, ApiResult};
 
 /// The kinds of object a global ID can name.
@@ -155,22 +156,13 @@ impl GlobalId {
         URL_SAFE_NO_PAD.encode(format!("{}:{}", self.kind.tag(), self.id))
     }
 
-    /// Parses any global ID; one that does not decode is BAD_USER_INPUT.
+    /// Parses the global ID of a row; one that does not decode, or names
+    /// no row (a locker artist's or album's), is BAD_USER_INPUT.
     pub fn decode(raw: &str) -> ApiResult<Self> {
-        let invalid = || ApiError::bad_input(format!("`{}` is not a valid ID", clip(raw)));
-        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (tag, id) = text.split_once(':').ok_or_else(invalid)?;
-        let kind = NodeKind::ALL
-            .into_iter()
-            .find(|kind| kind.tag() == tag)
-            .ok_or_else(invalid)?;
-        let id = id
-            .parse::<i32>()
-            .ok()
-            .filter(|id| *id > 0)
-            .ok_or_else(invalid)?;
-        Ok(Self { kind, id })
+        match AnyId::decode(raw)? {
+            AnyId::Row(id) => Ok(id),
+            AnyId::LockerArtist(_) | AnyId::LockerAlbum(_) => Err(invalid_id(raw)),
+        }
     }
 
     /// The id, when it names a `T`.
@@ -182,7 +174,90 @@ impl GlobalId {
     /// names nothing of this kind, so it is `Ok(None)`: callers answer null
     /// or NOT_FOUND, as they would for a missing row.
     pub fn decode_as<T: EntityId>(raw: &str) -> ApiResult<Option<T>> {
-        Ok(Self::decode(raw)?.as_id())
+        Ok(match AnyId::decode(raw)? {
+            AnyId::Row(id) => id.as_id(),
+            AnyId::LockerArtist(_) | AnyId::LockerAlbum(_) => None,
+        })
+    }
+}
+
+fn invalid_id(raw: &str) -> ApiError {
+    ApiError::bad_input(format!("`{}` is not a valid ID", clip(raw)))
+}
+
+/// An id that names its object by a key, not a row: a locker's artists
+/// and albums (`locker_keys`). Its global ID has the same form as a row's,
+/// the kind's name and the key.
+pub trait KeyedId: Copy + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {
+    /// The name a global ID carries; also the GraphQL type's name.
+    const TAG: &'static str;
+
+    /// The opaque form clients see.
+    fn encode(self) -> String;
+
+    /// Parses an ID that must name a `Self`: a well-formed ID of another
+    /// kind names nothing of this kind (`Ok(None)`), one that does not
+    /// decode is BAD_USER_INPUT.
+    fn decode_as(raw: &str) -> ApiResult<Option<Self>>;
+}
+
+macro_rules! keyed_id {
+    ($key:ident => $variant:ident, $tag:literal) => {
+        impl KeyedId for $key {
+            const TAG: &'static str = $tag;
+
+            fn encode(self) -> String {
+                URL_SAFE_NO_PAD.encode(format!("{}:{self}", Self::TAG))
+            }
+
+            fn decode_as(raw: &str) -> ApiResult<Option<Self>> {
+                Ok(match AnyId::decode(raw)? {
+                    AnyId::$variant(key) => Some(key),
+                    _ => None,
+                })
+            }
+        }
+    };
+}
+
+keyed_id!(LockerArtistKey => LockerArtist, "LockerArtist");
+keyed_id!(LockerAlbumKey => LockerAlbum, "LockerAlbum");
+
+/// Any global ID the API hands out, decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnyId {
+    Row(GlobalId),
+    LockerArtist(LockerArtistKey),
+    LockerAlbum(LockerAlbumKey),
+}
+
+impl AnyId {
+    /// Parses any global ID; one that does not decode is BAD_USER_INPUT.
+    pub fn decode(raw: &str) -> ApiResult<Self> {
+        let invalid = || invalid_id(raw);
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (tag, id) = text.split_once(':').ok_or_else(invalid)?;
+        if tag == LockerArtistKey::TAG {
+            return LockerArtistKey::parse(id)
+                .map(AnyId::LockerArtist)
+                .ok_or_else(invalid);
+        }
+        if tag == LockerAlbumKey::TAG {
+            return LockerAlbumKey::parse(id)
+                .map(AnyId::LockerAlbum)
+                .ok_or_else(invalid);
+        }
+        let kind = NodeKind::ALL
+            .into_iter()
+            .find(|kind| kind.tag() == tag)
+            .ok_or_else(invalid)?;
+        let id = id
+            .parse::<i32>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(invalid)?;
+        Ok(AnyId::Row(GlobalId { kind, id }))
     }
 }
 
@@ -207,5 +282,20 @@ mod tests {
         for bad in ["", "nope", "QWxidW06", "QWxidW06LTE", "Zm9vOjE"] {
             assert!(GlobalId::decode(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn keyed_ids_round_trip_and_name_nothing_of_another_kind() {
+        let album = LockerAlbumKey::of("Blue", "Joni");
+        let encoded = album.encode();
+        assert_eq!(LockerAlbumKey::decode_as(&encoded).unwrap(), Some(album));
+        assert_eq!(LockerArtistKey::decode_as(&encoded).unwrap(), None);
+        assert_eq!(GlobalId::decode_as::<AlbumId>(&encoded).unwrap(), None);
+        assert!(GlobalId::decode(&encoded).is_err(), "not a row");
+        let row = AlbumId(42).global().encode();
+        assert_eq!(LockerAlbumKey::decode_as(&row).unwrap(), None);
+        let short = URL_SAFE_NO_PAD.encode("LockerAlbum:0123");
+        assert!(LockerAlbumKey::decode_as(&short).is_err());
+        assert!(LockerArtistKey::decode_as("garbage").is_err());
     }
 }

@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entities::{album, artist, locker_item, playlist_entry, product, review, track};
 
-use crate::domain::UserId;
+use crate::domain::{LockerAlbumKey, UserId};
 use crate::error::ApiError;
+use crate::services::locker::AlbumGroup;
 use crate::services::playlists::PlaylistStats;
 use crate::services::Services;
 
@@ -87,6 +88,14 @@ key!(
     /// A locker item of the viewer's; nobody else's ever loads.
     LockerItemOfViewer
 );
+key!(
+    /// The lyrics of a locker item of the viewer's.
+    LyricsOfViewerItem
+);
+
+/// An album of the viewer's locker, with its items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct LockerAlbumOfViewer(pub LockerAlbumKey);
 
 fn load_error(err: ApiError) -> async_graphql::Error {
     err.into()
@@ -158,6 +167,53 @@ impl Loader<LockerItemOfViewer> for RequestLoader {
             .await
             .map_err(load_error)?;
         Ok(rekey(items, LockerItemOfViewer))
+    }
+}
+
+impl Loader<LyricsOfViewerItem> for RequestLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[LyricsOfViewerItem],
+    ) -> Result<HashMap<LyricsOfViewerItem, String>, Self::Error> {
+        let Some(viewer) = self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let ids = unwrap_keys(keys, |key| key.0);
+        let lyrics = self
+            .services
+            .locker
+            .lyrics_of(viewer, &ids)
+            .await
+            .map_err(load_error)?;
+        Ok(rekey(lyrics, LyricsOfViewerItem))
+    }
+}
+
+impl Loader<LockerAlbumOfViewer> for RequestLoader {
+    type Value = AlbumGroup;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[LockerAlbumOfViewer],
+    ) -> Result<HashMap<LockerAlbumOfViewer, AlbumGroup>, Self::Error> {
+        let Some(viewer) = self.viewer else {
+            return Ok(HashMap::new());
+        };
+        let albums: Vec<LockerAlbumKey> = keys.iter().map(|key| key.0).collect();
+        let groups = self
+            .services
+            .locker
+            .albums_by_key(viewer, &albums)
+            .await
+            .map_err(load_error)?;
+        Ok(groups
+            .into_iter()
+            .map(|(key, group)| (LockerAlbumOfViewer(key), group))
+            .collect())
     }
 }
 

@@ -6,11 +6,11 @@ use async_graphql::{Context, Interface, Object, Result, ID};
 use super::accounts::User;
 use super::catalogue::{Album, Artist, Product, Review, Track};
 use super::loaders::*;
-use super::locker::LockerItem;
+use super::locker::{LockerAlbum, LockerArtist, LockerItem};
 use super::playlists::Playlist;
 use super::store::Order;
 use super::{loaders, principal, services};
-use crate::domain::{GlobalId, NodeKind, OrderId, PlaylistId};
+use crate::domain::{AnyId, GlobalId, NodeKind, OrderId, PlaylistId};
 
 /// An object with a global ID.
 #[derive(Interface)]
@@ -23,6 +23,8 @@ pub enum Node {
     Product(Product),
     Review(Review),
     LockerItem(LockerItem),
+    LockerArtist(LockerArtist),
+    LockerAlbum(LockerAlbum),
     Playlist(Playlist),
     Order(Order),
 }
@@ -35,8 +37,25 @@ impl NodeQuery {
     /// Any object by its global ID; null when it does not exist or is not
     /// the viewer's to see.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
-        let GlobalId { kind, id } = GlobalId::decode(&id)?;
         let viewer = principal(ctx)?.user_id();
+        let GlobalId { kind, id } = match AnyId::decode(&id)? {
+            AnyId::Row(id) => id,
+            // A locker's artists and albums: the viewer's only.
+            AnyId::LockerArtist(key) => {
+                let Some(viewer) = viewer else {
+                    return Ok(None);
+                };
+                let artist = services(ctx)?.locker.artist(viewer, key).await?;
+                return Ok(artist.map(|artist| LockerArtist(artist).into()));
+            }
+            AnyId::LockerAlbum(key) => {
+                let Some(viewer) = viewer else {
+                    return Ok(None);
+                };
+                let album = services(ctx)?.locker.album(viewer, key).await?;
+                return Ok(album.map(|album| LockerAlbum(album).into()));
+            }
+        };
         Ok(match kind {
             NodeKind::Artist => load(ctx, ArtistById(id), Artist).await?,
             NodeKind::Album => load(ctx, AlbumById(id), Album).await?,

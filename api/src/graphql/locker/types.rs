@@ -1,14 +1,13 @@
 //! The locker as the API shows it. Every item reached here was loaded
 //! through the owner-scoped locker service.
 
-use async_graphql::{ComplexObject, Context, Enum, InputObject, Object, Result, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use entities::locker_item;
 
-use crate::domain::{LockerItemId, LockerSource, Page, UserId};
+use super::groups::LockerAlbum;
+use crate::domain::{LockerAlbumKey, LockerArtistKey, LockerItemId, LockerSource};
 use crate::graphql::catalogue::{Product, Track};
-use crate::graphql::connection::list_complexity;
-use crate::graphql::connection::{paged, Paged};
-use crate::graphql::ids::id_of;
+use crate::graphql::ids::{id_of, keyed_id_of};
 use crate::graphql::loaders::*;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Int64;
@@ -184,6 +183,48 @@ impl LockerItem {
     async fn excluded_from_taste_profile(&self) -> bool {
         self.0.exclude_from_taste_profile
     }
+
+    /// Its album's id (a `LockerAlbum`: its title and album artist).
+    async fn album_id(&self) -> ID {
+        keyed_id_of(LockerAlbumKey::of_row(&self.0.album_key))
+    }
+
+    /// Its artist's id (a `LockerArtist`).
+    async fn artist_id(&self) -> ID {
+        keyed_id_of(LockerArtistKey::of_row(&self.0.artist_key))
+    }
+
+    /// Its album, with the album's other items.
+    async fn locker_album(&self, ctx: &Context<'_>) -> Result<Option<LockerAlbum>> {
+        let key = LockerAlbumKey::of_row(&self.0.album_key);
+        Ok(loaders(ctx)?
+            .load_one(LockerAlbumOfViewer(key))
+            .await?
+            .map(LockerAlbum))
+    }
+
+    async fn starred(&self) -> bool {
+        self.0.starred_at.is_some()
+    }
+
+    /// When the viewer starred it; null when not starred.
+    async fn starred_at(&self) -> Option<DateTime> {
+        self.0.starred_at.map(Into::into)
+    }
+
+    /// The viewer's rating, 1 to 5; null when unrated.
+    async fn rating(&self) -> Option<i32> {
+        self.0.rating
+    }
+
+    /// The unsynchronised lyrics its file's tags held (ID3v2 USLT, Vorbis
+    /// LYRICS or UNSYNCEDLYRICS, MP4 ©lyr), lines apart by `\n`, at most
+    /// 64 KiB; null when it held none, and for purchases.
+    async fn lyrics(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(loaders(ctx)?
+            .load_one(LyricsOfViewerItem(self.0.id))
+            .await?)
+    }
 }
 
 #[derive(SimpleObject)]
@@ -193,49 +234,20 @@ pub struct LockerUsage {
     pub quota_bytes: Int64,
 }
 
-#[derive(SimpleObject)]
-pub struct LockerArtist {
-    pub name: String,
-    pub album_count: i32,
-    pub track_count: i32,
-}
-
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct LockerAlbum {
-    pub title: String,
-    /// The album artist, or the artist where none is tagged.
-    pub artist: String,
-    pub year: Option<i32>,
-    pub track_count: i32,
-    /// In disc and track order.
-    pub items: Vec<LockerItem>,
-}
-
-#[ComplexObject]
-impl LockerAlbum {
-    /// The `coverUrl` of the album's first item (in disc and track order)
-    /// that has a cover; null when none has.
-    async fn cover_url(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default = 300)] size: i32,
-    ) -> Result<Option<String>> {
-        let size = domain::checked_size(size)?;
-        let signer = &services(ctx)?.stream_urls;
-        Ok(self
-            .items
-            .iter()
-            .find_map(|item| signer.cover_url(&item.0, size)))
-    }
-}
-
 #[derive(InputObject, Default)]
 pub struct LockerFilter {
+    /// The items' artist, by name.
     pub artist: Option<String>,
+    /// The items' album, by title (of any album artist).
     pub album: Option<String>,
     pub genre: Option<String>,
     pub source: Option<LockerSourceGql>,
+    /// The items whose artist (not album artist) is this `LockerArtist`.
+    pub artist_id: Option<ID>,
+    /// The items of this `LockerAlbum`.
+    pub album_id: Option<ID>,
+    /// Only starred items (true), or only the others (false).
+    pub starred: Option<bool>,
 }
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq, Default)]
@@ -293,94 +305,6 @@ impl From<LockerItemInput> for domain::ItemEdit {
     }
 }
 
-/// The viewer's own music.
-pub struct Locker {
-    pub user: UserId,
-}
-
-#[Object]
-impl Locker {
-    async fn usage(&self, ctx: &Context<'_>) -> Result<LockerUsage> {
-        let usage = services(ctx)?.locker.usage(self.user).await?;
-        Ok(LockerUsage {
-            item_count: i32::try_from(usage.item_count).unwrap_or(i32::MAX),
-            used_bytes: Int64(usage.used_bytes),
-            quota_bytes: Int64(usage.quota_bytes),
-        })
-    }
-
-    /// Newest first unless `sort` says otherwise. Filters match whole
-    /// values, ignoring case.
-    #[graphql(complexity = "list_complexity(first, child_complexity)")]
-    async fn items(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        filter: Option<LockerFilter>,
-        sort: Option<LockerSortGql>,
-    ) -> Result<Paged<LockerItem>> {
-        let page = Page::parse(first, after.as_deref())?;
-        let filter = filter.unwrap_or_default();
-        let filter = domain::ItemFilter {
-            artist: filter.artist,
-            album: filter.album,
-            genre: filter.genre,
-            source: filter.source.map(Into::into),
-        };
-        let listing = services(ctx)?
-            .locker
-            .items(self.user, &filter, sort.unwrap_or_default().into(), page)
-            .await?;
-        Ok(paged(listing.items, listing.total, page, LockerItem))
-    }
-
-    /// Artists by name, with how many albums and tracks of theirs the
-    /// locker holds.
-    #[graphql(complexity = "list_complexity(first, child_complexity)")]
-    async fn artists(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Paged<LockerArtist>> {
-        let page = Page::parse(first, after.as_deref())?;
-        let listing = services(ctx)?.locker.artists(self.user, page).await?;
-        Ok(paged(listing.items, listing.total, page, |artist| {
-            LockerArtist {
-                name: artist.name,
-                album_count: clamp(artist.album_count),
-                track_count: clamp(artist.track_count),
-            }
-        }))
-    }
-
-    /// Albums (by album and album artist) by title, each with its items.
-    #[graphql(complexity = "list_complexity(first, child_complexity)")]
-    async fn albums(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        artist: Option<String>,
-    ) -> Result<Paged<LockerAlbum>> {
-        let page = Page::parse(first, after.as_deref())?;
-        let listing = services(ctx)?
-            .locker
-            .albums(self.user, artist.as_deref(), page)
-            .await?;
-        Ok(paged(listing.items, listing.total, page, |album| {
-            LockerAlbum {
-                title: album.title,
-                artist: album.artist,
-                year: album.year,
-                track_count: clamp(album.items.len() as i64),
-                items: album.items.into_iter().map(LockerItem).collect(),
-            }
-        }))
-    }
-}
-
-fn clamp(n: i64) -> i32 {
+pub(super) fn clamp(n: i64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }

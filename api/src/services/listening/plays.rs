@@ -46,7 +46,7 @@ pub const MAX_LATE_DAYS: i64 = 14;
 
 #[derive(Clone)]
 pub struct Listening {
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
     writer: PlayWriter,
 }
 

@@ -1,23 +1,30 @@
-//! Browsing a locker: its items filtered and sorted, and grouped by artist
-//! and by album.
+//! Browsing a locker: its items filtered and sorted. `groups` groups them
+//! by artist and by album.
 
 use entities::locker_item;
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, FromQueryResult, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Order, QueryFilter, QueryOrder, Select};
 
 use super::Locker;
-use crate::domain::{LockerSource, Page, UserId};
+use crate::domain::{LockerAlbumKey, LockerArtistKey, LockerSource, Page, UserId};
 use crate::error::ApiResult;
 use crate::services::listing::{listing, Listing};
 
+/// Which items a listing holds; each filter given narrows it. Names match
+/// whole values, ignoring case.
 #[derive(Clone, Debug, Default)]
 pub struct ItemFilter {
+    /// The items' artist, by name.
     pub artist: Option<String>,
+    /// The items' album, by title (of whichever album artist).
     pub album: Option<String>,
     pub genre: Option<String>,
     pub source: Option<LockerSource>,
+    /// The items' artist (not the album artist), by key.
+    pub artist_key: Option<LockerArtistKey>,
+    pub album_key: Option<LockerAlbumKey>,
+    /// Only starred items (true), or only the others (false).
+    pub starred: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,25 +35,8 @@ pub enum ItemSort {
     ArtistAlbum,
 }
 
-/// An artist of a locker, with counts.
-#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
-pub struct ArtistGroup {
-    pub name: String,
-    pub album_count: i64,
-    pub track_count: i64,
-}
-
-/// An album of a locker: items grouped by album and album artist.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AlbumGroup {
-    pub title: String,
-    pub artist: String,
-    pub year: Option<i32>,
-    pub items: Vec<locker_item::Model>,
-}
-
 /// The album artist, or the artist where none is tagged.
-const ALBUM_ARTIST: &str = "COALESCE(album_artist, artist)";
+pub(super) const ALBUM_ARTIST: &str = "COALESCE(album_artist, artist)";
 
 impl Locker {
     pub async fn items(
@@ -72,120 +62,44 @@ impl Locker {
         if let Some(source) = filter.source {
             select = select.filter(locker_item::Column::Source.eq(source.as_str()));
         }
+        if let Some(key) = filter.artist_key {
+            select = select.filter(locker_item::Column::ArtistKey.eq(key));
+        }
+        if let Some(key) = filter.album_key {
+            select = select.filter(locker_item::Column::AlbumKey.eq(key));
+        }
+        select = match filter.starred {
+            Some(true) => select.filter(locker_item::Column::StarredAt.is_not_null()),
+            Some(false) => select.filter(locker_item::Column::StarredAt.is_null()),
+            None => select,
+        };
         let select = match sort {
             ItemSort::AddedDesc => select.order_by_desc(locker_item::Column::AddedAt),
             ItemSort::Title => select.order_by_asc(lower(locker_item::Column::Title)),
-            ItemSort::ArtistAlbum => select
-                .order_by_asc(lower(locker_item::Column::Artist))
-                .order_by_asc(lower(locker_item::Column::Album))
-                .order_by_asc(Expr::cust("COALESCE(disc_number, 1)"))
-                .order_by_with_nulls(
-                    locker_item::Column::TrackNumber,
-                    Order::Asc,
-                    sea_orm::sea_query::NullOrdering::Last,
-                )
-                .order_by_asc(lower(locker_item::Column::Title)),
+            ItemSort::ArtistAlbum => in_disc_order(
+                select
+                    .order_by_asc(lower(locker_item::Column::Artist))
+                    .order_by_asc(lower(locker_item::Column::Album)),
+            ),
         };
         let select = select.order_by_desc(locker_item::Column::Id);
         listing(&self.db, select, page).await
     }
-
-    pub async fn artists(&self, user: UserId, page: Page) -> ApiResult<Listing<ArtistGroup>> {
-        let grouped = locker_item::Entity::find_owned_by(user.0)
-            .select_only()
-            .column_as(locker_item::Column::Artist, "name")
-            .column_as(Expr::cust("COUNT(DISTINCT album)"), "album_count")
-            .column_as(Expr::cust("COUNT(*)"), "track_count")
-            .group_by(locker_item::Column::Artist);
-        let total = locker_item::Entity::find_owned_by(user.0)
-            .select_only()
-            .column(locker_item::Column::Artist)
-            .distinct()
-            .count(&self.db)
-            .await?;
-        let items = grouped
-            .order_by_asc(lower(locker_item::Column::Artist))
-            .order_by_asc(locker_item::Column::Artist)
-            .offset(page.offset)
-            .limit(page.limit)
-            .into_model::<ArtistGroup>()
-            .all(&self.db)
-            .await?;
-        Ok(Listing { items, total })
-    }
-
-    /// Albums by title; with `artist`, only that (album) artist's.
-    pub async fn albums(
-        &self,
-        user: UserId,
-        artist: Option<&str>,
-        page: Page,
-    ) -> ApiResult<Listing<AlbumGroup>> {
-        #[derive(FromQueryResult)]
-        struct Key {
-            title: String,
-            artist: String,
-            year: Option<i32>,
-        }
-        let mut scope = locker_item::Entity::find_owned_by(user.0);
-        if let Some(artist) = artist {
-            scope = scope.filter(
-                Expr::expr(Func::lower(Expr::cust(ALBUM_ARTIST))).eq(artist.to_lowercase()),
-            );
-        }
-        let keys = scope
-            .clone()
-            .select_only()
-            .column_as(locker_item::Column::Album, "title")
-            .column_as(Expr::cust(ALBUM_ARTIST), "artist")
-            .column_as(Expr::cust("MAX(year)"), "year")
-            .group_by(locker_item::Column::Album)
-            .group_by(Expr::cust(ALBUM_ARTIST));
-        let total = keys.clone().into_model::<Key>().count(&self.db).await?;
-        let keys: Vec<Key> = keys
-            .order_by_asc(lower(locker_item::Column::Album))
-            .order_by_asc(Expr::cust(ALBUM_ARTIST))
-            .offset(page.offset)
-            .limit(page.limit)
-            .into_model::<Key>()
-            .all(&self.db)
-            .await?;
-        // One query for the items of every album on the page.
-        let items = scope
-            .filter(locker_item::Column::Album.is_in(keys.iter().map(|k| k.title.clone())))
-            .order_by_asc(Expr::cust("COALESCE(disc_number, 1)"))
-            .order_by_with_nulls(
-                locker_item::Column::TrackNumber,
-                Order::Asc,
-                sea_orm::sea_query::NullOrdering::Last,
-            )
-            .order_by_asc(lower(locker_item::Column::Title))
-            .all(&self.db)
-            .await?;
-        let albums = keys
-            .into_iter()
-            .map(|key| AlbumGroup {
-                items: items
-                    .iter()
-                    .filter(|item| {
-                        item.album == key.title
-                            && item.album_artist.as_deref().unwrap_or(&item.artist) == key.artist
-                    })
-                    .cloned()
-                    .collect(),
-                title: key.title,
-                artist: key.artist,
-                year: key.year,
-            })
-            .collect();
-        Ok(Listing {
-            items: albums,
-            total,
-        })
-    }
 }
 
 /// The column in lower case, for orders and matches that ignore case.
-fn lower(column: locker_item::Column) -> SimpleExpr {
+pub(super) fn lower(column: locker_item::Column) -> SimpleExpr {
     Func::lower(Expr::col(column)).into()
+}
+
+/// `select` then ordered as an album plays: by disc, track and title.
+pub(super) fn in_disc_order(select: Select<locker_item::Entity>) -> Select<locker_item::Entity> {
+    select
+        .order_by_asc(Expr::cust("COALESCE(disc_number, 1)"))
+        .order_by_with_nulls(
+            locker_item::Column::TrackNumber,
+            Order::Asc,
+            sea_orm::sea_query::NullOrdering::Last,
+        )
+        .order_by_asc(lower(locker_item::Column::Title))
 }

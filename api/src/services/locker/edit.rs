@@ -6,9 +6,10 @@ use entities::locker_item;
 use sea_orm::{ActiveModelTrait, Set};
 
 use super::events::LockerChange;
+use super::remove::drop_unnamed_stars;
 use super::Locker;
 use crate::db::begin_write;
-use crate::domain::{LockerItemId, UserId};
+use crate::domain::{LockerItemId, LockerKeys, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::search::Change;
 
@@ -95,6 +96,23 @@ impl Locker {
         if let Some(exclude) = edit.exclude_from_taste_profile {
             active.exclude_from_taste_profile = Set(exclude);
         }
+        // The keys follow the names, so the item moves to the artist and
+        // album its tags now name; no other item's keys change.
+        let name =
+            |value: &sea_orm::ActiveValue<String>| value.try_as_ref().cloned().unwrap_or_default();
+        let keys = LockerKeys::of(
+            &name(&active.artist),
+            &name(&active.album),
+            active
+                .album_artist
+                .try_as_ref()
+                .cloned()
+                .flatten()
+                .as_deref(),
+        );
+        active.artist_key = Set(keys.artist.to_string());
+        active.album_artist_key = Set(keys.album_artist.to_string());
+        active.album_key = Set(keys.album.to_string());
         active.updated_at = Set(Utc::now());
         let txn = begin_write(&self.db).await?;
         let updated = active.update(&txn).await.map_err(|err| match err {
@@ -102,6 +120,7 @@ impl Locker {
             sea_orm::DbErr::RecordNotUpdated => ApiError::NotFound("locker item"),
             other => other.into(),
         })?;
+        drop_unnamed_stars(&txn, user).await?;
         self.search
             .record(&txn, [Change::LockerItem(updated.id)])
             .await?;

@@ -2,29 +2,37 @@
 //! read for tags, and all-or-nothing; every read and write is scoped to the
 //! owner through `locker_item::Entity::find_owned_by`.
 //!
-//! `upload` adds files, `browse` lists and groups them, `edit` changes the
-//! metadata Cadenza keeps, `remove` deletes, `streams` finds what a stream
-//! serves (with a cache); `services::signed_urls` signs the URLs players fetch;
-//! `covers` keeps an upload's embedded picture and serves thumbnails of it;
-//! `events` tells the owner's other devices.
+//! `upload` adds files, `browse` lists them, `groups` groups them by
+//! artist and album (each with a stable key, `domain::locker_keys`),
+//! `lists` makes the album and song lists Subsonic players ask for, `edit`
+//! changes the metadata Cadenza keeps, `remove` deletes, `streams` finds
+//! what a stream serves (with a cache); `services::signed_urls` signs the
+//! URLs players fetch; `covers` keeps an upload's embedded picture and
+//! serves thumbnails of it; `events` tells the owner's other devices.
+//! Stars and ratings are set through `services::listening` (a star is a
+//! taste signal) and read here.
 
 mod browse;
 mod covers;
 mod edit;
 pub mod events;
+mod groups;
+mod lists;
 mod remove;
-pub(crate) use remove::orphaned_blob;
+pub(crate) use remove::{drop_unnamed_stars, orphaned_blob};
 mod streams;
 mod upload;
 
-pub use browse::{AlbumGroup, ArtistGroup, ItemFilter, ItemSort};
+pub use browse::{ItemFilter, ItemSort};
 pub use covers::{checked_size, cover_keys, thumbnail_size, CoverImage};
 pub use edit::ItemEdit;
+pub use groups::{AlbumGroup, AlbumSummary, ArtistGroup};
+pub use lists::{AlbumList, GenreCount, RandomSongs, MAX_LIST_SIZE};
 pub use streams::StreamTarget;
 
 use std::collections::HashMap;
 
-use entities::locker_item;
+use entities::{locker_item, locker_lyrics};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect,
@@ -35,7 +43,7 @@ use self::streams::StreamTargets;
 use super::media::BlobStore;
 use super::search::Feed;
 use crate::domain::{LockerItemId, LockerSource, UserId};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 pub const UNKNOWN_ARTIST: &str = "Unknown Artist";
 pub const UNKNOWN_ALBUM: &str = "Unknown Album";
@@ -113,6 +121,28 @@ impl Locker {
             .filter(locker_item::Column::Id.eq(id))
             .one(&self.db)
             .await?)
+    }
+
+    /// The unsynchronised lyrics the item's file held; `None` when it held
+    /// none. Someone else's item is NOT_FOUND.
+    pub async fn lyrics(&self, user: UserId, id: LockerItemId) -> ApiResult<Option<String>> {
+        if self.item(user, id).await?.is_none() {
+            return Err(ApiError::NotFound("locker item"));
+        }
+        Ok(self.lyrics_of(user, &[id.0]).await?.remove(&id.0))
+    }
+
+    /// The lyrics of those of these items (`owner`'s only) that have some.
+    pub async fn lyrics_of(&self, owner: UserId, ids: &[i32]) -> ApiResult<HashMap<i32, String>> {
+        let rows: Vec<(i32, String)> = locker_lyrics::Entity::find_owned_by(owner.0)
+            .filter(locker_lyrics::Column::LockerItemId.is_in(ids.iter().copied()))
+            .select_only()
+            .column(locker_lyrics::Column::LockerItemId)
+            .column(locker_lyrics::Column::Lyrics)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Items by id, of `owner` only.

@@ -1,18 +1,19 @@
 //! Adding a listener's own file to their locker: read by content, stored
 //! byte for byte, matched to the catalogue, all or nothing; its embedded
-//! picture, if one is readable, is kept as its cover.
+//! picture, if one is readable, is kept as its cover, and its lyrics, if
+//! its tags hold some, beside it.
 
 use std::io::Seek;
 
 use chrono::Utc;
-use entities::{blob, locker_item};
+use entities::{blob, locker_item, locker_lyrics};
 use sea_orm::{ActiveModelTrait, ColumnTrait, QueryFilter, Set};
 
 use super::covers::StoredCover;
 use super::events::LockerChange;
 use super::{used_bytes, Locker, UNKNOWN_ALBUM, UNKNOWN_ARTIST};
 use crate::db::{begin_write, is_unique_violation, lock_row_for_update};
-use crate::domain::{LockerItemId, LockerSource, UserId};
+use crate::domain::{LockerItemId, LockerKeys, LockerSource, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::matching;
 use crate::services::media::cover;
@@ -124,6 +125,12 @@ impl Locker {
         .await
         .map_err(ApiError::from)?;
         let tags = facts.tags;
+        let artist = tags
+            .artist
+            .clone()
+            .unwrap_or_else(|| UNKNOWN_ARTIST.to_owned());
+        let album = tags.album.unwrap_or_else(|| UNKNOWN_ALBUM.to_owned());
+        let keys = LockerKeys::of(&artist, &album, tags.album_artist.as_deref());
         let inserted = locker_item::ActiveModel {
             user_id: Set(user.0),
             blob_id: Set(Some(blob.id)),
@@ -132,12 +139,12 @@ impl Locker {
                 .title
                 .or_else(|| ingest::title_from_file_name(file_name))
                 .unwrap_or_else(|| "Untitled".to_owned())),
-            artist: Set(tags
-                .artist
-                .clone()
-                .unwrap_or_else(|| UNKNOWN_ARTIST.to_owned())),
-            album: Set(tags.album.unwrap_or_else(|| UNKNOWN_ALBUM.to_owned())),
+            artist: Set(artist),
+            album: Set(album),
             album_artist: Set(tags.album_artist),
+            artist_key: Set(keys.artist.to_string()),
+            album_artist_key: Set(keys.album_artist.to_string()),
+            album_key: Set(keys.album.to_string()),
             genre: Set(tags.genre),
             track_number: Set(tags.track_number),
             disc_number: Set(tags.disc_number),
@@ -166,6 +173,16 @@ impl Locker {
             Err(err) if is_unique_violation(&err) => return Err(RecordError::Duplicate),
             Err(err) => return Err(RecordError::Api(err.into())),
         };
+        if let Some(lyrics) = tags.lyrics {
+            locker_lyrics::ActiveModel {
+                locker_item_id: Set(item.id),
+                user_id: Set(user.0),
+                lyrics: Set(lyrics),
+            }
+            .insert(&txn)
+            .await
+            .map_err(ApiError::from)?;
+        }
         self.search
             .record(&txn, [Change::LockerItem(item.id)])
             .await

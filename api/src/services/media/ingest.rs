@@ -42,6 +42,9 @@ pub struct Tags {
     pub disc_number: Option<i32>,
     pub year: Option<i32>,
     pub isrc: Option<Isrc>,
+    /// Unsynchronised lyrics (ID3v2 `USLT`, Vorbis `LYRICS` or
+    /// `UNSYNCEDLYRICS`, MP4 `©lyr`, ...), as `lyrics` cleans them.
+    pub lyrics: Option<String>,
 }
 
 impl Tags {
@@ -62,7 +65,8 @@ impl Tags {
             track_number,
             disc_number,
             year,
-            isrc
+            isrc,
+            lyrics
         );
     }
 }
@@ -315,7 +319,34 @@ fn read_tags(tag: &lofty::tag::Tag) -> Tags {
             .map(|date| i32::from(date.year))
             .filter(|y| *y > 0),
         isrc: tag.get_string(ItemKey::Isrc).and_then(Isrc::parse),
+        lyrics: lyrics(
+            tag.get_string(ItemKey::UnsyncLyrics)
+                .or_else(|| tag.get_string(ItemKey::Lyrics)),
+        ),
     }
+}
+
+/// The most lyrics kept, in bytes of UTF-8.
+pub const MAX_LYRICS_BYTES: usize = 64 * 1024;
+
+/// Lyrics as kept: lines end in `\n`, no other control character but
+/// tabs (no NULs: PostgreSQL refuses them in text), trimmed, at most
+/// `MAX_LYRICS_BYTES` (cut at a character's boundary); `None` when nothing
+/// is left.
+fn lyrics(value: Option<&str>) -> Option<String> {
+    let value = value?.replace("\r\n", "\n").replace('\r', "\n");
+    let mut kept = String::with_capacity(value.len().min(MAX_LYRICS_BYTES));
+    for c in value
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+    {
+        if kept.len() + c.len_utf8() > MAX_LYRICS_BYTES {
+            break;
+        }
+        kept.push(c);
+    }
+    let kept = kept.trim();
+    (!kept.is_empty()).then(|| kept.to_owned())
 }
 
 /// Trimmed, without control characters, at most 500 characters; `None` when
@@ -382,6 +413,7 @@ mod tests {
             disc_number: Some(1),
             year: Some(2021),
             isrc: None,
+            lyrics: None,
         }
     }
 
@@ -474,6 +506,20 @@ mod tests {
         // Neither libFLAC nor ffmpeg reads past it either.
         let refused = read_audio(Cursor::new(fixture("broken.picture-overrun.flac")));
         assert!(refused.is_err());
+    }
+
+    #[test]
+    fn lyrics_keep_their_lines_and_lose_nuls_and_what_passes_the_cap() {
+        assert_eq!(
+            lyrics(Some("  One\r\nTwo\0\rThree\t!\n\n")).as_deref(),
+            Some("One\nTwo\nThree\t!")
+        );
+        assert_eq!(lyrics(Some(" \0 \n")), None);
+        assert_eq!(lyrics(None), None);
+        let long = "é".repeat(MAX_LYRICS_BYTES);
+        let kept = lyrics(Some(&long)).unwrap();
+        assert_eq!(kept.len(), MAX_LYRICS_BYTES);
+        assert!(kept.chars().all(|c| c == 'é'));
     }
 
     #[test]

@@ -20,7 +20,9 @@ use sea_orm::{
 
 use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::OrderStatus;
-use crate::domain::{EntityId, LockerItemId, LockerSource, ProductId, ProductKind, UserId};
+use crate::domain::{
+    EntityId, LockerItemId, LockerKeys, LockerSource, ProductId, ProductKind, UserId,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
 use crate::services::locker::events::{LockerChange, LockerEvent, LockerEvents};
@@ -275,14 +277,19 @@ async fn add_purchases(
             .cloned()
             .unwrap_or_else(|| crate::services::locker::UNKNOWN_ARTIST.to_owned());
         let master = track.master_blob_id.and_then(|id| masters.get(&id));
+        let album_title = album.map(|a| a.title.clone()).unwrap_or_default();
+        let keys = LockerKeys::of(&artist, &album_title, Some(&artist));
         let item = locker_item::ActiveModel {
             user_id: Set(user.0),
             blob_id: Set(master.map(|b| b.id)),
             source: Set(LockerSource::Purchase.as_str().to_owned()),
             title: Set(track.title.clone()),
             artist: Set(artist.clone()),
-            album: Set(album.map(|a| a.title.clone()).unwrap_or_default()),
+            album: Set(album_title),
             album_artist: Set(Some(artist)),
+            artist_key: Set(keys.artist.to_string()),
+            album_artist_key: Set(keys.album_artist.to_string()),
+            album_key: Set(keys.album.to_string()),
             genre: Set(track
                 .genre
                 .clone()

@@ -2,8 +2,9 @@
 //! nothing of the account stays readable anywhere Cadenza keeps data.
 //!
 //! In one transaction: every row of theirs goes (profile, settings, consent
-//! log, audit entries, locker, playlists, plays, interactions, playback,
-//! cart, reviews, entitlements, sessions, API keys, exports), their orders stay for
+//! log, audit entries, locker with its stars and lyrics, playlists, plays,
+//! interactions, playback, cart, reviews, entitlements, sessions, API keys,
+//! exports), their orders stay for
 //! accounting with no link to them and no key they chose, and three notes
 //! are written: the account's number in `erased_users` (its tokens stop
 //! working on every replica), the keys of their uploaded files (covers
@@ -22,8 +23,8 @@ use std::time::Duration;
 use chrono::{SubsecRound, Utc};
 use entities::{
     api_key, audit_entry, blob_deletion, cart_line, consent_change, data_export, entitlement,
-    erased_user, interaction, locker_item, order, play, playback_state, player_key, playlist, playlist_entry,
-    privacy_settings, product, refresh_token, review, user,
+    erased_user, interaction, locker_item, locker_lyrics, locker_star, order, play, playback_state,
+    player_key, playlist, playlist_entry, privacy_settings, product, refresh_token, review, user,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -257,6 +258,14 @@ impl Erasure {
             .filter(locker_item::Column::CoverKey.is_not_null())
             .into_tuple()
             .all(&txn)
+            .await?;
+        locker_lyrics::Entity::delete_many()
+            .filter(locker_lyrics::Column::UserId.eq(user.0))
+            .exec(&txn)
+            .await?;
+        locker_star::Entity::delete_many()
+            .filter(locker_star::Column::UserId.eq(user.0))
+            .exec(&txn)
             .await?;
         locker_item::Entity::delete_many()
             .filter(locker_item::Column::UserId.eq(user.0))

@@ -34,7 +34,7 @@ use crate::services::signed_urls::SignedUrls;
 
 /// The version of the document's format; `docs/export.schema.json` holds
 /// it as a constant, so a change to the format changes both.
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 #[derive(Clone)]
 pub struct Exports {
@@ -250,6 +250,10 @@ impl Exports {
             .await?;
         doc.list("locker", |after| {
             sections::locker(db, &self.stream_urls, user, expires, after)
+        })
+        .await?;
+        doc.list("lockerStars", |after| {
+            sections::locker_stars(db, user, after)
         })
         .await?;
         doc.list("playlists", |after| sections::playlists(db, user, after))

@@ -1,16 +1,20 @@
 //! The library: locker items (with a stream URL for each that has audio,
-//! which is how the export hands over the audio itself, and a cover URL
-//! for each with a cover) and playlists with their entries.
+//! which is how the export hands over the audio itself, a cover URL for
+//! each with a cover, their stars, ratings and lyrics), the locker's
+//! starred albums and artists, and playlists with their entries.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entities::{locker_item, playlist, playlist_entry};
+use entities::{locker_item, locker_lyrics, locker_star, playlist, playlist_entry};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
 
 use super::{global, page_by_id};
-use crate::domain::{LockerItemId, LockerSource, PlaylistEntryId, PlaylistId, TrackId, UserId};
+use crate::domain::{
+    KeyedId, LockerAlbumKey, LockerArtistKey, LockerItemId, LockerSource, PlaylistEntryId,
+    PlaylistId, TrackId, UserId,
+};
 use crate::error::ApiResult;
 use crate::services::privacy::export::document::PAGE_ROWS;
 use crate::services::signed_urls::SignedUrls;
@@ -51,6 +55,15 @@ pub(in crate::services::privacy::export) struct LockerItem {
     /// The item's cover as a JPEG of at most `EXPORT_COVER_SIZE` pixels a
     /// side until the export expires; null when it has none.
     cover_url: Option<String>,
+    /// The ids of its artist, album artist and album, as the API and the
+    /// `lockerStars` section name them.
+    locker_artist_id: String,
+    locker_album_artist_id: String,
+    locker_album_id: String,
+    starred_at: Option<DateTime<Utc>>,
+    rating: Option<i32>,
+    /// The lyrics its file's tags held.
+    lyrics: Option<String>,
 }
 
 /// The size of the covers an export links: the largest there is.
@@ -65,6 +78,13 @@ pub(in crate::services::privacy::export) async fn locker(
 ) -> ApiResult<Vec<(i32, LockerItem)>> {
     let select = locker_item::Entity::find_owned_by(user.0);
     let rows = page_by_id(db, select, locker_item::Column::Id, after, PAGE_ROWS).await?;
+    let mut lyrics: HashMap<i32, String> = locker_lyrics::Entity::find_owned_by(user.0)
+        .filter(locker_lyrics::Column::LockerItemId.is_in(rows.iter().map(|row| row.id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|row| (row.locker_item_id, row.lyrics))
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -101,8 +121,51 @@ pub(in crate::services::privacy::export) async fn locker(
                     updated_at: row.updated_at,
                     stream_url,
                     cover_url,
+                    locker_artist_id: LockerArtistKey::of_row(&row.artist_key).encode(),
+                    locker_album_artist_id: LockerArtistKey::of_row(&row.album_artist_key).encode(),
+                    locker_album_id: LockerAlbumKey::of_row(&row.album_key).encode(),
+                    starred_at: row.starred_at,
+                    rating: row.rating,
+                    lyrics: lyrics.remove(&row.id),
                 },
             )
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(in crate::services::privacy::export) struct LockerStar {
+    /// `LOCKER_ALBUM` or `LOCKER_ARTIST`.
+    kind: &'static str,
+    /// The album's or artist's id, as the locker items name it.
+    id: String,
+    starred_at: DateTime<Utc>,
+}
+
+/// The albums and artists of the locker the listener starred (items carry
+/// their own `starredAt`), oldest first.
+pub(in crate::services::privacy::export) async fn locker_stars(
+    db: &DatabaseConnection,
+    user: UserId,
+    after: i32,
+) -> ApiResult<Vec<(i32, LockerStar)>> {
+    let select = locker_star::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, locker_star::Column::Id, after, PAGE_ROWS).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (kind, id) = if row.kind == "ALBUM" {
+                ("LOCKER_ALBUM", LockerAlbumKey::of_row(&row.key).encode())
+            } else {
+                ("LOCKER_ARTIST", LockerArtistKey::of_row(&row.key).encode())
+            };
+            let star = LockerStar {
+                kind,
+                id,
+                starred_at: row.starred_at,
+            };
+            (row.id, star)
         })
         .collect())
 }

@@ -6,7 +6,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Serialize;
 
 use super::{global, page_by_id};
-use crate::domain::{AlbumId, ArtistId, LockerItemId, PlayEventId, ProductId, TrackId, UserId};
+use crate::domain::{
+    AlbumId, ArtistId, KeyedId, LockerAlbumKey, LockerArtistKey, LockerItemId, PlayEventId,
+    ProductId, TrackId, UserId,
+};
 use crate::error::ApiResult;
 use crate::services::privacy::export::document::PAGE_ROWS;
 
@@ -68,6 +71,10 @@ pub(in crate::services::privacy::export) struct Interaction {
     genre: Option<String>,
     query: Option<String>,
     occurred_at: DateTime<Utc>,
+    /// The locker item, album or artist starred.
+    locker_item_id: Option<String>,
+    locker_album_id: Option<String>,
+    locker_artist_id: Option<String>,
 }
 
 /// Every interaction, oldest first.
@@ -81,6 +88,12 @@ pub(in crate::services::privacy::export) async fn interactions(
     Ok(rows
         .into_iter()
         .map(|row| {
+            let key = row.locker_key.as_deref();
+            let (locker_album_id, locker_artist_id) = match row.kind.as_str() {
+                "STAR_LOCKER_ALBUM" => (key.map(|k| LockerAlbumKey::of_row(k).encode()), None),
+                "STAR_LOCKER_ARTIST" => (None, key.map(|k| LockerArtistKey::of_row(k).encode())),
+                _ => (None, None),
+            };
             (
                 row.id,
                 Interaction {
@@ -91,6 +104,9 @@ pub(in crate::services::privacy::export) async fn interactions(
                     genre: row.genre,
                     query: row.query,
                     occurred_at: row.occurred_at,
+                    locker_item_id: row.locker_item_id.map(global::<LockerItemId>),
+                    locker_album_id,
+                    locker_artist_id,
                 },
             )
         })
