@@ -3,8 +3,10 @@
 //! The binary runs on SQLite with its SQL logged (the statements' text, as
 //! every request sends them); a listener goes through every personal page
 //! (the locker in each sort and filter, its artists and albums, playlists,
-//! plays, recommendations, cart, orders, the signed-in store). Each
-//! statement a request sent is then planned with `EXPLAIN QUERY PLAN`
+//! plays, recommendations, cart, orders, the signed-in store), stars and
+//! rates, and the locker service makes every album and song list the
+//! Subsonic API serves. Each statement a request (or the service) sent is
+//! then planned with `EXPLAIN QUERY PLAN`
 //! against the server's own database, and a full scan of a table that
 //! holds listeners' rows fails the test: a new query or a migration cannot
 //! bring one back unseen. (A scan is what made a locker page cost the
@@ -16,6 +18,14 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use std::sync::{Arc, Mutex};
+
+use cadenza_api::domain::{GlobalId, LockerAlbumKey, LockerArtistKey, LockerItemId, Page, UserId};
+use cadenza_api::services::locker::events::LockerEvents;
+use cadenza_api::services::locker::{AlbumList, Locker, RandomSongs};
+use cadenza_api::services::media::BlobStore;
+use cadenza_api::services::search::Feed;
+use cadenza_api::settings::StorageLocation;
 use common::{cadenza, random_wav, Server};
 use sea_orm::{ConnectionTrait, Database, Statement, Value as SqlValue};
 use serde_json::{json, Value};
@@ -36,6 +46,8 @@ const PER_LISTENER: &[&str] = &[
     "consent_changes",
     "playback_states",
     "privacy_settings",
+    "locker_stars",
+    "locker_lyrics",
 ];
 
 const PAGES: &[&str] = &[
@@ -51,6 +63,16 @@ const PAGES: &[&str] = &[
     "{ viewer { recommendations(first: 10) { score reason product { title } } } }",
     "{ viewer { cart { itemCount lines { id } } orders(first: 20) { totalCount nodes { id } } } }",
     "{ viewer { privacy { recordListeningHistory } playback { positionMs } } }",
+    "{ viewer { locker { artists(first: 20) { nodes { id name starred } } albums(first: 20) { nodes { id artistId starred playCount durationMs items { id } } } genres { name } } } }",
+    "{ viewer { locker { items(first: 50) { nodes { albumId starred rating lyrics lockerAlbum { id title trackCount } } } } } }",
+    "{ viewer { locker { items(first: 50, filter: {starred: true}) { totalCount nodes { id } } } } }",
+];
+
+/// Pages that name a locker album and artist by id (`$album`, `$artist`).
+const PAGES_BY_ID: &[&str] = &[
+    "query($album: ID!, $artist: ID!) { viewer { locker { album(id: $album) { title items { id } } artist(id: $artist) { name albumCount } } } }",
+    "query($album: ID!, $artist: ID!) { viewer { locker { byAlbum: items(first: 50, filter: {albumId: $album}) { totalCount nodes { id } } byArtist: items(first: 50, filter: {artistId: $artist}) { totalCount nodes { id } } albums(first: 20, artistId: $artist) { totalCount nodes { id } } } } }",
+    "query($album: ID!, $artist: ID!) { a: node(id: $album) { id } b: node(id: $artist) { id } }",
 ];
 
 #[tokio::test]
@@ -104,6 +126,31 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
             playlist["data"]["createPlaylist"]["id"].is_string(),
             "{playlist}"
         );
+        // A star on an item, its album and its artist, and a rating.
+        let first_item = server
+            .gql(
+                Some(&token),
+                "query($id: ID!) { node(id: $id) { ... on LockerItem { albumId artistId } } }",
+                json!({ "id": ids[0] }),
+            )
+            .await;
+        let node = &first_item["data"]["node"];
+        let starred = server
+            .gql(
+                Some(&token),
+                "mutation($ids: [ID!]!) { star(ids: $ids) }",
+                json!({ "ids": [ids[0], node["albumId"], node["artistId"]] }),
+            )
+            .await;
+        assert!(starred.get("errors").is_none(), "{starred}");
+        let rated = server
+            .gql(
+                Some(&token),
+                "mutation($id: ID!) { rateLockerItem(id: $id, rating: 4) { rating } }",
+                json!({ "id": ids[1] }),
+            )
+            .await;
+        assert_eq!(rated["data"]["rateLockerItem"]["rating"], 4, "{rated}");
         for id in &ids {
             let played = server
                 .gql(
@@ -129,6 +176,26 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
         let body = server.gql(Some(&token), page, json!({})).await;
         assert!(body.get("errors").is_none(), "{page}: {body}");
     }
+    let named = server
+        .gql(
+            Some(&token),
+            "{ viewer { user { id } locker { items(first: 1) { nodes { id albumId artistId } } } } }",
+            json!({}),
+        )
+        .await;
+    let viewer = &named["data"]["viewer"];
+    let item = &viewer["locker"]["items"]["nodes"][0];
+    let by_id = json!({ "album": item["albumId"], "artist": item["artistId"] });
+    for page in PAGES_BY_ID {
+        let body = server.gql(Some(&token), page, by_id.clone()).await;
+        assert!(body.get("errors").is_none(), "{page}: {body}");
+    }
+    let listener = GlobalId::decode_as::<UserId>(viewer["user"]["id"].as_str().unwrap())
+        .unwrap()
+        .unwrap();
+    let item = GlobalId::decode_as::<LockerItemId>(item["id"].as_str().unwrap())
+        .unwrap()
+        .unwrap();
     server.kill();
 
     let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
@@ -153,6 +220,8 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
     ))
     .await
     .unwrap();
+    let mut statements: BTreeSet<String> = statements.into_iter().map(str::to_owned).collect();
+    statements.extend(subsonic_lists(dir.path(), listener, item).await);
     let mut scans = Vec::new();
     for sql in &statements {
         // The plan does not depend on the values; each parameter is bound
@@ -182,4 +251,83 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
         "statements that scan a table of every listener:\n{}",
         scans.join("\n")
     );
+}
+
+/// The statements of every list the Subsonic API asks the locker service
+/// for, made by the service itself over the server's database.
+async fn subsonic_lists(
+    data_dir: &std::path::Path,
+    listener: UserId,
+    item: LockerItemId,
+) -> Vec<String> {
+    let mut db = Database::connect(format!(
+        "sqlite://{}?mode=ro",
+        data_dir.join("cadenza.sqlite3").display()
+    ))
+    .await
+    .unwrap();
+    let sent = Arc::new(Mutex::new(Vec::new()));
+    let log = sent.clone();
+    db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+    let blobs = BlobStore::open(&StorageLocation::Local(data_dir.join("blobs"))).unwrap();
+    let locker = Locker::new(
+        db,
+        blobs,
+        LockerEvents::in_process(),
+        Feed::default(),
+        1 << 30,
+    );
+    let page = Page {
+        offset: 0,
+        limit: 50,
+    };
+    let lists = [
+        AlbumList::Random,
+        AlbumList::Newest,
+        AlbumList::Frequent,
+        AlbumList::Recent,
+        AlbumList::Starred,
+        AlbumList::AlphabeticalByName,
+        AlbumList::AlphabeticalByArtist,
+        AlbumList::ByYear {
+            from: 2020,
+            to: 1990,
+        },
+        AlbumList::ByGenre {
+            genre: "rock".into(),
+        },
+    ];
+    for list in &lists {
+        locker.album_list(listener, list, page).await.unwrap();
+    }
+    let (album, artist) = (
+        LockerAlbumKey::of("Album", "Artist"),
+        LockerArtistKey::of("Artist"),
+    );
+    assert!(locker.album(listener, album).await.unwrap().is_some());
+    assert!(locker.artist(listener, artist).await.unwrap().is_some());
+    locker.albums_of_artist(listener, artist).await.unwrap();
+    locker.album_artists(listener, page).await.unwrap();
+    locker.genres(listener).await.unwrap();
+    locker.songs_by_genre(listener, "rock", page).await.unwrap();
+    let random = RandomSongs {
+        size: 20,
+        genre: Some("rock".into()),
+        from_year: Some(1990),
+        to_year: Some(2020),
+    };
+    locker.random_songs(listener, &random).await.unwrap();
+    assert_eq!(locker.starred_items(listener, page).await.unwrap().len(), 1);
+    assert_eq!(
+        locker.starred_albums(listener, page).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        locker.starred_artists(listener, page).await.unwrap().len(),
+        1
+    );
+    assert_eq!(locker.lyrics(listener, item).await.unwrap(), None);
+    let sent = sent.lock().unwrap().clone();
+    assert!(sent.len() > 20, "the service's statements: {sent:#?}");
+    sent
 }

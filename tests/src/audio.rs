@@ -71,25 +71,52 @@ pub fn aiff(millis: u32) -> Vec<u8> {
 /// attached pictures (`APIC`: MIME type, picture type as ID3 numbers them
 /// (3 is the front cover), bytes).
 pub fn id3v2(text: &[(&str, &str)], pictures: &[(&str, u8, &[u8])]) -> Vec<u8> {
+    let mut frames: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (id, value) in text {
+        // ISO-8859-1, which ASCII is.
+        frames.push((id, text_frame(value)));
+    }
+    for (mime, kind, bytes) in pictures {
+        frames.push(("APIC", apic(mime, *kind, bytes)));
+    }
+    id3v2_frames(&frames)
+}
+
+/// The content of an ID3v2 text frame (`TIT2`, `TPE1`, ...) of ASCII `value`.
+pub fn text_frame(value: &str) -> Vec<u8> {
+    let mut content = vec![0];
+    content.extend_from_slice(value.as_bytes());
+    content
+}
+
+/// The content of an ID3v2 `APIC` frame: MIME type, picture type as ID3
+/// numbers them (3 is the front cover), bytes.
+pub fn apic(mime: &str, kind: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut content = vec![0];
+    content.extend_from_slice(mime.as_bytes());
+    content.extend_from_slice(&[0, kind, 0]);
+    content.extend_from_slice(bytes);
+    content
+}
+
+/// The content of an ID3v2 `USLT` frame (unsynchronised lyrics): ASCII
+/// `lyrics` in `language` (three letters), with no content descriptor.
+pub fn uslt(language: &str, lyrics: &str) -> Vec<u8> {
+    let mut content = vec![0];
+    content.extend_from_slice(language.as_bytes());
+    content.push(0);
+    content.extend_from_slice(lyrics.as_bytes());
+    content
+}
+
+/// An ID3v2.3 tag of frames given as their id and content.
+pub fn id3v2_frames(given: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut frames = Vec::new();
-    let mut frame = |id: &str, content: Vec<u8>| {
+    for (id, content) in given {
         frames.extend_from_slice(id.as_bytes());
         frames.extend_from_slice(&(content.len() as u32).to_be_bytes());
         frames.extend_from_slice(&[0, 0]);
-        frames.extend_from_slice(&content);
-    };
-    for (id, value) in text {
-        // ISO-8859-1, which ASCII is.
-        let mut content = vec![0];
-        content.extend_from_slice(value.as_bytes());
-        frame(id, content);
-    }
-    for (mime, kind, bytes) in pictures {
-        let mut content = vec![0];
-        content.extend_from_slice(mime.as_bytes());
-        content.extend_from_slice(&[0, *kind, 0]);
-        content.extend_from_slice(bytes);
-        frame("APIC", content);
+        frames.extend_from_slice(content);
     }
     let size = frames.len() as u32;
     let synchsafe = [

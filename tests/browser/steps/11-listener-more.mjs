@@ -51,6 +51,12 @@ export async function run(t) {
     await page.getByRole('link', { name: 'Test' }).click();
     await page.getByRole('heading', { name: 'Genre: Test' }).waitFor();
     await t.until(async () => (await rows.count()) === 3, 'three Test tracks');
+    // Artists and albums are addressed by id.
+    await page.getByRole('link', { name: 'Artists' }).click();
+    await page.getByRole('link', { name: 'Fixture Band' }).click();
+    await page.getByRole('heading', { name: 'Fixture Band', level: 2 }).waitFor();
+    t.assert(page.url().includes('#/locker/artist/') && !page.url().includes('Fixture'), 'an id, not a name');
+    await t.until(async () => (await rows.count()) >= 2, 'the artist page lists their tracks');
     await page.getByRole('link', { name: 'Albums' }).click();
     await page.getByRole('link', { name: 'Fixture Album' }).click();
     await t.until(async () => (await rows.count()) === 2, 'two tracks on the album');

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde_json::{json, Value};
 
-use crate::audio::{id3v2, noise_png, wav, with_id3_chunk};
+use crate::audio::{apic, id3v2_frames, noise_png, text_frame, uslt, wav, with_id3_chunk};
 use crate::helpers::{
     backend, closed_within, data, error_code, eventually, files_under, spawn_app, spawn_app_with,
     spawn_replica_of, token_of, Auth, Backend, SearchArgs, TestApp, PASSWORD,
@@ -25,7 +25,7 @@ fn marker(prefix: &str) -> String {
 
 /// A WAV tagged through ID3v2 whose samples and embedded cover are random:
 /// bytes found nowhere else. Also a run of each.
-fn unique_wav(title: &str, artist: &str, album: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+fn unique_wav(title: &str, artist: &str, album: &str, lyrics: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let mut file = wav(500, &[]);
     // RIFF header (12) + fmt chunk (24) + data chunk header (8).
     let data = 44..44 + 4_000;
@@ -35,10 +35,13 @@ fn unique_wav(title: &str, artist: &str, album: &str) -> (Vec<u8>, Vec<u8>, Vec<
     let run = file[data.start + 1_000..data.start + 1_064].to_vec();
     let picture = noise_png(40, 40);
     let picture_run = picture[picture.len() / 2..picture.len() / 2 + 64].to_vec();
-    let tag = id3v2(
-        &[("TIT2", title), ("TPE1", artist), ("TALB", album)],
-        &[("image/png", 3, &picture)],
-    );
+    let tag = id3v2_frames(&[
+        ("TIT2", text_frame(title)),
+        ("TPE1", text_frame(artist)),
+        ("TALB", text_frame(album)),
+        ("APIC", apic("image/png", 3, &picture)),
+        ("USLT", uslt("eng", lyrics)),
+    ]);
     (with_id3_chunk(file, &tag), run, picture_run)
 }
 
@@ -96,15 +99,21 @@ pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
     let user_id = body["data"]["register"]["user"]["id"].clone();
 
     let (title, artist, album) = (marker("Title"), marker("Artist"), marker("Album"));
-    let (file, audio_run, picture_run) = unique_wav(&title, &artist, &album);
+    let lyrics = marker("Lyrics");
+    let (file, audio_run, picture_run) = unique_wav(&title, &artist, &album, &lyrics);
     let item = app.upload(&auth, "mine.wav", file).await;
     let item = data(&item)["uploadTrack"].clone();
     assert_eq!(item["title"], json!(title), "{item}");
+    assert_eq!(item["lyrics"], json!(lyrics), "{item}");
     let item_id = item["id"].clone();
     let stream_url = item["streamUrl"].as_str().unwrap().to_owned();
     // Its cover, once seen, has a thumbnail stored too.
     let cover_url = item["coverUrl"].as_str().unwrap().to_owned();
     assert_eq!(app.get(&cover_url).await.status(), 200);
+    let starred = app
+        .star(&auth, &[&item_id, &item["albumId"], &item["artistId"]])
+        .await;
+    assert!(starred["errors"].is_null(), "{starred}");
     let genre = marker("Genre");
     let edited = app
         .update_locker_item(&auth, &item_id, json!({ "genre": genre }))
@@ -176,6 +185,7 @@ pub(crate) async fn a_listener_who_used_everything(app: &TestApp) -> Footprint {
             title,
             artist,
             album,
+            lyrics,
             genre,
             playlist_name,
             query,
@@ -269,6 +279,8 @@ async fn a_deleted_account_leaves_nothing_readable_in_the_data_dir() {
     );
     for table in [
         "locker_items",
+        "locker_stars",
+        "locker_lyrics",
         "playlists",
         "plays",
         "interactions",
@@ -432,7 +444,7 @@ async fn the_audit_log_is_the_listeners_own_and_admins() {
 async fn plays_past_the_retention_period_are_deleted() {
     let app = spawn_app().await;
     let auth = app.customer().await;
-    let (file, _, _) = unique_wav("Kept a year", "Someone", "Something");
+    let (file, _, _) = unique_wav("Kept a year", "Someone", "Something", "Words");
     let item = app.upload(&auth, "kept.wav", file).await;
     let item_id = data(&item)["uploadTrack"]["id"].clone();
     for _ in 0..3 {

@@ -159,6 +159,11 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
         &app.update_privacy_settings(&me, json!({ "contributeToAggregates": false }))
             .await,
     );
+    data(
+        &app.star(&me, &[&item["id"], &item["albumId"], &item["artistId"]])
+            .await,
+    );
+    data(&app.rate_locker_item(&me, &item["id"], 5).await);
     let playlist = app.create_playlist(&me, "Export Mix", [&item["id"]]).await;
     let playlist = data(&playlist)["createPlaylist"].clone();
     data(&app.record_play(&me, &item["id"], 1234, None).await);
@@ -210,7 +215,7 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
 
     let exported = export(&app, &me).await;
     let (doc, text) = download(&app, &exported).await;
-    assert_eq!(doc["formatVersion"], 1);
+    assert_eq!(doc["formatVersion"], 2);
     assert_eq!(instant(&doc["expiresAt"]), instant(&exported["expiresAt"]));
 
     let profile = &doc["profile"];
@@ -238,6 +243,21 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
     assert_eq!(upload["format"], "WAV");
     assert_eq!(upload["contentHash"], sha256_hex(&audio));
     assert_eq!(upload["sizeBytes"], audio.len());
+    assert_eq!(upload["lockerAlbumId"], item["albumId"]);
+    assert_eq!(upload["lockerArtistId"], item["artistId"]);
+    assert_eq!(upload["lockerAlbumArtistId"], item["artistId"]);
+    assert!(upload["starredAt"].is_string(), "{upload}");
+    assert_eq!(upload["rating"], 5);
+    assert_eq!(upload["lyrics"], Value::Null);
+    let stars = doc["lockerStars"].as_array().unwrap();
+    let starred: Vec<(&Value, &Value)> = stars.iter().map(|s| (&s["kind"], &s["id"])).collect();
+    assert_eq!(
+        starred,
+        [
+            (&json!("LOCKER_ALBUM"), &item["albumId"]),
+            (&json!("LOCKER_ARTIST"), &item["artistId"]),
+        ]
+    );
     let purchase = the(locker, "source", &json!("PURCHASE"));
     assert_eq!(purchase["catalogueTrackId"], track);
     assert_eq!(purchase["contentHash"], sha256_hex(&master));
@@ -268,9 +288,21 @@ async fn an_export_holds_everything_stored_about_the_viewer_and_nothing_else() {
     assert_eq!(doc["plays"][0]["msPlayed"], 1234);
     assert_eq!(doc["plays"][0]["deviceId"], "phone");
     let interactions = doc["interactions"].as_array().unwrap();
-    assert_eq!(interactions.len(), 1, "{interactions:?}");
-    assert_eq!(interactions[0]["kind"], "SEARCH");
-    assert_eq!(interactions[0]["query"], "export query");
+    let kinds: Vec<&Value> = interactions.iter().map(|i| &i["kind"]).collect();
+    assert_eq!(
+        kinds,
+        [
+            "STAR_LOCKER_ITEM",
+            "STAR_LOCKER_ALBUM",
+            "STAR_LOCKER_ARTIST",
+            "SEARCH"
+        ],
+        "{interactions:?}"
+    );
+    assert_eq!(interactions[0]["lockerItemId"], item["id"]);
+    assert_eq!(interactions[1]["lockerAlbumId"], item["albumId"]);
+    assert_eq!(interactions[2]["lockerArtistId"], item["artistId"]);
+    assert_eq!(interactions[3]["query"], "export query");
     assert_eq!(doc["playback"]["deviceId"], "desk");
     assert_eq!(doc["playback"]["lockerItemId"], item["id"]);
     assert_eq!(doc["playback"]["positionMs"], 4321);

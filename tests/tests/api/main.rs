@@ -24,6 +24,8 @@ mod interactions;
 mod limits;
 mod listening;
 mod locker;
+mod locker_groups;
+mod locker_lists;
 mod otlp;
 mod playback;
 mod playlists;

@@ -1,15 +1,17 @@
-//! The locker as the API shows it: items, browsing, uploads and edits, and
-//! the `lockerEvents` subscription. Every item reached here was loaded
-//! through the owner-scoped locker service.
+//! The locker as the API shows it: items, albums and artists by id,
+//! browsing, uploads and edits, stars and ratings, and the `lockerEvents`
+//! subscription. Every item reached here was loaded through the
+//! owner-scoped locker service.
 
 mod groups;
 mod root;
 mod types;
 
-pub use groups::{LockerAlbum, LockerArtist, LockerGenre};
+pub use groups::{LockerArtist, LockerGenre};
 pub use root::Locker;
 pub use types::{
-    LockerFilter, LockerItem, LockerItemInput, LockerSortGql, LockerSourceGql, LockerUsage,
+    LockerAlbum, LockerFilter, LockerItem, LockerItemInput, LockerSortGql, LockerSourceGql,
+    LockerUsage,
 };
 
 use async_graphql::{Context, Enum, Object, Result, Subscription, Upload, ID};

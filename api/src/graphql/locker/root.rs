@@ -3,8 +3,8 @@
 
 use async_graphql::{Context, Object, Result, ID};
 
-use super::groups::{LockerAlbum, LockerArtist, LockerGenre};
-use super::types::{clamp, LockerFilter, LockerItem, LockerSortGql, LockerUsage};
+use super::groups::{LockerArtist, LockerGenre};
+use super::types::{clamp, LockerAlbum, LockerFilter, LockerItem, LockerSortGql, LockerUsage};
 use crate::domain::{LockerAlbumKey, LockerArtistKey, Page, UserId};
 use crate::error::ApiError;
 use crate::graphql::connection::{list_complexity, paged, Paged};

@@ -1,10 +1,11 @@
-//! The locker as the API shows it. Every item reached here was loaded
-//! through the owner-scoped locker service.
+//! The locker's items and albums as the API shows them (an item names its
+//! album, an album holds its items). Every item reached here was loaded
+//! through the owner-scoped locker service. An album's id is a key derived
+//! from its title and album artist (`domain::locker_keys`).
 
 use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject, ID};
 use entities::locker_item;
 
-use super::groups::LockerAlbum;
 use crate::domain::{LockerAlbumKey, LockerArtistKey, LockerItemId, LockerSource};
 use crate::graphql::catalogue::{Product, Track};
 use crate::graphql::ids::{id_of, keyed_id_of};
@@ -12,7 +13,7 @@ use crate::graphql::loaders::*;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::scalars::Int64;
 use crate::graphql::{loaders, services};
-use crate::services::locker as domain;
+use crate::services::locker::{self as domain, AlbumGroup};
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(name = "LockerSource")]
@@ -224,6 +225,89 @@ impl LockerItem {
         Ok(loaders(ctx)?
             .load_one(LyricsOfViewerItem(self.0.id))
             .await?)
+    }
+}
+
+/// An album of the viewer's locker: the items with one title and album
+/// artist (ignoring case).
+pub struct LockerAlbum(pub AlbumGroup);
+
+#[Object]
+impl LockerAlbum {
+    pub async fn id(&self) -> ID {
+        keyed_id_of(self.0.album.key)
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.album.title
+    }
+
+    /// The album artist, or the artist where none is tagged.
+    async fn artist(&self) -> &str {
+        &self.0.album.artist
+    }
+
+    /// The id of its album artist (a `LockerArtist`).
+    async fn artist_id(&self) -> ID {
+        keyed_id_of(self.0.album.artist_key)
+    }
+
+    /// The latest year of its items.
+    async fn year(&self) -> Option<i32> {
+        self.0.album.year
+    }
+
+    /// The first, alphabetically, of its items' genres.
+    async fn genre(&self) -> Option<&str> {
+        self.0.album.genre.as_deref()
+    }
+
+    async fn track_count(&self) -> i32 {
+        clamp(self.0.album.song_count)
+    }
+
+    async fn duration_ms(&self) -> i32 {
+        clamp(self.0.album.duration_ms)
+    }
+
+    /// When its first item was added to the locker.
+    async fn added_at(&self) -> DateTime {
+        self.0.album.created.into()
+    }
+
+    async fn starred(&self) -> bool {
+        self.0.album.starred_at.is_some()
+    }
+
+    /// When the viewer starred it; null when not starred.
+    async fn starred_at(&self) -> Option<DateTime> {
+        self.0.album.starred_at.map(Into::into)
+    }
+
+    /// How often the viewer played its items (as their history keeps it).
+    async fn play_count(&self) -> i32 {
+        clamp(self.0.album.play_count)
+    }
+
+    /// In disc and track order.
+    async fn items(&self) -> Vec<LockerItem> {
+        self.0.items.iter().cloned().map(LockerItem).collect()
+    }
+
+    /// The `coverUrl` of the album's first item (in disc and track order)
+    /// that has a cover; null when none has.
+    async fn cover_url(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 300)] size: i32,
+    ) -> Result<Option<String>> {
+        let size = domain::checked_size(size)?;
+        let signer = &services(ctx)?.stream_urls;
+        Ok(self
+            .0
+            .items
+            .iter()
+            .find_map(|item| signer.cover_url(item, size)))
     }
 }
 

@@ -6,7 +6,7 @@ use entities::locker_item;
 use sea_orm::{ActiveModelTrait, Set};
 
 use super::events::LockerChange;
-use super::remove::drop_unnamed_stars;
+use super::stars::drop_unnamed_stars;
 use super::Locker;
 use crate::db::begin_write;
 use crate::domain::{LockerItemId, LockerKeys, UserId};

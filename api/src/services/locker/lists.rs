@@ -12,8 +12,10 @@ use sea_orm::{
     QuerySelect, Select,
 };
 
+use super::albums::{album_keys_in_order, played_albums, AlbumSummary};
+use super::artists::ArtistGroup;
 use super::browse::lower;
-use super::groups::{album_keys_in_order, played_albums, AlbumSummary, ArtistGroup, StarKind};
+use super::stars::StarKind;
 use super::Locker;
 use crate::domain::{LockerAlbumKey, LockerArtistKey, Page, UserId};
 use crate::error::{ApiError, ApiResult};

@@ -2,31 +2,35 @@
 //! read for tags, and all-or-nothing; every read and write is scoped to the
 //! owner through `locker_item::Entity::find_owned_by`.
 //!
-//! `upload` adds files, `browse` lists them, `groups` groups them by
-//! artist and album (each with a stable key, `domain::locker_keys`),
-//! `lists` makes the album and song lists Subsonic players ask for, `edit`
-//! changes the metadata Cadenza keeps, `remove` deletes, `streams` finds
-//! what a stream serves (with a cache); `services::signed_urls` signs the
-//! URLs players fetch; `covers` keeps an upload's embedded picture and
-//! serves thumbnails of it; `events` tells the owner's other devices.
-//! Stars and ratings are set through `services::listening` (a star is a
-//! taste signal) and read here.
+//! `upload` adds files, `browse` lists them, `artists` and `albums` group
+//! them (each with a stable key, `domain::locker_keys`), `lists` makes the
+//! album and song lists Subsonic players ask for, `edit` changes the
+//! metadata Cadenza keeps, `remove` deletes, `streams` finds what a stream
+//! serves (with a cache); `services::signed_urls` signs the URLs players
+//! fetch; `covers` keeps an upload's embedded picture and serves
+//! thumbnails of it; `events` tells the owner's other devices. Stars and
+//! ratings are set through `services::listening` (a star is a taste
+//! signal); `stars` reads them and drops those no item names any more.
 
+mod albums;
+mod artists;
 mod browse;
 mod covers;
 mod edit;
 pub mod events;
-mod groups;
 mod lists;
 mod remove;
-pub(crate) use remove::{drop_unnamed_stars, orphaned_blob};
+pub(crate) use remove::orphaned_blob;
+mod stars;
+pub(crate) use stars::drop_unnamed_stars;
 mod streams;
 mod upload;
 
+pub use albums::{AlbumGroup, AlbumSummary};
+pub use artists::ArtistGroup;
 pub use browse::{ItemFilter, ItemSort};
 pub use covers::{checked_size, cover_keys, thumbnail_size, CoverImage};
 pub use edit::ItemEdit;
-pub use groups::{AlbumGroup, AlbumSummary, ArtistGroup};
 pub use lists::{AlbumList, GenreCount, RandomSongs, MAX_LIST_SIZE};
 pub use streams::StreamTarget;
 

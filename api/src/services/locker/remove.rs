@@ -3,15 +3,14 @@
 //! nothing else refers to it, and the stars of an album or artist it was
 //! the last to name.
 
-use entities::{blob, locker_item, locker_star, playlist_entry, track};
-use sea_orm::sea_query::{Expr, Query};
+use entities::{blob, locker_item, playlist_entry, track};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use super::events::LockerChange;
-use super::groups::StarKind;
+use super::stars::drop_unnamed_stars;
 use super::Locker;
 use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::{LockerItemId, UserId};
@@ -104,42 +103,4 @@ pub(crate) async fn orphaned_blob(
     let blob = blob::Entity::find_by_id(blob_id).one(txn).await?;
     blob::Entity::delete_by_id(blob_id).exec(txn).await?;
     Ok(blob)
-}
-
-/// Takes away the listener's stars of albums and artists that none of
-/// their items names any more: a star is on a key, and goes when the last
-/// item with that key is removed, or edited to name another.
-pub(crate) async fn drop_unnamed_stars(db: &impl ConnectionTrait, user: UserId) -> ApiResult<()> {
-    let named = |column: locker_item::Column| {
-        Query::select()
-            .column(column)
-            .from(locker_item::Entity)
-            .and_where(Expr::col(locker_item::Column::UserId).eq(user.0))
-            .to_owned()
-    };
-    let unnamed = Condition::any()
-        .add(
-            Condition::all()
-                .add(locker_star::Column::Kind.eq(StarKind::Album.as_str()))
-                .add(
-                    locker_star::Column::Key.not_in_subquery(named(locker_item::Column::AlbumKey)),
-                ),
-        )
-        .add(
-            Condition::all()
-                .add(locker_star::Column::Kind.eq(StarKind::Artist.as_str()))
-                .add(
-                    locker_star::Column::Key.not_in_subquery(named(locker_item::Column::ArtistKey)),
-                )
-                .add(
-                    locker_star::Column::Key
-                        .not_in_subquery(named(locker_item::Column::AlbumArtistKey)),
-                ),
-        );
-    locker_star::Entity::delete_many()
-        .filter(locker_star::Column::UserId.eq(user.0))
-        .filter(unnamed)
-        .exec(db)
-        .await?;
-    Ok(())
 }

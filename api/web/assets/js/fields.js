@@ -9,11 +9,11 @@
 const coverField = (size) => ` coverUrl(size: ${size})`;
 
 /** A locker item's fields, for rows and the player. */
-export const ITEM_FIELDS = `id title artist album albumArtist genre trackNumber discNumber year durationMs
-  format bitrateKbps sampleRateHz sizeBytes source streamable excludedFromTasteProfile streamUrl${coverField(64)}`;
+export const ITEM_FIELDS = `id title artist album albumArtist albumId artistId genre trackNumber discNumber year
+  durationMs format bitrateKbps sampleRateHz sizeBytes source streamable excludedFromTasteProfile streamUrl${coverField(64)}`;
 
 /** A locker album's own fields (its items take ITEM_FIELDS). */
-export const ALBUM_FIELDS = `title artist year trackCount${coverField(300)}`;
+export const ALBUM_FIELDS = `id title artist year trackCount${coverField(300)}`;
 
 /** A catalogue track as a playlist entry or search hit shows it. */
 export const TRACK_FIELDS = 'id title durationMs genre trackNumber artist { id name } album { id title coverUrl product { id } } product { id }';

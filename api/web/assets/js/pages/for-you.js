@@ -17,7 +17,7 @@ const RECOMMENDATIONS = `query ForYou {
       product { ${PRODUCT_FIELDS} }
       because {
         __typename
-        ... on LockerItem { id title artist album albumArtist catalogueTrack { album { id title product { id } } } }
+        ... on LockerItem { id title artist album albumId artistId catalogueTrack { album { id title product { id } } } }
         ... on Track { id title artist { name } album { id title product { id } } product { id } }
       }
     }
@@ -47,10 +47,9 @@ function source(playable) {
     h('strong', {}, playable.title), ` by ${playable.artist}`,
     playable.album ? ` (album “${playable.album}”)` : '',
     ' · ',
-    // The locker names an album by its title and album artist (an untagged album has no page: its artist's).
     playable.album
-      ? h('a', { href: albumHref(playable.album, playable.albumArtist || playable.artist) }, 'its album in your locker')
-      : h('a', { href: artistHref(playable.artist) }, 'its artist in your locker'),
+      ? h('a', { href: albumHref(playable.albumId) }, 'its album in your locker')
+      : h('a', { href: artistHref(playable.artistId) }, 'its artist in your locker'),
     albumProduct ? ' · ' : null,
     albumProduct ? productLink(albumProduct.id, 'its album in the store') : null);
 }

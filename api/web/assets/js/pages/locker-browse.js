@@ -6,23 +6,22 @@ import { cover } from '../cover.js';
 import { ALBUM_FIELDS } from '../fields.js';
 import { playQueue } from '../player.js';
 import { addToPlaylist } from '../add-to-playlist.js';
-import { fetchItems, lockerRow, sameTag } from './locker-list.js';
+import { fetchItems, lockerRow } from './locker-list.js';
 
 const ARTISTS = `query LockerArtists($after: String) { viewer { locker { artists(first: 100, after: $after) {
-  totalCount pageInfo { hasNextPage endCursor } nodes { name albumCount trackCount } } } } }`;
+  totalCount pageInfo { hasNextPage endCursor } nodes { id name albumCount trackCount } } } } }`;
+const ARTIST = `query LockerArtist($id: ID!) { viewer { locker { artist(id: $id) { name }
+  albums(artistId: $id, first: 100) { nodes { ${ALBUM_FIELDS} } } } } }`;
 const ALBUMS = `query LockerAlbums($after: String) { viewer { locker { albums(first: 60, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } nodes { ${ALBUM_FIELDS} } } } } }`;
-const GENRES = `query LockerGenres($after: String) { viewer { locker { items(first: 100, after: $after) {
-  pageInfo { hasNextPage endCursor } nodes { genre } } } } }`;
+const GENRES = 'query LockerGenres { viewer { locker { usage { itemCount } genres { name trackCount } } } }';
 
 /** How many items a grouped view (an artist's, an album's) reads at most. */
 const GROUP_LIMIT = 1000;
-/** How many items the genre list reads to find the genres (the API has no list of locker genres). */
-const GENRE_SCAN_LIMIT = 5000;
 
 const enc = encodeURIComponent;
-export const artistHref = (name) => `#/locker/artist/${enc(name)}`;
-export const albumHref = (title, artist) => `#/locker/album/${enc(title)}?artist=${enc(artist)}`;
+export const artistHref = (id) => `#/locker/artist/${enc(id)}`;
+export const albumHref = (id) => `#/locker/album/${enc(id)}`;
 
 /** A paged list: renders each page's nodes with `item`, with a "Load more" button. */
 function paged(query, pick, item, { signal, tag = 'ul', cls = 'list', label, empty }) {
@@ -54,19 +53,21 @@ export async function artistsView(ctx) {
   const view = paged(ARTISTS, (d) => d.viewer.locker.artists, (artist) =>
     h('li', { class: 'row' }, cover(null, artist.name, { small: true }),
       h('div', { class: 'main' },
-        h('a', { class: 'title', href: artistHref(artist.name) }, artist.name),
+        h('a', { class: 'title', href: artistHref(artist.id) }, artist.name),
         h('div', { class: 'meta' }, `${artist.albumCount} albums · ${artist.trackCount} tracks`))),
   { signal: ctx.signal, label: 'Artists', empty: 'No artists yet: upload some music.' });
   await view.ready;
   return [h('h2', {}, 'Artists'), view.element];
 }
 
+/** An album as a tile of a grid: cover, title, what it holds. */
+const albumTile = (album) => h('li', { class: 'tile' }, cover(album.coverUrl ?? null, album.title),
+  h('a', { href: albumHref(album.id) }, album.title),
+  h('span', { class: 'meta' }, [album.artist, album.year, `${album.trackCount} tracks`].filter(Boolean).join(' · ')));
+
 export async function albumsView(ctx) {
-  const view = paged(ALBUMS, (d) => d.viewer.locker.albums, (album) =>
-    h('li', { class: 'tile' }, cover(album.coverUrl ?? null, album.title),
-      h('a', { href: albumHref(album.title, album.artist) }, album.title),
-      h('span', { class: 'meta' }, [album.artist, album.year, `${album.trackCount} tracks`].filter(Boolean).join(' · '))),
-  { signal: ctx.signal, cls: 'grid', label: 'Albums', empty: 'No albums yet: upload some music.' });
+  const view = paged(ALBUMS, (d) => d.viewer.locker.albums, albumTile,
+    { signal: ctx.signal, cls: 'grid', label: 'Albums', empty: 'No albums yet: upload some music.' });
   await view.ready;
   return [h('h2', {}, 'Albums'), view.element];
 }
@@ -84,7 +85,7 @@ async function allItems(filter, signal) {
   return items;
 }
 
-/** One album's block: heading, play and add-all buttons, its rows. */
+/** One album's block (its items share an albumId): heading, play and add-all buttons, its rows. */
 function albumBlock(ctx, title, artist, items, context, level = 'h3') {
   const queue = () => items;
   const onChange = () => ctx.navigate(location.hash);
@@ -93,7 +94,7 @@ function albumBlock(ctx, title, artist, items, context, level = 'h3') {
     h('div', { class: 'album-head' },
       cover(items.find((item) => item.coverUrl)?.coverUrl ?? null, name, { small: true }),
       h('div', { class: 'main' },
-        h(level, {}, h('a', { href: albumHref(title, artist) }, name)),
+        h(level, {}, h('a', { href: albumHref(items[0]?.albumId) }, name)),
         h('div', { class: 'meta' }, [artist, items[0]?.year, `${items.length} tracks`].filter(Boolean).join(' · '))),
       h('div', { class: 'actions' },
         h('button', {
@@ -106,55 +107,43 @@ function albumBlock(ctx, title, artist, items, context, level = 'h3') {
       items.map((item) => lockerRow(item, { queue, context, onChange }))));
 }
 
-export async function artistView(ctx, name) {
-  const items = await allItems({ artist: name }, ctx.signal);
-  const albums = new Map();
+export async function artistView(ctx, id) {
+  const [found, items] = await Promise.all([gql(ARTIST, { id }), allItems({ artistId: id }, ctx.signal)]);
+  const { artist, albums } = found.viewer.locker;
+  const byAlbum = new Map();
   for (const item of items) {
-    const key = item.album;
-    if (!albums.has(key)) albums.set(key, []);
-    albums.get(key).push(item);
+    if (!byAlbum.has(item.albumId)) byAlbum.set(item.albumId, []);
+    byAlbum.get(item.albumId).push(item);
   }
+  // An artist named only as albums' artist (a compilation's) has no tracks of its own: its albums.
+  const own = items.length === 0 && albums.nodes.length > 0;
   return [
     h('p', {}, h('a', { href: '#/locker/artists' }, '← All artists')),
-    h('h2', {}, name),
-    items.length ? null : note('No tracks by this artist in your locker.'),
-    [...albums].map(([title, tracks]) => albumBlock(ctx, title, tracks[0].albumArtist || tracks[0].artist, tracks, 'artist')),
+    h('h2', {}, artist?.name ?? 'Unknown artist'),
+    items.length || own ? null : note('No tracks by this artist in your locker.'),
+    own ? h('ul', { class: 'grid', 'aria-label': 'Albums' }, albums.nodes.map(albumTile)) : null,
+    [...byAlbum.values()].map((tracks) => albumBlock(ctx, tracks[0].album, tracks[0].albumArtist || tracks[0].artist, tracks, 'artist')),
   ];
 }
 
-export async function albumView(ctx, title, artist) {
-  const items = (await allItems({ album: title }, ctx.signal))
-    .filter((item) => !artist || sameTag(item.albumArtist || item.artist, artist));
+export async function albumView(ctx, id) {
+  const items = await allItems({ albumId: id }, ctx.signal);
   return [
     h('p', {}, h('a', { href: '#/locker/albums' }, '← All albums')),
     items.length
-      ? albumBlock(ctx, title, artist || items[0].artist, items, 'album', 'h2')
+      ? albumBlock(ctx, items[0].album, items[0].albumArtist || items[0].artist, items, 'album', 'h2')
       : note('No tracks of this album in your locker.'),
   ];
 }
 
 export async function genresView(ctx) {
-  // The locker has no list of its genres: read the items' genre tags, a
-  // hundred at a time (one small field each), and count them.
-  const counts = new Map();
-  let after = null;
-  let read = 0;
-  let untagged = 0;
-  do {
-    const page = (await gql(GENRES, { after })).viewer.locker.items;
-    if (ctx.signal.aborted) return [];
-    for (const { genre } of page.nodes) {
-      if (genre) counts.set(genre, (counts.get(genre) ?? 0) + 1);
-      else untagged += 1;
-    }
-    read += page.nodes.length;
-    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
-  } while (after && read < GENRE_SCAN_LIMIT);
-  const genres = [...counts].sort((a, b) => a[0].localeCompare(b[0]));
+  const { usage, genres } = (await gql(GENRES)).viewer.locker;
+  if (ctx.signal.aborted) return [];
+  const untagged = usage.itemCount - genres.reduce((sum, genre) => sum + genre.trackCount, 0);
   return [
     h('h2', {}, 'Genres'),
     genres.length
-      ? h('ul', { class: 'list', 'aria-label': 'Genres' }, genres.map(([genre, n]) =>
+      ? h('ul', { class: 'list', 'aria-label': 'Genres' }, genres.map(({ name: genre, trackCount: n }) =>
         h('li', { class: 'row' }, h('div', { class: 'main' },
           h('a', { class: 'title', href: `#/locker/genre/${enc(genre)}` }, genre),
           h('div', { class: 'meta' }, n === 1 ? '1 track' : `${n} tracks`)))))

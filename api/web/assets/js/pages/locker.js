@@ -1,9 +1,9 @@
 // The locker: every track the listener uploaded or bought, browsed as one
 // list (newest first, with the upload zone), by artist, by album and by
-// genre. Routes: #/locker, #/locker/artists, #/locker/artist/<name>,
-// #/locker/albums, #/locker/album/<title>?artist=<name>, #/locker/genres,
-// #/locker/genre/<name>. The API names locker artists and albums by their
-// tags (they have no IDs), so the addresses carry the names.
+// genre. Routes: #/locker, #/locker/artists, #/locker/artist/<id>,
+// #/locker/albums, #/locker/album/<id>, #/locker/genres,
+// #/locker/genre/<name>. A locker artist's or album's id is derived from
+// its name, so an address stays good across tag edits of other tracks.
 
 import { h, heading, note, toast, errorMessage } from '../dom.js';
 import { gql } from '../api.js';
@@ -86,7 +86,7 @@ export async function render(ctx) {
       case 'artists': body = await artistsView(ctx); break;
       case 'artist': body = await artistView(ctx, id); break;
       case 'albums': body = await albumsView(ctx); break;
-      case 'album': body = await albumView(ctx, id, ctx.query.get('artist')); break;
+      case 'album': body = await albumView(ctx, id); break;
       case 'genres': body = await genresView(ctx); break;
       case 'genre': body = genreView(ctx, id); break;
       default: body = note('There is no such view of the locker.');
