@@ -17,12 +17,27 @@ pub struct Model {
     /// The play queue: locker item ids in order, separated by commas;
     /// null when no device saved one.
     pub queue: Option<String>,
+    /// Where in the queue the loaded item is (0-based): a queue may hold an
+    /// item twice.
+    pub queue_index: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// The locker item ids of `queue`, in order.
+    pub fn queue_ids(&self) -> Vec<i32> {
+        self.queue
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|id| id.trim().parse().ok())
+            .collect()
+    }
+}
 
 impl Entity {
     /// The playback state of `user_id`: the one way to reach it.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the client tests need, once: the pinned npm packages
-# (graphql-ws, Apollo's gateway and subgraph, GraphQL Code Generator) and
+# (graphql-ws, Apollo's gateway and subgraph, GraphQL Code Generator, the
+# Subsonic client subsonic-api) and
 # Debian's nginx (the caching proxy). Fast when all present. Called by
 # .ci/run and by the e2e tests on first use.
 set -euo pipefail

@@ -190,6 +190,7 @@ impl ListeningMutation {
                         .collect::<Result<Vec<_>, _>>()
                 })
                 .transpose()?,
+            queue_index: None,
         };
         Ok(PlaybackState(
             services(ctx)?.playback.update(user, new).await?,

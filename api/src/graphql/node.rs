@@ -13,6 +13,9 @@ use super::{loaders, principal, services};
 use crate::domain::{AnyId, GlobalId, NodeKind, OrderId, PlaylistId};
 
 /// An object with a global ID.
+// A locker item is the largest variant; these values live only while a
+// response is written, so boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {

@@ -17,6 +17,9 @@ use crate::graphql::scalars::DateTime;
 use crate::services::playlists::{self as domain, Playable as PlayableRef};
 
 /// A playlist entry plays either an item of the owner's locker or a catalogue track the owner owns.
+// A locker item is the largest variant; these values live only while a
+// response is written, so boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Union)]
 pub enum Playable {
     LockerItem(LockerItem),

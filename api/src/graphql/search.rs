@@ -26,6 +26,9 @@ pub enum SearchScope {
     ALL,
 }
 
+// A locker item is the largest variant; these values live only while a
+// response is written, so boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Union)]
 pub enum SearchHitItem {
     Artist(Artist),

@@ -12,6 +12,7 @@ pub mod otlp;
 mod response_cache;
 mod stream;
 mod subscriptions;
+pub mod subsonic;
 pub mod telemetry;
 mod web_app;
 
@@ -64,6 +65,13 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/stream/{id}", web::get().to(stream::stream))
         .route("/stream/{id}", web::head().to(stream::stream))
         .route("/covers/{id}", web::get().to(covers::cover))
+        .service(
+            web::resource("/rest/{method}")
+                .app_data(web::PayloadConfig::new(subsonic::MAX_FORM_BYTES))
+                .route(web::get().to(subsonic::rest))
+                .route(web::post().to(subsonic::rest))
+                .route(web::head().to(subsonic::rest)),
+        )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics));

@@ -39,3 +39,4 @@ mod search;
 mod storage_full;
 mod store;
 mod subscriptions;
+mod subsonic;

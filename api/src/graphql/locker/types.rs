@@ -222,9 +222,7 @@ impl LockerItem {
     /// LYRICS or UNSYNCEDLYRICS, MP4 ©lyr), lines apart by `\n`, at most
     /// 64 KiB; null when it held none, and for purchases.
     async fn lyrics(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(loaders(ctx)?
-            .load_one(LyricsOfViewerItem(self.0.id))
-            .await?)
+        loaders(ctx)?.load_one(LyricsOfViewerItem(self.0.id)).await
     }
 }
 

@@ -65,7 +65,10 @@ pub enum PlayerCredentials<'a> {
         salt: &'a str,
     },
     /// `u` and `p`, already decoded from `enc:` hex.
-    Password { user: &'a str, password: &'a str },
+    Password {
+        user: &'a str,
+        password: &'a str,
+    },
 }
 
 /// Who a player's credentials prove.
@@ -158,7 +161,11 @@ impl PlayerKeys {
         }
         .insert(&self.db)
         .await?;
-        tracing::info!(user.id = user.0, player_key.id = key.id, "player key created");
+        tracing::info!(
+            user.id = user.0,
+            player_key.id = key.id,
+            "player key created"
+        );
         Ok(CreatedPlayerKey { key, secret })
     }
 
@@ -448,7 +455,10 @@ mod tests {
         );
         let sealed = keys.seal(UserId(7), "cdzp_secret").unwrap();
         assert!(!sealed.contains("secret"));
-        assert_eq!(keys.open(UserId(7), &sealed).as_deref(), Some("cdzp_secret"));
+        assert_eq!(
+            keys.open(UserId(7), &sealed).as_deref(),
+            Some("cdzp_secret")
+        );
         assert_eq!(keys.open(UserId(8), &sealed), None);
         let other = PlayerKeys::new(
             DatabaseConnection::Disconnected,

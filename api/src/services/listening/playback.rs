@@ -4,10 +4,10 @@
 //! listener's other devices on the user bus, across replicas.
 
 use chrono::{SubsecRound, Utc};
+use entities::locker_item;
 use entities::playback_state;
 use futures_util::{Stream, StreamExt};
 use sea_orm::sea_query::OnConflict;
-use entities::locker_item;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,9 @@ pub struct NewPlayback {
     pub playing: bool,
     /// The play queue, locker items in order; `None` keeps the one saved.
     pub queue: Option<Vec<LockerItemId>>,
+    /// Where in `queue` the item is, when it is there more than once;
+    /// `None`: its first place.
+    pub queue_index: Option<usize>,
 }
 
 /// The longest play queue kept.
@@ -87,18 +90,34 @@ impl Playback {
                 ),
             }));
         }
-        let queue = match new.queue {
+        let loaded = locker_item_id.map(LockerItemId);
+        let (queue, queue_index) = match new.queue {
             Some(queue) => {
                 self.check_queue(user, &queue).await?;
-                (!queue.is_empty()).then(|| {
-                    queue
-                        .iter()
-                        .map(|id| id.0.to_string())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
+                let index = match new.queue_index {
+                    Some(index) if queue.get(index).copied() == loaded && loaded.is_some() => {
+                        Some(index)
+                    }
+                    Some(index) => {
+                        return Err(ApiError::bad_input(format!(
+                            "the queue's item {index} is not the item loaded"
+                        )))
+                    }
+                    None => loaded.and_then(|item| queue.iter().position(|id| *id == item)),
+                };
+                (join_queue(&queue), index)
             }
-            None => self.current(user).await?.and_then(|state| state.queue),
+            None => {
+                let saved = self.current(user).await?;
+                let queue = saved.as_ref().map(queue_of).unwrap_or_default();
+                let kept = saved
+                    .and_then(|state| state.queue_index)
+                    .and_then(|index| usize::try_from(index).ok())
+                    .filter(|index| loaded.is_some() && queue.get(*index).copied() == loaded);
+                let index = kept
+                    .or_else(|| loaded.and_then(|item| queue.iter().position(|id| *id == item)));
+                (join_queue(&queue), index)
+            }
         };
         let state = playback_state::Model {
             user_id: user.0,
@@ -110,6 +129,7 @@ impl Playback {
             // Whole microseconds, as PostgreSQL keeps them.
             updated_at: Utc::now().trunc_subsecs(6),
             queue,
+            queue_index: queue_index.and_then(|index| i32::try_from(index).ok()),
         };
         let row = playback_state::ActiveModel {
             user_id: Set(state.user_id),
@@ -120,6 +140,7 @@ impl Playback {
             playing: Set(state.playing),
             updated_at: Set(state.updated_at),
             queue: Set(state.queue.clone()),
+            queue_index: Set(state.queue_index),
         };
         playback_state::Entity::insert(row)
             .on_conflict(
@@ -132,6 +153,7 @@ impl Playback {
                         playback_state::Column::Playing,
                         playback_state::Column::UpdatedAt,
                         playback_state::Column::Queue,
+                        playback_state::Column::QueueIndex,
                     ])
                     .to_owned(),
             )
@@ -186,14 +208,18 @@ impl Playback {
     }
 }
 
+/// A queue as stored: ids separated by commas; none when empty.
+fn join_queue(queue: &[LockerItemId]) -> Option<String> {
+    (!queue.is_empty()).then(|| {
+        queue
+            .iter()
+            .map(|id| id.0.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
 /// The play queue saved with `state`, in order.
 pub fn queue_of(state: &playback_state::Model) -> Vec<LockerItemId> {
-    state
-        .queue
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .filter_map(|id| id.trim().parse().ok())
-        .map(LockerItemId)
-        .collect()
+    state.queue_ids().into_iter().map(LockerItemId).collect()
 }

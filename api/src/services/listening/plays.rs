@@ -92,8 +92,9 @@ impl Listening {
         let now = Utc::now();
         let played_at = match new.played_at {
             None => now,
-            Some(at) if at <= now + chrono::Duration::minutes(1)
-                && at >= now - chrono::Duration::days(MAX_LATE_DAYS) =>
+            Some(at)
+                if at <= now + chrono::Duration::minutes(1)
+                    && at >= now - chrono::Duration::days(MAX_LATE_DAYS) =>
             {
                 at.min(now)
             }

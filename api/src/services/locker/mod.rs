@@ -19,6 +19,7 @@ mod covers;
 mod edit;
 pub mod events;
 mod lists;
+mod lookups;
 mod remove;
 pub(crate) use remove::orphaned_blob;
 mod stars;

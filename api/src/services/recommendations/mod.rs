@@ -120,7 +120,10 @@ impl Recommendations {
     /// locker's artist, known only by its name, finds its neighbours.
     pub async fn similar_artist_names(&self, name: &str, limit: usize) -> ApiResult<Vec<String>> {
         let named: Vec<i32> = artist::Entity::find()
-            .filter(Expr::expr(Func::lower(Expr::col(artist::Column::Name))).eq(name.trim().to_lowercase()))
+            .filter(
+                Expr::expr(Func::lower(Expr::col(artist::Column::Name)))
+                    .eq(name.trim().to_lowercase()),
+            )
             .select_only()
             .column(artist::Column::Id)
             .limit(5)

@@ -274,6 +274,8 @@ impl Exports {
             .await?;
         doc.list("apiKeys", |after| sections::api_keys(db, user, after))
             .await?;
+        doc.list("playerKeys", |after| sections::player_keys(db, user, after))
+            .await?;
         doc.list("sessions", |after| sections::sessions(db, user, after))
             .await?;
         doc.list("audit", |after| sections::audit(db, user, after))

@@ -9,6 +9,7 @@ import { dateTime } from '../format.js';
 import { logsSection } from './privacy-logs.js';
 import { exportSection } from './account-export.js';
 import { deleteSection } from './account-delete.js';
+import { playersSection } from './account-players.js';
 
 const SETTINGS = [
   {
@@ -156,5 +157,6 @@ export async function render(ctx) {
     exclusionsSection(),
     logs.element,
     exportSection(logs.reload),
+    playersSection(),
     deleteSection(ctx));
 }

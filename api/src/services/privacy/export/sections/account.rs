@@ -2,7 +2,7 @@
 //! keys the listener made and their signed-in sessions.
 
 use chrono::{DateTime, Utc};
-use entities::{api_key, audit_entry, consent_change, refresh_token, user};
+use entities::{api_key, audit_entry, consent_change, player_key, refresh_token, user};
 use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder,
@@ -11,7 +11,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::{global, page_by_id};
-use crate::domain::{ApiKeyId, UserId};
+use crate::domain::{ApiKeyId, PlayerKeyId, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::privacy::audit::AuditAction;
 use crate::services::privacy::export::document::PAGE_ROWS;
@@ -172,6 +172,42 @@ pub(in crate::services::privacy::export) async fn api_keys(
                     scopes,
                     created_at: row.created_at,
                     revoked_at: row.revoked_at,
+                },
+            )
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(in crate::services::privacy::export) struct PlayerKey {
+    id: String,
+    name: String,
+    created_at: DateTime<Utc>,
+    last_used_at: Option<DateTime<Utc>>,
+    last_client: Option<String>,
+}
+
+/// The keys of the listener's player devices; never a secret, sealed or
+/// not.
+pub(in crate::services::privacy::export) async fn player_keys(
+    db: &DatabaseConnection,
+    user: UserId,
+    after: i32,
+) -> ApiResult<Vec<(i32, PlayerKey)>> {
+    let select = player_key::Entity::find_owned_by(user.0);
+    let rows = page_by_id(db, select, player_key::Column::Id, after, PAGE_ROWS).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.id,
+                PlayerKey {
+                    id: global::<PlayerKeyId>(row.id),
+                    name: row.name,
+                    created_at: row.created_at,
+                    last_used_at: row.last_used_at,
+                    last_client: row.last_client,
                 },
             )
         })

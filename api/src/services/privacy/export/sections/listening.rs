@@ -122,6 +122,8 @@ pub(in crate::services::privacy::export) struct Playback {
     position_ms: i32,
     playing: bool,
     updated_at: DateTime<Utc>,
+    queue: Vec<String>,
+    queue_index: Option<i32>,
 }
 
 /// Where playback stands across devices; null when never reported.
@@ -133,6 +135,12 @@ pub(in crate::services::privacy::export) async fn playback(
         .one(db)
         .await?;
     Ok(row.map(|row| Playback {
+        queue: row
+            .queue_ids()
+            .into_iter()
+            .map(global::<LockerItemId>)
+            .collect(),
+        queue_index: row.queue_index,
         device_id: row.device_id,
         locker_item_id: row.locker_item_id.map(global::<LockerItemId>),
         track_id: row.track_id.map(global::<TrackId>),

@@ -8,7 +8,9 @@ mod library;
 mod listening;
 mod store;
 
-pub(super) use account::{api_keys, audit, consent_log, privacy_settings, profile, sessions};
+pub(super) use account::{
+    api_keys, audit, consent_log, player_keys, privacy_settings, profile, sessions,
+};
 pub(super) use library::{locker, locker_stars, playlists};
 pub(super) use listening::{interactions, playback, plays};
 pub(super) use store::{cart, orders, reviews};
