@@ -63,7 +63,7 @@ impl NodeQuery {
             NodeKind::Product => load(ctx, ProductById(id), Product).await?,
             NodeKind::Review => load(ctx, ReviewById(id), Review).await?,
             // Private objects: the loader and services find the viewer's only.
-            NodeKind::LockerItem => load(ctx, LockerItemOfViewer(id), LockerItem).await?,
+            NodeKind::LockerItem => load(ctx, LockerItemOfViewer(id), LockerItem::from).await?,
             NodeKind::User => match viewer.filter(|viewer| viewer.0 == id) {
                 Some(viewer) => services(ctx)?
                     .accounts

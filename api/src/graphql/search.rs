@@ -237,9 +237,9 @@ async fn resolve(ctx: &Context<'_>, hits: &[Hit]) -> Result<Vec<Option<SearchHit
                 Kind::Product => {
                     SearchHitItem::Product(Product(products.remove(&ProductById(id))?))
                 }
-                Kind::LockerItem => {
-                    SearchHitItem::LockerItem(LockerItem(items.remove(&LockerItemOfViewer(id))?))
-                }
+                Kind::LockerItem => SearchHitItem::LockerItem(LockerItem::from(
+                    items.remove(&LockerItemOfViewer(id))?,
+                )),
             })
         })
         .collect())
