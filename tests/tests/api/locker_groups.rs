@@ -197,7 +197,11 @@ async fn another_listeners_artist_and_album_ids_name_nothing() {
     let wrong_kind = app.locker_artist(&owner, &album).await;
     assert!(data(&wrong_kind)["viewer"]["locker"]["artist"].is_null());
     let played = app.record_play(&owner, &album, 100, None).await;
-    assert_eq!(error_code(&played), "NOT_FOUND", "an album is no playable item");
+    assert_eq!(
+        error_code(&played),
+        "NOT_FOUND",
+        "an album is no playable item"
+    );
     let garbage = app.locker_album(&owner, &json!("not-an-id")).await;
     assert_eq!(error_code(&garbage), "BAD_USER_INPUT", "{garbage}");
     let both = app
