@@ -8,12 +8,18 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub user_id: i32,
-    /// `ALBUM` or `ARTIST`.
+    /// `KIND_ALBUM` or `KIND_ARTIST`.
     pub kind: String,
     /// The album's or artist's key, as `locker_items` keeps it.
     pub key: String,
     pub starred_at: DateTimeUtc,
 }
+
+/// The star of an album (its key a `locker_items.album_key`).
+pub const KIND_ALBUM: &str = "ALBUM";
+/// The star of an artist (its key a `locker_items.artist_key` or
+/// `album_artist_key`).
+pub const KIND_ARTIST: &str = "ARTIST";
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}

@@ -156,12 +156,13 @@ impl GlobalId {
         URL_SAFE_NO_PAD.encode(format!("{}:{}", self.kind.tag(), self.id))
     }
 
-    /// Parses the global ID of a row; one that does not decode, or names
-    /// no row (a locker artist's or album's), is BAD_USER_INPUT.
+    /// Parses the global ID of a row; one that does not decode is
+    /// BAD_USER_INPUT. A locker artist's or album's ID names no row: as an
+    /// ID of the wrong kind would, it names nothing (NOT_FOUND).
     pub fn decode(raw: &str) -> ApiResult<Self> {
         match AnyId::decode(raw)? {
             AnyId::Row(id) => Ok(id),
-            AnyId::LockerArtist(_) | AnyId::LockerAlbum(_) => Err(invalid_id(raw)),
+            AnyId::LockerArtist(_) | AnyId::LockerAlbum(_) => Err(ApiError::NotFound("object")),
         }
     }
 
@@ -291,7 +292,7 @@ mod tests {
         assert_eq!(LockerAlbumKey::decode_as(&encoded).unwrap(), Some(album));
         assert_eq!(LockerArtistKey::decode_as(&encoded).unwrap(), None);
         assert_eq!(GlobalId::decode_as::<AlbumId>(&encoded).unwrap(), None);
-        assert!(GlobalId::decode(&encoded).is_err(), "not a row");
+        assert_eq!(GlobalId::decode(&encoded).unwrap_err().code(), "NOT_FOUND");
         let row = AlbumId(42).global().encode();
         assert_eq!(LockerAlbumKey::decode_as(&row).unwrap(), None);
         let short = URL_SAFE_NO_PAD.encode("LockerAlbum:0123");

@@ -132,7 +132,7 @@ impl PlaybackState {
         Ok(ids
             .iter()
             .filter_map(|id| found.get(id).cloned())
-            .map(LockerItem)
+            .map(LockerItem::from)
             .collect())
     }
 }

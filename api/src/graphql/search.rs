@@ -26,9 +26,6 @@ pub enum SearchScope {
     ALL,
 }
 
-// A locker item is the largest variant; these values live only while a
-// response is written, so boxing would buy nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Union)]
 pub enum SearchHitItem {
     Artist(Artist),
@@ -240,9 +237,9 @@ async fn resolve(ctx: &Context<'_>, hits: &[Hit]) -> Result<Vec<Option<SearchHit
                 Kind::Product => {
                     SearchHitItem::Product(Product(products.remove(&ProductById(id))?))
                 }
-                Kind::LockerItem => {
-                    SearchHitItem::LockerItem(LockerItem(items.remove(&LockerItemOfViewer(id))?))
-                }
+                Kind::LockerItem => SearchHitItem::LockerItem(LockerItem::from(
+                    items.remove(&LockerItemOfViewer(id))?,
+                )),
             })
         })
         .collect())

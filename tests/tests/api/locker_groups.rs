@@ -196,6 +196,12 @@ async fn another_listeners_artist_and_album_ids_name_nothing() {
     assert!(data(&wrong_kind)["viewer"]["locker"]["album"].is_null());
     let wrong_kind = app.locker_artist(&owner, &album).await;
     assert!(data(&wrong_kind)["viewer"]["locker"]["artist"].is_null());
+    let played = app.record_play(&owner, &album, 100, None).await;
+    assert_eq!(
+        error_code(&played),
+        "NOT_FOUND",
+        "an album is no playable item"
+    );
     let garbage = app.locker_album(&owner, &json!("not-an-id")).await;
     assert_eq!(error_code(&garbage), "BAD_USER_INPUT", "{garbage}");
     let both = app
@@ -293,6 +299,29 @@ async fn listeners_star_and_rate_their_own_items_albums_and_artists() {
     data(&app.delete_locker_item(&listener, &item["id"]).await);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM locker_stars").await, 1);
     data(&app.delete_locker_item(&listener, &second["id"]).await);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM locker_stars").await, 0);
+
+    // And when its last item is edited to name another.
+    let solo = upload(&app, &listener, ("Solo", "Lone", "Lonely", "1")).await;
+    data(
+        &app.star(&listener, &[&solo["albumId"], &solo["artistId"]])
+            .await,
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM locker_stars").await, 2);
+    data(
+        &app.update_locker_item(&listener, &solo["id"], json!({ "title": "Solo!" }))
+            .await,
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM locker_stars").await, 2);
+    data(
+        &app.update_locker_item(&listener, &solo["id"], json!({ "album": "Elsewhere" }))
+            .await,
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM locker_stars").await, 1);
+    data(
+        &app.update_locker_item(&listener, &solo["id"], json!({ "artist": "Someone" }))
+            .await,
+    );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM locker_stars").await, 0);
 }
 

@@ -35,7 +35,7 @@ impl LockerMutation {
         let user = principal(ctx)?.require_user()?;
         let file = received_file(ctx, &file)?;
         let item = services(ctx)?.locker.upload(user, file).await?;
-        Ok(LockerItem(item))
+        Ok(LockerItem::from(item))
     }
 
     /// Edits the metadata Cadenza keeps, never the stored bytes.
@@ -48,7 +48,7 @@ impl LockerMutation {
         let user = principal(ctx)?.require_user()?;
         let id = require::<LockerItemId>(&id, "locker item")?;
         let item = services(ctx)?.locker.update(user, id, input.into()).await?;
-        Ok(LockerItem(item))
+        Ok(LockerItem::from(item))
     }
 
     /// Removes the item and, when nothing else refers to them, its bytes.
@@ -87,7 +87,7 @@ impl LockerMutation {
         let user = principal(ctx)?.require_user()?;
         let item = require::<LockerItemId>(&id, "locker item")?;
         let rated = services(ctx)?.listening.rate(user, item, rating).await?;
-        Ok(LockerItem(rated))
+        Ok(LockerItem::from(rated))
     }
 }
 
@@ -135,7 +135,7 @@ impl LockerEvent {
             .locker
             .item(self.0.user_id, self.0.item_id)
             .await?
-            .map(LockerItem))
+            .map(LockerItem::from))
     }
 }
 

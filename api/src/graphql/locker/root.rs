@@ -2,6 +2,7 @@
 //! artist, album and genre, and looked up by id.
 
 use async_graphql::{Context, Object, Result, ID};
+use entities::locker_item;
 
 use super::groups::{LockerArtist, LockerGenre};
 use super::types::{clamp, LockerAlbum, LockerFilter, LockerItem, LockerSortGql, LockerUsage};
@@ -46,7 +47,12 @@ impl Locker {
         let artist_key = filter.artist_id.as_ref().map(keyed).transpose()?;
         let album_key = filter.album_id.as_ref().map(keyed).transpose()?;
         if matches!(artist_key, Some(None)) || matches!(album_key, Some(None)) {
-            return Ok(paged(Vec::new(), 0, page, LockerItem));
+            return Ok(paged(
+                Vec::<locker_item::Model>::new(),
+                0,
+                page,
+                LockerItem::from,
+            ));
         }
         let (artist_key, album_key) = (artist_key.flatten(), album_key.flatten());
         let filter = domain::ItemFilter {
@@ -62,7 +68,7 @@ impl Locker {
             .locker
             .items(self.user, &filter, sort.unwrap_or_default().into(), page)
             .await?;
-        Ok(paged(listing.items, listing.total, page, LockerItem))
+        Ok(paged(listing.items, listing.total, page, LockerItem::from))
     }
 
     /// Artists by name: everyone named as an item's artist or album

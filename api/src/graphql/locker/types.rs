@@ -31,7 +31,15 @@ impl From<LockerSourceGql> for LockerSource {
     }
 }
 
-pub struct LockerItem(pub locker_item::Model);
+/// Boxed: the row is large, and enums of GraphQL objects (`Node`,
+/// `Playable`, `SearchHitItem`) hold it beside smaller ones.
+pub struct LockerItem(pub Box<locker_item::Model>);
+
+impl From<locker_item::Model> for LockerItem {
+    fn from(item: locker_item::Model) -> Self {
+        Self(Box::new(item))
+    }
+}
 
 #[Object]
 impl LockerItem {
@@ -289,7 +297,7 @@ impl LockerAlbum {
 
     /// In disc and track order.
     async fn items(&self) -> Vec<LockerItem> {
-        self.0.items.iter().cloned().map(LockerItem).collect()
+        self.0.items.iter().cloned().map(LockerItem::from).collect()
     }
 
     /// The `coverUrl` of the album's first item (in disc and track order)

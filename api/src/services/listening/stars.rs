@@ -99,12 +99,12 @@ impl Listening {
         for (kind, key) in targets
             .albums
             .iter()
-            .map(|key| ("ALBUM", key.to_string()))
+            .map(|key| (locker_star::KIND_ALBUM, key.to_string()))
             .chain(
                 targets
                     .artists
                     .iter()
-                    .map(|key| ("ARTIST", key.to_string())),
+                    .map(|key| (locker_star::KIND_ARTIST, key.to_string())),
             )
         {
             let inserted = locker_star::Entity::insert(locker_star::ActiveModel {
@@ -137,9 +137,10 @@ impl Listening {
                 }
             }
             for (kind, key) in new_keys {
-                let signal_kind = match kind {
-                    "ALBUM" => "STAR_LOCKER_ALBUM",
-                    _ => "STAR_LOCKER_ARTIST",
+                let signal_kind = if kind == locker_star::KIND_ALBUM {
+                    "STAR_LOCKER_ALBUM"
+                } else {
+                    "STAR_LOCKER_ARTIST"
                 };
                 signal(&txn, user, now, signal_kind, None, Some(key)).await?;
             }
@@ -169,7 +170,7 @@ impl Listening {
         let keys = Condition::any()
             .add(
                 Condition::all()
-                    .add(locker_star::Column::Kind.eq("ALBUM"))
+                    .add(locker_star::Column::Kind.eq(locker_star::KIND_ALBUM))
                     .add(
                         locker_star::Column::Key
                             .is_in(targets.albums.iter().map(|key| key.to_string())),
@@ -177,7 +178,7 @@ impl Listening {
             )
             .add(
                 Condition::all()
-                    .add(locker_star::Column::Kind.eq("ARTIST"))
+                    .add(locker_star::Column::Kind.eq(locker_star::KIND_ARTIST))
                     .add(
                         locker_star::Column::Key
                             .is_in(targets.artists.iter().map(|key| key.to_string())),
@@ -250,20 +251,23 @@ async fn check_owned(db: &impl ConnectionTrait, user: UserId, targets: &Targets)
             return Err(ApiError::NotFound("locker album"));
         }
     }
-    for artist in &targets.artists {
+    if !targets.artists.is_empty() {
         // Named as an item's artist, or as an album's.
-        let named = locker_item::Entity::find_owned_by(user.0)
-            .filter(
-                Condition::any()
-                    .add(locker_item::Column::ArtistKey.eq(*artist))
-                    .add(locker_item::Column::AlbumArtistKey.eq(*artist)),
-            )
-            .select_only()
-            .column(locker_item::Column::Id)
-            .into_tuple::<i32>()
-            .one(db)
-            .await?;
-        if named.is_none() {
+        let named = |column: locker_item::Column| {
+            locker_item::Entity::find_owned_by(user.0)
+                .filter(column.is_in(targets.artists.iter().copied()))
+                .select_only()
+                .column_as(column, "key")
+                .distinct()
+                .into_tuple::<String>()
+                .all(db)
+        };
+        let mut found: BTreeSet<String> = named(locker_item::Column::ArtistKey)
+            .await?
+            .into_iter()
+            .collect();
+        found.extend(named(locker_item::Column::AlbumArtistKey).await?);
+        if found.len() != targets.artists.len() {
             return Err(ApiError::NotFound("locker artist"));
         }
     }

@@ -39,6 +39,11 @@ impl Locker {
             .item(user, id)
             .await?
             .ok_or(ApiError::NotFound("locker item"))?;
+        let keys_before = (
+            item.artist_key.clone(),
+            item.album_artist_key.clone(),
+            item.album_key.clone(),
+        );
         let mut active: locker_item::ActiveModel = item.into();
         let required = |field: &str, value: String| -> ApiResult<String> {
             let value = value.trim().to_owned();
@@ -120,7 +125,15 @@ impl Locker {
             sea_orm::DbErr::RecordNotUpdated => ApiError::NotFound("locker item"),
             other => other.into(),
         })?;
-        drop_unnamed_stars(&txn, user).await?;
+        let keys_after = (
+            updated.artist_key.clone(),
+            updated.album_artist_key.clone(),
+            updated.album_key.clone(),
+        );
+        if keys_after != keys_before {
+            // It may have been the last item to name its old artist or album.
+            drop_unnamed_stars(&txn, user).await?;
+        }
         self.search
             .record(&txn, [Change::LockerItem(updated.id)])
             .await?;

@@ -23,8 +23,8 @@ pub(crate) enum StarKind {
 impl StarKind {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            StarKind::Album => "ALBUM",
-            StarKind::Artist => "ARTIST",
+            StarKind::Album => locker_star::KIND_ALBUM,
+            StarKind::Artist => locker_star::KIND_ARTIST,
         }
     }
 }

@@ -155,7 +155,7 @@ pub(in crate::services::privacy::export) async fn locker_stars(
     Ok(rows
         .into_iter()
         .map(|row| {
-            let (kind, id) = if row.kind == "ALBUM" {
+            let (kind, id) = if row.kind == locker_star::KIND_ALBUM {
                 ("LOCKER_ALBUM", LockerAlbumKey::of_row(&row.key).encode())
             } else {
                 ("LOCKER_ARTIST", LockerArtistKey::of_row(&row.key).encode())
