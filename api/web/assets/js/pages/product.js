@@ -4,9 +4,9 @@
 
 import { h, heading, note } from '../dom.js';
 import { gql } from '../api.js';
-import { duration, money } from '../format.js';
+import { duration, money, plural } from '../format.js';
 import {
-  PRODUCT_FIELDS, addToCart, artistOf, kindLabel, productCover, productTile, ratingText, recordInteraction,
+  PRODUCT_FIELDS, addToCart, artistLink, artistOf, kindLabel, productCover, productTile, ratingText, recordInteraction,
 } from '../products.js';
 import { reviewsSection } from './product-reviews.js';
 
@@ -27,7 +27,7 @@ function trackList(tracks) {
     tracks.map((track) => h('li', { class: 'row' },
       h('span', { class: 'track-no' }, track.trackNumber ?? ''),
       h('span', { class: 'main' }, h('span', { class: 'title' }, track.title)),
-      h('span', { class: 'meta' }, duration(track.durationMs / 1000)))));
+      h('span', { class: 'length' }, duration(track.durationMs / 1000)))));
 }
 
 export async function render(ctx) {
@@ -45,7 +45,7 @@ export async function render(ctx) {
     album?.releaseYear,
     album?.genre,
     product.kind === 'ALBUM' && album
-      ? `${album.tracks.length} track${album.tracks.length === 1 ? '' : 's'}, ${duration(album.durationMs / 1000)}`
+      ? `${plural(album.tracks.length, 'track')}, ${duration(album.durationMs / 1000)}`
       : null,
   ].filter(Boolean);
 
@@ -53,14 +53,14 @@ export async function render(ctx) {
   const tracks = product.kind === 'ALBUM' ? album?.tracks ?? [] : [product.track].filter(Boolean);
   const albumProduct = product.kind === 'TRACK' ? product.track?.album?.product : null;
 
-  return h('article', { class: 'product-page' },
+  const page = h('article', { class: 'product-page' },
     h('div', { class: 'product-head' },
       h('div', { class: 'product-cover' }, productCover(product)),
       h('div', { class: 'product-info' },
         heading(product.title),
-        h('p', { class: 'product-artist' }, artistOf(product)),
+        h('p', { class: 'product-artist' }, 'by ', artistLink(product)),
         h('p', { class: 'meta' }, facts.join(' · ')),
-        h('p', { class: 'meta' }, ratingText(product)),
+        ratingText(product) ? h('p', { class: 'meta' }, ratingText(product)) : null,
         h('p', { class: 'price big-price' }, money(product.price)),
         addToCart(product),
         albumProduct && albumProduct.id !== product.id
@@ -77,4 +77,6 @@ export async function render(ctx) {
         ? h('ul', { class: 'grid' }, product.alsoBought.map(productTile))
         : note('Nothing yet: no customers in common with this product so far.')),
   );
+  page.dataset.title = `${product.title} by ${artistOf(product)}`;
+  return page;
 }

@@ -15,7 +15,7 @@ const SORTS = [
   ['PRICE_ASC', 'Price: low to high'],
   ['PRICE_DESC', 'Price: high to low'],
 ];
-const KINDS = [['', 'Albums and tracks'], ['ALBUM', 'Albums'], ['TRACK', 'Tracks']];
+const KINDS = [['', 'All kinds'], ['ALBUM', 'Albums'], ['TRACK', 'Tracks']];
 
 const PRODUCTS = `query Store($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
   products(first: $first, after: $after, filter: $filter, sort: $sort) {
