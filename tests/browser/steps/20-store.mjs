@@ -92,7 +92,9 @@ export async function run(t) {
     await tile.waitFor();
     await t.axe('store');
     await t.shot('store');
-    await tile.getByRole('link').click();
+    // A tile sells: its cover and title link to the product, its artist to the artist.
+    t.assert((await tile.locator('a[href^="#/artist/"]').count()) === 1, 'the artist is a link');
+    await tile.getByRole('link').first().click();
     await page.waitForURL(/#\/product\//);
     const id = decodeURIComponent(page.url().split('#/product/')[1]);
     ({ product } = await t.gql(`query ($id: ID!) { product(id: $id) {
@@ -100,6 +102,10 @@ export async function run(t) {
     t.assert(product && product.kind === 'ALBUM', 'the tile opened an album product');
     await page.getByRole('heading', { name: product.title, level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Reviews' }).waitFor();
+    // Said once (the reviews section loads on its own): never also beside the price.
+    await t.until(async () => (await page.getByText(/No reviews yet|of 5 stars/).count()) >= 1, 'the reviews section loaded');
+    t.assert(await page.getByText(/No reviews yet/).count() <= 1, '"No reviews yet" is said at most once');
+    t.assert((await page.title()).startsWith(`${product.title} by `), `the product's title (${await page.title()})`);
     await t.axe('product');
     await t.shot('product');
   });
@@ -109,11 +115,25 @@ export async function run(t) {
 
   await t.step('add it to the cart and check out with a double click: one order', async () => {
     await page.getByRole('button', { name: 'Add to cart' }).click();
+    // The Cart link in the navigation counts it.
+    const cartLink = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Cart/ });
+    await t.until(async () => /1 item/.test(await cartLink.textContent()), 'the Cart link says 1 item');
     await page.getByRole('link', { name: 'Go to cart' }).click();
     await page.getByTestId('cart-line').filter({ hasText: product.title }).waitFor();
     await t.axe('cart');
     await t.shot('cart');
-    await page.getByRole('button', { name: 'Checkout' }).dblclick();
+    // The review step: what will be charged and what lands in the locker, before anything is charged.
+    await page.getByRole('button', { name: 'Review order' }).click();
+    const review = page.getByTestId('order-review');
+    await review.getByRole('heading', { name: 'Review your order' }).waitFor();
+    const { viewer: before } = await t.gql('{ viewer { cart { subtotal { formatted } } orders { totalCount } } }', {}, { session: true });
+    t.assert(before.orders.totalCount === 0, 'nothing is charged by the review');
+    const facts = await review.innerText();
+    t.assert(facts.includes(before.cart.subtotal.formatted), `the review says the charge (${before.cart.subtotal.formatted}): ${facts}`);
+    t.assert(facts.includes(`${product.album.tracks.length} track`), `the review says what lands in the locker: ${facts}`);
+    await t.axe('checkout-review');
+    await t.shot('checkout-review');
+    await review.getByRole('button', { name: `Pay ${before.cart.subtotal.formatted}` }).dblclick();
     await page.waitForURL(/#\/orders\?placed=/);
     await page.getByRole('heading', { name: 'Thank you for your order' }).waitFor();
     await page.getByRole('link', { name: 'open your locker' }).waitFor();
@@ -122,6 +142,7 @@ export async function run(t) {
     const { viewer } = await t.gql('{ viewer { orders { totalCount } cart { itemCount } } }', {}, { session: true });
     t.assert(viewer.orders.totalCount === 1, `one order on the server, got ${viewer.orders.totalCount}`);
     t.assert(viewer.cart.itemCount === 0, 'the cart is empty after checkout');
+    await t.until(async () => !/item/.test(await cartLink.textContent()), 'the Cart link counts nothing');
     await t.axe('orders');
     await t.shot('orders');
   });
