@@ -26,6 +26,7 @@ mod m20261202_000310_create_erasure;
 mod m20261202_000400_locker_covers;
 mod m20261205_000800_create_trusted_documents;
 mod m20261205_000810_index_per_listener_reads;
+mod m20261206_000900_add_album_artwork;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000400_locker_covers::Migration),
             Box::new(m20261205_000800_create_trusted_documents::Migration),
             Box::new(m20261205_000810_index_per_listener_reads::Migration),
+            Box::new(m20261206_000900_add_album_artwork::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 mod auth;
 pub mod caching;
 pub mod cors;
+mod artwork;
 mod covers;
 mod exports;
 mod graphql;
@@ -64,6 +65,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/stream/{id}", web::get().to(stream::stream))
         .route("/stream/{id}", web::head().to(stream::stream))
         .route("/covers/{id}", web::get().to(covers::cover))
+        .route("/artwork/{id}", web::get().to(artwork::artwork))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics));

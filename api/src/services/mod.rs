@@ -56,6 +56,8 @@ pub struct Services {
     pub catalogue: catalogue::Catalogue,
     pub import: catalogue::import::Importer,
     pub masters: catalogue::masters::Masters,
+    /// Catalogue artwork kept and served by Cadenza (its job is started with the server).
+    pub artwork: catalogue::artwork::Artwork,
     pub catalogue_version: catalogue::CatalogueVersion,
     pub locker: locker::Locker,
     pub stream_urls: signed_urls::SignedUrls,
@@ -181,6 +183,11 @@ impl Services {
                 outbox.clone(),
             ),
             masters: catalogue::masters::Masters::new(
+                db.clone(),
+                config.blobs.clone(),
+                catalogue_version.clone(),
+            ),
+            artwork: catalogue::artwork::Artwork::new(
                 db.clone(),
                 config.blobs.clone(),
                 catalogue_version.clone(),

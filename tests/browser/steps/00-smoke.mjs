@@ -2,6 +2,8 @@
 // app's page under a strict CSP (and the harness seeing a violation when
 // one happens), axe-core in the page, screenshots; GraphiQL at /graphql
 // from this origin alone.
+import { waitForArtwork } from './lib.mjs';
+
 const CSP_SCRIPT_SELF = /(^|;)\s*script-src 'self'\s*(;|$)/;
 
 export async function run(t) {
@@ -13,6 +15,10 @@ export async function run(t) {
     await t.page.getByRole('heading', { level: 1, name: /music locker and a record store/ }).waitFor();
     await t.page.getByTestId('product-tile').first().waitFor();
     t.assert((await t.page.title()) === 'Welcome · Cadenza', `the welcome's title (${await t.page.title()})`);
+    // The store's artwork is served by Cadenza (no request leaves the origin: the harness checks).
+    await waitForArtwork(t, t.page, 8);
+    const src = await t.page.getByTestId('product-tile').first().locator('img.cover').getAttribute('src');
+    t.assert(src.startsWith('/artwork/'), `artwork from this origin (${src})`);
     await t.axe('welcome');
     await t.shot('welcome');
     await t.page.getByRole('link', { name: 'I have an account' }).click();

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod api_keys;
+mod artwork;
 use cadenza_tests::audio;
 mod browser;
 mod catalogue;

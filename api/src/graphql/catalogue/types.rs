@@ -7,7 +7,7 @@ use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entities::{album, artist, product, review, track};
 
 use super::products::{Money, ProductKindGql};
-use crate::domain::{self, AlbumId, ArtistId, Page, ProductId, ProductKind, ReviewId, TrackId};
+use crate::domain::{self, AlbumId, ArtistId, EntityId, Page, ProductId, ProductKind, ReviewId, TrackId};
 use crate::graphql::connection::list_complexity;
 use crate::graphql::connection::{paged_slice, Paged};
 use crate::graphql::error::dangling;
@@ -16,6 +16,8 @@ use crate::graphql::loaders;
 use crate::graphql::loaders::*;
 use crate::graphql::scalars::DateTime;
 use crate::services::catalogue;
+use crate::services::catalogue::artwork::Artwork;
+use crate::services::locker::checked_size;
 
 pub struct Artist(pub artist::Model);
 
@@ -106,8 +108,19 @@ impl Album {
         self.0.genre.as_deref()
     }
 
-    async fn cover_url(&self) -> Option<&str> {
-        self.0.cover_url.as_deref()
+    /// The album's artwork as Cadenza serves it (`/artwork/<id>`, a JPEG
+    /// at most `size` pixels on a side: 64, 300 or 600, else
+    /// BAD_USER_INPUT), fetched in the background from the feed's picture
+    /// URL; null until it has been. Public and the same for everyone; a
+    /// new picture gets a new URL.
+    async fn cover_url(&self, #[graphql(default = 300)] size: i32) -> Result<Option<String>> {
+        let size = checked_size(size)?;
+        Ok(Artwork::version_of(&self.0).map(|version| {
+            format!(
+                "/artwork/{}?size={size}&v={version}",
+                AlbumId(self.0.id).global().encode()
+            )
+        }))
     }
 
     /// In disc and track order.

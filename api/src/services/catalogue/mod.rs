@@ -5,6 +5,7 @@
 //! (`masters`). Uploads are matched to catalogue tracks by `matching`.
 
 pub(crate) mod announce;
+pub mod artwork;
 mod counts;
 pub mod demo;
 pub mod import;
