@@ -17,7 +17,7 @@ const CART_FIELDS = `itemCount
   lines {
     id
     price { amountMinor currency formatted }
-    product { id title kind audioFormat album { title coverUrl artist { id name } tracks { id } } track { title artist { id name } } }
+    product { id title kind audioFormat album { title coverUrl(size: 64) artist { id name } tracks { id } } track { title artist { id name } } }
   }`;
 
 export async function render(ctx) {

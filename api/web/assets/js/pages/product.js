@@ -6,9 +6,10 @@ import { h, heading, note } from '../dom.js';
 import { gql } from '../api.js';
 import { duration, money, plural } from '../format.js';
 import {
-  PRODUCT_FIELDS, addToCart, artistLink, artistOf, kindLabel, productCover, productTile, ratingText, recordInteraction,
+  PRODUCT_FIELDS, addToCart, artistLink, artistOf, kindLabel, productTile, ratingText, recordInteraction,
 } from '../products.js';
 import { reviewsSection } from './product-reviews.js';
+import { cover } from '../cover.js';
 
 const TRACK_FIELDS = 'id title trackNumber discNumber durationMs hasMasterAudio';
 
@@ -16,7 +17,7 @@ const PRODUCT = `query Product($id: ID!) {
   product(id: $id) {
     ${PRODUCT_FIELDS}
     sku
-    album { releaseYear genre durationMs tracks { ${TRACK_FIELDS} } }
+    album { releaseYear genre durationMs largeCover: coverUrl(size: 600) tracks { ${TRACK_FIELDS} } }
     track { ${TRACK_FIELDS} album { id title product { id } } }
     alsoBought(first: 8) { ${PRODUCT_FIELDS} }
   }
@@ -55,7 +56,7 @@ export async function render(ctx) {
 
   const page = h('article', { class: 'product-page' },
     h('div', { class: 'product-head' },
-      h('div', { class: 'product-cover' }, productCover(product)),
+      h('div', { class: 'product-cover' }, cover(album?.largeCover ?? product.album?.coverUrl, album?.title || product.title)),
       h('div', { class: 'product-info' },
         heading(product.title),
         h('p', { class: 'product-artist' }, 'by ', artistLink(product)),

@@ -17,12 +17,12 @@ const SEARCH = `query Search($query: String!, $genre: String, $after: String) {
     edges { node { highlight item {
       __typename
       ... on LockerItem { ${ITEM_FIELDS} }
-      ... on Track { id title durationMs artist { id name } album { id title coverUrl product { id } }
+      ... on Track { id title durationMs artist { id name } album { id title coverUrl(size: 64) product { id } }
         product { id price { formatted } } }
-      ... on Album { id title releaseYear coverUrl artist { id name } product { id price { formatted } } }
+      ... on Album { id title releaseYear coverUrl(size: 64) artist { id name } product { id price { formatted } } }
       ... on Artist { id name genres }
       ... on Product { id title kind price { formatted }
-        album { id title coverUrl artist { id name } } track { id title artist { id name } album { title coverUrl } } }
+        album { id title coverUrl(size: 64) artist { id name } } track { id title artist { id name } album { title coverUrl(size: 64) } } }
     } } } } }`;
 
 /** Wait this long after the last keystroke before asking. */
