@@ -27,6 +27,7 @@ mod m20261202_000400_locker_covers;
 mod m20261205_000800_create_trusted_documents;
 mod m20261205_000810_index_per_listener_reads;
 mod m20261206_000900_add_album_artwork;
+mod m20261206_000910_add_track_preview_start;
 
 pub struct Migrator;
 
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000800_create_trusted_documents::Migration),
             Box::new(m20261205_000810_index_per_listener_reads::Migration),
             Box::new(m20261206_000900_add_album_artwork::Migration),
+            Box::new(m20261206_000910_add_track_preview_start::Migration),
         ]
     }
 }

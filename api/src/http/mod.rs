@@ -6,6 +6,7 @@ pub mod caching;
 pub mod cors;
 mod artwork;
 mod covers;
+mod previews;
 mod exports;
 mod graphql;
 mod health;
@@ -66,6 +67,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .route("/stream/{id}", web::head().to(stream::stream))
         .route("/covers/{id}", web::get().to(covers::cover))
         .route("/artwork/{id}", web::get().to(artwork::artwork))
+        .route("/preview/{id}", web::get().to(previews::preview))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics));

@@ -28,6 +28,7 @@ mod locker;
 mod otlp;
 mod playback;
 mod playlists;
+mod previews;
 mod privacy;
 mod rate_limits;
 mod recommendations;

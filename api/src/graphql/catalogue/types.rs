@@ -113,8 +113,11 @@ impl Album {
     /// BAD_USER_INPUT), fetched in the background from the feed's picture
     /// URL; null until it has been. Public and the same for everyone; a
     /// new picture gets a new URL.
-    async fn cover_url(&self, #[graphql(default = 300)] size: i32) -> Result<Option<String>> {
-        let size = checked_size(size)?;
+    async fn cover_url(
+        &self,
+        #[graphql(default = 300)] size: Option<i32>,
+    ) -> Result<Option<String>> {
+        let size = checked_size(size.unwrap_or(300))?;
         Ok(Artwork::version_of(&self.0).map(|version| {
             format!(
                 "/artwork/{}?size={size}&v={version}",
@@ -213,6 +216,24 @@ impl Track {
     /// Whether master audio is attached, so buyers receive the track.
     async fn has_master_audio(&self) -> bool {
         self.0.master_blob_id.is_some()
+    }
+
+    /// 30 seconds of the master audio, for anyone to hear before buying:
+    /// a signed URL (like `streamUrl`, valid an hour or a little more) of
+    /// a plain GET. It starts where the feed's `previewStartMs` says, else
+    /// a third of the way in. WAV and AIFF masters are cut exactly, MP3
+    /// and AAC (ADTS) on frame boundaries; null without master audio, or
+    /// when the master is FLAC, Ogg, Opus or MP4 (not cut: see
+    /// docs/catalogue-feed.md).
+    async fn preview_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if !catalogue::previews::has_preview(&self.0) {
+            return Ok(None);
+        }
+        Ok(Some(
+            crate::graphql::services(ctx)?
+                .stream_urls
+                .preview_url(TrackId(self.0.id)),
+        ))
     }
 
     /// The product that sells this track on its own, if it is for sale.

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod import;
 pub mod masters;
 pub mod matching;
+pub mod previews;
 mod relations;
 mod version;
 

@@ -12,6 +12,7 @@ pub mod cover;
 mod flac;
 mod id3v2;
 pub mod ingest;
+pub mod preview;
 mod mpeg;
 mod oggflac;
 pub mod received;
