@@ -121,6 +121,25 @@ export async function run(t) {
   const firstTrack = product.album.tracks[0].title;
   const playable = await attachMasterAsAdmin(t, product.album.title, product.album.artist.name, firstTrack);
 
+  await t.step('hear a preview before buying', async () => {
+    if (!playable) return;
+    await page.reload();
+    const row = page.getByTestId('product-track').filter({ hasText: firstTrack }).first();
+    // Anyone may: the URL is the API's, for anonymous callers too.
+    const { track } = await t.gql('query ($id: ID!) { track(id: $id) { previewUrl } }', { id: product.album.tracks[0].id });
+    t.assert(track.previewUrl && track.previewUrl.startsWith('/preview/'), `an anonymous caller gets the preview URL (${track.previewUrl})`);
+    await row.getByRole('button', { name: `Play a preview of ${firstTrack}` }).click();
+    const audio = page.locator('audio#player-audio');
+    await t.until(() => audio.evaluate((a) => a.currentTime > 0.2 && a.src.includes('/preview/')), 'the preview playing', { timeout: 15_000 });
+    t.assert((await page.locator('#player-title').textContent()) === firstTrack, 'the player shows the previewed track');
+    await t.shot('product-preview');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    // The other tracks have no master yet: no preview, said so.
+    if (product.album.tracks.length > 1) {
+      await page.getByTestId('product-track').nth(1).getByText('No preview yet').waitFor();
+    }
+  });
+
   await t.step('add it to the cart and check out with a double click: one order', async () => {
     await page.getByRole('button', { name: 'Add to cart' }).click();
     // The Cart link in the navigation counts it.

@@ -41,6 +41,8 @@ const PURCHASED = `query PurchasedItem($album: String!) { viewer { locker {
  * item its purchase made.
  */
 export async function streamUrlOf(item, force = false) {
+  // A preview's URL is signed for an hour and more; played at once.
+  if (item.kind === 'Preview') return item.streamUrl;
   if (item.kind === 'Track') {
     const data = await gql(PURCHASED, { album: item.album });
     const owned = data.viewer?.locker.items.nodes.find((node) => node.catalogueTrack?.id === item.id);

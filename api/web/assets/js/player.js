@@ -54,10 +54,16 @@ function state() {
   return { itemId: item?.id ?? null, positionMs: (audio?.currentTime ?? 0) * 1000, playing: Boolean(item && !audio.paused) };
 }
 
+/** A preview is not the listener's playback: other devices do not hear of it. */
+function report(options) {
+  if (current()?.kind === 'Preview') return;
+  reportPlayback(state(), options);
+}
+
 /** Records the current track's play once, if it counts (see `playCounts`). */
 function finishPlay(completed, { leaving = false } = {}) {
   const item = current();
-  if (!item || recorded || !currentUser()) return;
+  if (!item || item.kind === 'Preview' || recorded || !currentUser()) return;
   if (!playCounts(listenedMs, item.durationMs, completed)) return;
   recorded = true;
   recordPlay(item, listenedMs, completed, context, { leaving });
@@ -88,7 +94,7 @@ async function load(at, { startAt = 0, autoplay = true } = {}) {
     if (err?.name === 'AbortError') return; // a newer load replaced this one
     toast(errorMessage(err), 'error', { global: true });
   }
-  reportPlayback(state(), { now: true });
+  report({ now: true });
 }
 
 /** Plays `items` (rows' items) from `start`; `context` is where (for recordPlay). */
@@ -241,11 +247,11 @@ function build() {
     if (!audio.paused && step > 0 && step < 1.5) listenedMs += step * 1000;
     lastTime = audio.currentTime;
     renderTime();
-    if (!audio.paused) reportPlayback(state());
+    if (!audio.paused) report();
   });
   audio.addEventListener('seeked', () => {
     lastTime = audio.currentTime;
-    reportPlayback(state(), { now: true });
+    report({ now: true });
   });
   audio.addEventListener('loadedmetadata', renderTime);
   audio.addEventListener('play', () => {
@@ -260,13 +266,13 @@ function build() {
   });
   audio.addEventListener('playing', () => {
     renderRemote();
-    reportPlayback(state(), { now: true });
+    report({ now: true });
   });
   audio.addEventListener('pause', () => {
     renderButtons();
     renderRemote();
     if (quietPause) quietPause = false;
-    else if (!audio.ended) reportPlayback(state(), { now: true });
+    else if (!audio.ended) report({ now: true });
   });
   audio.addEventListener('ended', () => {
     finishPlay(true);
@@ -275,7 +281,7 @@ function build() {
     } else {
       endedHere = true;
       renderButtons();
-      reportPlayback(state(), { now: true });
+      report({ now: true });
     }
   });
   audio.addEventListener('error', async () => {
@@ -339,7 +345,7 @@ export function initPlayer(element) {
     },
   });
   window.addEventListener('pagehide', () => {
-    if (!current() || !currentUser()) return;
+    if (!current() || current().kind === 'Preview' || !currentUser()) return;
     // Another device reported since this one did: its state is the current one, not to be overwritten.
     if (remote && !remote.own && remote.receivedAt > lastReportAt()) return;
     finishPlay(false, { leaving: true });

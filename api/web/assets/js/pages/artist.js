@@ -6,11 +6,12 @@ import { h, heading, note } from '../dom.js';
 import { gql } from '../api.js';
 import { cover } from '../cover.js';
 import { duration, plural } from '../format.js';
+import { previewButton } from '../previews.js';
 
 const ARTIST = `query Artist($id: ID!) { artist(id: $id) {
   id name genres
   albums(first: 50) { totalCount nodes { id title releaseYear coverUrl(size: 300) product { id price { formatted } } } }
-  topTracks(first: 10) { id title durationMs album { title product { id } } product { id price { formatted } } }
+  topTracks(first: 10) { id title durationMs previewUrl album { title coverUrl(size: 64) product { id } } product { id price { formatted } } }
   similarArtists(first: 8) { id name genres }
 } }`;
 
@@ -56,7 +57,9 @@ export async function render(ctx) {
               product ? h('a', { class: 'title', href: productHref(product.id) }, track.title) : h('span', { class: 'title' }, track.title),
               h('div', { class: 'meta' }, track.album.title)),
             h('span', { class: 'length' }, duration(track.durationMs / 1000)),
-            track.product ? h('span', { class: 'price' }, track.product.price.formatted) : null);
+            track.product ? h('span', { class: 'price' }, track.product.price.formatted) : null,
+            h('span', { class: 'actions' },
+              previewButton(track, { album: track.album.title, artist: artist.name, coverUrl: track.album.coverUrl })));
         })))
       : null,
     artist.similarArtists.length

@@ -10,8 +10,9 @@ import {
 } from '../products.js';
 import { reviewsSection } from './product-reviews.js';
 import { cover } from '../cover.js';
+import { previewButton } from '../previews.js';
 
-const TRACK_FIELDS = 'id title trackNumber discNumber durationMs hasMasterAudio';
+const TRACK_FIELDS = 'id title trackNumber discNumber durationMs hasMasterAudio previewUrl';
 
 const PRODUCT = `query Product($id: ID!) {
   product(id: $id) {
@@ -23,12 +24,14 @@ const PRODUCT = `query Product($id: ID!) {
   }
 }`;
 
-function trackList(tracks) {
+/** The tracks, each with its preview (30 seconds, for anyone). */
+function trackList(tracks, context) {
   return h('ol', { class: 'list track-list', 'aria-label': 'Tracks' },
-    tracks.map((track) => h('li', { class: 'row' },
+    tracks.map((track) => h('li', { class: 'row', 'data-testid': 'product-track', 'data-id': `preview:${track.id}` },
       h('span', { class: 'track-no' }, track.trackNumber ?? ''),
       h('span', { class: 'main' }, h('span', { class: 'title' }, track.title)),
-      h('span', { class: 'length' }, duration(track.durationMs / 1000)))));
+      h('span', { class: 'length' }, duration(track.durationMs / 1000)),
+      h('span', { class: 'actions' }, previewButton(track, context)))));
 }
 
 export async function render(ctx) {
@@ -70,7 +73,9 @@ export async function render(ctx) {
           : null)),
     h('section', { class: 'card', 'aria-labelledby': 'tracks-title' },
       h('h2', { id: 'tracks-title' }, tracks.length === 1 ? 'Track' : 'Tracks'),
-      tracks.length ? trackList(tracks) : note('No tracks listed.')),
+      tracks.length
+        ? trackList(tracks, { album: album?.title, artist: artistOf(product), coverUrl: album?.coverUrl ?? null })
+        : note('No tracks listed.')),
     reviewsSection(product, ctx),
     h('section', { class: 'card', 'aria-labelledby': 'also-title' },
       h('h2', { id: 'also-title' }, 'Customers also bought'),
