@@ -1,16 +1,16 @@
 //! HTTP: routes, GraphQL over HTTP and WebSocket, streams, covers,
 //! exports, the web app, health and metrics.
 
+mod artwork;
 mod auth;
 pub mod caching;
 pub mod cors;
-mod artwork;
 mod covers;
-mod previews;
 mod exports;
 mod graphql;
 mod health;
 pub mod otlp;
+mod previews;
 mod response_cache;
 mod stream;
 mod subscriptions;

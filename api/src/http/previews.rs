@@ -41,7 +41,10 @@ pub async fn preview(
     match services.previews.preview(track).await {
         Ok(Some(audio)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, audio.mime_type))
-            .insert_header((header::CACHE_CONTROL, format!("public, max-age={MAX_AGE_SECS}")))
+            .insert_header((
+                header::CACHE_CONTROL,
+                format!("public, max-age={MAX_AGE_SECS}"),
+            ))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .body(audio.bytes),
         Ok(None) => not_found(),

@@ -46,7 +46,9 @@ async fn picture_host(healed: Arc<AtomicBool>) -> String {
                 let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
                 let (status, kind, body): (&str, &str, Vec<u8>) = match path.as_str() {
                     "/cover.png" => ("200 OK", "image/png", picture),
-                    "/flaky.png" if healed.load(Ordering::SeqCst) => ("200 OK", "image/png", picture),
+                    "/flaky.png" if healed.load(Ordering::SeqCst) => {
+                        ("200 OK", "image/png", picture)
+                    }
                     "/flaky.png" => ("500 Internal Server Error", "text/plain", b"down".to_vec()),
                     "/notes.txt" => ("200 OK", "text/plain", b"no picture here".to_vec()),
                     "/huge.png" => {
@@ -70,15 +72,18 @@ async fn picture_host(healed: Arc<AtomicBool>) -> String {
 }
 
 fn feed(host: &str) -> String {
-    let mut lines = vec![json!({"type": "artist", "id": "ar-art", "name": "Art Fetcher", "genres": ["Jazz"]})];
+    let mut lines =
+        vec![json!({"type": "artist", "id": "ar-art", "name": "Art Fetcher", "genres": ["Jazz"]})];
     for (id, path) in [
         ("al-ok", "/cover.png"),
         ("al-flaky", "/flaky.png"),
         ("al-huge", "/huge.png"),
         ("al-text", "/notes.txt"),
     ] {
-        lines.push(json!({"type": "album", "id": id, "artist": "ar-art", "title": id, "year": 2020,
-            "genre": "Jazz", "coverUrl": format!("{host}{path}")}));
+        lines.push(
+            json!({"type": "album", "id": id, "artist": "ar-art", "title": id, "year": 2020,
+            "genre": "Jazz", "coverUrl": format!("{host}{path}")}),
+        );
     }
     lines.iter().map(|l| format!("{l}\n")).collect()
 }
@@ -104,30 +109,47 @@ async fn wait_for(app: &TestApp, title: &str) -> Value {
         if albums[title]["coverUrl"].is_string() {
             return albums;
         }
-        assert!(Instant::now() < deadline, "no artwork for {title}: {albums}");
+        assert!(
+            Instant::now() < deadline,
+            "no artwork for {title}: {albums}"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
 #[tokio::test]
-async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_failures_are_retried_later() {
+async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_failures_are_retried_later(
+) {
     let healed = Arc::new(AtomicBool::new(false));
     let host = picture_host(healed.clone()).await;
     let app = spawn_empty_app_with(false, |settings| settings.catalogue_artwork = true).await;
     let admin = app.admin().await;
     let body = app.import_feed(&admin, feed(&host)).await;
-    assert_eq!(data(&body)["importCatalogue"]["rejected"], json!([]), "{body}");
+    assert_eq!(
+        data(&body)["importCatalogue"]["rejected"],
+        json!([]),
+        "{body}"
+    );
 
     let albums = wait_for(&app, "al-ok").await;
     let url = albums["al-ok"]["coverUrl"].as_str().unwrap();
-    assert!(url.starts_with("/artwork/") && url.contains("size=300"), "{url}");
-    assert!(albums["al-ok"]["small"].as_str().unwrap().contains("size=64"));
+    assert!(
+        url.starts_with("/artwork/") && url.contains("size=300"),
+        "{url}"
+    );
+    assert!(albums["al-ok"]["small"]
+        .as_str()
+        .unwrap()
+        .contains("size=64"));
 
     // Served by Cadenza, as a JPEG thumbnail of the fetched picture.
     let response = app.get(url).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "image/jpeg");
-    assert!(response.headers()["cache-control"].to_str().unwrap().starts_with("public"));
+    assert!(response.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .starts_with("public"));
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     let picture = image::load_from_memory(&response.bytes().await.unwrap()).unwrap();
     assert_eq!((picture.width(), picture.height()), (300, 300));
@@ -140,9 +162,17 @@ async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_fa
         .unwrap();
     assert_eq!(again.status(), 304);
     // A size there are no thumbnails of is refused, in GraphQL and over HTTP.
-    let bad = app.gql("{ albums(first: 1) { nodes { coverUrl(size: 65) } } }", json!({})).await;
+    let bad = app
+        .gql(
+            "{ albums(first: 1) { nodes { coverUrl(size: 65) } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
-    assert_eq!(app.get(&url.replace("size=300", "size=65")).await.status(), 404);
+    assert_eq!(
+        app.get(&url.replace("size=300", "size=65")).await.status(),
+        404
+    );
 
     // The failures: a 500, a picture over the size limit, text. None is
     // served, each is tried again later (not at every round).
@@ -158,7 +188,10 @@ async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_fa
         assert_eq!(row.artwork_key, None, "{title}");
         assert!(row.artwork_attempts >= 1, "{title}: {row:?}");
         let retry_in = row.artwork_retry_at.unwrap() - chrono::Utc::now();
-        assert!(retry_in > chrono::Duration::seconds(30), "{title}: retried after a minute, not at once ({retry_in})");
+        assert!(
+            retry_in > chrono::Duration::seconds(30),
+            "{title}: retried after a minute, not at once ({retry_in})"
+        );
     }
 
     // The host recovers; when the retry is due, the picture is fetched.
@@ -173,7 +206,9 @@ async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_fa
     due.artwork_retry_at = Set(Some(chrono::Utc::now() - chrono::Duration::seconds(1)));
     due.update(&db).await.unwrap();
     let albums = wait_for(&app, "al-flaky").await;
-    let response = app.get(albums["al-flaky"]["coverUrl"].as_str().unwrap()).await;
+    let response = app
+        .get(albums["al-flaky"]["coverUrl"].as_str().unwrap())
+        .await;
     assert_eq!(response.status(), 200);
     let row = album::Entity::find()
         .filter(album::Column::Title.eq("al-flaky"))

@@ -95,13 +95,18 @@ async fn a_device_that_stops_reporting_while_playing_reads_as_paused() {
     // report is older than the staleness rule (20 s), it reads as paused,
     // where it last was.
     let db = app.database().await;
-    let row = playback_state::Entity::find().one(&db).await.unwrap().unwrap();
+    let row = playback_state::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
     let mut aged: playback_state::ActiveModel = row.clone().into();
     aged.updated_at = Set(row.updated_at - chrono::Duration::seconds(19));
     aged.update(&db).await.unwrap();
     let read = app.playback(&me).await;
     assert_eq!(
-        data(&read)["viewer"]["playback"]["playing"], true,
+        data(&read)["viewer"]["playback"]["playing"],
+        true,
         "19 s without a report is still playing: {read}"
     );
     let mut aged: playback_state::ActiveModel = row.clone().into();
@@ -113,7 +118,11 @@ async fn a_device_that_stops_reporting_while_playing_reads_as_paused() {
     assert_eq!(state["positionMs"], 2000, "{read}");
     assert_eq!(state["deviceId"], "laptop", "{read}");
     // Nothing was written: the rule is applied as the state is read.
-    let stored = playback_state::Entity::find().one(&db).await.unwrap().unwrap();
+    let stored = playback_state::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.playing);
 }
 

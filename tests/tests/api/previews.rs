@@ -19,7 +19,12 @@ const FEED: &str = r#"{"type":"artist","id":"ar-pv","name":"Preview Artist","gen
 "#;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio").join(name)).unwrap()
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/audio")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// 90 seconds of MP3: the fixture's frames (past its ID3v2 tag, without an
@@ -27,7 +32,9 @@ fn fixture(name: &str) -> Vec<u8> {
 fn long_mp3() -> Vec<u8> {
     let file = fixture("tagged.mp3");
     let start = if &file[0..3] == b"ID3" {
-        let size = file[6..10].iter().fold(0usize, |s, b| (s << 7) | usize::from(b & 0x7F));
+        let size = file[6..10]
+            .iter()
+            .fold(0usize, |s, b| (s << 7) | usize::from(b & 0x7F));
         10 + size
     } else {
         0
@@ -66,12 +73,17 @@ async fn tracks(app: &TestApp) -> Value {
 
 /// Walks MPEG frames; their count and total length in microseconds.
 fn mpeg_frames(bytes: &[u8]) -> (usize, u64) {
-    const MPEG1: [u32; 15] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+    const MPEG1: [u32; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
     const MPEG2: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
     let (mut at, mut count, mut us) = (0, 0, 0);
     while at + 4 <= bytes.len() {
         let (b1, b2) = (bytes[at + 1], bytes[at + 2]);
-        assert!(bytes[at] == 0xFF && b1 & 0xE0 == 0xE0, "a frame header at {at}");
+        assert!(
+            bytes[at] == 0xFF && b1 & 0xE0 == 0xE0,
+            "a frame header at {at}"
+        );
         let mpeg1 = (b1 >> 3) & 0x3 == 0b11;
         let rates = match (b1 >> 3) & 0x3 {
             0b11 => [44_100, 48_000, 32_000],
@@ -79,7 +91,11 @@ fn mpeg_frames(bytes: &[u8]) -> (usize, u64) {
             _ => [11_025, 12_000, 8_000],
         };
         let rate = rates[usize::from((b2 >> 2) & 0x3)];
-        let kbps = if mpeg1 { MPEG1[usize::from(b2 >> 4)] } else { MPEG2[usize::from(b2 >> 4)] };
+        let kbps = if mpeg1 {
+            MPEG1[usize::from(b2 >> 4)]
+        } else {
+            MPEG2[usize::from(b2 >> 4)]
+        };
         let samples = if mpeg1 { 1152 } else { 576 };
         at += (samples / 8 * kbps * 1000 / rate + u32::from((b2 >> 1) & 1)) as usize;
         count += 1;
@@ -94,9 +110,17 @@ async fn anyone_hears_thirty_seconds_of_the_master_cut_exactly_or_on_frame_bound
     let app = spawn_empty_app(false).await;
     let admin = app.admin().await;
     let body = app.import_feed(&admin, FEED).await;
-    assert_eq!(data(&body)["importCatalogue"]["rejected"], json!([]), "{body}");
+    assert_eq!(
+        data(&body)["importCatalogue"]["rejected"],
+        json!([]),
+        "{body}"
+    );
     let before = tracks(&app).await;
-    assert_eq!(before["Coming"]["previewUrl"], Value::Null, "no master, no preview");
+    assert_eq!(
+        before["Coming"]["previewUrl"],
+        Value::Null,
+        "no master, no preview"
+    );
 
     let wav_master = wav(90_000, &[]);
     let aiff_master = aiff(90_000);
@@ -108,7 +132,11 @@ async fn anyone_hears_thirty_seconds_of_the_master_cut_exactly_or_on_frame_bound
         ("Lossless", fixture("tagged.flac")),
     ] {
         let attached = app.attach_master(&admin, &before[title]["id"], bytes).await;
-        assert_eq!(data(&attached)["attachTrackAudio"]["hasMasterAudio"], true, "{attached}");
+        assert_eq!(
+            data(&attached)["attachTrackAudio"]["hasMasterAudio"],
+            true,
+            "{attached}"
+        );
     }
     let after = tracks(&app).await;
     // FLAC is not cut (see docs/catalogue-feed.md): no preview rather than a wrong one.
@@ -122,13 +150,23 @@ async fn anyone_hears_thirty_seconds_of_the_master_cut_exactly_or_on_frame_bound
     assert_eq!(response.headers()["content-type"], "audio/wav");
     let preview = response.bytes().await.unwrap();
     assert_eq!(&preview[0..4], b"RIFF");
-    assert_eq!(u32::from_le_bytes(preview[4..8].try_into().unwrap()) as usize, preview.len() - 8);
+    assert_eq!(
+        u32::from_le_bytes(preview[4..8].try_into().unwrap()) as usize,
+        preview.len() - 8
+    );
     assert_eq!(&preview[36..40], b"data");
-    assert_eq!(u32::from_le_bytes(preview[40..44].try_into().unwrap()), 30 * 16_000);
+    assert_eq!(
+        u32::from_le_bytes(preview[40..44].try_into().unwrap()),
+        30 * 16_000
+    );
     assert_eq!(preview.len(), 44 + 30 * 16_000);
     let master_data = wav_master.windows(4).position(|w| w == b"data").unwrap() + 8;
     let from = master_data + 10 * 16_000;
-    assert_eq!(&preview[44..], &wav_master[from..from + 30 * 16_000], "the master's own samples, from 10 s");
+    assert_eq!(
+        &preview[44..],
+        &wav_master[from..from + 30 * 16_000],
+        "the master's own samples, from 10 s"
+    );
 
     // AIFF: a third in (30 s of 90), exactly 30 s, its header rewritten.
     let response = app.get(after["Aiff"]["previewUrl"].as_str().unwrap()).await;
@@ -137,26 +175,39 @@ async fn anyone_hears_thirty_seconds_of_the_master_cut_exactly_or_on_frame_bound
     let preview = response.bytes().await.unwrap();
     assert_eq!(&preview[0..4], b"FORM");
     assert_eq!(&preview[8..12], b"AIFF");
-    assert_eq!(u32::from_be_bytes(preview[22..26].try_into().unwrap()), 30 * 8_000, "sample frames");
+    assert_eq!(
+        u32::from_be_bytes(preview[22..26].try_into().unwrap()),
+        30 * 8_000,
+        "sample frames"
+    );
     assert_eq!(preview.len(), 54 + 30 * 16_000);
     let master_ssnd = aiff_master.windows(4).position(|w| w == b"SSND").unwrap() + 16;
     let from = master_ssnd + 30 * 16_000;
     assert_eq!(&preview[54..], &aiff_master[from..from + 30 * 16_000]);
 
     // MP3: whole frames, 30 s and less than one frame more, from about a third in.
-    let response = app.get(after["Frames"]["previewUrl"].as_str().unwrap()).await;
+    let response = app
+        .get(after["Frames"]["previewUrl"].as_str().unwrap())
+        .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "audio/mpeg");
     let preview = response.bytes().await.unwrap();
     let (frames, us) = mpeg_frames(&preview);
     assert!(frames > 0);
-    assert!((30_000_000..30_000_000 + 30_000).contains(&us), "{us} us in {frames} frames");
+    assert!(
+        (30_000_000..30_000_000 + 30_000).contains(&us),
+        "{us} us in {frames} frames"
+    );
     // (The master repeats itself, so look for the run near where a third in falls.)
     let third = mp3_master.len() / 3;
     let near = (third - 20_000..third + 20_000)
         .find(|&at| mp3_master[at..].starts_with(&preview))
         .is_some();
-    assert!(near, "the master's bytes from about a third in ({third} of {})", mp3_master.len());
+    assert!(
+        near,
+        "the master's bytes from about a third in ({third} of {})",
+        mp3_master.len()
+    );
 
     // Only URLs the API signed.
     let tampered = url.replace("sig=", "sig=00");
@@ -175,5 +226,11 @@ async fn a_preview_start_outside_the_track_is_refused_with_its_line() {
     let body = app.import_feed(&admin, feed).await;
     let rejected = &data(&body)["importCatalogue"]["rejected"];
     assert_eq!(rejected[0]["line"], 3, "{body}");
-    assert!(rejected[0]["message"].as_str().unwrap().contains("previewStartMs"), "{body}");
+    assert!(
+        rejected[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("previewStartMs"),
+        "{body}"
+    );
 }

@@ -7,7 +7,9 @@ use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entities::{album, artist, product, review, track};
 
 use super::products::{Money, ProductKindGql};
-use crate::domain::{self, AlbumId, ArtistId, EntityId, Page, ProductId, ProductKind, ReviewId, TrackId};
+use crate::domain::{
+    self, AlbumId, ArtistId, EntityId, Page, ProductId, ProductKind, ReviewId, TrackId,
+};
 use crate::graphql::connection::list_complexity;
 use crate::graphql::connection::{paged_slice, Paged};
 use crate::graphql::error::dangling;

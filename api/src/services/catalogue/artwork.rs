@@ -67,7 +67,11 @@ pub struct Round {
 }
 
 impl Artwork {
-    pub fn new(db: DatabaseConnection, blobs: BlobStore, catalogue_version: CatalogueVersion) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        blobs: BlobStore,
+        catalogue_version: CatalogueVersion,
+    ) -> Self {
         // Building fails only when the TLS backend cannot start, which the
         // default client would meet as well; every request still has its
         // own deadline below.
@@ -97,7 +101,10 @@ impl Artwork {
             .filter(
                 Condition::any()
                     .add(album::Column::ArtworkSource.is_null())
-                    .add(Expr::col(album::Column::ArtworkSource).ne(Expr::col(album::Column::CoverUrl))),
+                    .add(
+                        Expr::col(album::Column::ArtworkSource)
+                            .ne(Expr::col(album::Column::CoverUrl)),
+                    ),
             )
             .filter(
                 Condition::any()
@@ -248,7 +255,9 @@ impl Artwork {
     /// The ETag of an album's artwork at `size`, without reading it.
     pub async fn etag(&self, id: AlbumId, size: u32) -> ApiResult<Option<String>> {
         let row = album::Entity::find_by_id(id.0).one(&self.db).await?;
-        Ok(row.and_then(|row| row.artwork_key).map(|key| etag(&key, size)))
+        Ok(row
+            .and_then(|row| row.artwork_key)
+            .map(|key| etag(&key, size)))
     }
 
     /// The album's artwork as a JPEG at most `size` pixels on a side: read
@@ -287,9 +296,7 @@ impl Artwork {
 /// How long to wait after the `attempts`-th failure in a row.
 fn retry_after(attempts: i32) -> Duration {
     let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-    FIRST_RETRY
-        .saturating_mul(1 << doublings)
-        .min(LAST_RETRY)
+    FIRST_RETRY.saturating_mul(1 << doublings).min(LAST_RETRY)
 }
 
 /// Artwork drawn from `seed` (an album's title and artist): a two-colour
@@ -301,8 +308,16 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
     let byte = |i: usize| f32::from(hash[i % hash.len()]);
     let hue = (byte(0) * 256.0 + byte(1)) % 360.0;
     let hue2 = (hue + 40.0 + byte(2) % 140.0) % 360.0;
-    let from = hsl(hue, 0.55 + byte(3) / 255.0 * 0.25, 0.30 + byte(4) / 255.0 * 0.15);
-    let to = hsl(hue2, 0.60 + byte(5) / 255.0 * 0.25, 0.50 + byte(6) / 255.0 * 0.15);
+    let from = hsl(
+        hue,
+        0.55 + byte(3) / 255.0 * 0.25,
+        0.30 + byte(4) / 255.0 * 0.15,
+    );
+    let to = hsl(
+        hue2,
+        0.60 + byte(5) / 255.0 * 0.25,
+        0.50 + byte(6) / 255.0 * 0.15,
+    );
     let accent = hsl((hue + 180.0) % 360.0, 0.70, 0.70);
     let angle = byte(7) / 255.0 * std::f32::consts::TAU;
     let (dx, dy) = (angle.cos(), angle.sin());
@@ -323,7 +338,8 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
         .collect();
     let image = RgbImage::from_fn(DRAWN_SIDE, DRAWN_SIDE, |x, y| {
         let (u, v) = (x as f32 / side, y as f32 / side);
-        let t = (((u - 0.5) * dx + (v - 0.5) * dy) / std::f32::consts::SQRT_2 + 0.5).clamp(0.0, 1.0);
+        let t =
+            (((u - 0.5) * dx + (v - 0.5) * dy) / std::f32::consts::SQRT_2 + 0.5).clamp(0.0, 1.0);
         let mut colour = mix(from, to, t);
         let (alpha, over) = match motif {
             // Rings around a point: a record, a sun.

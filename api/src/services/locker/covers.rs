@@ -40,14 +40,12 @@ pub fn checked_size(size: i32) -> ApiResult<u32> {
     })
 }
 
-
 /// Every key a cover may occupy: the picture and each thumbnail size.
 pub fn cover_keys(cover_key: &str) -> Vec<String> {
     std::iter::once(cover_key.to_owned())
         .chain(THUMBNAIL_SIZES.map(|size| thumbnail_key(cover_key, size)))
         .collect()
 }
-
 
 impl Locker {
     /// Stores an upload's cover. A failure costs the cover, not the upload.

@@ -5,11 +5,11 @@
 use std::io::{Cursor, Read, Seek};
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits};
-use sha2::{Digest, Sha256};
 use lofty::config::{ParseOptions, ParsingMode};
 use lofty::picture::PictureType;
 use lofty::prelude::*;
 use lofty::probe::Probe;
+use sha2::{Digest, Sha256};
 
 /// A picture larger than this is ignored.
 pub const MAX_COVER_BYTES: usize = 8 * 1024 * 1024;

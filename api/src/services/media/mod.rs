@@ -12,9 +12,9 @@ pub mod cover;
 mod flac;
 mod id3v2;
 pub mod ingest;
-pub mod preview;
 mod mpeg;
 mod oggflac;
+pub mod preview;
 pub mod received;
 pub mod storage;
 

@@ -144,13 +144,17 @@ pub fn plan_aiff(head: &[u8], file_len: u64, from_ms: u64, length_ms: u64) -> Op
             comm = Some((channels, bits, extended(raw_rate)?, raw_rate));
         } else if id == b"SSND" {
             let (channels, bits, rate, raw_rate) = comm?;
-            let offset = u64::from(u32::from_be_bytes(head.get(body..body + 4)?.try_into().ok()?));
+            let offset = u64::from(u32::from_be_bytes(
+                head.get(body..body + 4)?.try_into().ok()?,
+            ));
             let frame_bytes = u64::from(channels) * u64::from(bits.div_ceil(8));
-            if frame_bytes == 0 || !(rate >= 1.0) {
+            // A NaN rate (a damaged header) is refused with the zero one.
+            if frame_bytes == 0 || rate.is_nan() || rate < 1.0 {
                 return None;
             }
             let data_start = body as u64 + 8 + offset;
-            let data_len = (u64::from(size).saturating_sub(8 + offset)).min(file_len.saturating_sub(data_start));
+            let data_len = (u64::from(size).saturating_sub(8 + offset))
+                .min(file_len.saturating_sub(data_start));
             let frames_total = data_len / frame_bytes;
             let frame_at = |ms: u64| (ms as f64 * rate / 1000.0).floor() as u64;
             let first = frame_at(from_ms).min(frames_total);
@@ -218,7 +222,10 @@ pub fn frame_window(
         return None;
     }
     let audio = file_len - audio_start;
-    let at = |ms: u64| audio_start + (u128::from(audio) * u128::from(ms.min(duration_ms)) / u128::from(duration_ms)) as u64;
+    let at = |ms: u64| {
+        audio_start
+            + (u128::from(audio) * u128::from(ms.min(duration_ms)) / u128::from(duration_ms)) as u64
+    };
     let start = at(from_ms);
     let end = (at(from_ms + length_ms) + FRAME_SLACK).min(file_len);
     Some((start, end - start))
@@ -235,9 +242,8 @@ pub fn frame_cut(kind: Cuttable, window: &[u8], length_ms: u64) -> Option<(usize
     };
     // A sync pattern can occur inside audio data: a frame counts only when
     // the next one starts right after it.
-    let first = (0..window.len().min(FRAME_SLACK as usize)).find(|&at| {
-        frame(at).is_some_and(|(len, _)| frame(at + len).is_some())
-    })?;
+    let first = (0..window.len().min(FRAME_SLACK as usize))
+        .find(|&at| frame(at).is_some_and(|(len, _)| frame(at + len).is_some()))?;
     let mut at = first;
     let mut played_us = 0u64;
     while played_us < length_ms * 1000 {
@@ -256,7 +262,9 @@ pub fn frame_cut(kind: Cuttable, window: &[u8], length_ms: u64) -> Option<(usize
 /// An MPEG audio frame (layer III; MPEG 1, 2 or 2.5) at the start of
 /// `bytes`: its length in bytes and its duration in microseconds.
 fn mpeg_frame(bytes: &[u8]) -> Option<(usize, u64)> {
-    const MPEG1: [u32; 15] = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
+    const MPEG1: [u32; 15] = [
+        0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
+    ];
     const MPEG2: [u32; 15] = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
     let [0xFF, b1, b2, ..] = *bytes else {
         return None;
@@ -276,7 +284,11 @@ fn mpeg_frame(bytes: &[u8]) -> Option<(usize, u64)> {
     if bitrate_index == 0 || bitrate_index == 15 {
         return None;
     }
-    let kbps = if mpeg1 { MPEG1[bitrate_index] } else { MPEG2[bitrate_index] };
+    let kbps = if mpeg1 {
+        MPEG1[bitrate_index]
+    } else {
+        MPEG2[bitrate_index]
+    };
     let padding = u32::from((b2 >> 1) & 0x1);
     let samples = if mpeg1 { 1152 } else { 576 };
     let len = samples / 8 * kbps * 1000 / rate + padding;
@@ -286,13 +298,18 @@ fn mpeg_frame(bytes: &[u8]) -> Option<(usize, u64)> {
 
 /// An ADTS frame at the start of `bytes`: its length and duration.
 fn adts_frame(bytes: &[u8]) -> Option<(usize, u64)> {
-    const RATES: [u32; 13] = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+    const RATES: [u32; 13] = [
+        96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025,
+        8_000, 7_350,
+    ];
     let header = bytes.get(0..7)?;
     if header[0] != 0xFF || header[1] & 0xF6 != 0xF0 {
         return None;
     }
     let rate = *RATES.get(usize::from((header[2] >> 2) & 0xF))?;
-    let len = (usize::from(header[3] & 0x3) << 11) | (usize::from(header[4]) << 3) | usize::from(header[5] >> 5);
+    let len = (usize::from(header[3] & 0x3) << 11)
+        | (usize::from(header[4]) << 3)
+        | usize::from(header[5] >> 5);
     let blocks = u64::from(header[6] & 0x3) + 1;
     if len < 7 {
         return None;
