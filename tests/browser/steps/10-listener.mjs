@@ -170,8 +170,11 @@ export async function run(t) {
       t.assert(titles.includes(title), `"${title}" leads its row (titles: ${JSON.stringify(titles)})`);
     }
     t.assert(!titles.some((title) => /Fixture Band/.test(title)), `the artist is not in the title's place: ${JSON.stringify(titles)}`);
-    const matched = await mine.first().locator('.matched-line').innerText();
-    t.assert(/Artist: Fixture Band/.test(matched), `the matched field is shown beneath the title: "${matched}"`);
+    // The matched artist is beneath the title, in its own place, highlighted.
+    const meta = mine.filter({ hasText: 'Second Song' }).locator('.meta');
+    t.assert(/^Fixture Band — Fixture Album/.test(await meta.innerText()), `artist — album beneath the title: "${await meta.innerText()}"`);
+    t.assert((await meta.locator('em').allTextContents()).join(' ').includes('Fixture'), 'the matched artist is highlighted beneath the title');
+    t.assert((await mine.filter({ hasText: 'Second Song' }).locator('.title em').count()) === 0, 'the title did not match: not highlighted');
     const count = await hits.count();
     t.assert((await hits.locator('a.title, .title a').count()) === count, 'every result is a link');
     await t.shot('search-artist');

@@ -35,13 +35,14 @@ export function trackMeta(item) {
  *   `index` this one's place in it; `context`: where the play started
  *   (`album`, `search`, a playlist's ID...) for `recordPlay`.
  * - `title`: a node to show instead of the plain title (a search
- *   highlight); `beneath`: a line under it (what a search matched);
+ *   highlight); `meta`: instead of "artist — album" (highlighted);
+ *   `beneath`: a line under the title (what else a search matched);
  *   `href`: the title links there.
  * - `tags`: more tags (text); `menu`: more entries of the row's menu
  *   (`{ label, onclick, disabled, danger }`); `attrs`: more attributes of the <li>.
  */
 export function trackRow(item, {
-  queue, index = 0, context, title, beneath = null, href = null, tags = [], menu = [], attrs = {}, testid = 'track-row',
+  queue, index = 0, context, title, beneath = null, meta = null, href = null, tags = [], menu = [], attrs = {}, testid = 'track-row',
 } = {}) {
   stamp(item);
   const name = item.title || 'Untitled';
@@ -63,7 +64,7 @@ export function trackRow(item, {
     h('div', { class: 'main' },
       h('div', { class: 'title' }, href ? h('a', { href }, title ?? name) : title ?? name),
       beneath,
-      h('div', { class: 'meta' }, trackMeta(item)),
+      h('div', { class: 'meta' }, meta ?? trackMeta(item)),
       h('div', { class: 'tags' },
         h('span', { class: 'playing-label tag', hidden: !playing }, 'Now playing'),
         trackTags(item), tags.map((tag) => h('span', { class: 'tag' }, tag)))),

@@ -39,24 +39,39 @@ const same = (a, b) => (a ?? '').trim().toLocaleLowerCase() === (b ?? '').trim()
 
 /**
  * The API's highlight joins the matching fields (title, artist, album)
- * with " — ". Splits it: the part that is the title (to show in the
- * title's place, highlighted) and the others (shown beneath it, labelled
- * with the field they matched).
+ * with " — ". Splits it by field: `title` is the title highlighted (when
+ * it matched), `fields.artist`/`fields.album` the others highlighted, to
+ * show in their own place beneath the title; `beneath` any matched text
+ * that is none of them.
  */
 export function matchedFields(html, fields) {
   const parts = String(html ?? '').split(' — ').filter(Boolean);
   let title = null;
-  const others = [];
+  const found = {};
+  const rest = [];
   for (const part of parts) {
     const text = plain(part);
-    if (!title && same(text, fields.title)) {
-      title = highlight(part);
+    if (same(text, fields.title)) {
+      // (An artist's name is both its title and its artist: shown once.)
+      title ??= highlight(part);
       continue;
     }
-    const label = Object.entries(fields).find(([name, value]) => name !== 'title' && same(text, value))?.[0];
-    others.push(h('span', { class: 'matched' }, label ? `${label[0].toUpperCase()}${label.slice(1)}: ` : '', highlight(part)));
+    const name = Object.keys(fields).find((key) => key !== 'title' && !found[key] && same(text, fields[key]));
+    if (name) found[name] = highlight(part);
+    else rest.push(h('span', { class: 'matched' }, highlight(part)));
   }
-  return { title, beneath: others.length ? h('div', { class: 'matched-line' }, others) : null };
+  return { title, fields: found, beneath: rest.length ? h('div', { class: 'matched-line' }, 'Matched: ', rest) : null };
+}
+
+/** "Artist — Album", each highlighted where the query matched it. */
+function metaOf(artist, album, found, extra = null) {
+  const parts = [];
+  if (artist) parts.push(found.artist ?? artist);
+  if (album) parts.push(found.album ?? album);
+  const line = [];
+  parts.forEach((part, i) => line.push(i ? ' — ' : '', part));
+  if (extra) line.push(` · ${extra}`);
+  return line;
 }
 
 /**
@@ -116,10 +131,10 @@ function catalogueRow(hit) {
       name = item.name;
       href = artistHref(item.id);
   }
-  const { title, beneath } = matchedFields(hit.highlight, { title: name, artist: artist?.name, album });
+  const { title, fields, beneath } = matchedFields(hit.highlight, { title: name, artist: artist?.name, album });
   const meta = [
     h('span', { class: 'tag' }, kind),
-    kind === 'Artist' ? item.genres.join(', ') : [artist?.name, album].filter(Boolean).join(' — '),
+    kind === 'Artist' ? item.genres.join(', ') : metaOf(artist?.name, album, fields),
   ];
   return h('li', { class: 'row hit', 'data-testid': 'search-hit', 'data-kind': kind, 'data-key': keyOf(item) },
     cover(picture, kind === 'Artist' ? name : album || name, { small: true }),
@@ -152,10 +167,13 @@ export function render(ctx) {
   function hitRow(hit) {
     if (hit.item.__typename === 'LockerItem') {
       const item = hit.item;
-      const { title, beneath } = matchedFields(hit.highlight, { title: item.title, artist: item.artist, album: item.album });
+      const { title, fields, beneath } = matchedFields(hit.highlight, { title: item.title, artist: item.artist, album: item.album });
       return trackRow(item, {
         queue: lockerQueue, context: 'search', testid: 'search-hit',
         title, beneath,
+        meta: Object.keys(fields).length
+          ? metaOf(item.artist, item.album, fields, item.trackNumber ? `#${item.trackNumber}` : null)
+          : null,
         href: albumHref(item.album ?? '', item.albumArtist || item.artist || ''),
         tags: ['In my locker'],
       });
@@ -164,7 +182,14 @@ export function render(ctx) {
   }
 
   let allFacets = false;
+  let lastFacets = [];
+  // A phone shows fewer chips: a rotation or a resize redraws them.
+  const narrow = matchMedia('(max-width: 600px)');
+  const onWidth = () => renderFacets(lastFacets);
+  narrow.addEventListener('change', onWidth);
+  ctx.signal.addEventListener('abort', () => narrow.removeEventListener('change', onWidth));
   function renderFacets(list) {
+    lastFacets = list;
     const button = (value, label) => h('button', {
       type: 'button', class: 'facet', 'aria-pressed': String(genre === value),
       onclick: () => {
@@ -179,7 +204,7 @@ export function render(ctx) {
     // The chosen genre stays visible even when it is not among the first few.
     const shown = allFacets ? list : list.filter((facet, i) => i < facetsShown() || facet.value === genre);
     const rest = list.length - shown.length;
-    facets.replaceChildren(
+    facets.replaceChildren(...[
       button(null, 'All genres'),
       ...shown.map((facet) => button(facet.value, `${facet.value} (${facet.count})`)),
       rest > 0 || allFacets
@@ -191,7 +216,8 @@ export function render(ctx) {
             facets.querySelector('button.link')?.focus();
           },
         }, allFacets ? 'Fewer genres' : `${rest} more genre${rest === 1 ? '' : 's'}`)
-        : null);
+        : null,
+    ].filter(Boolean));
   }
 
   function syncAddress(q) {
