@@ -48,8 +48,11 @@ const ROUND_LIMIT: u64 = 200;
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 const LAST_RETRY: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// The edge of drawn artwork, in pixels (the largest thumbnail).
-const DRAWN_SIDE: u32 = 600;
+/// The edge drawn artwork is computed at, and the edge it is stored at
+/// (the largest thumbnail): computed small and scaled up (soft shapes on a
+/// gradient lose nothing), as the pixel loop is the costly part.
+const DRAWN_SIDE: u32 = 120;
+const STORED_SIDE: u32 = 600;
 
 #[derive(Clone)]
 pub struct Artwork {
@@ -111,6 +114,8 @@ impl Artwork {
                     .add(album::Column::ArtworkRetryAt.is_null())
                     .add(album::Column::ArtworkRetryAt.lte(now)),
             )
+            // Newest releases first: the store and the welcome lead with them.
+            .order_by_desc(album::Column::ReleaseYear)
             .order_by_asc(album::Column::Id)
             .limit(ROUND_LIMIT)
             .all(&self.db)
@@ -195,10 +200,17 @@ impl Artwork {
 
     /// Stores the picture as the album's artwork, replacing (and removing)
     /// any it had.
-    async fn keep(&self, row: &album::Model, url: &str, bytes: Vec<u8>) -> ApiResult<()> {
+    /// Returns the key now stored (another's, when a request and the job
+    /// made the same album's at once: the first one kept wins, the other's
+    /// blob is removed).
+    async fn keep(&self, row: &album::Model, url: &str, bytes: Vec<u8>) -> ApiResult<String> {
         let key = BlobStore::new_cover_key();
         self.blobs.put_bytes(&key, bytes).await?;
-        album::Entity::update_many()
+        let unchanged = match &row.artwork_key {
+            Some(old) => album::Column::ArtworkKey.eq(old.clone()),
+            None => album::Column::ArtworkKey.is_null(),
+        };
+        let updated = album::Entity::update_many()
             .col_expr(album::Column::ArtworkKey, Expr::value(key.clone()))
             .col_expr(album::Column::ArtworkSource, Expr::value(url.to_owned()))
             .col_expr(album::Column::ArtworkAttempts, Expr::value(0))
@@ -207,13 +219,30 @@ impl Artwork {
                 Expr::value(Option::<chrono::DateTime<Utc>>::None),
             )
             .filter(album::Column::Id.eq(row.id))
+            .filter(unchanged)
             .exec(&self.db)
             .await?;
+        if updated.rows_affected == 0 {
+            self.remove(&key).await;
+            let now = album::Entity::find_by_id(row.id).one(&self.db).await?;
+            return now.and_then(|row| row.artwork_key).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("an album's artwork vanished while stored"))
+            });
+        }
         if let Some(old) = &row.artwork_key {
             self.remove(old).await;
         }
         tracing::info!(album.id = row.id, "catalogue artwork stored");
-        Ok(())
+        Ok(key)
+    }
+
+    /// Whether an album's artwork is drawn (the demo's), so it can be made
+    /// on the first request for it rather than wait for the job.
+    pub fn drawn(row: &album::Model) -> bool {
+        row.cover_url
+            .as_deref()
+            .and_then(|url| reqwest::Url::parse(url).ok())
+            .is_some_and(|url| url.host_str() == Some(DEMO_ARTWORK_HOST))
     }
 
     /// Notes a failure: the album is tried again later, waiting twice as
@@ -247,9 +276,12 @@ impl Artwork {
     /// The stored artwork's key, and the version a URL of it carries (a
     /// new picture is a new URL, so a browser may keep each for long).
     pub fn version_of(row: &album::Model) -> Option<String> {
-        row.artwork_key
-            .as_deref()
-            .map(|key| hex::encode(&Sha256::digest(key.as_bytes())[..6]))
+        match row.artwork_key.as_deref() {
+            Some(key) => Some(hex::encode(&Sha256::digest(key.as_bytes())[..6])),
+            // Drawn on the first request if the job has not drawn it yet.
+            None if Self::drawn(row) => Some("drawn".to_owned()),
+            None => None,
+        }
     }
 
     /// The ETag of an album's artwork at `size`, without reading it.
@@ -263,9 +295,20 @@ impl Artwork {
     /// The album's artwork as a JPEG at most `size` pixels on a side: read
     /// back when made before, else made now and stored.
     pub async fn image(&self, id: AlbumId, size: u32) -> ApiResult<Option<CoverImage>> {
-        let row = album::Entity::find_by_id(id.0).one(&self.db).await?;
-        let Some(artwork_key) = row.and_then(|row| row.artwork_key) else {
+        let Some(row) = album::Entity::find_by_id(id.0).one(&self.db).await? else {
             return Ok(None);
+        };
+        let artwork_key = match (&row.artwork_key, &row.cover_url) {
+            (Some(key), _) => key.clone(),
+            (None, Some(url)) if Self::drawn(&row) => {
+                let bytes = self.picture(&row, url).await.map_err(|why| {
+                    ApiError::internal(anyhow::anyhow!("drawing artwork failed: {why}"))
+                })?;
+                let key = self.keep(&row, url, bytes).await?;
+                self.catalogue_version.bump();
+                key
+            }
+            _ => return Ok(None),
         };
         let etag = etag(&artwork_key, size);
         let key = thumbnail_key(&artwork_key, size);
@@ -345,7 +388,7 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
             // Rings around a point: a record, a sun.
             0 => {
                 let r = ((u - cx).powi(2) + (v - cy).powi(2)).sqrt();
-                let ring = (r * 18.0).fract();
+                let ring = (r * 9.0).fract();
                 if r < 0.45 && ring < 0.5 {
                     (0.35 * (1.0 - r / 0.45), accent)
                 } else {
@@ -376,6 +419,12 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
         let shade = 1.0 - (edge - 0.45).max(0.0) * 0.6;
         Rgb(colour.map(|c| (c * shade).round().clamp(0.0, 255.0) as u8))
     });
+    let image = image::imageops::resize(
+        &image,
+        STORED_SIDE,
+        STORED_SIDE,
+        image::imageops::FilterType::CatmullRom,
+    );
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 88)
         .encode_image(&image)
