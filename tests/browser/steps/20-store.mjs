@@ -114,6 +114,9 @@ export async function run(t) {
     await t.until(async () => (await page.getByText(/No reviews yet|of 5 stars/).count()) >= 1, 'the reviews section loaded');
     t.assert(await page.getByText(/No reviews yet/).count() <= 1, '"No reviews yet" is said at most once');
     t.assert((await page.title()).startsWith(`${product.title} by `), `the product's title (${await page.title()})`);
+    // The large artwork (600 px, made on first request) is in before the screenshot.
+    await t.until(() => page.locator('.product-cover img.cover').evaluate((img) => img.complete && img.naturalWidth > 0).catch(() => false),
+      'the product artwork loaded', { timeout: 30_000 });
     await t.axe('product');
     await t.shot('product');
   });

@@ -59,7 +59,7 @@ export async function render(ctx) {
 
   const page = h('article', { class: 'product-page' },
     h('div', { class: 'product-head' },
-      h('div', { class: 'product-cover' }, cover(album?.largeCover ?? product.album?.coverUrl, album?.title || product.title)),
+      h('div', { class: 'product-cover' }, cover(album?.largeCover ?? product.album?.coverUrl, album?.title || product.title, { eager: true })),
       h('div', { class: 'product-info' },
         heading(product.title),
         h('p', { class: 'product-artist' }, 'by ', artistLink(product)),
