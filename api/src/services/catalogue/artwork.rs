@@ -388,9 +388,9 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
             // Rings around a point: a record, a sun.
             0 => {
                 let r = ((u - cx).powi(2) + (v - cy).powi(2)).sqrt();
-                let ring = (r * 9.0).fract();
-                if r < 0.45 && ring < 0.5 {
-                    (0.35 * (1.0 - r / 0.45), accent)
+                let ring = soft_band((r * 9.0).rem_euclid(1.0), 0.5, 9.0 / side);
+                if r < 0.45 {
+                    (0.35 * (1.0 - r / 0.45) * ring, accent)
                 } else {
                     (0.0, accent)
                 }
@@ -398,11 +398,10 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
             // Bands across, at the gradient's angle turned a quarter.
             1 => {
                 let across = (u * dy - v * dx) * bands;
-                if across.fract().abs() < 0.35 {
-                    (0.24, [255.0, 255.0, 255.0])
-                } else {
-                    (0.0, accent)
-                }
+                (
+                    0.24 * soft_band(across.rem_euclid(1.0), 0.35, bands / side),
+                    [255.0, 255.0, 255.0],
+                )
             }
             // Discs of the accent colour.
             _ => {
@@ -430,6 +429,19 @@ pub fn draw(seed: &str, title: &str) -> Result<Vec<u8>, String> {
         .encode_image(&image)
         .map_err(|err| format!("encoding the artwork of “{title}” failed: {err}"))?;
     Ok(out)
+}
+
+/// How much of a band a point `f` (0 to 1 across one period) is in, for
+/// a band from 0 to `width`: 1 inside, 0 outside, and a ramp about a pixel
+/// wide (`pixel`, in periods) at each edge, so scaled-up edges stay smooth.
+fn soft_band(f: f32, width: f32, pixel: f32) -> f32 {
+    // Signed distance to the band's nearer edge: positive inside.
+    let distance = if f <= width {
+        f.min(width - f)
+    } else {
+        -(f - width).min(1.0 - f)
+    };
+    (distance / pixel + 0.5).clamp(0.0, 1.0)
 }
 
 fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
