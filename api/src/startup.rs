@@ -247,6 +247,21 @@ async fn start_jobs(
         let erasure = erasure.clone();
         async move { erasure.follow(beat).await }
     });
+    if settings.catalogue_artwork {
+        let artwork = services.artwork.clone();
+        jobs.every(
+            "catalogue-artwork",
+            crate::services::catalogue::artwork::EVERY,
+            true,
+            move || {
+                let artwork = artwork.clone();
+                async move {
+                    artwork.round().await?;
+                    anyhow::Ok(())
+                }
+            },
+        );
+    }
     let retention = Retention::new(
         db.clone(),
         RetentionPolicy {

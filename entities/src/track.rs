@@ -15,6 +15,9 @@ pub struct Model {
     /// Only when the feed gave one; otherwise the album's genre applies.
     pub genre: Option<String>,
     pub isrc: Option<String>,
+    /// Where the 30-second preview starts, as the feed set it; null: a
+    /// third of the way in.
+    pub preview_start_ms: Option<i32>,
     pub popularity: i64,
     /// The master audio buyers receive, once a partner attaches it.
     pub master_blob_id: Option<i32>,

@@ -108,7 +108,10 @@ impl PlaybackState {
         self.0.position_ms
     }
 
-    /// Never true with nothing loaded.
+    /// Never true with nothing loaded. Read from `viewer.playback`, a
+    /// playing state its device has not updated for 20 seconds (a closed
+    /// or killed device) is false: a playing device reports its position
+    /// every few seconds.
     async fn playing(&self) -> bool {
         self.0.playing
     }

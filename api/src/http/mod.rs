@@ -1,6 +1,7 @@
 //! HTTP: routes, GraphQL over HTTP and WebSocket, streams, covers,
 //! exports, the web app, health and metrics.
 
+mod artwork;
 mod auth;
 pub mod caching;
 pub mod cors;
@@ -9,6 +10,7 @@ mod exports;
 mod graphql;
 mod health;
 pub mod otlp;
+mod previews;
 mod response_cache;
 mod stream;
 mod subscriptions;
@@ -72,6 +74,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::post().to(subsonic::rest))
                 .route(web::head().to(subsonic::rest)),
         )
+        .route("/artwork/{id}", web::get().to(artwork::artwork))
+        .route("/preview/{id}", web::get().to(previews::preview))
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics));

@@ -56,6 +56,10 @@ pub struct Services {
     pub catalogue: catalogue::Catalogue,
     pub import: catalogue::import::Importer,
     pub masters: catalogue::masters::Masters,
+    /// Catalogue artwork kept and served by Cadenza (its job is started with the server).
+    pub artwork: catalogue::artwork::Artwork,
+    /// 30-second previews of catalogue tracks' master audio.
+    pub previews: catalogue::previews::Previews,
     pub catalogue_version: catalogue::CatalogueVersion,
     pub locker: locker::Locker,
     pub stream_urls: signed_urls::SignedUrls,
@@ -193,6 +197,12 @@ impl Services {
                 config.blobs.clone(),
                 catalogue_version.clone(),
             ),
+            artwork: catalogue::artwork::Artwork::new(
+                db.clone(),
+                config.blobs.clone(),
+                catalogue_version.clone(),
+            ),
+            previews: catalogue::previews::Previews::new(db.clone(), config.blobs.clone()),
             catalogue_version,
             locker,
             erasure,

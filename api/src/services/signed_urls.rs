@@ -1,14 +1,15 @@
 //! Signed stream URLs: an HMAC over the item, its owner and an expiry, so a
 //! player can fetch the bytes with a plain GET and no other credentials.
 //! Cover URLs are signed the same way (with the size too), by a key of
-//! their own.
+//! their own; so are catalogue previews (the track and an expiry: anyone
+//! may play a preview, but only through a URL the API handed out).
 
 use chrono::Utc;
 use entities::locker_item;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::domain::{EntityId, LockerItemId, UserId};
+use crate::domain::{EntityId, LockerItemId, TrackId, UserId};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -16,6 +17,7 @@ type HmacSha256 = Hmac<Sha256>;
 pub struct SignedUrls {
     key: Vec<u8>,
     cover_key: Vec<u8>,
+    preview_key: Vec<u8>,
     ttl_secs: i64,
 }
 
@@ -37,6 +39,7 @@ impl SignedUrls {
         Self {
             key: derive(b"cadenza stream urls v1"),
             cover_key: derive(b"cadenza cover urls v1"),
+            preview_key: derive(b"cadenza preview urls v1"),
             ttl_secs: 3600,
         }
     }
@@ -129,6 +132,44 @@ impl SignedUrls {
         grant(item, user, expires, signature, |user_id, expires| {
             self.cover_mac(item.0, user_id, size, expires)
         })
+    }
+}
+
+impl SignedUrls {
+    fn preview_mac(&self, track_id: i32, expires: i64) -> HmacSha256 {
+        let mut mac = keyed(&self.preview_key);
+        mac.update(format!("{track_id}:{expires}").as_bytes());
+        mac
+    }
+
+    /// A path on this server that plays the track's 30-second preview for
+    /// an hour or a little more, to anyone (rounded up to a quarter hour,
+    /// so a browser's cached copy is used).
+    pub fn preview_url(&self, track: TrackId) -> String {
+        const STEP: i64 = 15 * 60;
+        let expires = Utc::now().timestamp() + self.ttl_secs;
+        let expires = expires - expires.rem_euclid(STEP) + STEP;
+        let signature = hex::encode(self.preview_mac(track.0, expires).finalize().into_bytes());
+        format!(
+            "/preview/{}?exp={expires}&sig={signature}",
+            track.global().encode()
+        )
+    }
+
+    /// Whether a preview URL is one this server signed and still alive.
+    pub fn verify_preview(&self, track: TrackId, expires: &str, signature: &str) -> bool {
+        let Ok(expires) = expires.parse::<i64>() else {
+            return false;
+        };
+        if expires < Utc::now().timestamp() {
+            return false;
+        }
+        let Ok(signature) = hex::decode(signature) else {
+            return false;
+        };
+        self.preview_mac(track.0, expires)
+            .verify_slice(&signature)
+            .is_ok()
     }
 }
 

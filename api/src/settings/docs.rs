@@ -137,6 +137,11 @@ pub fn documented() -> Vec<Documented> {
             "seed the demo catalogue into an empty database",
         ),
         row(
+            "CADENZA_CATALOGUE_ARTWORK",
+            code(d.catalogue_artwork),
+            "fetch each catalogue album's picture from its feed `coverUrl` in the background (10 s deadline, 8 MiB at most, retried later on failure) and serve it from `/artwork`; the demo's are drawn, not fetched",
+        ),
+        row(
             "CADENZA_CORS_ORIGINS",
             "unset (this origin only)",
             "comma-separated origins (`https://shop.example`) whose pages may call the API, play streams and show covers from a browser (see docs/api.md, CORS)",

@@ -53,6 +53,9 @@ pub struct Settings {
     pub search_dir: PathBuf,
     /// Seed the demo catalogue into an empty database (`CADENZA_SEED_DEMO`).
     pub seed_demo: bool,
+    /// Fetch catalogue albums' pictures from their feed URLs in the
+    /// background, and draw the demo's (`CADENZA_CATALOGUE_ARTWORK`).
+    pub catalogue_artwork: bool,
     pub locker: LockerSettings,
     pub store: StoreSettings,
     pub privacy: PrivacySettings,
@@ -84,6 +87,7 @@ impl Settings {
             accounts: AccountSettings::default(),
             jwt_secret: None,
             seed_demo: true,
+            catalogue_artwork: true,
             locker: LockerSettings::default(),
             store: StoreSettings::default(),
             privacy: PrivacySettings::default(),
@@ -135,6 +139,11 @@ impl Settings {
             jwt_secret,
             storage,
             seed_demo: env.or("CADENZA_SEED_DEMO", defaults.seed_demo, boolean)?,
+            catalogue_artwork: env.or(
+                "CADENZA_CATALOGUE_ARTWORK",
+                defaults.catalogue_artwork,
+                boolean,
+            )?,
             locker: LockerSettings::read(&env)?,
             store: StoreSettings::read(&env)?,
             privacy: PrivacySettings::read(&env)?,

@@ -4,6 +4,7 @@
 // through every page and must show as text.
 
 import { taggedWav } from '../wav.mjs';
+import { rowAction, expectTitle } from './lib.mjs';
 
 /** The title the harness checks never runs (`window.__xss`). */
 const XSS_TITLE = '<img src=x onerror=window.__xss=1>';
@@ -55,7 +56,7 @@ export async function run(t) {
 
   await t.step('edit tags: give the FLAC its own title', async () => {
     const flac = page.getByTestId('locker-row').filter({ hasText: 'FLAC' });
-    await flac.getByRole('button', { name: /^Edit tags of/ }).click();
+    await rowAction(flac, 'Edit tags');
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Title').fill('Second Song');
     await dialog.getByRole('button', { name: 'Save' }).click();
@@ -117,7 +118,7 @@ export async function run(t) {
     const playlistUrl = page.url();
     await page.goto(t.url('/#/locker'));
     for (const title of ['Fixture Song', 'Second Song']) {
-      await page.getByRole('button', { name: `Add ${title} to a playlist` }).click();
+      await rowAction(page.getByTestId('locker-row').filter({ hasText: title }), 'Add to a playlist');
       const dialog = page.getByRole('dialog');
       await dialog.getByRole('button', { name: 'Add to Road trip' }).click();
       await dialog.waitFor({ state: 'detached' });
@@ -131,14 +132,15 @@ export async function run(t) {
     await page.keyboard.press('Alt+ArrowDown');
     await t.until(async () => (await order()) === 'Second Song | Fixture Song', 'moved down by Alt+ArrowDown');
     // ...and the "Move up" button moves it back, then down again with the other button.
-    await page.getByRole('button', { name: 'Move up: Fixture Song' }).click();
+    const fixture = rows.filter({ hasText: 'Fixture Song' });
+    await rowAction(fixture, 'Move up');
     await t.until(async () => (await order()) === 'Fixture Song | Second Song', 'moved up by its button');
-    await page.getByRole('button', { name: 'Move down: Fixture Song' }).click();
+    await rowAction(fixture, 'Move down');
     await t.until(async () => (await order()) === 'Second Song | Fixture Song', 'moved down by its button');
     // Drag and drop works too (and is saved like the rest).
     await rows.nth(1).dragTo(rows.nth(0));
     await t.until(async () => (await order()) === 'Fixture Song | Second Song', 'moved up by drag and drop');
-    await page.getByRole('button', { name: 'Move down: Fixture Song' }).click();
+    await rowAction(fixture, 'Move down');
     await t.until(async () => (await order()) === 'Second Song | Fixture Song', 'moved down by its button again');
     await page.reload();
     await rows.first().waitFor();
@@ -156,6 +158,60 @@ export async function run(t) {
     await hit.first().getByRole('button', { name: /^Play / }).waitFor();
     await t.axe('search');
     await t.shot('search');
+  });
+
+  await t.step("search by artist: each song's title leads, the artist it matched beneath, every row a link", async () => {
+    await page.getByLabel('Search', { exact: true }).fill('fixture band');
+    const hits = page.getByTestId('search-hit');
+    const mine = hits.filter({ hasText: 'In my locker' });
+    await t.until(async () => (await mine.count()) >= 3, 'the three songs by Fixture Band');
+    const titles = await mine.locator('.title a').allTextContents();
+    for (const title of ['Fixture Song', 'Second Song', XSS_TITLE]) {
+      t.assert(titles.includes(title), `"${title}" leads its row (titles: ${JSON.stringify(titles)})`);
+    }
+    t.assert(!titles.some((title) => /Fixture Band/.test(title)), `the artist is not in the title's place: ${JSON.stringify(titles)}`);
+    // The matched artist is beneath the title, in its own place, highlighted.
+    const meta = mine.filter({ hasText: 'Second Song' }).locator('.meta');
+    t.assert(/^Fixture Band — Fixture Album/.test(await meta.innerText()), `artist — album beneath the title: "${await meta.innerText()}"`);
+    t.assert((await meta.locator('em').allTextContents()).join(' ').includes('Fixture'), 'the matched artist is highlighted beneath the title');
+    t.assert((await mine.filter({ hasText: 'Second Song' }).locator('.title em').count()) === 0, 'the title did not match: not highlighted');
+    const count = await hits.count();
+    t.assert((await hits.locator('a.title, .title a').count()) === count, 'every result is a link');
+    await t.shot('search-artist');
+  });
+
+  await t.step('each page has its own title; a menu link opens the next page at its top, back returns where I was', async () => {
+    await page.goto(t.url('/#/store'));
+    await page.getByTestId('product-tile').nth(8).waitFor();
+    await expectTitle(t, 'Store · Cadenza');
+    await page.evaluate(() => window.scrollTo(0, 500));
+    await t.until(() => page.evaluate(() => window.scrollY >= 450), 'the store scrolled down');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click();
+    await page.getByRole('heading', { name: 'Search', level: 1 }).waitFor();
+    await expectTitle(t, 'Search · Cadenza');
+    t.assert(await page.evaluate(() => window.scrollY) === 0, 'the search page opens at its top');
+    t.assert(await page.evaluate(() => document.activeElement?.textContent) === 'Search', 'the focus is on the new page\'s title');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Store', level: 1 }).waitFor();
+    await t.until(() => page.evaluate(() => window.scrollY >= 450), 'back: the store where it was');
+    await page.goForward();
+    await page.getByRole('heading', { name: 'Search', level: 1 }).waitFor();
+    await t.until(() => page.evaluate(() => window.scrollY === 0), 'forward: search at its top');
+    await page.goto(t.url('/#/playlists'));
+    await expectTitle(t, 'Playlists · Cadenza');
+    await page.goto(t.url('/#/locker/artists'));
+    await expectTitle(t, 'Artists · Locker · Cadenza');
+  });
+
+  await t.step('a toast stays on its page', async () => {
+    await page.goto(t.url('/#/locker'));
+    await rowAction(page.getByTestId('locker-row').filter({ hasText: 'Fixture Song' }), 'Edit tags');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    const toast = page.locator('#toasts .toast', { hasText: 'Tags saved.' });
+    await toast.waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Playlists' }).click();
+    await page.getByRole('heading', { name: 'Playlists', level: 1 }).waitFor();
+    t.assert(await toast.count() === 0, 'the toast did not follow to the next page');
   });
 
   await t.step('no markup from data ran', async () => {

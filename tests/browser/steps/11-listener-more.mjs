@@ -4,6 +4,7 @@
 // adding from search, the tag editor, anonymous search, and a stream URL
 // that stops working. Runs after 10-listener.mjs, signed in as its listener.
 import { readFile } from 'node:fs/promises';
+import { rowAction } from './lib.mjs';
 
 async function apiUpload(t, token, path, name) {
   const form = new FormData();
@@ -37,11 +38,11 @@ export async function run(t) {
     await page.getByLabel('Choose files to upload').setInputFiles(t.fixtures['tagged.opus']);
     await t.until(async () => (await rows.count()) === before + 1, 'the picked file is in the list');
     const opus = rows.filter({ hasText: 'OPUS' });
-    await opus.getByRole('button', { name: /^Delete / }).click();
+    await rowAction(opus, 'Delete');
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     t.assert((await rows.count()) === before + 1, 'cancel keeps it');
-    await opus.getByRole('button', { name: /^Delete / }).click();
+    await rowAction(opus, 'Delete');
     await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
     await t.until(async () => (await rows.count()) === before, 'deleted');
   });
@@ -88,16 +89,20 @@ export async function run(t) {
   await t.step('playlist: rename, exclude from taste, add from search', async () => {
     await page.goto(t.url('/#/playlists'));
     await page.getByRole('link', { name: 'Road trip' }).click();
-    await page.getByText('Playlist settings').click();
-    await page.getByLabel('Name', { exact: true }).fill('Long drive');
+    // Rename is beside the name; Delete is away from Play, at the end of the settings.
     await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('Playlist name', { exact: true }).fill('Long drive');
+    await page.getByRole('button', { name: 'Save name' }).click();
     await page.getByRole('heading', { name: 'Long drive', level: 1 }).waitFor();
+    t.assert((await page.title()) === 'Long drive · Cadenza', 'the title follows the new name');
+    const toolbar = page.getByRole('button', { name: 'Play playlist' }).locator('..');
+    t.assert((await toolbar.getByRole('button', { name: 'Delete playlist' }).count()) === 0, 'Delete is not beside Play');
     await page.getByLabel(/Exclude from my taste/).check();
     await t.until(async () => (await t.gql('{ viewer { playlists { nodes { name excludedFromTasteProfile } } } }', {}, { session: true })).viewer.playlists.nodes[0].excludedFromTasteProfile, 'saved');
     await page.getByRole('link', { name: 'Search' }).first().click();
     await page.getByLabel('Search', { exact: true }).fill('fixture');
     await page.getByTestId('search-hit').first().waitFor();
-    await page.getByRole('button', { name: /^Add .* to a playlist$/ }).first().click();
+    await rowAction(page.getByTestId('search-hit').filter({ hasText: 'In my locker' }).first(), 'Add to a playlist');
     await page.getByRole('dialog').getByRole('button', { name: 'Add to Long drive' }).click();
     await page.getByText('Added').first().waitFor();
     await t.axe('add-to-playlist');
@@ -105,7 +110,7 @@ export async function run(t) {
 
   await t.step('create-and-add from the dialog, then delete that playlist', async () => {
     await page.goto(t.url('/#/locker'));
-    await rows.first().getByRole('button', { name: /to a playlist$/ }).click();
+    await rowAction(rows.first(), 'Add to a playlist');
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('New playlist').fill('Scratch');
     await dialog.getByRole('button', { name: 'Create and add' }).click();
@@ -121,7 +126,7 @@ export async function run(t) {
 
   await t.step('edit dialog: exclude from taste, axe on the dialog', async () => {
     await page.goto(t.url('/#/locker'));
-    await rows.first().getByRole('button', { name: /^Edit tags/ }).click();
+    await rowAction(rows.first(), 'Edit tags');
     await t.axe('edit-tags');
     await t.shot('edit-tags');
     await page.getByRole('dialog').getByLabel(/Exclude from my taste/).check();
@@ -141,8 +146,24 @@ export async function run(t) {
     const facet = anon.getByRole('group', { name: 'Filter by genre' }).getByRole('button').nth(1);
     await facet.click();
     await t.until(async () => (await facet.getAttribute('aria-pressed')) === 'true', 'facet on');
-    const href = await anon.getByTestId('search-hit').getByRole('link').first().getAttribute('href');
-    t.assert(href && href.startsWith('#/product/'), `a catalogue hit links to its product (${href})`);
+    // Every hit is a link; a product is one row, never twice (as an album and again "for sale").
+    const hits = anon.getByTestId('search-hit');
+    const hrefs = await hits.locator('a.title').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
+    t.assert(hrefs.length === await hits.count(), `every hit is a link (${hrefs.length} links, ${await hits.count()} hits)`);
+    const products = hrefs.filter((href) => href.startsWith('#/product/'));
+    t.assert(products.length > 0, `a catalogue hit links to its product (${JSON.stringify(hrefs)})`);
+    // One row per thing: an album and its product (or a track and its) are one row.
+    const keys = await hits.evaluateAll((rows) => rows.map((row) => row.dataset.key));
+    t.assert(new Set(keys).size === keys.length, `no thing twice: ${JSON.stringify(keys)}`);
+    const forSale = await hits.evaluateAll((rows) => rows.map((row) => `${row.dataset.kind} ${row.querySelector('a.title').getAttribute('href')}`));
+    t.assert(new Set(forSale).size === forSale.length, `no product twice as the same kind: ${JSON.stringify(forSale)}`);
+    const artist = hrefs.find((href) => href.startsWith('#/artist/'));
+    if (artist) {
+      await hits.locator(`a.title[href="${artist}"]`).click();
+      await anon.getByText('Artist', { exact: true }).first().waitFor();
+      await anon.getByTestId('artist-album').first().waitFor();
+      await anon.goBack();
+    }
     t.page = old;
     await context.close();
   });

@@ -10,6 +10,8 @@
 // checked with axe and screenshotted too);
 // without one, the play of the purchase is skipped and the log says so.
 
+import { waitForArtwork } from './lib.mjs';
+
 /** Signs up a listener through the page unless an earlier step did. */
 export async function ensureListener(t) {
   if (t.email) return;
@@ -82,17 +84,25 @@ export async function run(t) {
   await t.step('browse the store by genre and open an album', async () => {
     await page.goto(t.url('/#/store'));
     await page.getByRole('heading', { name: 'Store' }).waitFor();
+    // Albums first; Tracks is a choice that goes in the address.
+    t.assert(await page.getByLabel('Kind').inputValue() === 'ALBUM', 'the store shows albums first');
+    await page.getByLabel('Kind').selectOption('TRACK');
+    await page.waitForURL(/kind=TRACK/);
+    await page.getByTestId('product-tile').first().waitFor();
     await page.getByLabel('Kind').selectOption('ALBUM');
-    await page.waitForURL(/kind=ALBUM/);
+    await page.waitForURL((url) => !/kind=/.test(url.hash));
     const genres = page.getByLabel('Genre');
     const firstGenre = await genres.locator('option').nth(1).getAttribute('value');
     await genres.selectOption(firstGenre);
     await page.getByRole('heading', { name: `Store: ${firstGenre}` }).waitFor();
     const tile = page.getByTestId('product-tile').first();
     await tile.waitFor();
+    await waitForArtwork(t, page, 6);
     await t.axe('store');
     await t.shot('store');
-    await tile.getByRole('link').click();
+    // A tile sells: its cover and title link to the product, its artist to the artist.
+    t.assert((await tile.locator('a[href^="#/artist/"]').count()) === 1, 'the artist is a link');
+    await tile.getByRole('link').first().click();
     await page.waitForURL(/#\/product\//);
     const id = decodeURIComponent(page.url().split('#/product/')[1]);
     ({ product } = await t.gql(`query ($id: ID!) { product(id: $id) {
@@ -100,6 +110,13 @@ export async function run(t) {
     t.assert(product && product.kind === 'ALBUM', 'the tile opened an album product');
     await page.getByRole('heading', { name: product.title, level: 1 }).waitFor();
     await page.getByRole('heading', { name: 'Reviews' }).waitFor();
+    // Said once (the reviews section loads on its own): never also beside the price.
+    await t.until(async () => (await page.getByText(/No reviews yet|of 5 stars/).count()) >= 1, 'the reviews section loaded');
+    t.assert(await page.getByText(/No reviews yet/).count() <= 1, '"No reviews yet" is said at most once');
+    t.assert((await page.title()).startsWith(`${product.title} by `), `the product's title (${await page.title()})`);
+    // The large artwork (600 px, made on first request) is in before the screenshot.
+    await t.until(() => page.locator('.product-cover img.cover').evaluate((img) => img.complete && img.naturalWidth > 0).catch(() => false),
+      'the product artwork loaded', { timeout: 30_000 });
     await t.axe('product');
     await t.shot('product');
   });
@@ -107,13 +124,46 @@ export async function run(t) {
   const firstTrack = product.album.tracks[0].title;
   const playable = await attachMasterAsAdmin(t, product.album.title, product.album.artist.name, firstTrack);
 
+  await t.step('hear a preview before buying', async () => {
+    if (!playable) return;
+    await page.reload();
+    const row = page.getByTestId('product-track').filter({ hasText: firstTrack }).first();
+    // Anyone may: the URL is the API's, for anonymous callers too.
+    const { track } = await t.gql('query ($id: ID!) { track(id: $id) { previewUrl } }', { id: product.album.tracks[0].id });
+    t.assert(track.previewUrl && track.previewUrl.startsWith('/preview/'), `an anonymous caller gets the preview URL (${track.previewUrl})`);
+    await row.getByRole('button', { name: `Play a preview of ${firstTrack}` }).click();
+    const audio = page.locator('audio#player-audio');
+    await t.until(() => audio.evaluate((a) => a.currentTime > 0.2 && a.src.includes('/preview/')), 'the preview playing', { timeout: 15_000 });
+    t.assert((await page.locator('#player-title').textContent()) === firstTrack, 'the player shows the previewed track');
+    await t.shot('product-preview');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    // The other tracks have no master yet: no preview, said so.
+    if (product.album.tracks.length > 1) {
+      await page.getByTestId('product-track').nth(1).getByText('No preview yet').waitFor();
+    }
+  });
+
   await t.step('add it to the cart and check out with a double click: one order', async () => {
     await page.getByRole('button', { name: 'Add to cart' }).click();
+    // The Cart link in the navigation counts it.
+    const cartLink = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Cart/ });
+    await t.until(async () => /1 item/.test(await cartLink.textContent()), 'the Cart link says 1 item');
     await page.getByRole('link', { name: 'Go to cart' }).click();
     await page.getByTestId('cart-line').filter({ hasText: product.title }).waitFor();
     await t.axe('cart');
     await t.shot('cart');
-    await page.getByRole('button', { name: 'Checkout' }).dblclick();
+    // The review step: what will be charged and what lands in the locker, before anything is charged.
+    await page.getByRole('button', { name: 'Review order' }).click();
+    const review = page.getByTestId('order-review');
+    await review.getByRole('heading', { name: 'Review your order' }).waitFor();
+    const { viewer: before } = await t.gql('{ viewer { cart { subtotal { formatted } } orders { totalCount } } }', {}, { session: true });
+    t.assert(before.orders.totalCount === 0, 'nothing is charged by the review');
+    const facts = await review.innerText();
+    t.assert(facts.includes(before.cart.subtotal.formatted), `the review says the charge (${before.cart.subtotal.formatted}): ${facts}`);
+    t.assert(facts.includes(`${product.album.tracks.length} track`), `the review says what lands in the locker: ${facts}`);
+    await t.axe('checkout-review');
+    await t.shot('checkout-review');
+    await review.getByRole('button', { name: `Pay ${before.cart.subtotal.formatted}` }).dblclick();
     await page.waitForURL(/#\/orders\?placed=/);
     await page.getByRole('heading', { name: 'Thank you for your order' }).waitFor();
     await page.getByRole('link', { name: 'open your locker' }).waitFor();
@@ -122,6 +172,7 @@ export async function run(t) {
     const { viewer } = await t.gql('{ viewer { orders { totalCount } cart { itemCount } } }', {}, { session: true });
     t.assert(viewer.orders.totalCount === 1, `one order on the server, got ${viewer.orders.totalCount}`);
     t.assert(viewer.cart.itemCount === 0, 'the cart is empty after checkout');
+    await t.until(async () => !/item/.test(await cartLink.textContent()), 'the Cart link counts nothing');
     await t.axe('orders');
     await t.shot('orders');
   });

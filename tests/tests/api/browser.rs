@@ -34,7 +34,9 @@ async fn the_web_app_story_passes_in_chromium() {
         "tests/browser/install.sh failed (it installs Debian's chromium and npm packages)"
     );
 
-    let app = spawn_app().await;
+    // The store's artwork is what a person sees first: the demo's is drawn
+    // in the background as the server starts.
+    let app = spawn_app_with(|settings| settings.catalogue_artwork = true).await;
     // The story attaches a master to the album it buys, which takes an ADMIN.
     let admin = app.account_with_role(Role::Admin).await;
     let mut node = Command::new("node");

@@ -161,6 +161,9 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
     settings.redis.url = redis_url().map(Secret::new);
     settings.redis.namespace = unique("cadenza_test");
     settings.seed_demo = seed_demo;
+    // Drawing the demo's 132 pictures in every test's server would cost
+    // seconds each; the artwork tests and the browser story turn it on.
+    settings.catalogue_artwork = false;
     // Small enough that the upload-limit tests need not send gigabytes.
     settings.locker.max_upload_bytes = 8 * 1024 * 1024;
     settings.locker.quota_bytes = 1024 * 1024 * 1024;
@@ -202,6 +205,14 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// The server on a new, empty database, seeding the demo or not.
 pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
+    spawn_empty_app_with(seed_demo, |_| {}).await
+}
+
+/// The same, with settings of the test's choosing.
+pub async fn spawn_empty_app_with(
+    seed_demo: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let data_dir = TempDir::new().unwrap();
     let database_url = match backend() {
         Backend::Sqlite => None,
@@ -211,7 +222,7 @@ pub async fn spawn_empty_app(seed_demo: bool) -> TestApp {
             Some(format!("{}/{database}", postgres_server_url()))
         }
     };
-    start(data_dir, database_url, seed_demo, |_| {}).await
+    start(data_dir, database_url, seed_demo, configure).await
 }
 
 /// A second server on the same database, storage and Redis as `app`, as a

@@ -43,7 +43,9 @@ async fn the_feed_example_imports_and_reimporting_updates_without_duplicates() {
     let album = album_by_title(&app, "Confessions (Special Edition)").await;
     assert_eq!(album["artist"]["name"], "Usher Raymond");
     assert_eq!(album["artist"]["genres"], json!(["R&B"]));
-    assert_eq!(album["coverUrl"], "https://example.com/c.jpg");
+    // The feed's picture is fetched by the artwork job (off in tests, see
+    // artwork.rs) and served from Cadenza: its URL elsewhere is never handed out.
+    assert_eq!(album["coverUrl"], Value::Null);
     assert_eq!(album["product"]["price"]["formatted"], "$9.99");
     let track = &album["tracks"][0];
     assert_eq!(

@@ -9,6 +9,7 @@
 
 mod accounts;
 mod api_keys;
+mod artwork;
 use cadenza_tests::audio;
 mod browser;
 mod catalogue;
@@ -29,6 +30,7 @@ mod locker_lists;
 mod otlp;
 mod playback;
 mod playlists;
+mod previews;
 mod privacy;
 mod rate_limits;
 mod recommendations;

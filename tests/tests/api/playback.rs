@@ -78,6 +78,83 @@ async fn a_pause_on_the_phone_shows_on_the_laptop() {
 }
 
 #[tokio::test]
+async fn a_device_that_stops_reporting_while_playing_reads_as_paused() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    let song = an_upload(&app, &me, "Killed Tab").await;
+    data(
+        &app.update_playback(&me, "laptop", Some(&song), 2000, true)
+            .await,
+    );
+    // Fresh: playing.
+    let read = app.playback(&me).await;
+    assert_eq!(data(&read)["viewer"]["playback"]["playing"], true, "{read}");
+
+    // The laptop's browser is killed: no pause is ever sent. Once its last
+    // report is older than the staleness rule (20 s), it reads as paused,
+    // where it last was.
+    let db = app.database().await;
+    let row = playback_state::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut aged: playback_state::ActiveModel = row.clone().into();
+    aged.updated_at = Set(row.updated_at - chrono::Duration::seconds(19));
+    aged.update(&db).await.unwrap();
+    let read = app.playback(&me).await;
+    assert_eq!(
+        data(&read)["viewer"]["playback"]["playing"],
+        true,
+        "19 s without a report is still playing: {read}"
+    );
+    let mut aged: playback_state::ActiveModel = row.clone().into();
+    aged.updated_at = Set(row.updated_at - chrono::Duration::seconds(21));
+    aged.update(&db).await.unwrap();
+    let read = app.playback(&me).await;
+    let state = &data(&read)["viewer"]["playback"];
+    assert_eq!(state["playing"], false, "21 s without a report: {read}");
+    assert_eq!(state["positionMs"], 2000, "{read}");
+    assert_eq!(state["deviceId"], "laptop", "{read}");
+    // Nothing was written: the rule is applied as the state is read.
+    let stored = playback_state::Entity::find()
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.playing);
+}
+
+#[tokio::test]
+async fn resume_here_is_heard_by_the_device_that_was_playing() {
+    let app = spawn_app().await;
+    let me = app.customer().await;
+    let song = an_upload(&app, &me, "Handed Over").await;
+    data(
+        &app.update_playback(&me, "laptop", Some(&song), 4800, true)
+            .await,
+    );
+    let mut laptop = app.playback_events(&me).await;
+    // The phone takes over from the laptop's live position: the laptop
+    // hears, on its playback subscription, that another device now plays
+    // (the web app then pauses itself without reporting).
+    data(
+        &app.update_playback(&me, "phone", Some(&song), 5300, true)
+            .await,
+    );
+    let pushed = next_message(&mut laptop, Duration::from_secs(10))
+        .await
+        .expect("the laptop hears the phone take over");
+    let pushed = &pushed["payload"]["data"]["playback"];
+    assert_eq!(pushed["deviceId"], "phone", "{pushed}");
+    assert_eq!(pushed["playing"], true, "{pushed}");
+    assert_eq!(pushed["positionMs"], 5300, "{pushed}");
+    let read = app.playback(&me).await;
+    assert_eq!(data(&read)["viewer"]["playback"]["deviceId"], "phone");
+}
+
+#[tokio::test]
 async fn someone_elses_playback_is_neither_set_nor_heard() {
     let app = spawn_app().await;
     let me = app.customer().await;

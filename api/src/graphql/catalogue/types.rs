@@ -7,7 +7,9 @@ use async_graphql::{Context, Object, Result, SimpleObject, ID};
 use entities::{album, artist, product, review, track};
 
 use super::products::{Money, ProductKindGql};
-use crate::domain::{self, AlbumId, ArtistId, Page, ProductId, ProductKind, ReviewId, TrackId};
+use crate::domain::{
+    self, AlbumId, ArtistId, EntityId, Page, ProductId, ProductKind, ReviewId, TrackId,
+};
 use crate::graphql::connection::list_complexity;
 use crate::graphql::connection::{paged_slice, Paged};
 use crate::graphql::error::dangling;
@@ -16,6 +18,8 @@ use crate::graphql::loaders;
 use crate::graphql::loaders::*;
 use crate::graphql::scalars::DateTime;
 use crate::services::catalogue;
+use crate::services::catalogue::artwork::Artwork;
+use crate::services::locker::checked_size;
 
 pub struct Artist(pub artist::Model);
 
@@ -106,8 +110,22 @@ impl Album {
         self.0.genre.as_deref()
     }
 
-    async fn cover_url(&self) -> Option<&str> {
-        self.0.cover_url.as_deref()
+    /// The album's artwork as Cadenza serves it (`/artwork/<id>`, a JPEG
+    /// at most `size` pixels on a side: 64, 300 or 600, else
+    /// BAD_USER_INPUT), fetched in the background from the feed's picture
+    /// URL; null until it has been. Public and the same for everyone; a
+    /// new picture gets a new URL.
+    async fn cover_url(
+        &self,
+        #[graphql(default = 300)] size: Option<i32>,
+    ) -> Result<Option<String>> {
+        let size = checked_size(size.unwrap_or(300))?;
+        Ok(Artwork::version_of(&self.0).map(|version| {
+            format!(
+                "/artwork/{}?size={size}&v={version}",
+                AlbumId(self.0.id).global().encode()
+            )
+        }))
     }
 
     /// In disc and track order.
@@ -200,6 +218,24 @@ impl Track {
     /// Whether master audio is attached, so buyers receive the track.
     async fn has_master_audio(&self) -> bool {
         self.0.master_blob_id.is_some()
+    }
+
+    /// 30 seconds of the master audio, for anyone to hear before buying:
+    /// a signed URL (like `streamUrl`, valid an hour or a little more) of
+    /// a plain GET. It starts where the feed's `previewStartMs` says, else
+    /// a third of the way in. WAV and AIFF masters are cut exactly, MP3
+    /// and AAC (ADTS) on frame boundaries; null without master audio, or
+    /// when the master is FLAC, Ogg, Opus or MP4 (not cut: see
+    /// docs/catalogue-feed.md).
+    async fn preview_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        if !catalogue::previews::has_preview(&self.0) {
+            return Ok(None);
+        }
+        Ok(Some(
+            crate::graphql::services(ctx)?
+                .stream_urls
+                .preview_url(TrackId(self.0.id)),
+        ))
     }
 
     /// The product that sells this track on its own, if it is for sale.

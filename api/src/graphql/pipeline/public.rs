@@ -116,7 +116,8 @@ const EDGE: &[&str] = &["node", "cursor"];
 /// Fields of the public types whose answer depends on who asks (what they
 /// own): a document selecting one is answered for its caller alone.
 pub const VIEWER_DEPENDENT: &[(&str, &[&str])] = &[
-    ("Track", &["recommendedProducts"]),
+    // A signed URL that expires: a shared cached answer could outlive it.
+    ("Track", &["recommendedProducts", "previewUrl"]),
     ("Product", &["ownedByViewer", "alsoBought"]),
 ];
 

@@ -5,11 +5,13 @@
 //! (`masters`). Uploads are matched to catalogue tracks by `matching`.
 
 pub(crate) mod announce;
+pub mod artwork;
 mod counts;
 pub mod demo;
 pub mod import;
 pub mod masters;
 pub mod matching;
+pub mod previews;
 mod relations;
 mod version;
 

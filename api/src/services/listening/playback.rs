@@ -3,7 +3,9 @@
 //! history, never fed to a statistic), and each update sent to the
 //! listener's other devices on the user bus, across replicas.
 
-use chrono::{SubsecRound, Utc};
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
 use entities::locker_item;
 use entities::playback_state;
 use futures_util::{Stream, StreamExt};
@@ -15,6 +17,23 @@ use super::plays::{label, owned_item, Played, MS_PLAYED_SLACK};
 use crate::domain::{LockerItemId, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::bus::{Addressed, UserBus};
+
+/// A state that says "playing" but was not updated for this long reads as
+/// paused: the device that played it was closed, killed or lost its
+/// network without saying so. A playing device reports every 5 seconds
+/// (the web app; a GraphQL player should do the same), so this is four
+/// missed reports.
+pub const PLAYBACK_STALE_AFTER: Duration = Duration::from_secs(20);
+
+/// The state as it reads at `now`: a "playing" state older than
+/// [`PLAYBACK_STALE_AFTER`] is paused, at the position last reported.
+pub fn as_read_at(mut state: playback_state::Model, now: DateTime<Utc>) -> playback_state::Model {
+    let age = now.signed_duration_since(state.updated_at);
+    if state.playing && age.to_std().is_ok_and(|age| age > PLAYBACK_STALE_AFTER) {
+        state.playing = false;
+    }
+    state
+}
 
 /// A device's report of where it is.
 #[derive(Clone, Debug)]
@@ -192,11 +211,14 @@ impl Playback {
         Ok(())
     }
 
-    /// The listener's latest playback state, if they ever reported one.
+    /// The listener's latest playback state, if they ever reported one;
+    /// "playing" only while the device that plays keeps reporting (see
+    /// [`PLAYBACK_STALE_AFTER`]).
     pub async fn current(&self, user: UserId) -> ApiResult<Option<playback_state::Model>> {
-        Ok(playback_state::Entity::find_owned_by(user.0)
+        let state = playback_state::Entity::find_owned_by(user.0)
             .one(&self.db)
-            .await?)
+            .await?;
+        Ok(state.map(|state| as_read_at(state, Utc::now())))
     }
 
     /// The listener's playback states from now on, from any device.

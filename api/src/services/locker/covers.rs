@@ -3,12 +3,11 @@
 //! made on first request and stored next to it.
 
 use bytes::Bytes;
-use sha2::{Digest, Sha256};
 
 use super::Locker;
 use crate::domain::{LockerItemId, UserId};
 use crate::error::{ApiError, ApiResult};
-use crate::services::media::cover::{self, Cover, THUMBNAIL_SIZES};
+use crate::services::media::cover::{self, etag, thumbnail_key, Cover, THUMBNAIL_SIZES};
 use crate::services::media::BlobStore;
 
 /// A cover as the HTTP layer serves it.
@@ -41,22 +40,11 @@ pub fn checked_size(size: i32) -> ApiResult<u32> {
     })
 }
 
-fn thumbnail_key(cover_key: &str, size: u32) -> String {
-    format!("{cover_key}.{size}.jpg")
-}
-
 /// Every key a cover may occupy: the picture and each thumbnail size.
 pub fn cover_keys(cover_key: &str) -> Vec<String> {
     std::iter::once(cover_key.to_owned())
         .chain(THUMBNAIL_SIZES.map(|size| thumbnail_key(cover_key, size)))
         .collect()
-}
-
-/// A validator of one thumbnail: the cover's key never changes, and says
-/// nothing itself.
-fn etag(cover_key: &str, size: u32) -> String {
-    let digest = Sha256::digest(format!("{cover_key}:{size}").as_bytes());
-    format!("\"{}\"", &hex::encode(digest)[..32])
 }
 
 impl Locker {

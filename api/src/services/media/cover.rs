@@ -9,6 +9,7 @@ use lofty::config::{ParseOptions, ParsingMode};
 use lofty::picture::PictureType;
 use lofty::prelude::*;
 use lofty::probe::Probe;
+use sha2::{Digest, Sha256};
 
 /// A picture larger than this is ignored.
 pub const MAX_COVER_BYTES: usize = 8 * 1024 * 1024;
@@ -27,6 +28,18 @@ static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The edge lengths thumbnails are made at, in pixels.
 pub const THUMBNAIL_SIZES: [u32; 3] = [64, 300, 600];
+
+/// Where the thumbnail of a stored picture at `size` is kept: next to it.
+pub fn thumbnail_key(cover_key: &str, size: u32) -> String {
+    format!("{cover_key}.{size}.jpg")
+}
+
+/// A validator of one thumbnail: the cover's key never changes, and says
+/// nothing itself.
+pub fn etag(cover_key: &str, size: u32) -> String {
+    let digest = Sha256::digest(format!("{cover_key}:{size}").as_bytes());
+    format!("\"{}\"", &hex::encode(digest)[..32])
+}
 
 /// A readable picture, as the file carried it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,7 +88,7 @@ fn embedded_picture(mut reader: impl Read + Seek) -> Option<Vec<u8>> {
 }
 
 /// The MIME type of a picture that decodes whole as a JPEG or PNG.
-fn decodable(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn decodable(bytes: &[u8]) -> Option<&'static str> {
     let (format, _) = decode(bytes)?;
     match format {
         ImageFormat::Jpeg => Some("image/jpeg"),

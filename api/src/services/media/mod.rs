@@ -14,6 +14,7 @@ mod id3v2;
 pub mod ingest;
 mod mpeg;
 mod oggflac;
+pub mod preview;
 pub mod received;
 pub mod storage;
 

@@ -29,10 +29,11 @@ function sameOrigin(url) {
 
 /**
  * A cover for `name` (an album or title): the image at `url`, or the
- * placeholder when `url` is null or the image fails to load. Decorative
+ * placeholder when `url` is null or the image fails to load (`eager`: the
+ * page's main picture, loaded at once rather than when scrolled to). Decorative
  * (the name is always shown beside it), so it has empty alt text.
  */
-export function cover(url, name, { small = false } = {}) {
+export function cover(url, name, { small = false, eager = false } = {}) {
   const placeholder = () => {
     const ph = h('div', { class: `cover-ph${small ? ' small' : ''}`, 'aria-hidden': 'true' }, initials(name || ''));
     ph.style.setProperty('--hue', String(hueOf(name || '')));
@@ -40,7 +41,7 @@ export function cover(url, name, { small = false } = {}) {
   };
   if (!url || !sameOrigin(url)) return placeholder();
   const img = h('img', {
-    class: `cover${small ? ' small' : ''}`, src: url, alt: '', loading: 'lazy', decoding: 'async',
+    class: `cover${small ? ' small' : ''}`, src: url, alt: '', loading: eager ? 'eager' : 'lazy', decoding: 'async',
   });
   img.addEventListener('error', () => img.replaceWith(placeholder()), { once: true });
   return img;

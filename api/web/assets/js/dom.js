@@ -103,13 +103,90 @@ export function highlight(html) {
   return fragment;
 }
 
-/** A short status message for everyone, read out by screen readers. */
-export function toast(message, kind = 'info') {
+/**
+ * A short status message for everyone, read out by screen readers. A
+ * toast belongs to the page it was said on: the next navigation takes it
+ * away (main.js `clearToasts`), unless `next` (it announces what the
+ * navigation that follows at once is about: "… was deleted") or `global`
+ * (the player's, which lives across pages).
+ */
+export function toast(message, kind = 'info', { next = false, global = false } = {}) {
   const box = document.getElementById('toasts');
   if (!box) return;
   const item = h('div', { class: `toast toast-${kind}` }, message);
+  if (next) item.dataset.next = '1';
+  if (global) item.dataset.global = '1';
   box.append(item);
   setTimeout(() => item.remove(), kind === 'error' ? 8000 : 4000);
+}
+
+/** Removes the toasts of the page being left (see `toast`). */
+export function clearToasts() {
+  for (const item of document.querySelectorAll('#toasts .toast')) {
+    if (item.dataset.next) delete item.dataset.next;
+    else if (!item.dataset.global) item.remove();
+  }
+}
+
+/**
+ * One button that opens a row's other actions (a menu), so a row shows
+ * its title and Play, not four buttons. `label`: the button's accessible
+ * name ("More actions for <title>"); `items`: `{ label, onclick,
+ * disabled, danger, title }`. Arrow keys move through the menu, Escape
+ * closes it and gives the focus back; a click elsewhere closes it.
+ */
+export function rowMenu(label, items) {
+  const shown = items.filter(Boolean);
+  const button = h('button', {
+    type: 'button', class: 'icon more', 'aria-label': label, 'aria-haspopup': 'menu', 'aria-expanded': 'false', title: 'More actions',
+  }, h('span', { 'aria-hidden': 'true' }, '⋯'));
+  const menu = h('div', { class: 'menu', role: 'menu', 'aria-label': label, hidden: true });
+  const entries = shown.map((item) => h('button', {
+    type: 'button', role: 'menuitem', tabindex: '-1', class: item.danger ? 'danger-text' : null,
+    disabled: Boolean(item.disabled), title: item.title ?? null,
+    onclick: async (event) => {
+      close(false);
+      await item.onclick(event);
+    },
+  }, item.label));
+  menu.append(...entries);
+  const enabled = () => entries.filter((entry) => !entry.disabled);
+  const outside = (event) => {
+    if (!wrap.contains(event.target)) close(false);
+  };
+  function open() {
+    menu.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    // Up when there is no room below (the player bar and the phone's tab bar are there).
+    const room = window.innerHeight - button.getBoundingClientRect().bottom;
+    const bars = parseFloat(getComputedStyle(document.body).paddingBottom) || 0;
+    wrap.classList.toggle('up', room - bars < menu.offsetHeight + 8);
+    enabled()[0]?.focus();
+    document.addEventListener('pointerdown', outside, true);
+  }
+  function close(focusButton = true) {
+    if (menu.hidden) return;
+    menu.hidden = true;
+    button.setAttribute('aria-expanded', 'false');
+    document.removeEventListener('pointerdown', outside, true);
+    if (focusButton) button.focus();
+  }
+  button.addEventListener('click', () => (menu.hidden ? open() : close()));
+  menu.addEventListener('keydown', (event) => {
+    const list = enabled();
+    const at = list.indexOf(document.activeElement);
+    const go = (i) => list[(i + list.length) % list.length]?.focus();
+    if (event.key === 'ArrowDown') go(at + 1);
+    else if (event.key === 'ArrowUp') go(at - 1);
+    else if (event.key === 'Home') go(0);
+    else if (event.key === 'End') go(list.length - 1);
+    else if (event.key === 'Escape') close();
+    else if (event.key === 'Tab') close(false);
+    else return;
+    if (event.key !== 'Tab') event.preventDefault();
+  });
+  const wrap = h('div', { class: 'menu-wrap' }, button, menu);
+  return wrap;
 }
 
 /** A labelled form field: `<label>` + control, linked by id. */

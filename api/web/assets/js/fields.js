@@ -16,7 +16,7 @@ export const ITEM_FIELDS = `id title artist album albumArtist albumId artistId g
 export const ALBUM_FIELDS = `id title artist year trackCount${coverField(300)}`;
 
 /** A catalogue track as a playlist entry or search hit shows it. */
-export const TRACK_FIELDS = 'id title durationMs genre trackNumber artist { id name } album { id title coverUrl product { id } } product { id }';
+export const TRACK_FIELDS = 'id title durationMs genre trackNumber artist { id name } album { id title coverUrl(size: 64) product { id } } product { id }';
 
 /**
  * One shape for both kinds of playable thing, so rows and the player need

@@ -5,12 +5,17 @@ export function money(value) {
   return value?.formatted ?? '';
 }
 
-/** Seconds as m:ss (or h:mm:ss). */
+/**
+ * Seconds as m:ss (or h:mm:ss), rounded to the nearest second: the one
+ * rounding every list and the player use, so a file of 11.6 s reads 0:12
+ * everywhere.
+ */
 export function duration(seconds) {
   if (!Number.isFinite(seconds) || seconds < 0) return '–:––';
-  const s = Math.floor(seconds % 60).toString().padStart(2, '0');
-  const m = Math.floor((seconds / 60) % 60);
-  const hours = Math.floor(seconds / 3600);
+  const whole = Math.round(seconds);
+  const s = (whole % 60).toString().padStart(2, '0');
+  const m = Math.floor((whole / 60) % 60);
+  const hours = Math.floor(whole / 3600);
   return hours ? `${hours}:${m.toString().padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
@@ -27,4 +32,9 @@ export function bytes(n) {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
   return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
+
+/** "1 track", "2 tracks": a count and its noun, singular or plural. */
+export function plural(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -41,6 +41,8 @@ const PURCHASED = `query PurchasedItem($album: String!) { viewer { locker {
  * item its purchase made.
  */
 export async function streamUrlOf(item, force = false) {
+  // A preview's URL is signed for an hour and more; played at once.
+  if (item.kind === 'Preview') return item.streamUrl;
   if (item.kind === 'Track') {
     const data = await gql(PURCHASED, { album: item.album });
     const owned = data.viewer?.locker.items.nodes.find((node) => node.catalogueTrack?.id === item.id);
@@ -59,10 +61,26 @@ export async function streamUrlOf(item, force = false) {
 }
 
 const UPDATE_PLAYBACK = `mutation UpdatePlayback($input: PlaybackInput!) { updatePlayback(input: $input) { updatedAt } }`;
-/** While playing, the position is sent this often (and at every pause, seek, change). */
-const PLAYBACK_EVERY_MS = 10_000;
+/**
+ * While playing, the position is sent this often (and at once at every
+ * play, pause, seek and change), so another device shows where this one
+ * is and "Resume here" starts there.
+ */
+const PLAYBACK_EVERY_MS = 5_000;
+
+/**
+ * A "playing" state not updated for this long reads as paused: the
+ * server's rule (`PLAYBACK_STALE_AFTER` in services/listening/playback.rs),
+ * applied here too to the states the subscription brought.
+ */
+export const STALE_AFTER_MS = 20_000;
 
 let lastSent = 0;
+
+/** When this device last sent its state (ms since the epoch; 0: never). */
+export function lastReportAt() {
+  return lastSent;
+}
 let inFlight = false;
 let pending = null;
 
@@ -78,13 +96,14 @@ function playbackInput(state) {
 
 /**
  * Sends the playback state; `now` sends at once, otherwise at most every
- * ten seconds. One request at a time: the latest state waits its turn.
+ * five seconds. One request at a time: the latest state waits its turn.
  * `leaving`: the page is going away; sent at once, past the queue, in a
  * request that outlives the page (else other devices would show this one
  * as playing, its position running on, forever).
  */
 export function reportPlayback(state, { now = false, leaving = false } = {}) {
   if (leaving) {
+    lastSent = Date.now();
     gql(UPDATE_PLAYBACK, { input: playbackInput(state) }, { keepalive: true }).catch(() => {});
     return;
   }

@@ -7,7 +7,9 @@ import { h, replace, toast, errorMessage } from './dom.js';
 import { cover } from './cover.js';
 import { duration } from './format.js';
 import { currentUser, onSessionChange } from './session.js';
-import { streamUrlOf, reportPlayback, recordPlay, playCounts, watchPlayback } from './player-sync.js';
+import {
+  streamUrlOf, reportPlayback, recordPlay, playCounts, watchPlayback, lastReportAt, STALE_AFTER_MS,
+} from './player-sync.js';
 import { icon } from './icons.js';
 import { mediaMetadata, mediaActions } from './player-media.js';
 import { playerKeys } from './player-keys.js';
@@ -32,15 +34,36 @@ let remote = null;
 
 const current = () => queue[index] ?? null;
 
+/** The id of what the player has loaded (rows mark it), or null. */
+export function nowPlayingId() {
+  return current()?.id ?? null;
+}
+
+/** Marks the rows of the loaded item (tracks.js draws new rows marked already). */
+function markRows() {
+  const id = nowPlayingId();
+  for (const row of document.querySelectorAll('li.row[data-id]')) {
+    const on = row.dataset.id === id;
+    row.classList.toggle('now-playing', on);
+    row.querySelector('.playing-label')?.toggleAttribute('hidden', !on);
+  }
+}
+
 function state() {
   const item = current();
   return { itemId: item?.id ?? null, positionMs: (audio?.currentTime ?? 0) * 1000, playing: Boolean(item && !audio.paused) };
 }
 
+/** A preview is not the listener's playback: other devices do not hear of it. */
+function report(options) {
+  if (current()?.kind === 'Preview') return;
+  reportPlayback(state(), options);
+}
+
 /** Records the current track's play once, if it counts (see `playCounts`). */
 function finishPlay(completed, { leaving = false } = {}) {
   const item = current();
-  if (!item || recorded || !currentUser()) return;
+  if (!item || item.kind === 'Preview' || recorded || !currentUser()) return;
   if (!playCounts(listenedMs, item.durationMs, completed)) return;
   recorded = true;
   recordPlay(item, listenedMs, completed, context, { leaving });
@@ -60,6 +83,7 @@ async function load(at, { startAt = 0, autoplay = true } = {}) {
   bar.hidden = false;
   renderNow();
   renderRemote();
+  markRows();
   try {
     const url = await streamUrlOf(item);
     if (current() !== item) return;
@@ -68,9 +92,9 @@ async function load(at, { startAt = 0, autoplay = true } = {}) {
     if (autoplay) await audio.play();
   } catch (err) {
     if (err?.name === 'AbortError') return; // a newer load replaced this one
-    toast(errorMessage(err), 'error');
+    toast(errorMessage(err), 'error', { global: true });
   }
-  reportPlayback(state(), { now: true });
+  report({ now: true });
 }
 
 /** Plays `items` (rows' items) from `start`; `context` is where (for recordPlay). */
@@ -83,7 +107,8 @@ export function playQueue(items, start = 0, options = {}) {
 
 function toggle() {
   if (!current()) return;
-  if (audio.paused) audio.play().catch((err) => toast(errorMessage(err), 'error'));
+  // An AbortError is a play() that a pause or a new source replaced: nothing to tell.
+  if (audio.paused) audio.play().catch((err) => err?.name === 'AbortError' || toast(errorMessage(err), 'error', { global: true }));
   else audio.pause();
 }
 
@@ -124,7 +149,8 @@ function renderButtons() {
 
 function renderTime() {
   const item = current();
-  const total = Number.isFinite(audio.duration) ? audio.duration : (item?.durationMs ?? 0) / 1000;
+  // The item's own length first: the list shows the same one (format.js rounds both alike).
+  const total = item?.durationMs > 0 ? item.durationMs / 1000 : Number.isFinite(audio.duration) ? audio.duration : 0;
   const now = audio.currentTime || 0;
   ui.time.textContent = `${duration(now)} / ${duration(total)}`;
   ui.seek.max = String(Math.max(total, 0.1));
@@ -133,33 +159,70 @@ function renderTime() {
   ui.seek.disabled = !item;
 }
 
-/** Another device's (or tab's) playback, with "Resume here". */
+/** A remote state that says "playing" but has not been heard of for a while is paused (a closed or killed device). */
+const remotePlaying = () => Boolean(remote?.playing && Date.now() - remote.receivedAt < STALE_AFTER_MS);
+
+/** Where the other device is now: it has moved on since it reported, while it plays. */
+const remoteAt = () => Math.min(
+  remote.positionMs / 1000 + (remotePlaying() && !remote.own ? (Date.now() - remote.receivedAt) / 1000 : 0),
+  (remote.item?.durationMs ?? Infinity) / 1000,
+);
+
+let remoteTicker = null;
+
+/** Another device's (or tab's) playback, with "Resume here"; its time runs on while it plays. */
 function renderRemote() {
-  // This tab's own last state is offered only while nothing plays here.
-  if (!remote || !remote.item || (remote.own && current())) {
+  clearInterval(remoteTicker);
+  remoteTicker = null;
+  // This tab's own last state is offered only while nothing plays here;
+  // another device's only while this one is not playing.
+  const playingHere = current() && !audio.paused;
+  if (!remote || !remote.item || (remote.own && current()) || playingHere) {
     replace(ui.remote);
     return;
   }
   const { item } = remote;
-  // Another device that is playing has moved on since it reported; this
-  // tab's own state (before a reload) stopped where it was.
-  const resumeAt = () => remote.positionMs / 1000
-    + (remote.playing && !remote.own ? (Date.now() - remote.receivedAt) / 1000 : 0);
+  const time = h('span', { class: 'remote-time' }, duration(remoteAt()));
   replace(ui.remote,
     h('span', { class: 'meta' },
-      remote.own ? 'You were listening to ' : `${remote.playing ? 'Playing' : 'Paused'} on another device: `,
-      h('strong', {}, item.title), ` at ${duration(remote.positionMs / 1000)}`),
+      remote.own ? 'You were listening to ' : `${remotePlaying() ? 'Playing' : 'Paused'} on another device: `,
+      h('strong', {}, item.title), ' at ', time),
     h('button', {
       type: 'button',
       onclick: () => {
-        const at = Math.min(resumeAt(), item.durationMs / 1000);
+        const at = remoteAt();
         remote = null;
         renderRemote();
+        // Playing here reports this device as the one playing: the other one
+        // hears it on its playback subscription and pauses.
         playQueue([item], 0, { startAt: at, context: 'resume' });
       },
     }, remote.own ? 'Resume' : 'Resume here'));
   bar.hidden = false;
+  if (remote.playing && !remote.own) {
+    // The other device's time runs on; when it falls silent it reads as paused.
+    const wasPlaying = remotePlaying();
+    remoteTicker = setInterval(() => {
+      if (remotePlaying() !== wasPlaying) renderRemote();
+      else time.textContent = duration(remoteAt());
+    }, 1000);
+  }
 }
+
+/**
+ * Another device started playing while this one plays: one device plays
+ * at a time, so this one pauses (without reporting: the other device's
+ * state is the current one) and offers to take it back.
+ */
+function handedOver() {
+  if (!remote || remote.own || !remote.playing || !current() || audio.paused) return;
+  quietPause = true;
+  audio.pause();
+  toast(`“${remote.item?.title ?? 'Your music'}” is playing on another device now.`, 'info', { global: true });
+}
+
+/** True while pausing because another device took over: that pause is not reported. */
+let quietPause = false;
 
 function build() {
   audio = h('audio', { id: 'player-audio', preload: 'auto' });
@@ -184,11 +247,11 @@ function build() {
     if (!audio.paused && step > 0 && step < 1.5) listenedMs += step * 1000;
     lastTime = audio.currentTime;
     renderTime();
-    if (!audio.paused) reportPlayback(state());
+    if (!audio.paused) report();
   });
   audio.addEventListener('seeked', () => {
     lastTime = audio.currentTime;
-    reportPlayback(state(), { now: true });
+    report({ now: true });
   });
   audio.addEventListener('loadedmetadata', renderTime);
   audio.addEventListener('play', () => {
@@ -201,10 +264,15 @@ function build() {
     }
     renderButtons();
   });
-  audio.addEventListener('playing', () => reportPlayback(state(), { now: true }));
+  audio.addEventListener('playing', () => {
+    renderRemote();
+    report({ now: true });
+  });
   audio.addEventListener('pause', () => {
     renderButtons();
-    if (!audio.ended) reportPlayback(state(), { now: true });
+    renderRemote();
+    if (quietPause) quietPause = false;
+    else if (!audio.ended) report({ now: true });
   });
   audio.addEventListener('ended', () => {
     finishPlay(true);
@@ -213,14 +281,14 @@ function build() {
     } else {
       endedHere = true;
       renderButtons();
-      reportPlayback(state(), { now: true });
+      report({ now: true });
     }
   });
   audio.addEventListener('error', async () => {
     const item = current();
     if (!item || !audio.getAttribute('src')) return;
     if (retried) {
-      toast(`“${item.title}” cannot be played.`, 'error');
+      toast(`“${item.title}” cannot be played.`, 'error', { global: true });
       return;
     }
     // Most likely the signed URL expired: sign again, and go on from here.
@@ -231,7 +299,7 @@ function build() {
       audio.currentTime = at;
       await audio.play();
     } catch (err) {
-      if (err?.name !== 'AbortError') toast(errorMessage(err), 'error');
+      if (err?.name !== 'AbortError') toast(errorMessage(err), 'error', { global: true });
     }
   });
   replace(bar,
@@ -247,6 +315,7 @@ function startWatching() {
   if (stopWatching || !currentUser()) return;
   stopWatching = watchPlayback((state) => {
     remote = state;
+    handedOver();
     renderRemote();
   });
 }
@@ -276,7 +345,9 @@ export function initPlayer(element) {
     },
   });
   window.addEventListener('pagehide', () => {
-    if (!current() || !currentUser()) return;
+    if (!current() || current().kind === 'Preview' || !currentUser()) return;
+    // Another device reported since this one did: its state is the current one, not to be overwritten.
+    if (remote && !remote.own && remote.receivedAt > lastReportAt()) return;
     finishPlay(false, { leaving: true });
     reportPlayback({ ...state(), playing: false }, { leaving: true });
   });
@@ -293,6 +364,7 @@ export function stopPlayer() {
   stopWatching?.();
   stopWatching = null;
   remote = null;
+  clearInterval(remoteTicker);
   audio.pause();
   audio.removeAttribute('src');
   audio.load();

@@ -7,6 +7,7 @@ import { gql } from './api.js';
 import { cover } from './cover.js';
 import { money } from './format.js';
 import { currentUser } from './session.js';
+import { setCartCount } from './cart-count.js';
 
 /** The fields every product tile needs. */
 export const PRODUCT_FIELDS = `id title kind audioFormat available ownedByViewer averageRating reviewCount
@@ -19,6 +20,13 @@ export function artistOf(product) {
   return product.album?.artist?.name ?? product.track?.artist?.name ?? '';
 }
 
+/** The artist's name as a link to their page (plain text when the API gave no id). */
+export function artistLink(product, attrs = {}) {
+  const artist = product.album?.artist ?? product.track?.artist;
+  if (!artist) return null;
+  return artist.id ? h('a', { href: `#/artist/${encodeURIComponent(artist.id)}`, ...attrs }, artist.name) : artist.name;
+}
+
 /** A product's cover (cover.js draws a placeholder for one hosted elsewhere). */
 export function productCover(product, options) {
   return cover(product.album?.coverUrl, product.album?.title || product.title, options);
@@ -28,22 +36,24 @@ export function kindLabel(product) {
   return product.kind === 'ALBUM' ? 'Album' : 'Track';
 }
 
-/** "4.5 ★ (12 reviews)" or "No reviews yet". */
+/** "4.5 of 5 stars, 12 reviews", or null when there are none (the reviews section says so). */
 export function ratingText(product) {
-  if (!product.reviewCount) return 'No reviews yet';
+  if (!product.reviewCount) return null;
   const stars = product.averageRating == null ? '' : `${product.averageRating.toFixed(1)} of 5 stars, `;
   return `${stars}${product.reviewCount} review${product.reviewCount === 1 ? '' : 's'}`;
 }
 
-/** One tile of a product grid, as an `<li>`. */
+/** One tile of a product grid, as an `<li>`: the cover sells, the title and artist are links. */
 export function productTile(product) {
+  const href = `#/product/${encodeURIComponent(product.id)}`;
   return h('li', { class: 'tile product-tile', 'data-testid': 'product-tile' },
-    h('a', { href: `#/product/${encodeURIComponent(product.id)}`, class: 'tile-link' },
+    h('a', { href, class: 'tile-link' },
       productCover(product),
       h('span', { class: 'tile-title' }, product.title)),
-    h('span', { class: 'meta' }, artistOf(product)),
-    h('span', { class: 'meta' }, h('span', { class: 'tag' }, kindLabel(product)), product.audioFormat),
-    h('span', { class: 'price' }, money(product.price)),
+    h('span', { class: 'meta tile-artist' }, artistLink(product)),
+    h('span', { class: 'tile-foot' },
+      h('span', { class: 'meta' }, kindLabel(product)),
+      h('span', { class: 'price' }, money(product.price))),
   );
 }
 
@@ -68,6 +78,7 @@ export function addToCart(product) {
       { id: product.id },
     );
     const count = data.addToCart.itemCount;
+    setCartCount(count);
     const link = h('a', { href: '#/cart' }, 'Go to cart');
     box.replaceChildren(h('p', { class: 'ok', role: 'status' },
       `Added to your cart (${count} item${count === 1 ? '' : 's'}). `, link));

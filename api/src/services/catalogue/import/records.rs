@@ -212,13 +212,28 @@ impl<'a> ImportRun<'a> {
                 fields.optional_int("discNumber", 1, 999)?,
                 fields.optional_isrc("isrc")?,
                 fields.optional_text("genre", 100)?,
+                fields.optional_int("previewStartMs", 0, 24 * 60 * 60 * 1000)?,
             ))
         });
-        let (external_id, album_ref, title, duration_ms, track_number, disc_number, isrc, genre) =
-            match parsed {
-                Ok(parsed) => parsed,
-                Err(reject) => return Ok(Err(reject)),
-            };
+        let (
+            external_id,
+            album_ref,
+            title,
+            duration_ms,
+            track_number,
+            disc_number,
+            isrc,
+            genre,
+            preview_start_ms,
+        ) = match parsed {
+            Ok(parsed) => parsed,
+            Err(reject) => return Ok(Err(reject)),
+        };
+        if preview_start_ms.is_some_and(|start| start >= duration_ms) {
+            return Ok(Err(Reject(
+                "`previewStartMs` must be within the track (less than `durationMs`)".into(),
+            )));
+        }
         let Some(album_id) = self.album_id(album_ref).await? else {
             return Ok(Err(Reject(format!("unknown album `{}`", clip(album_ref)))));
         };
@@ -241,6 +256,7 @@ impl<'a> ImportRun<'a> {
             duration_ms: Set(duration_ms),
             genre: Set(genre.map(str::to_owned)),
             isrc: Set(isrc),
+            preview_start_ms: Set(preview_start_ms),
             popularity: Set(0),
             created_at: Set(self.now),
             updated_at: Set(self.now),
@@ -257,6 +273,7 @@ impl<'a> ImportRun<'a> {
                     track::Column::DurationMs,
                     track::Column::Genre,
                     track::Column::Isrc,
+                    track::Column::PreviewStartMs,
                     track::Column::UpdatedAt,
                 ])
                 .to_owned(),

@@ -1,6 +1,7 @@
 // Browsing the locker by artist, album and genre.
 
 import { h, note, toast, errorMessage } from '../dom.js';
+import { duration, plural } from '../format.js';
 import { gql } from '../api.js';
 import { cover } from '../cover.js';
 import { ALBUM_FIELDS } from '../fields.js';
@@ -54,7 +55,7 @@ export async function artistsView(ctx) {
     h('li', { class: 'row' }, cover(null, artist.name, { small: true }),
       h('div', { class: 'main' },
         h('a', { class: 'title', href: artistHref(artist.id) }, artist.name),
-        h('div', { class: 'meta' }, `${artist.albumCount} albums · ${artist.trackCount} tracks`))),
+        h('div', { class: 'meta' }, `${plural(artist.albumCount, 'album')} · ${plural(artist.trackCount, 'track')}`))),
   { signal: ctx.signal, label: 'Artists', empty: 'No artists yet: upload some music.' });
   await view.ready;
   return [h('h2', {}, 'Artists'), view.element];
@@ -63,7 +64,7 @@ export async function artistsView(ctx) {
 /** An album as a tile of a grid: cover, title, what it holds. */
 const albumTile = (album) => h('li', { class: 'tile' }, cover(album.coverUrl ?? null, album.title),
   h('a', { href: albumHref(album.id) }, album.title),
-  h('span', { class: 'meta' }, [album.artist, album.year, `${album.trackCount} tracks`].filter(Boolean).join(' · ')));
+  h('span', { class: 'meta' }, [album.artist, album.year, plural(album.trackCount, 'track')].filter(Boolean).join(' · ')));
 
 export async function albumsView(ctx) {
   const view = paged(ALBUMS, (d) => d.viewer.locker.albums, albumTile,
@@ -85,24 +86,42 @@ async function allItems(filter, signal) {
   return items;
 }
 
-/** One album's block (its items share an albumId): heading, play and add-all buttons, its rows. */
-function albumBlock(ctx, title, artist, items, context, level = 'h3') {
+const COVER = 'query AlbumCover($id: ID!) { node(id: $id) { ... on LockerItem { coverUrl(size: 300) } } }';
+
+/**
+ * One album's block (its items share an albumId): cover, heading, play and
+ * add-all buttons, its rows. On the album's own page (`page`) the cover is
+ * large (fetched at 300 px) and the title is not a link to where the
+ * reader already is.
+ */
+function albumBlock(ctx, title, artist, items, context, { page = false } = {}) {
   const queue = () => items;
   const onChange = () => ctx.navigate(location.hash);
   const name = title || 'Unknown album';
-  return h('section', { class: 'album card' },
+  const withCover = items.find((item) => item.coverUrl);
+  const art = h('div', { class: page ? 'album-cover' : 'album-thumb' }, cover(withCover?.coverUrl ?? null, name, { small: !page }));
+  if (page && withCover) {
+    gql(COVER, { id: withCover.id }).then((data) => {
+      const url = data.node?.coverUrl;
+      if (url && !ctx.signal.aborted) art.replaceChildren(cover(url, name));
+    }).catch(() => {});
+  }
+  const tracks = items.length;
+  const total = items.reduce((sum, item) => sum + (item.durationMs || 0), 0);
+  return h('section', { class: `album${page ? ' album-page' : ' card'}` },
     h('div', { class: 'album-head' },
-      cover(items.find((item) => item.coverUrl)?.coverUrl ?? null, name, { small: true }),
+      art,
       h('div', { class: 'main' },
-        h(level, {}, h('a', { href: albumHref(items[0]?.albumId) }, name)),
-        h('div', { class: 'meta' }, [artist, items[0]?.year, `${items.length} tracks`].filter(Boolean).join(' · '))),
-      h('div', { class: 'actions' },
-        h('button', {
-          type: 'button', class: 'primary', 'aria-label': `Play album ${name}`,
-          disabled: !items.some((item) => item.streamable),
-          onclick: () => playQueue(items.filter((item) => item.streamable), 0, { context }),
-        }, h('span', { 'aria-hidden': 'true' }, '▶'), 'Play album'),
-        h('button', { type: 'button', onclick: () => addToPlaylist(items) }, 'Add album to a playlist'))),
+        page ? h('p', { class: 'eyebrow' }, 'Album') : null,
+        h(page ? 'h2' : 'h3', {}, page ? name : h('a', { href: albumHref(items[0]?.albumId) }, name)),
+        h('div', { class: 'meta' }, [artist, items[0]?.year, plural(tracks, 'track'), duration(total / 1000)].filter(Boolean).join(' · ')),
+        h('div', { class: 'actions' },
+          h('button', {
+            type: 'button', class: 'primary', 'aria-label': `Play album ${name}`,
+            disabled: !items.some((item) => item.streamable),
+            onclick: () => playQueue(items.filter((item) => item.streamable), 0, { context }),
+          }, h('span', { 'aria-hidden': 'true' }, '▶'), 'Play album'),
+          h('button', { type: 'button', onclick: () => addToPlaylist(items) }, 'Add album to a playlist')))),
     h('ul', { class: 'list', 'aria-label': `Tracks of ${name}` },
       items.map((item) => lockerRow(item, { queue, context, onChange }))));
 }
@@ -131,7 +150,7 @@ export async function albumView(ctx, id) {
   return [
     h('p', {}, h('a', { href: '#/locker/albums' }, '← All albums')),
     items.length
-      ? albumBlock(ctx, items[0].album, items[0].albumArtist || items[0].artist, items, 'album', 'h2')
+      ? albumBlock(ctx, items[0].album, items[0].albumArtist || items[0].artist, items, 'album', { page: true })
       : note('No tracks of this album in your locker.'),
   ];
 }
@@ -148,6 +167,6 @@ export async function genresView(ctx) {
           h('a', { class: 'title', href: `#/locker/genre/${enc(genre)}` }, genre),
           h('div', { class: 'meta' }, n === 1 ? '1 track' : `${n} tracks`)))))
       : note('No genres tagged yet.'),
-    untagged ? note(`${untagged} tracks have no genre tag; edit their tags to give them one.`) : null,
+    untagged ? note(`${plural(untagged, 'track')} ${untagged === 1 ? 'has' : 'have'} no genre tag; edit the tags to give ${untagged === 1 ? 'it' : 'them'} one.`) : null,
   ];
 }

@@ -6,6 +6,7 @@
 // device show up here live.
 
 import { h, note, toast, errorMessage } from '../dom.js';
+import { plural } from '../format.js';
 import { gql, subscribe } from '../api.js';
 import { ITEM_FIELDS } from '../fields.js';
 import { trackRow } from '../tracks.js';
@@ -46,22 +47,23 @@ export function lockerRow(item, { queue, context, onChange }) {
     queue,
     context,
     testid: 'locker-row',
-    actions: [
-      h('button', {
-        type: 'button', 'aria-label': `Edit tags of ${item.title}`,
+    menu: [
+      {
+        label: 'Edit tags',
         onclick: async () => {
           const updated = await editItem(item);
           if (!updated) return;
           onChange(item, updated);
           // The live event of this edit may have redrawn the row while the
-          // dialog was open: its opener is gone, so the focus goes to the new row's Edit.
+          // dialog was open: its opener is gone, so the focus goes to the new row's menu.
           if (document.activeElement === document.body) {
-            document.querySelector(`li[data-id="${CSS.escape(item.id)}"] button[aria-label^="Edit tags"]`)?.focus();
+            document.querySelector(`li[data-id="${CSS.escape(item.id)}"] button.more`)?.focus();
           }
         },
-      }, 'Edit'),
-      h('button', {
-        type: 'button', 'aria-label': `Delete ${item.title}`,
+      },
+      {
+        label: 'Delete',
+        danger: true,
         onclick: async () => {
           // The row goes: the focus moves to the next one (or the one before).
           const neighbour = row.nextElementSibling ?? row.previousElementSibling;
@@ -69,7 +71,7 @@ export function lockerRow(item, { queue, context, onChange }) {
           onChange(item, null);
           neighbour?.querySelector('button:not(:disabled)')?.focus();
         },
-      }, 'Delete'),
+      },
     ],
   });
   return row;
@@ -94,7 +96,7 @@ export function itemList({ filter = null, sort = 'ADDED_DESC', context = 'locker
 
   const queue = () => items;
   const showCount = () => {
-    count.textContent = total === 1 ? '1 track' : `${total} tracks`;
+    count.textContent = plural(total, 'track');
     emptyNote.hidden = total > 0;
     onCount?.(total);
   };

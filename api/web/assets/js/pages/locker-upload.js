@@ -4,7 +4,7 @@
 
 import { h, toast } from '../dom.js';
 import { upload } from '../api.js';
-import { bytes } from '../format.js';
+import { bytes, plural } from '../format.js';
 import { ITEM_FIELDS } from '../fields.js';
 
 const UPLOAD = `mutation UploadTrack($file: Upload!) { uploadTrack(file: $file) { ${ITEM_FIELDS} } }`;
@@ -16,7 +16,7 @@ function refusal(err, file) {
   switch (err?.code) {
     case 'UNSUPPORTED_MEDIA_TYPE':
       // The server says which: not audio at all, or audio that is damaged.
-      return `Not uploaded: “${file.name}” is not a file Cadenza can play: ${err.message || 'unsupported format'}.`;
+      return `Not uploaded: “${file.name}” — ${(err.message || 'not a format Cadenza can play').replace(/\.$/, '')}.`;
     case 'PAYLOAD_TOO_LARGE':
       return `Not uploaded: “${file.name}” (${bytes(file.size)}) is larger than the server accepts.`;
     case 'QUOTA_EXCEEDED':
@@ -36,7 +36,8 @@ function refusal(err, file) {
  * say how they ended in a toast once their row is gone.
  */
 export function uploader({ onUploaded }) {
-  const list = h('ul', { class: 'list uploads', 'aria-label': 'Uploads' });
+  // Focusable: it scrolls, and a keyboard must be able to scroll it.
+  const list = h('ul', { class: 'list uploads', 'aria-label': 'Uploads', tabindex: '0' });
   const waiting = [];
   let running = 0;
 
@@ -93,7 +94,7 @@ export function uploader({ onUploaded }) {
     },
   });
   const zone = h('div', { class: 'dropzone', 'data-testid': 'dropzone' },
-    h('p', {}, 'Drop audio files here to add them to your locker, or '),
+    h('p', { class: 'drop-hint' }, 'Drop audio files here to add them to your locker, or '),
     picker,
     h('label', { for: picker.id, class: 'button' }, 'Choose files to upload'));
   // The label opens the picker on click; the picker itself (visually hidden,
@@ -125,6 +126,22 @@ export function uploader({ onUploaded }) {
       clear.hidden = list.children.length === 0;
     },
   }, 'Clear finished uploads');
-  new MutationObserver(() => { clear.hidden = list.children.length === 0; }).observe(list, { childList: true });
-  return h('section', { 'aria-label': 'Upload' }, zone, list, clear);
+  // The log stays small (it scrolls) so the library is still in view;
+  // one line sums it up.
+  const tally = h('p', { class: 'meta upload-tally', 'aria-live': 'polite' });
+  const count = () => {
+    const done = list.querySelectorAll('.upload.done').length;
+    const refused = list.querySelectorAll('.upload.refused').length;
+    const going = list.children.length - done - refused;
+    tally.textContent = [
+      done ? `${plural(done, 'file')} uploaded` : null,
+      refused ? `${refused} refused` : null,
+      going ? `${going} in progress` : null,
+    ].filter(Boolean).join(' · ');
+    clear.hidden = list.children.length === 0;
+    tally.hidden = list.children.length === 0;
+  };
+  new MutationObserver(count).observe(list, { childList: true, subtree: true, attributes: true, attributeFilter: ['class'] });
+  count();
+  return h('section', { 'aria-label': 'Upload', class: 'uploader' }, zone, h('div', { class: 'upload-head' }, tally, clear), list);
 }

@@ -7,7 +7,7 @@
 
 import { h, heading, note, toast, errorMessage } from '../dom.js';
 import { gql } from '../api.js';
-import { bytes } from '../format.js';
+import { bytes, plural } from '../format.js';
 import { itemList } from './locker-list.js';
 import { uploader } from './locker-upload.js';
 import { artistsView, artistView, albumsView, albumView, genresView } from './locker-browse.js';
@@ -41,7 +41,7 @@ function usage(signal) {
     const meter = h('meter', {
       min: '0', max: String(quotaBytes), value: String(usedBytes), 'aria-label': 'Storage used',
     });
-    line.replaceChildren(`${itemCount} tracks · ${bytes(usedBytes)} of ${bytes(quotaBytes)} used `, meter);
+    line.replaceChildren(`${plural(itemCount, 'track')} · ${bytes(usedBytes)} of ${bytes(quotaBytes)} used `, meter);
   }).catch((err) => toast(errorMessage(err), 'error'));
   read();
   return line;
@@ -94,5 +94,9 @@ export async function render(ctx) {
   } catch (err) {
     body = h('p', { class: 'error', role: 'alert' }, errorMessage(err));
   }
-  return h('div', { class: 'locker' }, heading('Locker'), usageLine, tabs(view), body);
+  const page = h('div', { class: 'locker' }, heading('Locker'), usageLine, tabs(view), body);
+  // The page's title says which view: "Fixture Album · Locker".
+  const sub = { artist: id, album: id, genre: id && `Genre: ${id}`, artists: 'Artists', albums: 'Albums', genres: 'Genres' }[view];
+  page.dataset.title = sub ? `${sub} · Locker` : 'Locker';
+  return page;
 }

@@ -73,7 +73,8 @@ export async function playlistPage(ctx, id) {
       const row = list.querySelector(`[data-entry="${CSS.escape(entry.id)}"]`);
       const label = focused.getAttribute('aria-label');
       const button = label && [...(row?.querySelectorAll('button') ?? [])].find((b) => b.getAttribute('aria-label') === label);
-      (button && !button.disabled ? button : row)?.focus();
+      const fallback = focused.getAttribute('role') === 'menuitem' ? row?.querySelector('button.more') : row;
+      (button && !button.disabled ? button : fallback)?.focus();
     } else {
       focused?.focus?.();
     }
@@ -120,16 +121,10 @@ export async function playlistPage(ctx, id) {
       context: playlist.id,
       testid: 'playlist-row',
       attrs: { draggable: 'true', tabindex: '0', 'data-entry': entry.id, 'aria-label': `${at + 1}. ${name}` },
-      actions: [
-        h('button', {
-          type: 'button', class: 'icon', 'aria-label': `Move up: ${name}`, title: 'Move up (Alt+↑)',
-          disabled: at === 0, onclick: () => move(entries.indexOf(entry), entries.indexOf(entry) - 1),
-        }, '↑'),
-        h('button', {
-          type: 'button', class: 'icon', 'aria-label': `Move down: ${name}`, title: 'Move down (Alt+↓)',
-          disabled: at === entries.length - 1, onclick: () => move(entries.indexOf(entry), entries.indexOf(entry) + 1),
-        }, '↓'),
-        h('button', { type: 'button', class: 'icon', 'aria-label': `Remove from playlist: ${name}`, title: 'Remove', onclick: () => remove(entry) }, '✕'),
+      menu: [
+        { label: 'Move up', title: 'Alt+↑ on the row', disabled: at === 0, onclick: () => move(entries.indexOf(entry), entries.indexOf(entry) - 1) },
+        { label: 'Move down', title: 'Alt+↓ on the row', disabled: at === entries.length - 1, onclick: () => move(entries.indexOf(entry), entries.indexOf(entry) + 1) },
+        { label: 'Remove from playlist', danger: true, onclick: () => remove(entry) },
       ],
     });
     row.addEventListener('keydown', (event) => {
@@ -170,8 +165,29 @@ export async function playlistPage(ctx, id) {
   }
   renderRows();
 
+  // Rename where the name is: a button beside the title opens a small form in its place.
   const nameInput = h('input', { type: 'text', value: playlist.name, required: true, maxlength: 200, autocomplete: 'off' });
-  const renameForm = h('form', { class: 'toolbar rename' }, field('Name', nameInput), h('button', { type: 'submit' }, 'Rename'));
+  const renameButton = h('button', { type: 'button', class: 'link', 'aria-expanded': 'false' }, 'Rename');
+  const cancelRename = h('button', { type: 'button' }, 'Cancel');
+  const renameForm = h('form', { class: 'toolbar rename', hidden: true },
+    field('Playlist name', nameInput), h('button', { type: 'submit', class: 'primary' }, 'Save name'), cancelRename);
+  const showRename = (on) => {
+    renameForm.hidden = !on;
+    renameButton.hidden = on;
+    renameButton.setAttribute('aria-expanded', String(on));
+    if (on) {
+      nameInput.value = playlist.name;
+      nameInput.focus();
+      nameInput.select();
+    } else {
+      renameButton.focus();
+    }
+  };
+  renameButton.addEventListener('click', () => showRename(true));
+  cancelRename.addEventListener('click', () => showRename(false));
+  renameForm.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') showRename(false);
+  });
   onSubmit(renameForm, async () => {
     const name = nameInput.value.trim();
     if (!name) {
@@ -181,7 +197,9 @@ export async function playlistPage(ctx, id) {
     const data = await gql(UPDATE, { id: playlist.id, input: { name } });
     playlist.name = data.updatePlaylist.name;
     title.textContent = playlist.name;
+    document.title = `${playlist.name} · Cadenza`;
     list.setAttribute('aria-label', `Tracks of ${playlist.name}`);
+    showRename(false);
     toast('Playlist renamed.');
   });
 
@@ -210,18 +228,21 @@ export async function playlistPage(ctx, id) {
   const deleteButton = actionButton('Delete playlist', async () => {
     if (!(await confirmDialog('Delete this playlist?', `“${playlist.name}” will be deleted. The tracks stay in your locker.`, 'Delete playlist'))) return;
     await gql(DELETE, { id: playlist.id });
-    toast(`“${playlist.name}” was deleted.`);
+    toast(`“${playlist.name}” was deleted.`, 'info', { next: true });
     ctx.navigate('#/playlists');
   }, { class: 'danger' });
 
   return h('div', { class: 'playlist' },
     h('p', {}, h('a', { href: '#/playlists' }, '← Playlists')),
-    title, summary,
-    h('div', { class: 'toolbar' }, play, deleteButton),
-    h('p', { class: 'hint' }, 'Reorder by dragging a row, with its ↑ ↓ buttons, or with Alt+↑ / Alt+↓ on a focused row.'),
+    h('div', { class: 'title-line' }, title, renameButton),
+    renameForm,
+    summary,
+    h('div', { class: 'toolbar' }, play),
+    h('p', { class: 'hint' }, 'Reorder by dragging a row, with “Move up” and “Move down” in its ⋯ menu, or with Alt+↑ / Alt+↓ on a focused row.'),
     list, status,
-    h('details', { class: 'card settings' }, h('summary', {}, 'Playlist settings'),
-      renameForm,
+    h('section', { class: 'card settings', 'aria-labelledby': 'playlist-settings' },
+      h('h2', { id: 'playlist-settings' }, 'Playlist settings'),
       h('div', { class: 'check' }, exclude, h('label', { for: exclude.id }, 'Exclude from my taste',
-        h('span', { class: 'hint' }, ' — plays started from this playlist stay in my history but never feed my recommendations or any statistic.')))));
+        h('span', { class: 'hint' }, ' — plays started from this playlist stay in my history but never feed my recommendations or any statistic.'))),
+      h('div', { class: 'toolbar danger-line' }, deleteButton)));
 }

@@ -4,30 +4,34 @@
 
 import { h, heading, note } from '../dom.js';
 import { gql } from '../api.js';
-import { duration, money } from '../format.js';
+import { duration, money, plural } from '../format.js';
 import {
-  PRODUCT_FIELDS, addToCart, artistOf, kindLabel, productCover, productTile, ratingText, recordInteraction,
+  PRODUCT_FIELDS, addToCart, artistLink, artistOf, kindLabel, productTile, ratingText, recordInteraction,
 } from '../products.js';
 import { reviewsSection } from './product-reviews.js';
+import { cover } from '../cover.js';
+import { previewButton } from '../previews.js';
 
-const TRACK_FIELDS = 'id title trackNumber discNumber durationMs hasMasterAudio';
+const TRACK_FIELDS = 'id title trackNumber discNumber durationMs hasMasterAudio previewUrl';
 
 const PRODUCT = `query Product($id: ID!) {
   product(id: $id) {
     ${PRODUCT_FIELDS}
     sku
-    album { releaseYear genre durationMs tracks { ${TRACK_FIELDS} } }
+    album { releaseYear genre durationMs largeCover: coverUrl(size: 600) tracks { ${TRACK_FIELDS} } }
     track { ${TRACK_FIELDS} album { id title product { id } } }
     alsoBought(first: 8) { ${PRODUCT_FIELDS} }
   }
 }`;
 
-function trackList(tracks) {
+/** The tracks, each with its preview (30 seconds, for anyone). */
+function trackList(tracks, context) {
   return h('ol', { class: 'list track-list', 'aria-label': 'Tracks' },
-    tracks.map((track) => h('li', { class: 'row' },
+    tracks.map((track) => h('li', { class: 'row', 'data-testid': 'product-track', 'data-id': `preview:${track.id}` },
       h('span', { class: 'track-no' }, track.trackNumber ?? ''),
       h('span', { class: 'main' }, h('span', { class: 'title' }, track.title)),
-      h('span', { class: 'meta' }, duration(track.durationMs / 1000)))));
+      h('span', { class: 'length' }, duration(track.durationMs / 1000)),
+      h('span', { class: 'actions' }, previewButton(track, context)))));
 }
 
 export async function render(ctx) {
@@ -45,7 +49,7 @@ export async function render(ctx) {
     album?.releaseYear,
     album?.genre,
     product.kind === 'ALBUM' && album
-      ? `${album.tracks.length} track${album.tracks.length === 1 ? '' : 's'}, ${duration(album.durationMs / 1000)}`
+      ? `${plural(album.tracks.length, 'track')}, ${duration(album.durationMs / 1000)}`
       : null,
   ].filter(Boolean);
 
@@ -53,14 +57,14 @@ export async function render(ctx) {
   const tracks = product.kind === 'ALBUM' ? album?.tracks ?? [] : [product.track].filter(Boolean);
   const albumProduct = product.kind === 'TRACK' ? product.track?.album?.product : null;
 
-  return h('article', { class: 'product-page' },
+  const page = h('article', { class: 'product-page' },
     h('div', { class: 'product-head' },
-      h('div', { class: 'product-cover' }, productCover(product)),
+      h('div', { class: 'product-cover' }, cover(album?.largeCover ?? product.album?.coverUrl, album?.title || product.title, { eager: true })),
       h('div', { class: 'product-info' },
         heading(product.title),
-        h('p', { class: 'product-artist' }, artistOf(product)),
+        h('p', { class: 'product-artist' }, 'by ', artistLink(product)),
         h('p', { class: 'meta' }, facts.join(' · ')),
-        h('p', { class: 'meta' }, ratingText(product)),
+        ratingText(product) ? h('p', { class: 'meta' }, ratingText(product)) : null,
         h('p', { class: 'price big-price' }, money(product.price)),
         addToCart(product),
         albumProduct && albumProduct.id !== product.id
@@ -69,7 +73,9 @@ export async function render(ctx) {
           : null)),
     h('section', { class: 'card', 'aria-labelledby': 'tracks-title' },
       h('h2', { id: 'tracks-title' }, tracks.length === 1 ? 'Track' : 'Tracks'),
-      tracks.length ? trackList(tracks) : note('No tracks listed.')),
+      tracks.length
+        ? trackList(tracks, { album: album?.title, artist: artistOf(product), coverUrl: album?.coverUrl ?? null })
+        : note('No tracks listed.')),
     reviewsSection(product, ctx),
     h('section', { class: 'card', 'aria-labelledby': 'also-title' },
       h('h2', { id: 'also-title' }, 'Customers also bought'),
@@ -77,4 +83,6 @@ export async function render(ctx) {
         ? h('ul', { class: 'grid' }, product.alsoBought.map(productTile))
         : note('Nothing yet: no customers in common with this product so far.')),
   );
+  page.dataset.title = `${product.title} by ${artistOf(product)}`;
+  return page;
 }

@@ -15,7 +15,8 @@ const SORTS = [
   ['PRICE_ASC', 'Price: low to high'],
   ['PRICE_DESC', 'Price: high to low'],
 ];
-const KINDS = [['', 'Albums and tracks'], ['ALBUM', 'Albums'], ['TRACK', 'Tracks']];
+/** Albums first, as a record shop's racks: a page of one album's tracks sells nothing else. */
+const KINDS = [['ALBUM', 'Albums'], ['TRACK', 'Tracks'], ['ALL', 'All kinds']];
 
 const PRODUCTS = `query Store($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
   products(first: $first, after: $after, filter: $filter, sort: $sort) {
@@ -33,10 +34,10 @@ function select(name, options, current) {
 export async function render(ctx) {
   const genre = ctx.query.get('genre') || '';
   const sort = SORTS.some(([value]) => value === ctx.query.get('sort')) ? ctx.query.get('sort') : 'NEWEST';
-  const kind = KINDS.some(([value]) => value && value === ctx.query.get('kind')) ? ctx.query.get('kind') : '';
+  const kind = KINDS.some(([value]) => value === ctx.query.get('kind')) ? ctx.query.get('kind') : 'ALBUM';
   const filter = {};
   if (genre) filter.genre = genre;
-  if (kind) filter.kind = kind;
+  if (kind !== 'ALL') filter.kind = kind;
 
   const [{ genres }, first] = await Promise.all([
     gql('query Genres { genres { name albumCount } }'),
@@ -52,7 +53,7 @@ export async function render(ctx) {
     const params = new URLSearchParams();
     if (genreSelect.value) params.set('genre', genreSelect.value);
     if (sortSelect.value !== 'NEWEST') params.set('sort', sortSelect.value);
-    if (kindSelect.value) params.set('kind', kindSelect.value);
+    if (kindSelect.value !== 'ALBUM') params.set('kind', kindSelect.value);
     const query = params.toString();
     ctx.navigate(`#/store${query ? `?${query}` : ''}`, { focus: `select[name="${event.target.name}"]` });
   };
