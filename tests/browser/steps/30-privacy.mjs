@@ -1,6 +1,7 @@
 // The privacy part of the story: turn the listening history off and check
-// a play is not recorded, download the export, delete the account and land
-// signed out (signing in again fails).
+// a play is not recorded, download the export, make a key for a Subsonic
+// player (shown once, working over /rest) and revoke it, delete the account
+// and land signed out (signing in again fails).
 
 import { ensureListener } from './20-store.mjs';
 
@@ -59,6 +60,30 @@ export async function run(t) {
     const document = JSON.parse(await readFile(path, 'utf8'));
     t.assert(JSON.stringify(document).includes(t.email), 'the export holds the user\'s email');
     await page.getByText('Downloaded. That link now no longer works').waitFor();
+  });
+
+  await t.step('make a player key, use it over /rest and revoke it', async () => {
+    await page.goto(t.url('/#/privacy'));
+    await page.getByLabel('Device name').fill('Phone in the car');
+    await page.getByRole('button', { name: 'Make a player key' }).click();
+    const notice = page.getByText('Copy this key now: it is not shown again.');
+    await notice.waitFor();
+    const secret = (await page.locator('code.secret').last().textContent()).trim();
+    t.assert(secret.startsWith('cdzp_'), `the key is shown once (${secret.slice(0, 5)}…)`);
+    t.assert(await page.getByText(t.email, { exact: true }).count() > 0, 'the page says which user name to give the player');
+    // A player asks with it (same origin: nothing leaves).
+    const ping = () => page.evaluate(async (key) => {
+      const response = await fetch(`/rest/ping.view?apiKey=${encodeURIComponent(key)}&v=1.16.1&c=story&f=json`);
+      return (await response.json())['subsonic-response'];
+    }, secret);
+    t.assert((await ping()).status === 'ok', 'the key signs a player in');
+    await page.getByText(/last used .* by story/).or(page.getByText('never used')).first().waitFor();
+    await t.axe('privacy-players');
+    await page.getByRole('button', { name: 'Revoke the key of Phone in the car' }).click();
+    await page.getByText('No player has a key yet.').waitFor();
+    t.assert((await notice.count()) === 0, 'the secret is gone from the page');
+    const refused = await ping();
+    t.assert(refused.status === 'failed' && refused.error.code === 44, 'a revoked key is refused');
   });
 
   await t.step('delete the account and land signed out', async () => {

@@ -47,7 +47,7 @@ export function playersSection() {
             h('br'),
             h('small', { class: 'hint' }, `Made ${dateTime(key.createdAt)} · `
               + (key.lastUsedAt ? `last used ${dateTime(key.lastUsedAt)}${key.lastClient ? ` by ${key.lastClient}` : ''}` : 'never used'))),
-          actionButton(`Revoke ${key.name}`, async () => {
+          actionButton('Revoke', async () => {
             await gql('mutation Revoke($id: ID!) { revokePlayerKey(id: $id) }', { id: key.id });
             toast(`“${key.name}” can no longer connect.`);
             made.replaceChildren();

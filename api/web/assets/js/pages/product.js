@@ -56,6 +56,14 @@ export async function render(ctx) {
   // A track product shows its one track and a link to the album's product.
   const tracks = product.kind === 'ALBUM' ? album?.tracks ?? [] : [product.track].filter(Boolean);
   const albumProduct = product.kind === 'TRACK' ? product.track?.album?.product : null;
+  // What a buyer gets when the label has not delivered the audio yet.
+  const waiting = tracks.filter((track) => !track.hasMasterAudio).length;
+  const audioNote = waiting === 0 ? null : h('p', { class: 'notice', role: 'note' },
+    waiting === tracks.length
+      ? 'The label has not delivered the audio yet. Buy now and it lands in your locker at once; '
+        + 'it plays there as soon as the audio arrives, at no further charge.'
+      : `The audio of ${plural(waiting, 'track')} of ${tracks.length} has not been delivered yet: `
+        + 'they land in your locker with the rest and play as soon as it arrives, at no further charge.');
 
   const page = h('article', { class: 'product-page' },
     h('div', { class: 'product-head' },
@@ -67,6 +75,7 @@ export async function render(ctx) {
         ratingText(product) ? h('p', { class: 'meta' }, ratingText(product)) : null,
         h('p', { class: 'price big-price' }, money(product.price)),
         addToCart(product),
+        audioNote,
         albumProduct && albumProduct.id !== product.id
           ? h('p', {}, h('a', { href: `#/product/${encodeURIComponent(albumProduct.id)}` },
             `The whole album “${product.track.album.title}”`))
