@@ -18,6 +18,7 @@ mod query;
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::error::LockError;
@@ -37,9 +38,10 @@ const FORMAT: &str = "cadenza-search-2";
 /// A product's score relative to the album or track it sells.
 const PRODUCT_WEIGHT: f32 = 0.9;
 
-/// Tries to merge away deleted documents while background merges hold the
-/// segments, a tenth of a second apart.
-const PURGE_ATTEMPTS: u32 = 100;
+/// How long a purge waits for background merges to let go of the segments
+/// and files it has to rewrite or remove, and how often it looks again.
+const PURGE_TIMEOUT: Duration = Duration::from_secs(20);
+const PURGE_POLL: Duration = Duration::from_millis(20);
 
 /// At most this many terms in one query.
 pub const MAX_QUERY_TERMS: usize = 16;
@@ -56,6 +58,8 @@ pub enum SearchError {
     Index(#[from] tantivy::TantivyError),
     #[error("search index directory: {0}")]
     Io(#[from] std::io::Error),
+    #[error("the search index still holds files of deleted documents after {0:?}")]
+    PurgeTimedOut(Duration),
 }
 
 pub type Result<T> = std::result::Result<T, SearchError>;
@@ -370,11 +374,12 @@ impl SearchIndex {
     /// Rewrites every segment that holds deleted documents without them and
     /// removes the files nothing refers to any more, so that what was
     /// deleted and committed is no longer anywhere in the index's files.
-    /// It rewrites whole segments: meant for erasures, not every removal.
+    /// It rewrites whole segments and waits for the merges under way: meant
+    /// for erasures, right after their commit, not for every removal. Nothing
+    /// may be added meanwhile: a segment being written counts as a stray file
+    /// until it is committed, so the purge would wait for it in vain.
     pub fn purge_deleted(&self) -> Result<()> {
-        // A segment already being merged in the background cannot be merged
-        // again until that merge ends; the merge applies the deletes too.
-        let mut attempts = 0;
+        let deadline = Instant::now() + PURGE_TIMEOUT;
         loop {
             self.reader.reload()?;
             let segments: Vec<_> = self
@@ -386,22 +391,48 @@ impl SearchIndex {
                 .map(|segment| segment.segment_id())
                 .collect();
             if segments.is_empty() {
-                break;
-            }
-            let merging = self.writer().merge(&segments);
-            match merging.wait() {
-                Ok(_) => {}
-                Err(_) if attempts < PURGE_ATTEMPTS => {
-                    attempts += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(100));
+                // The segments that held deleted documents are out of the
+                // index, but not always off the disk: a segment left with
+                // no live document is dropped from the index at the commit
+                // (it never shows deletes above) while a background merge
+                // may still be copying it into a new segment, and the
+                // collection spares every file a merge still holds; a merge
+                // whose inputs were dropped is abandoned without collecting
+                // anything. So collect until no file but the index's own is
+                // left, which is when every such merge has ended.
+                self.writer().garbage_collect_files().wait()?;
+                if self.stray_files()?.is_empty() {
+                    return Ok(());
                 }
-                Err(err) => return Err(err.into()),
+            } else {
+                // A segment already being merged in the background cannot be
+                // merged again until that merge ends; it applies the deletes
+                // too, or leaves a segment with deletes for the next round.
+                match self.writer().merge(&segments).wait() {
+                    Ok(_) => continue,
+                    Err(_) if Instant::now() < deadline => {}
+                    Err(err) => return Err(err.into()),
+                }
             }
+            if Instant::now() >= deadline {
+                return Err(SearchError::PurgeTimedOut(PURGE_TIMEOUT));
+            }
+            std::thread::sleep(PURGE_POLL);
         }
-        self.reader.reload()?;
-        let collect = self.writer().garbage_collect_files();
-        collect.wait()?;
-        Ok(())
+    }
+
+    /// Files of the index's directory that belong to no segment of its last
+    /// commit: merges under way, or what is left of ended ones.
+    fn stray_files(&self) -> Result<Vec<std::path::PathBuf>> {
+        let mut living = self.index.load_metas()?.list_segment_files();
+        living.insert(std::path::PathBuf::from("meta.json"));
+        Ok(self
+            .index
+            .directory()
+            .list_managed_files()
+            .into_iter()
+            .filter(|file| !living.contains(file))
+            .collect())
     }
 
     /// Removes every document, for a rebuild. Takes effect at the next commit.

@@ -363,3 +363,43 @@ fn an_owners_documents_are_purged_from_the_files() {
         "the purge keeps the feed position"
     );
 }
+
+#[test]
+fn a_purge_waits_for_the_merges_that_still_read_the_deleted_documents() {
+    // Segments that hold nothing but the erased owner's documents: the
+    // commit of the deletes leaves them empty, and tantivy drops them while
+    // the merge policy may still be merging them in the background. (Whether
+    // a merge is still running then depends on timing: the end-to-end erasure
+    // tests hit it more often.)
+    for round in 0..2 {
+        let dir = tempfile::tempdir().unwrap();
+        let (index, _) = SearchIndex::open(dir.path(), WriterOptions::default()).unwrap();
+        index
+            .upsert(&locker(1_000_000, 8, "Keepme", "Stays"))
+            .unwrap();
+        index.commit(1).unwrap();
+        // One segment per commit; the eighth sets a merge off, big enough
+        // to be still running at the next commit.
+        for segment in 0..8 {
+            for n in 0..2_000 {
+                let id = segment * 10_000 + n;
+                index
+                    .upsert(&locker(
+                        id,
+                        7,
+                        &format!("Zanzibarquux {id}"),
+                        "Qwertyartist",
+                    ))
+                    .unwrap();
+            }
+            index.commit(segment as u64 + 2).unwrap();
+        }
+        index.remove_owner(7);
+        index.commit(20).unwrap();
+        index.purge_deleted().unwrap();
+
+        let found = files_holding(dir.path(), b"Zanzibarquux");
+        assert!(found.is_empty(), "round {round}: still in {found:?}");
+        assert_eq!(index.num_docs(), 1);
+    }
+}
