@@ -67,7 +67,7 @@ rows = []
 for i in range(1, n):
     r = dict(first)
     del r["id"]
-    artist = f"Artist {i % 200:03}"
+    artist = f"Artist {(i // 10) % 200:03}"
     album = f"Album {i // 10:04}"
     r.update(title=f"Song {i}", artist=artist, album=album, album_artist=None,
              track_number=i % 10 + 1, year=1960 + i % 60, genre=["Rock", "Jazz", "Folk", "Pop"][i % 4],

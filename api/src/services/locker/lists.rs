@@ -82,7 +82,10 @@ impl Locker {
         let owned = || locker_item::Entity::find_owned_by(user.0);
         let (scope, order): (Select<locker_item::Entity>, Vec<(&str, Order)>) = match list {
             AlbumList::Random => (owned(), vec![("RANDOM()", Order::Asc)]),
-            AlbumList::Newest => (owned(), vec![("MAX(added_at)", Order::Desc)]),
+            AlbumList::Newest => {
+                let keys = self.newest_album_keys(user, page).await?;
+                return self.summaries_in_order(user, &keys).await;
+            }
             AlbumList::AlphabeticalByName => (owned(), vec![("LOWER(MIN(album))", Order::Asc)]),
             AlbumList::AlphabeticalByArtist => (
                 owned(),
@@ -111,6 +114,45 @@ impl Locker {
         };
         let keys = album_keys_in_order(&self.db, scope, &order, Some(page)).await?;
         self.summaries_in_order(user, &keys).await
+    }
+
+    /// The albums by their latest added item, newest first: the order in
+    /// which walking the items newest first (the `(user_id, added_at, id)`
+    /// index) meets them. It reads the items of the page's albums and the
+    /// ones before it, not the whole locker, a batch at a time; grouping
+    /// every item by album (`MAX(added_at)`) cost the whole locker on every
+    /// request (167 requests/s at 20,000 items).
+    async fn newest_album_keys(&self, user: UserId, page: Page) -> ApiResult<Vec<LockerAlbumKey>> {
+        const BATCH: u64 = 500;
+        let wanted = usize::try_from(page.offset + page.limit).unwrap_or(usize::MAX);
+        let mut seen = std::collections::HashSet::new();
+        let mut keys = Vec::new();
+        let mut read = 0;
+        loop {
+            let batch: Vec<String> = locker_item::Entity::find_owned_by(user.0)
+                .select_only()
+                .column(locker_item::Column::AlbumKey)
+                .order_by_desc(locker_item::Column::AddedAt)
+                .order_by_desc(locker_item::Column::Id)
+                .offset(read)
+                .limit(BATCH)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            read += batch.len() as u64;
+            for key in &batch {
+                if keys.len() < wanted && seen.insert(key.clone()) {
+                    keys.push(LockerAlbumKey::of_row(key));
+                }
+            }
+            if keys.len() >= wanted || (batch.len() as u64) < BATCH {
+                break;
+            }
+        }
+        Ok(keys
+            .into_iter()
+            .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
+            .collect())
     }
 
     /// The albums the listener played, most played (`by_count`) or latest
