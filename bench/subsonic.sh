@@ -4,7 +4,8 @@
 #   1. a full sync as players do it: `search3` with an empty query, 500
 #      songs, albums and artists a page, until every list runs out; the
 #      total time and the server's peak memory (VmHWM);
-#   2. `getAlbumList2` (newest, 50) and `getAlbum` (rotating over 200
+#   2. `ping` (what every request costs: signing in and the envelope),
+#      `getAlbumList2` (newest, 50) and `getAlbum` (rotating over 200
 #      albums) with wrk at 32 connections.
 # The items are one upload's row copied with other tags (200 artists,
 # 2,000 albums of 10 songs), their artist and album keys computed as
@@ -124,8 +125,11 @@ with open(f"{work}/albums.txt", "w") as f:
         f.write(f"/{path}/getAlbum?{auth}&id={album}\n")
 with open(f"{work}/newest.txt", "w") as f:
     f.write(f"/{path}/getAlbumList2?{auth}&type=newest&size=50\n")
+with open(f"{work}/ping.txt", "w") as f:
+    f.write(f"/{path}/ping?{auth}\n")
 PY
-for page in newest albums; do
+# `ping` is a request's fixed cost: the key's look-up and the envelope.
+for page in ping newest albums; do
   printf '  %-8s c32: ' "$page"
   PATHS_FILE="$work/$page.txt" wrk -t2 -c32 -d"${seconds}s" --timeout 10s -s bench/subsonic.lua "http://127.0.0.1:$port" | tail -1
 done

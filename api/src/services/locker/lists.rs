@@ -119,33 +119,58 @@ impl Locker {
     /// The albums by their latest added item, newest first: the order in
     /// which walking the items newest first (the `(user_id, added_at, id)`
     /// index) meets them. It reads the items of the page's albums and the
-    /// ones before it, not the whole locker, a batch at a time; grouping
-    /// every item by album (`MAX(added_at)`) cost the whole locker on every
-    /// request (167 requests/s at 20,000 items).
+    /// ones before it, not the whole locker, a window of items at a time,
+    /// each window grouped by album in the database so only its albums
+    /// cross to the server (a profile showed the per-row hand-off from
+    /// SQLite's thread costing more than the reading). Grouping every item
+    /// by album (`MAX(added_at)`) cost the whole locker on every request
+    /// (167 requests/s at 20,000 items).
     async fn newest_album_keys(&self, user: UserId, page: Page) -> ApiResult<Vec<LockerAlbumKey>> {
-        const BATCH: u64 = 500;
+        const WINDOW: u64 = 500;
+        #[derive(FromQueryResult)]
+        struct Seen {
+            album_key: String,
+            items: i64,
+        }
         let wanted = usize::try_from(page.offset + page.limit).unwrap_or(usize::MAX);
         let mut seen = std::collections::HashSet::new();
         let mut keys = Vec::new();
         let mut read = 0;
         loop {
-            let batch: Vec<String> = locker_item::Entity::find_owned_by(user.0)
-                .select_only()
-                .column(locker_item::Column::AlbumKey)
-                .order_by_desc(locker_item::Column::AddedAt)
-                .order_by_desc(locker_item::Column::Id)
+            let window = Query::select()
+                .columns([
+                    locker_item::Column::AlbumKey,
+                    locker_item::Column::AddedAt,
+                    locker_item::Column::Id,
+                ])
+                .from(locker_item::Entity)
+                .and_where(Expr::col(locker_item::Column::UserId).eq(user.0))
+                .order_by(locker_item::Column::AddedAt, Order::Desc)
+                .order_by(locker_item::Column::Id, Order::Desc)
+                .limit(WINDOW)
                 .offset(read)
-                .limit(BATCH)
-                .into_tuple()
+                .to_owned();
+            // In the window, an album's first place walking newest first is
+            // its latest item's.
+            let grouped = Query::select()
+                .column(Alias::new("album_key"))
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("items"))
+                .from_subquery(window, Alias::new("w"))
+                .group_by_col(Alias::new("album_key"))
+                .order_by_expr(Expr::cust("MAX(added_at)"), Order::Desc)
+                .order_by_expr(Expr::cust("MAX(id)"), Order::Desc)
+                .to_owned();
+            let rows = Seen::find_by_statement(self.db.get_database_backend().build(&grouped))
                 .all(&self.db)
                 .await?;
-            read += batch.len() as u64;
-            for key in &batch {
-                if keys.len() < wanted && seen.insert(key.clone()) {
-                    keys.push(LockerAlbumKey::of_row(key));
+            let in_window: i64 = rows.iter().map(|row| row.items).sum();
+            read += u64::try_from(in_window).unwrap_or(0);
+            for row in rows {
+                if keys.len() < wanted && seen.insert(row.album_key.clone()) {
+                    keys.push(LockerAlbumKey::of_row(&row.album_key));
                 }
             }
-            if keys.len() >= wanted || (batch.len() as u64) < BATCH {
+            if keys.len() >= wanted || (in_window as u64) < WINDOW {
                 break;
             }
         }
