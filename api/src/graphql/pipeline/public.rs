@@ -423,6 +423,7 @@ mod tests {
 
     /// What `arguments_of_public_fields_are_decided` expects.
     const PUBLIC_ARGUMENTS: &str = "\
+        Album.coverUrl(size: Int)\n\
         Artist.albums(first: Int, after: String)\n\
         Artist.similarArtists(first: Int)\n\
         Artist.topTracks(first: Int)\n\

@@ -63,27 +63,36 @@ pub async fn scrobble(call: &Call<'_>) -> Outcome {
             .await?;
         return Ok(body().into());
     }
-    let times: Vec<&str> = call.params.all("time");
+    // Every song is the listener's before any play is written, so a
+    // player retrying a batch never records its first plays twice.
+    let raw: Vec<i32> = songs.iter().map(|id| id.0).collect();
+    let found = services.locker.items_by_id(user, &raw).await?;
+    if songs.iter().any(|id| !found.contains_key(&id.0)) {
+        return Err(Failure::not_found("song"));
+    }
+    // Times and limits are checked before anything is written too.
+    let mut times = Vec::new();
+    for raw in call.params.all("time") {
+        let ms: i64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| Failure::invalid("time", "it is not milliseconds since 1970"))?;
+        times.push(
+            Utc.timestamp_millis_opt(ms)
+                .single()
+                .ok_or_else(|| Failure::invalid("time", "it is out of range"))?,
+        );
+    }
+    // Each play counts against the limit, as `recordPlay` does (the
+    // request itself counted the first).
+    for _ in 1..songs.len() {
+        call.count_change().await?;
+    }
     for (index, id) in songs.iter().enumerate() {
-        let played_at = match times.get(index) {
-            Some(raw) => {
-                let ms: i64 = raw
-                    .trim()
-                    .parse()
-                    .map_err(|_| Failure::invalid("time", "it is not milliseconds since 1970"))?;
-                Some(
-                    Utc.timestamp_millis_opt(ms)
-                        .single()
-                        .ok_or_else(|| Failure::invalid("time", "it is out of range"))?,
-                )
-            }
-            None => None,
+        let played_at = times.get(index).copied();
+        let Some(item) = found.get(&id.0) else {
+            return Err(Failure::not_found("song"));
         };
-        let item = services
-            .locker
-            .item(user, *id)
-            .await?
-            .ok_or_else(|| Failure::not_found("song"))?;
         // A scrobble says the song was listened to: all of it.
         services
             .listening

@@ -193,14 +193,16 @@ fn lrc_line(raw: &str) -> Option<LrcLine> {
 /// `mm:ss`, `mm:ss.xx` or `mm:ss.xxx` in milliseconds.
 fn timestamp(stamp: &str) -> Option<i64> {
     let (minutes, seconds) = stamp.split_once(':')?;
-    let minutes: i64 = minutes.trim().parse().ok()?;
+    let minutes: u32 = minutes.trim().parse().ok()?;
     let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, "0"));
     let whole: i64 = whole.trim().parse().ok()?;
     if !(0..60).contains(&whole) || fraction.is_empty() || fraction.len() > 3 {
         return None;
     }
     let fraction_ms: i64 = format!("{fraction:0<3}").parse().ok()?;
-    Some(minutes * 60_000 + whole * 1000 + fraction_ms)
+    i64::from(minutes)
+        .checked_mul(60_000)?
+        .checked_add(whole * 1000 + fraction_ms)
 }
 
 #[cfg(test)]

@@ -244,6 +244,11 @@ impl PlayerKeys {
 
     async fn by_token(&self, user: &str, token: &str, salt: &str) -> ApiResult<Option<Player>> {
         let Some(owner) = self.account(user).await? else {
+            // Counted like a wrong token, so the limit does not tell which
+            // accounts exist.
+            self.limiter
+                .hit(LOGIN_PER_ACCOUNT, &secret_hash(&normalised(user)))
+                .await?;
             return Ok(None);
         };
         let Ok(token) = hex::decode(token.trim()) else {
