@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use super::CatalogueVersion;
 use crate::domain::AlbumId;
 use crate::error::{ApiError, ApiResult};
-use crate::services::locker::CoverImage;
+use crate::services::media::cover::CoverImage;
 use crate::services::media::cover::{self, etag, thumbnail_key, MAX_COVER_BYTES, THUMBNAIL_SIZES};
 use crate::services::media::BlobStore;
 

@@ -10,11 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::services::media::cover::{self, etag, thumbnail_key, Cover, THUMBNAIL_SIZES};
 use crate::services::media::BlobStore;
 
-/// A cover as the HTTP layer serves it.
-pub struct CoverImage {
-    pub bytes: Bytes,
-    pub etag: String,
-}
+pub use crate::services::media::cover::CoverImage;
 
 /// The stored cover of a new upload: its key and MIME type.
 pub(super) struct StoredCover {

@@ -27,6 +27,13 @@ const MAX_DECODE_BYTES: u64 = 80 * 1024 * 1024;
 static DECODING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// The edge lengths thumbnails are made at, in pixels.
+/// A cover as the HTTP layer serves it (a locker item's, or an album's
+/// artwork): JPEG bytes and their entity tag.
+pub struct CoverImage {
+    pub bytes: bytes::Bytes,
+    pub etag: String,
+}
+
 pub const THUMBNAIL_SIZES: [u32; 3] = [64, 300, 600];
 
 /// Where the thumbnail of a stored picture at `size` is kept: next to it.
