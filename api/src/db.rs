@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{BinOper, Expr, Func, SimpleExpr};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, TransactionTrait,
@@ -118,4 +119,57 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// `expr` equals `value`, ignoring case: both sides are folded by the
+/// database's own `LOWER`, so that the two always fold alike. (SQLite's
+/// folds ASCII letters only: a value folded in Rust instead would never
+/// match a stored "Électro".)
+pub fn text_eq(expr: impl Into<SimpleExpr>, value: &str) -> SimpleExpr {
+    Expr::expr(Func::lower(expr.into())).eq(Func::lower(Expr::val(value.trim())))
+}
+
+/// `expr` holds `text`, ignoring case as `text_eq` does; `%`, `_` and `\`
+/// in `text` are literal.
+pub fn text_contains(expr: impl Into<SimpleExpr>, text: &str) -> SimpleExpr {
+    let escaped = text
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    // `LOWER(expr) LIKE LOWER(pattern) ESCAPE '\'`, as sea-query writes a
+    // LIKE with an escape, for either database.
+    let pattern = SimpleExpr::Binary(
+        Box::new(Func::lower(Expr::val(format!("%{escaped}%"))).into()),
+        BinOper::Escape,
+        Box::new(SimpleExpr::Constant('\\'.into())),
+    );
+    Expr::expr(Func::lower(expr.into())).binary(BinOper::Like, pattern)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::sea_query::{Alias, PostgresQueryBuilder, Query, SqliteQueryBuilder};
+
+    #[test]
+    fn text_is_compared_by_the_databases_own_lower() {
+        let q = Query::select()
+            .column(Alias::new("a"))
+            .from(Alias::new("t"))
+            .and_where(text_contains(Expr::col(Alias::new("a")), "mi_les"))
+            .and_where(text_eq(Expr::col(Alias::new("b")), "x"))
+            .to_owned();
+        let (sql, values) = q.build(SqliteQueryBuilder);
+        assert_eq!(
+            sql,
+            r#"SELECT "a" FROM "t" WHERE LOWER("a") LIKE LOWER(?) ESCAPE '\' AND LOWER("b") = LOWER(?)"#
+        );
+        assert_eq!(values.0[0], sea_orm::Value::from("%mi\\_les%"));
+        let (sql, _) = q.build(PostgresQueryBuilder);
+        assert!(
+            sql.contains(r#"LOWER("a") LIKE LOWER($1) ESCAPE E'\\'"#),
+            "{sql}"
+        );
+    }
 }

@@ -12,6 +12,8 @@ pub struct Model {
     /// `customer`, `partner` or `admin`.
     pub role: String,
     pub created_at: DateTimeUtc,
+    /// When an item last left the locker (deleted, refunded).
+    pub locker_removed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

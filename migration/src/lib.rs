@@ -30,6 +30,7 @@ mod m20261206_000600_locker_keys_stars;
 mod m20261206_000620_create_player_keys;
 mod m20261206_000630_playback_queue;
 mod m20261206_000640_index_artists_by_name;
+mod m20261206_000650_locker_removed_at;
 mod m20261206_000900_add_album_artwork;
 mod m20261206_000910_add_track_preview_start;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000620_create_player_keys::Migration),
             Box::new(m20261206_000630_playback_queue::Migration),
             Box::new(m20261206_000640_index_artists_by_name::Migration),
+            Box::new(m20261206_000650_locker_removed_at::Migration),
             Box::new(m20261206_000900_add_album_artwork::Migration),
             Box::new(m20261206_000910_add_track_preview_start::Migration),
         ]

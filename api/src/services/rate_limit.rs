@@ -58,27 +58,35 @@ impl RateLimiter {
     /// Counts one attempt for `key`; past the limit it is RATE_LIMITED,
     /// with the time left in the window as when to try again.
     pub async fn hit(&self, limit: Limit, key: &str) -> ApiResult<()> {
-        let (count, left) = match &self.shared {
-            Some(redis) => match count_in_redis(redis, limit, key).await {
-                Some(counted) => counted,
-                None => self.count_here(limit, key),
-            },
-            None => self.count_here(limit, key),
-        };
+        let (count, left) = self.count(limit, key, 1).await;
         if count > limit.max {
-            let retry_after_secs = left.as_secs_f64().ceil().max(1.0) as u64;
-            return Err(ApiError::RateLimited {
-                message: format!(
-                    "too many {} attempts: at most {} in {}; try again in {}",
-                    limit.name,
-                    limit.max,
-                    spoken(limit.window.as_secs()),
-                    spoken(retry_after_secs),
-                ),
-                retry_after_secs,
-            });
+            return Err(limited(limit, left));
         }
         Ok(())
+    }
+
+    /// RATE_LIMITED when `key` has used up its attempts, without counting
+    /// one: for limits counted only on failure (a wrong password), checked
+    /// before the attempt, so that a guess past the limit is refused
+    /// whether or not it is right.
+    pub async fn check(&self, limit: Limit, key: &str) -> ApiResult<()> {
+        let (count, left) = self.count(limit, key, 0).await;
+        if count >= limit.max {
+            return Err(limited(limit, left));
+        }
+        Ok(())
+    }
+
+    /// Adds `add` attempts to `key`'s window: the count so far and the time
+    /// left in it.
+    async fn count(&self, limit: Limit, key: &str, add: u32) -> (u32, Duration) {
+        match &self.shared {
+            Some(redis) => match count_in_redis(redis, limit, key, add).await {
+                Some(counted) => counted,
+                None => self.count_here(limit, key, add),
+            },
+            None => self.count_here(limit, key, add),
+        }
     }
 
     /// Forgets what was counted for `key` under the limit named `name`, here
@@ -103,22 +111,47 @@ impl RateLimiter {
         }
     }
 
-    /// The attempts counted so far in `key`'s window and the time left in it.
-    fn count_here(&self, limit: Limit, key: &str) -> (u32, Duration) {
+    /// The attempts counted so far in `key`'s window, `add` included, and
+    /// the time left in it.
+    fn count_here(&self, limit: Limit, key: &str, add: u32) -> (u32, Duration) {
         let now = Instant::now();
         let mut windows = self
             .local
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = windows.get_or_insert_mut(format!("{}:{key}", limit.name), || (now, 0));
+        let counted = format!("{}:{key}", limit.name);
+        if add == 0 {
+            // Looking only: nothing is made for a key never counted.
+            return match windows.get(&counted) {
+                Some(&(start, count)) if now.duration_since(start) < limit.window => {
+                    (count, limit.window - now.duration_since(start))
+                }
+                _ => (0, limit.window),
+            };
+        }
+        let entry = windows.get_or_insert_mut(counted, || (now, 0));
         if now.duration_since(entry.0) >= limit.window {
             *entry = (now, 0);
         }
-        entry.1 = entry.1.saturating_add(1);
+        entry.1 = entry.1.saturating_add(add);
         (
             entry.1,
             limit.window.saturating_sub(now.duration_since(entry.0)),
         )
+    }
+}
+
+fn limited(limit: Limit, left: Duration) -> ApiError {
+    let retry_after_secs = left.as_secs_f64().ceil().max(1.0) as u64;
+    ApiError::RateLimited {
+        message: format!(
+            "too many {} attempts: at most {} in {}; try again in {}",
+            limit.name,
+            limit.max,
+            spoken(limit.window.as_secs()),
+            spoken(retry_after_secs),
+        ),
+        retry_after_secs,
     }
 }
 
@@ -140,8 +173,20 @@ fn spoken(secs: u64) -> String {
 /// The window starts with its first attempt: the key is made with the
 /// window's expiry only if it is not there, counted, and its time to live
 /// read, in one atomic round trip. `None` when Redis does not answer.
-async fn count_in_redis(redis: &RedisLink, limit: Limit, key: &str) -> Option<(u32, Duration)> {
+async fn count_in_redis(
+    redis: &RedisLink,
+    limit: Limit,
+    key: &str,
+    add: u32,
+) -> Option<(u32, Duration)> {
     let redis_key = redis.key(&format!("rate:{}:{key}", limit.name));
+    if add == 0 {
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET").arg(&redis_key).cmd("PTTL").arg(&redis_key);
+        let (count, ttl_ms): (Option<u32>, i64) = redis.pipe(&pipe).await.ok()?;
+        let left = u64::try_from(ttl_ms).map_or(limit.window, Duration::from_millis);
+        return Some((count.unwrap_or(0), left));
+    }
     let mut pipe = redis::pipe();
     pipe.atomic()
         .cmd("SET")
@@ -151,8 +196,9 @@ async fn count_in_redis(redis: &RedisLink, limit: Limit, key: &str) -> Option<(u
         .arg(limit.window.as_secs().max(1))
         .arg("NX")
         .ignore()
-        .cmd("INCR")
+        .cmd("INCRBY")
         .arg(&redis_key)
+        .arg(add)
         .cmd("PTTL")
         .arg(&redis_key);
     let (count, ttl_ms): (u32, i64) = redis.pipe(&pipe).await.ok()?;

@@ -12,7 +12,7 @@ use super::songs::{self, date};
 use super::{browse, Call, Outcome};
 use crate::domain::{LockerItemId, Page};
 use crate::services::listening::StarTarget;
-use crate::services::listening::{queue_of, NewPlay, NewPlayback, Played};
+use crate::services::listening::{queue_of, NewPlay, NewPlayback, Played, MAX_QUEUE};
 use crate::services::locker::MAX_LIST_SIZE;
 
 /// The device a player reports as: its `c`, so the web app can say which
@@ -71,17 +71,22 @@ pub async fn scrobble(call: &Call<'_>) -> Outcome {
         return Err(Failure::not_found("song"));
     }
     // Times and limits are checked before anything is written too.
+    // The n-th `time` dates the n-th `id`; a blank one is "now".
     let mut times = Vec::new();
-    for raw in call.params.all("time") {
+    for raw in call.params.by_place("time") {
+        let Some(raw) = raw else {
+            times.push(None);
+            continue;
+        };
         let ms: i64 = raw
             .trim()
             .parse()
             .map_err(|_| Failure::invalid("time", "it is not milliseconds since 1970"))?;
-        times.push(
+        times.push(Some(
             Utc.timestamp_millis_opt(ms)
                 .single()
                 .ok_or_else(|| Failure::invalid("time", "it is out of range"))?,
-        );
+        ));
     }
     // Each play counts against the limit, as `recordPlay` does (the
     // request itself counted the first).
@@ -89,7 +94,7 @@ pub async fn scrobble(call: &Call<'_>) -> Outcome {
         call.count_change().await?;
     }
     for (index, id) in songs.iter().enumerate() {
-        let played_at = times.get(index).copied();
+        let played_at = times.get(index).copied().flatten();
         let Some(item) = found.get(&id.0) else {
             return Err(Failure::not_found("song"));
         };
@@ -241,6 +246,7 @@ pub async fn save_play_queue(call: &Call<'_>, by_index: bool) -> Outcome {
             None => (queue.first().copied(), None),
         }
     };
+    let (queue, index) = kept_of_queue(queue, current, index);
     let position = call.params.int_in("position", 0, i64::from(i32::MAX))?;
     let services = call.services();
     let user = call.player.user;
@@ -271,6 +277,27 @@ pub async fn save_play_queue(call: &Call<'_>, by_index: bool) -> Outcome {
         )
         .await?;
     Ok(body().into())
+}
+
+/// The part of a player's queue Cadenza keeps: all of it up to
+/// `MAX_QUEUE` songs; of a longer one (a player queueing a whole library),
+/// the `MAX_QUEUE` songs from the current one on, or the first ones, and
+/// the current song's place in them. A player expects its queue saved, not
+/// refused for its length.
+fn kept_of_queue(
+    queue: Vec<LockerItemId>,
+    current: Option<LockerItemId>,
+    index: Option<usize>,
+) -> (Vec<LockerItemId>, Option<usize>) {
+    if queue.len() <= MAX_QUEUE {
+        return (queue, index);
+    }
+    let at = index
+        .or_else(|| current.and_then(|current| queue.iter().position(|id| *id == current)))
+        .unwrap_or(0);
+    let start = at.min(queue.len() - MAX_QUEUE);
+    let kept = queue[start..start + MAX_QUEUE].to_vec();
+    (kept, index.map(|index| index - start))
 }
 
 /// `star` and `unstar`: songs, albums and artists by `id` (any of the
@@ -358,4 +385,36 @@ pub async fn starred(call: &Call<'_>, name: &'static str) -> Outcome {
                 ),
         )
         .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(range: std::ops::Range<i32>) -> Vec<LockerItemId> {
+        range.map(LockerItemId).collect()
+    }
+
+    #[test]
+    fn a_long_queue_keeps_the_songs_from_the_current_one_on() {
+        let short = ids(0..10);
+        assert_eq!(
+            kept_of_queue(short.clone(), None, Some(3)),
+            (short, Some(3))
+        );
+
+        let long = ids(0..MAX_QUEUE as i32 + 100);
+        let (kept, index) = kept_of_queue(long.clone(), None, Some(40));
+        assert_eq!(kept.len(), MAX_QUEUE);
+        assert_eq!((kept[0], index), (LockerItemId(40), Some(0)));
+        // Near the end, the last MAX_QUEUE, the current one among them.
+        let (kept, index) = kept_of_queue(long.clone(), None, Some(MAX_QUEUE + 90));
+        assert_eq!(kept.last(), long.last());
+        assert_eq!(kept[index.unwrap()], LockerItemId(MAX_QUEUE as i32 + 90));
+        // By id (the older form), and with no current song: the first.
+        let (kept, index) = kept_of_queue(long.clone(), Some(LockerItemId(7)), None);
+        assert_eq!((kept[0], index), (LockerItemId(7), None));
+        let (kept, _) = kept_of_queue(long, None, None);
+        assert_eq!(kept[0], LockerItemId(0));
+    }
 }

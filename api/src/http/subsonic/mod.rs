@@ -261,6 +261,23 @@ async fn sign_in(
     params: &Params,
 ) -> Result<Player, Failure> {
     let by_key = matches!(credentials, PlayerCredentials::ApiKey(_));
+    let client = super::auth::client_address(req, &state.settings.http);
+    let limit = Limit {
+        name: "sign-in",
+        max: state.settings.rate_limits.logins_per_15_minutes,
+        window: Duration::from_secs(15 * 60),
+    };
+    // An address past its failed sign-ins has no password checked at all,
+    // right or wrong, until its window ends (keys and tokens are random
+    // secrets, not guessable words: they are only counted).
+    if let (PlayerCredentials::Password { .. }, Some(client)) = (&credentials, &client) {
+        state
+            .services
+            .rate_limiter
+            .check(limit, &format!("ip:{client}"))
+            .await
+            .map_err(Failure::from)?;
+    }
     let proved = state
         .services
         .player_keys
@@ -271,12 +288,7 @@ async fn sign_in(
         return Ok(player);
     }
     // A failed attempt counts against the address, like a failed sign-in.
-    if let Some(client) = super::auth::client_address(req, &state.settings.http) {
-        let limit = Limit {
-            name: "sign-in",
-            max: state.settings.rate_limits.logins_per_15_minutes,
-            window: Duration::from_secs(15 * 60),
-        };
+    if let Some(client) = client {
         state
             .services
             .rate_limiter

@@ -44,6 +44,17 @@ impl Params {
             .collect()
     }
 
+    /// Every value of `name` in order, a blank one as `None`: for lists
+    /// that go with another list place by place (`scrobble`'s `time` with
+    /// its `id`), where leaving a blank out would shift the rest.
+    pub fn by_place(&self, name: &str) -> Vec<Option<&str>> {
+        self.0
+            .iter()
+            .filter(|(key, _)| key == name)
+            .map(|(_, value)| Some(value.as_str()).filter(|value| !value.trim().is_empty()))
+            .collect()
+    }
+
     /// `name`, which the method needs: error 10 when missing.
     pub fn required(&self, name: &str) -> Result<&str, Failure> {
         self.get(name).ok_or_else(|| Failure::missing(name))
@@ -87,7 +98,9 @@ impl Params {
         }
     }
 
-    /// A page: `count` (default `default`, at most `max`) from `offset`.
+    /// A page: `count` (default `default`) from `offset`. A count above
+    /// `max` is served as `max`, as players ask for "everything" with large
+    /// numbers and page on by what comes back; a negative one is an error.
     pub fn window(
         &self,
         count: &str,
@@ -95,7 +108,10 @@ impl Params {
         default: u64,
         max: u64,
     ) -> Result<(u64, u64), Failure> {
-        let count = self.int_in(count, 0, max as i64)?.unwrap_or(default as i64);
+        let count = self
+            .int_in(count, 0, i64::MAX)?
+            .unwrap_or(default as i64)
+            .min(max as i64);
         let offset = self.int_in(offset, 0, i64::from(i32::MAX))?.unwrap_or(0);
         Ok((count.unsigned_abs(), offset.unsigned_abs()))
     }
@@ -122,5 +138,15 @@ mod tests {
         assert!(params.bool("submission", false).unwrap());
         assert!(params.bool("x", false).is_err());
         assert_eq!(params.window("size", "from", 10, 500).unwrap(), (12, 0));
+        let large = Params::parse("size=5000&offset=3", None).unwrap();
+        assert_eq!(large.window("size", "offset", 10, 500).unwrap(), (500, 3));
+        assert!(params.window("offset", "size", 10, 500).is_err());
+    }
+
+    #[test]
+    fn lists_by_place_keep_their_blanks() {
+        let params = Params::parse("id=a&time=&id=b&time=5&time=%20", None).unwrap();
+        assert_eq!(params.by_place("time"), vec![None, Some("5"), None]);
+        assert_eq!(params.all("time"), vec!["5"]);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use entities::{locker_item, playlist};
+use entities::{locker_item, playlist, playlist_entry};
 
 use super::ids;
 use super::response::{body, Element, ErrorCode, Failure};
@@ -38,18 +38,19 @@ pub async fn list(call: &Call<'_>) -> Outcome {
         page.offset += got;
     }
     let ids: Vec<i32> = playlists.iter().map(|p| p.id).collect();
-    let stats = services.playlists.stats_of(&ids).await?;
+    let mut entries = services.playlists.entries_of(&ids).await?;
+    let all: Vec<playlist_entry::Model> = entries.drain().flat_map(|(_, e)| e).collect();
+    let mut totals: HashMap<i32, (i64, i64)> = HashMap::new();
+    for (entry, song) in playable(call, &all).await? {
+        let total = totals.entry(entry.playlist_id).or_default();
+        total.0 += 1;
+        total.1 += i64::from(song.duration_ms);
+    }
     let elements = playlists
         .iter()
         .map(|playlist| {
-            let stats = stats.get(&playlist.id).copied().unwrap_or_default();
-            header(
-                "playlist",
-                playlist,
-                &call.player.email,
-                i64::from(stats.entries),
-                i64::from(stats.duration_ms),
-            )
+            let (songs, duration) = totals.get(&playlist.id).copied().unwrap_or_default();
+            header("playlist", playlist, &call.player.email, songs, duration)
         })
         .collect();
     Ok(body()
@@ -132,15 +133,12 @@ pub async fn update(call: &Call<'_>) -> Outcome {
         services.playlists.update(user, id, edit).await?;
     }
     if !removing.is_empty() {
-        let entries = services
-            .playlists
-            .entries_of(&[playlist.id])
-            .await?
-            .remove(&playlist.id)
-            .unwrap_or_default();
+        // Indexes count the songs the player was shown (`getPlaylist`'s
+        // entries), not catalogue tracks it could not list.
+        let entries = playable(call, &entries_of(call, playlist.id).await?).await?;
         let mut doomed = Vec::new();
         for index in removing {
-            let entry = entries.get(index).ok_or_else(|| {
+            let (entry, _) = entries.get(index).ok_or_else(|| {
                 Failure::invalid(
                     "songIndexToRemove",
                     &format!("the playlist has {} songs", entries.len()),
@@ -187,26 +185,10 @@ async fn with_songs(call: &Call<'_>, id: PlaylistId) -> Result<Element, Failure>
         .get(user, id)
         .await?
         .ok_or_else(|| Failure::not_found("playlist"))?;
-    let entries = services
-        .playlists
-        .entries_of(&[playlist.id])
+    let songs: Vec<locker_item::Model> = playable(call, &entries_of(call, playlist.id).await?)
         .await?
-        .remove(&playlist.id)
-        .unwrap_or_default();
-    let item_ids: Vec<i32> = entries.iter().filter_map(|e| e.locker_item_id).collect();
-    let track_ids: Vec<i32> = entries.iter().filter_map(|e| e.track_id).collect();
-    let items = services.locker.items_by_id(user, &item_ids).await?;
-    let purchases: HashMap<i32, locker_item::Model> = services
-        .locker
-        .purchases_of_tracks(user, &track_ids)
-        .await?;
-    let songs: Vec<&locker_item::Model> = entries
-        .iter()
-        .filter_map(|entry| match (entry.locker_item_id, entry.track_id) {
-            (Some(item), _) => items.get(&item),
-            (None, Some(track)) => purchases.get(&track),
-            (None, None) => None,
-        })
+        .into_iter()
+        .map(|(_, song)| song)
         .collect();
     let duration: i64 = songs.iter().map(|s| i64::from(s.duration_ms)).sum();
     Ok(header(
@@ -220,9 +202,53 @@ async fn with_songs(call: &Call<'_>, id: PlaylistId) -> Result<Element, Failure>
         "entry",
         songs
             .into_iter()
-            .map(|s| songs::child("entry", s))
+            .map(|s| songs::child("entry", &s))
             .collect(),
     ))
+}
+
+/// One playlist's entries in order.
+async fn entries_of(call: &Call<'_>, playlist: i32) -> Result<Vec<playlist_entry::Model>, Failure> {
+    Ok(call
+        .services()
+        .playlists
+        .entries_of(&[playlist])
+        .await?
+        .remove(&playlist)
+        .unwrap_or_default())
+}
+
+/// The entries a player can play, in order, each with the locker item it
+/// streams: a purchased catalogue track is its purchase; a catalogue track
+/// not bought (GraphQL playlists may hold one) has nothing to stream and is
+/// left out, of the songs, their count and their indexes alike.
+async fn playable(
+    call: &Call<'_>,
+    entries: &[playlist_entry::Model],
+) -> Result<Vec<(playlist_entry::Model, locker_item::Model)>, Failure> {
+    let services = call.services();
+    let user = call.player.user;
+    let mut songs = Vec::with_capacity(entries.len());
+    // In slices, so that every playlist of a large collection stays within
+    // the databases' limits on bound parameters.
+    for slice in entries.chunks(5_000) {
+        let item_ids: Vec<i32> = slice.iter().filter_map(|e| e.locker_item_id).collect();
+        let track_ids: Vec<i32> = slice.iter().filter_map(|e| e.track_id).collect();
+        let items = services.locker.items_by_id(user, &item_ids).await?;
+        let purchases = services
+            .locker
+            .purchases_of_tracks(user, &track_ids)
+            .await?;
+        songs.extend(slice.iter().filter_map(|entry| {
+            let song = match (entry.locker_item_id, entry.track_id) {
+                (Some(item), _) => items.get(&item),
+                (None, Some(track)) => purchases.get(&track),
+                (None, None) => None,
+            }?;
+            Some((entry.clone(), song.clone()))
+        }));
+    }
+    Ok(songs)
 }
 
 fn header(

@@ -182,7 +182,7 @@ impl Element {
     fn write_xml(&self, out: &mut String) {
         let _ = write!(out, "<{}", self.name);
         for (name, value) in &self.attributes {
-            let _ = write!(out, " {name}=\"{}\"", escape(&value.xml()));
+            let _ = write!(out, " {name}=\"{}\"", escape_attribute(&value.xml()));
         }
         let empty = self.text.is_none()
             && self.parts.iter().all(|part| match part {
@@ -248,21 +248,37 @@ impl Element {
     }
 }
 
-/// XML's five escapes, plus the control characters XML 1.0 cannot carry
-/// at all (dropped: a tag may hold anything).
+/// XML's five escapes, without the characters XML 1.0 cannot carry at
+/// all (control characters other than tab and line ends, U+FFFE, U+FFFF:
+/// dropped, as a tag may hold anything).
 fn escape(text: &str) -> String {
-    let cleaned: std::borrow::Cow<'_, str> = if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
+    let cleaned: std::borrow::Cow<'_, str> = if text.chars().any(unfit) {
         text.chars()
-            .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+            .filter(|c| !unfit(*c))
             .collect::<String>()
             .into()
     } else {
         text.into()
     };
     quick_xml::escape::escape(cleaned.as_ref()).into_owned()
+}
+
+/// As `escape`, and tabs and line ends as character references: a parser
+/// turns them into spaces in an attribute value otherwise (a playlist's
+/// comment would lose its lines).
+fn escape_attribute(text: &str) -> String {
+    let escaped = escape(text);
+    if !escaped.contains(['\t', '\n', '\r']) {
+        return escaped;
+    }
+    escaped
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;")
+        .replace('\r', "&#13;")
+}
+
+fn unfit(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 /// The format a player asked for with `f`.
@@ -475,6 +491,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_dropped_from_xml() {
-        assert_eq!(escape("a\u{1}b\tc"), "ab\tc");
+        assert_eq!(escape("a\u{1}b\tc\u{FFFE}\u{FFFF}d"), "ab\tcd");
+        assert_eq!(
+            escape_attribute("one\ntwo\r\t<"),
+            "one&#10;two&#13;&#9;&lt;"
+        );
     }
 }

@@ -34,6 +34,7 @@ use sea_orm::{
 use sha2::Sha256;
 
 use crate::auth::{random_token, secret_hash, verify_password, Email, ErasedUsers};
+use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::{PlayerKeyId, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::rate_limit::{RateLimiter, LOGIN_PER_ACCOUNT};
@@ -139,8 +140,12 @@ impl PlayerKeys {
                 "name must be between 1 and 100 characters",
             ));
         }
+        // Counted and written under the account's lock, so that two at once
+        // cannot both be the last one allowed.
+        let txn = begin_write(&self.db).await?;
+        lock_row_for_update(&txn, "users", user.0).await?;
         let held = player_key::Entity::find_owned_by(user.0)
-            .count(&self.db)
+            .count(&txn)
             .await?;
         if held >= MAX_KEYS_PER_LISTENER {
             return Err(ApiError::Conflict(format!(
@@ -159,8 +164,9 @@ impl PlayerKeys {
             last_client: Set(None),
             ..Default::default()
         }
-        .insert(&self.db)
+        .insert(&txn)
         .await?;
+        txn.commit().await?;
         tracing::info!(
             user.id = user.0,
             player_key.id = key.id,

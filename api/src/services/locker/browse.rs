@@ -6,6 +6,7 @@ use sea_orm::sea_query::{Expr, Func, SimpleExpr};
 use sea_orm::{ColumnTrait, Order, QueryFilter, QueryOrder, Select};
 
 use super::Locker;
+use crate::db::text_eq;
 use crate::domain::{LockerAlbumKey, LockerArtistKey, LockerSource, Page, UserId};
 use crate::error::ApiResult;
 use crate::services::listing::{listing, Listing};
@@ -47,9 +48,7 @@ impl Locker {
         page: Page,
     ) -> ApiResult<Listing<locker_item::Model>> {
         let mut select = locker_item::Entity::find_owned_by(user.0);
-        let lower_eq = |column: locker_item::Column, value: &str| {
-            Expr::expr(Func::lower(Expr::col(column))).eq(value.to_lowercase())
-        };
+        let lower_eq = |column: locker_item::Column, value: &str| text_eq(Expr::col(column), value);
         if let Some(artist) = &filter.artist {
             select = select.filter(lower_eq(locker_item::Column::Artist, artist));
         }

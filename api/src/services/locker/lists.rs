@@ -17,6 +17,7 @@ use super::artists::ArtistGroup;
 use super::browse::lower;
 use super::stars::StarKind;
 use super::Locker;
+use crate::db::text_eq;
 use crate::domain::{LockerAlbumKey, LockerArtistKey, Page, UserId};
 use crate::error::{ApiError, ApiResult};
 
@@ -68,6 +69,11 @@ pub struct RandomSongs {
     pub from_year: Option<i32>,
     pub to_year: Option<i32>,
 }
+
+/// A window function's frame over every row of the window, in walking
+/// order (newest first).
+const WHOLE_WINDOW: &str =
+    "OVER (ORDER BY added_at DESC, id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)";
 
 impl Locker {
     /// A page of the listener's albums, as `list` chooses and orders them;
@@ -131,13 +137,17 @@ impl Locker {
         struct Seen {
             album_key: String,
             items: i64,
+            last_added_at: DateTime<Utc>,
+            last_id: i32,
         }
         let wanted = usize::try_from(page.offset + page.limit).unwrap_or(usize::MAX);
         let mut seen = std::collections::HashSet::new();
         let mut keys = Vec::new();
-        let mut read = 0;
+        // Where the last window ended: each starts after it (keyset), so a
+        // deep page costs the items before it once, not once per window.
+        let mut after: Option<(DateTime<Utc>, i32)> = None;
         loop {
-            let window = Query::select()
+            let mut window = Query::select()
                 .columns([
                     locker_item::Column::AlbumKey,
                     locker_item::Column::AddedAt,
@@ -148,23 +158,56 @@ impl Locker {
                 .order_by(locker_item::Column::AddedAt, Order::Desc)
                 .order_by(locker_item::Column::Id, Order::Desc)
                 .limit(WINDOW)
-                .offset(read)
                 .to_owned();
-            // In the window, an album's first place walking newest first is
-            // its latest item's.
+            if let Some((added_at, id)) = after {
+                window.and_where(
+                    Expr::tuple([
+                        Expr::col(locker_item::Column::AddedAt).into(),
+                        Expr::col(locker_item::Column::Id).into(),
+                    ])
+                    .lt(Expr::tuple([Expr::value(added_at), Expr::value(id)])),
+                );
+            }
+            // Each item's place in the window, and the window's last item.
+            let placed = Query::select()
+                .columns([
+                    Alias::new("album_key"),
+                    Alias::new("added_at"),
+                    Alias::new("id"),
+                ])
+                .expr_as(
+                    Expr::cust("ROW_NUMBER() OVER (ORDER BY added_at DESC, id DESC)"),
+                    Alias::new("place"),
+                )
+                .expr_as(
+                    Expr::cust(format!("LAST_VALUE(added_at) {WHOLE_WINDOW}")),
+                    Alias::new("last_added_at"),
+                )
+                .expr_as(
+                    Expr::cust(format!("LAST_VALUE(id) {WHOLE_WINDOW}")),
+                    Alias::new("last_id"),
+                )
+                .from_subquery(window, Alias::new("w"))
+                .to_owned();
+            // An album's first place walking newest first is where it
+            // stands; only the window's albums cross to the server.
             let grouped = Query::select()
                 .column(Alias::new("album_key"))
                 .expr_as(Expr::cust("COUNT(*)"), Alias::new("items"))
-                .from_subquery(window, Alias::new("w"))
+                .expr_as(
+                    Expr::cust("MIN(last_added_at)"),
+                    Alias::new("last_added_at"),
+                )
+                .expr_as(Expr::cust("MIN(last_id)"), Alias::new("last_id"))
+                .from_subquery(placed, Alias::new("p"))
                 .group_by_col(Alias::new("album_key"))
-                .order_by_expr(Expr::cust("MAX(added_at)"), Order::Desc)
-                .order_by_expr(Expr::cust("MAX(id)"), Order::Desc)
+                .order_by_expr(Expr::cust("MIN(place)"), Order::Asc)
                 .to_owned();
             let rows = Seen::find_by_statement(self.db.get_database_backend().build(&grouped))
                 .all(&self.db)
                 .await?;
             let in_window: i64 = rows.iter().map(|row| row.items).sum();
-            read += u64::try_from(in_window).unwrap_or(0);
+            after = rows.first().map(|row| (row.last_added_at, row.last_id));
             for row in rows {
                 if keys.len() < wanted && seen.insert(row.album_key.clone()) {
                     keys.push(LockerAlbumKey::of_row(&row.album_key));
@@ -328,7 +371,7 @@ impl Locker {
 
 /// Items whose genre is `genre`, ignoring case.
 fn genre_is(genre: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(lower(locker_item::Column::Genre)).eq(genre.trim().to_lowercase())
+    text_eq(Expr::col(locker_item::Column::Genre), genre)
 }
 
 fn check_size(size: u64, field: &str) -> ApiResult<()> {

@@ -7,11 +7,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entities::{locker_item, locker_lyrics, play};
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use entities::{locker_item, locker_lyrics, play, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use super::Locker;
+use crate::db::{text_contains, text_eq};
 use crate::domain::{LockerAlbumKey, LockerArtistKey, LockerSource, Page, UserId};
 use crate::error::ApiResult;
 
@@ -19,8 +22,8 @@ use crate::error::ApiResult;
 const ALBUM_ARTIST: &str = "COALESCE(album_artist, artist)";
 
 impl Locker {
-    /// When an item of the locker was last added or edited; `None` for an
-    /// empty locker.
+    /// When an item of the locker was last added, edited or removed;
+    /// `None` for a locker that never held anything.
     pub async fn last_changed(&self, user: UserId) -> ApiResult<Option<DateTime<Utc>>> {
         #[derive(FromQueryResult)]
         struct Latest {
@@ -31,8 +34,15 @@ impl Locker {
             .column_as(Expr::col(locker_item::Column::UpdatedAt).max(), "latest")
             .into_model::<Latest>()
             .one(&self.db)
+            .await?
+            .and_then(|row| row.latest);
+        let removed: Option<Option<DateTime<Utc>>> = user::Entity::find_by_id(user.0)
+            .select_only()
+            .column(user::Column::LockerRemovedAt)
+            .into_tuple()
+            .one(&self.db)
             .await?;
-        Ok(latest.and_then(|row| row.latest))
+        Ok(latest.max(removed.flatten()))
     }
 
     /// The album artists whose name holds `text` (ignoring case), by name.
@@ -43,7 +53,7 @@ impl Locker {
         page: Page,
     ) -> ApiResult<Vec<LockerArtistKey>> {
         let keys: Vec<String> = locker_item::Entity::find_owned_by(user.0)
-            .filter(Expr::expr(Func::lower(Expr::cust(ALBUM_ARTIST))).like(contains(text)))
+            .filter(text_contains(Expr::cust(ALBUM_ARTIST), text))
             .select_only()
             .column(locker_item::Column::AlbumArtistKey)
             .group_by(locker_item::Column::AlbumArtistKey)
@@ -67,9 +77,7 @@ impl Locker {
         page: Page,
     ) -> ApiResult<Vec<LockerAlbumKey>> {
         let keys: Vec<String> = locker_item::Entity::find_owned_by(user.0)
-            .filter(
-                Expr::expr(Func::lower(Expr::col(locker_item::Column::Album))).like(contains(text)),
-            )
+            .filter(text_contains(Expr::col(locker_item::Column::Album), text))
             .select_only()
             .column(locker_item::Column::AlbumKey)
             .group_by(locker_item::Column::AlbumKey)
@@ -162,16 +170,10 @@ impl Locker {
             ),
         );
         if let Some(artist) = artist {
-            select = select.filter(
-                Expr::expr(Func::lower(Expr::col(locker_item::Column::Artist)))
-                    .eq(artist.trim().to_lowercase()),
-            );
+            select = select.filter(text_eq(Expr::col(locker_item::Column::Artist), artist));
         }
         if let Some(title) = title {
-            select = select.filter(
-                Expr::expr(Func::lower(Expr::col(locker_item::Column::Title)))
-                    .eq(title.trim().to_lowercase()),
-            );
+            select = select.filter(text_eq(Expr::col(locker_item::Column::Title), title));
         }
         let Some(item) = select
             .order_by_asc(locker_item::Column::Id)
@@ -206,16 +208,4 @@ impl Locker {
             .filter_map(|row| row.catalogue_track_id.map(|track| (track, row)))
             .collect())
     }
-}
-
-/// A LIKE pattern matching `text` anywhere, in lower case, with LIKE's own
-/// characters escaped.
-fn contains(text: &str) -> LikeExpr {
-    let escaped = text
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }

@@ -21,9 +21,8 @@ pub mod events;
 mod lists;
 mod lookups;
 mod remove;
-pub(crate) use remove::orphaned_blob;
+pub(crate) use remove::{after_removal, orphaned_blob};
 mod stars;
-pub(crate) use stars::drop_unnamed_stars;
 mod streams;
 mod upload;
 

@@ -3,10 +3,12 @@
 //! nothing else refers to it, and the stars of an album or artist it was
 //! the last to name.
 
-use entities::{blob, locker_item, playlist_entry, track};
+use chrono::Utc;
+use entities::{blob, locker_item, playlist_entry, track, user};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use super::events::LockerChange;
@@ -52,7 +54,7 @@ impl Locker {
         locker_item::Entity::delete_by_id(item.id)
             .exec(&txn)
             .await?;
-        drop_unnamed_stars(&txn, user).await?;
+        after_removal(&txn, user).await?;
         let orphan = match item.blob_id {
             Some(blob_id) => orphaned_blob(&txn, blob_id).await?,
             // A purchase whose master was never attached.
@@ -103,4 +105,18 @@ pub(crate) async fn orphaned_blob(
     let blob = blob::Entity::find_by_id(blob_id).one(txn).await?;
     blob::Entity::delete_by_id(blob_id).exec(txn).await?;
     Ok(blob)
+}
+
+/// What follows items leaving a locker, in the same transaction: the stars
+/// no item names any more go, and the listener's `locker_removed_at` says
+/// when, so that players asking whether the library changed see a removal
+/// as a change.
+pub(crate) async fn after_removal(db: &impl ConnectionTrait, owner: UserId) -> ApiResult<()> {
+    drop_unnamed_stars(db, owner).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::LockerRemovedAt, Expr::value(Utc::now()))
+        .filter(user::Column::Id.eq(owner.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -15,13 +15,14 @@ pub mod similarity;
 use std::collections::{HashMap, HashSet};
 
 use entities::{artist, artist_genre};
-use sea_orm::sea_query::{Alias, Expr, Func, Query};
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter, QuerySelect,
 };
 
 use super::catalogue::Catalogue;
 use super::store::entitlements::Entitlements;
+use crate::db::text_eq;
 use crate::error::ApiResult;
 
 pub use picks::{Because, Suggestion};
@@ -120,10 +121,7 @@ impl Recommendations {
     /// locker's artist, known only by its name, finds its neighbours.
     pub async fn similar_artist_names(&self, name: &str, limit: usize) -> ApiResult<Vec<String>> {
         let named: Vec<i32> = artist::Entity::find()
-            .filter(
-                Expr::expr(Func::lower(Expr::col(artist::Column::Name)))
-                    .eq(name.trim().to_lowercase()),
-            )
+            .filter(text_eq(Expr::col(artist::Column::Name), name))
             .select_only()
             .column(artist::Column::Id)
             .limit(5)

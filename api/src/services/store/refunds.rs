@@ -24,7 +24,7 @@ use crate::domain::OrderStatus;
 use crate::domain::{Currency, LockerItemId, LockerSource, Money, OrderId, ProductKind, UserId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::catalogue::CatalogueVersion;
-use crate::services::locker::drop_unnamed_stars;
+use crate::services::locker::after_removal;
 use crate::services::locker::events::{LockerChange, LockerEvent, LockerEvents};
 use crate::services::playlists::close_gaps;
 use crate::services::search::{Change, Feed};
@@ -292,6 +292,6 @@ async fn take_back(
         .filter(locker_item::Column::Id.is_in(items.iter().copied()))
         .exec(txn)
         .await?;
-    drop_unnamed_stars(txn, user).await?;
+    after_removal(txn, user).await?;
     Ok(items.into_iter().map(LockerItemId).collect())
 }

@@ -198,6 +198,21 @@ async fn players_browse_by_tags_and_by_folders() {
         vec!["All I Want", "My Old Man"]
     );
     assert_eq!(album_dir["directory"]["parent"], joni_id);
+
+    // A removal is a change too: the index comes back, without the song.
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    data(
+        &app.delete_locker_item(&lib.auth, &json!(lib.songs[2].0))
+            .await,
+    );
+    let changed = player
+        .ok("getIndexes", &[("ifModifiedSince", &modified.to_string())])
+        .await;
+    assert!(
+        changed["indexes"]["lastModified"].as_i64().unwrap() > modified,
+        "{changed:#}"
+    );
+    assert_eq!(names(&changed["indexes"]["index"], "name"), vec!["J"]);
 }
 
 #[tokio::test]
@@ -283,9 +298,15 @@ async fn album_lists_genres_and_random_songs() {
         player.fails("getAlbumList2", &[("type", "byGenre")]).await,
         10
     );
+    // A size above the page limit is served as the limit, as players ask
+    // for "everything" with large numbers; a negative one is refused.
+    assert_eq!(
+        list("newest", vec![("size", "100000")]).await,
+        vec!["Kind of Blue", "Blue"]
+    );
     assert_eq!(
         player
-            .fails("getAlbumList2", &[("type", "newest"), ("size", "501")])
+            .fails("getAlbumList2", &[("type", "newest"), ("size", "-1")])
             .await,
         0
     );
@@ -319,6 +340,40 @@ async fn album_lists_genres_and_random_songs() {
     );
     let old = player.ok("getRandomSongs", &[("toYear", "1960")]).await;
     assert_eq!(names(&old["randomSongs"]["song"], "title"), vec!["So What"]);
+}
+
+#[tokio::test]
+async fn names_beyond_ascii_are_found_as_they_are_listed() {
+    let app = spawn_app().await;
+    let (auth, player) = listener(&app).await;
+    let song = audio::random_wav(&[
+        ("INAM", "Été"),
+        ("IART", "Ólafur Arnalds"),
+        ("IPRD", "Ásgeir Á Ísafirði"),
+        ("IGNR", "Électro"),
+    ]);
+    data(&app.upload(&auth, "ete.wav", song).await);
+
+    // A genre is found by the spelling getGenres lists it with.
+    let genres = player.ok("getGenres", &[]).await;
+    assert_eq!(genres["genres"]["genre"][0]["value"], "Électro");
+    let found = player.ok("getSongsByGenre", &[("genre", "Électro")]).await;
+    assert_eq!(names(&found["songsByGenre"]["song"], "title"), vec!["Été"]);
+    let found = player.ok("getSongsByGenre", &[("genre", "ÉLECTRO")]).await;
+    assert_eq!(names(&found["songsByGenre"]["song"], "title"), vec!["Été"]);
+    // Artists and albums by a word of their names, their ASCII letters in
+    // any case (SQLite folds no others).
+    let found = player.ok("search3", &[("query", "ÓLAFUR")]).await;
+    assert_eq!(
+        names(&found["searchResult3"]["artist"], "name"),
+        vec!["Ólafur Arnalds"]
+    );
+    let found = player.ok("search3", &[("query", "ÍSAFIRði")]).await;
+    assert_eq!(
+        names(&found["searchResult3"]["album"], "name"),
+        vec!["Ásgeir Á Ísafirði"],
+        "{found:#}"
+    );
 }
 
 #[tokio::test]

@@ -20,10 +20,17 @@ async fn scrobbles_are_plays_and_history_off_records_none() {
     let earlier = (chrono::Utc::now() - chrono::Duration::hours(2))
         .timestamp_millis()
         .to_string();
+    // A blank `time` is "now" and keeps its place: the next `time` dates
+    // the next song.
     player
         .ok(
             "scrobble",
-            &[("id", second), ("time", &earlier), ("id", first)],
+            &[
+                ("id", first),
+                ("time", ""),
+                ("id", second),
+                ("time", &earlier),
+            ],
         )
         .await;
     let recent = app.recently_played(&lib.auth, Some(10)).await;
@@ -196,6 +203,17 @@ async fn a_queue_saved_by_a_player_is_the_playback_state_and_back() {
     );
     let still = player.ok("getPlayQueueByIndex", &[]).await;
     assert_eq!(still["playQueueByIndex"]["position"], 10);
+    // A queue longer than Cadenza keeps (5,000) is saved from the current
+    // song on, not refused.
+    let mut long: Vec<(&str, &str)> = (0..5_002).map(|n| ("id", ids[n % 2])).collect();
+    long.push(("currentIndex", "5001"));
+    let saved = player.post("savePlayQueueByIndex", &long).await;
+    assert_eq!(saved["status"], "ok", "{saved}");
+    let kept = player.post("getPlayQueueByIndex", &[]).await;
+    let kept = &kept["playQueueByIndex"];
+    assert_eq!(kept["entry"].as_array().unwrap().len(), 5_000);
+    assert_eq!(kept["currentIndex"], 4_999);
+    assert_eq!(kept["entry"][4_999]["id"], ids[1]);
     // No ids clears it.
     player.ok("savePlayQueue", &[]).await;
     let cleared = app.gql_as(&lib.auth, PLAYBACK, json!({})).await;
@@ -360,4 +378,81 @@ async fn stars_and_ratings_are_the_same_in_graphql() {
         data(&graphql)["node"],
         json!({ "starred": false, "rating": null })
     );
+}
+
+#[tokio::test]
+async fn a_purchase_streams_its_master_and_sits_in_playlists_like_an_upload() {
+    let app = spawn_app().await;
+    app.store_feed().await;
+    let admin = app.admin().await;
+    let tracks = app
+        .gql(
+            "query($id: ID!) { product(id: $id) { album { tracks { id title } } } }",
+            json!({ "id": app.product_id("ST-ALB").await }),
+        )
+        .await;
+    let first_tune = data(&tracks)["product"]["album"]["tracks"][0]["id"].clone();
+    let master = crate::audio::wav(1200, &[("INAM", "Master One")]);
+    data(&app.attach_master(&admin, &first_tune, master.clone()).await);
+
+    let (auth, player) = listener(&app).await;
+    let lib = library(&app, auth).await;
+    data(
+        &app.add_to_cart(&lib.auth, &app.product_id("ST-T1").await)
+            .await,
+    );
+    assert_eq!(
+        data(&app.checkout(&lib.auth, "subsonic-buy").await)["checkout"]["status"],
+        "FULFILLED"
+    );
+
+    // The purchase is a song of the locker: it streams the master.
+    let purchases = app.purchases(&lib.auth).await;
+    let song = data(&purchases)["viewer"]["locker"]["items"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bought = player.ok("getSong", &[("id", &song)]).await;
+    assert_eq!(bought["song"]["title"], "First Tune", "{bought}");
+    let streamed = player.get("stream", &[("id", &song)]).await;
+    assert_eq!(streamed.status(), 200);
+    assert_eq!(streamed.bytes().await.unwrap().to_vec(), master);
+
+    // A GraphQL playlist holding the catalogue track plays its purchase,
+    // and a player's indexes count it where it is shown.
+    let made = app
+        .create_playlist(
+            &lib.auth,
+            "Mixed",
+            [&json!(lib.songs[0].0), &first_tune, &json!(lib.songs[1].0)],
+        )
+        .await;
+    let playlist = data(&made)["createPlaylist"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries = |got: &Value| -> Vec<String> {
+        got["playlist"]["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let got = player.ok("getPlaylist", &[("id", &playlist)]).await;
+    assert_eq!(entries(&got), ["All I Want", "First Tune", "My Old Man"]);
+    assert_eq!(got["playlist"]["entry"][1]["id"], song.as_str());
+    let listed = player.ok("getPlaylists", &[]).await;
+    assert_eq!(listed["playlists"]["playlist"][0]["songCount"], 3);
+
+    player
+        .ok(
+            "updatePlaylist",
+            &[("playlistId", &playlist), ("songIndexToRemove", "1")],
+        )
+        .await;
+    let got = player.ok("getPlaylist", &[("id", &playlist)]).await;
+    assert_eq!(entries(&got), ["All I Want", "My Old Man"]);
+    let seen = app.playlist(&lib.auth, &json!(playlist)).await;
+    assert_eq!(data(&seen)["playlist"]["itemCount"], 2, "{seen}");
 }

@@ -368,6 +368,8 @@ async fn wrong_passwords_are_counted_like_sign_ins() {
     let app = spawn_app_with(|settings| settings.rate_limits.logins_per_15_minutes = 3).await;
     let auth = app.customer().await;
     let email = email_of(&app, &auth).await;
+    let other = email_of(&app, &app.customer().await).await;
+    let (_, key) = player_key(&app, &auth, "Phone").await;
     for _ in 0..3 {
         let answer = bare(
             &app,
@@ -391,6 +393,20 @@ async fn wrong_passwords_are_counted_like_sign_ins() {
             .contains("try again"),
         "{limited}"
     );
+    // Past the limit the address has no password checked, the right one
+    // included (so guessing on cannot find it), another account's too.
+    for account in [&email, &other] {
+        let refused = bare(
+            &app,
+            "ping",
+            &[("u", account), ("p", PASSWORD), ("f", "json")],
+        )
+        .await;
+        assert_eq!(refused["error"]["code"], 0, "{refused}");
+    }
+    // A player key is not a guessable word: it still signs in.
+    let keyed = bare(&app, "ping", &[("apiKey", &key), ("f", "json")]).await;
+    assert_eq!(keyed["status"], "ok", "{keyed}");
 }
 
 #[tokio::test]
