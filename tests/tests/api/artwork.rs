@@ -122,7 +122,13 @@ async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_fa
 ) {
     let healed = Arc::new(AtomicBool::new(false));
     let host = picture_host(healed.clone()).await;
-    let app = spawn_empty_app_with(false, |settings| settings.catalogue_artwork = true).await;
+    // The picture host is on this machine: allowed here, as a deployment
+    // whose partners serve pictures on its own network would.
+    let app = spawn_empty_app_with(false, |settings| {
+        settings.catalogue_artwork = true;
+        settings.artwork_private_hosts = true;
+    })
+    .await;
     let admin = app.admin().await;
     let body = app.import_feed(&admin, feed(&host)).await;
     assert_eq!(
@@ -217,6 +223,70 @@ async fn artwork_is_fetched_from_the_feed_kept_and_served_from_our_origin_and_fa
         .unwrap()
         .unwrap();
     assert_eq!(row.artwork_attempts, 0);
+}
+
+#[tokio::test]
+async fn a_feed_cannot_point_the_fetcher_at_the_servers_own_network() {
+    // A host on this machine that notes any connection at all.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let reached = Arc::new(AtomicBool::new(false));
+    let noted = reached.clone();
+    tokio::spawn(async move {
+        while listener.accept().await.is_ok() {
+            noted.store(true, Ordering::SeqCst);
+        }
+    });
+    let app = spawn_empty_app_with(false, |settings| settings.catalogue_artwork = true).await;
+    let admin = app.admin().await;
+    let mut lines =
+        vec![json!({"type": "artist", "id": "ar-art", "name": "Art Fetcher", "genres": ["Jazz"]})];
+    let urls = [
+        ("al-literal", format!("http://127.0.0.1:{port}/cover.png")),
+        ("al-name", format!("http://localhost:{port}/cover.png")),
+        (
+            "al-mapped",
+            format!("http://[::ffff:127.0.0.1]:{port}/cover.png"),
+        ),
+        (
+            "al-metadata",
+            "http://169.254.169.254/latest/meta-data".to_owned(),
+        ),
+    ];
+    for (id, url) in &urls {
+        lines.push(
+            json!({"type": "album", "id": id, "artist": "ar-art", "title": id,
+            "year": 2020, "genre": "Jazz", "coverUrl": url}),
+        );
+    }
+    let feed: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let body = app.import_feed(&admin, feed).await;
+    assert_eq!(
+        data(&body)["importCatalogue"]["rejected"],
+        json!([]),
+        "{body}"
+    );
+
+    // Each is tried, refused and put off; none is connected to.
+    let db = app.database().await;
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let rows = album::Entity::find().all(&db).await.unwrap();
+        if rows.len() == urls.len() && rows.iter().all(|row| row.artwork_attempts >= 1) {
+            assert!(rows.iter().all(|row| row.artwork_key.is_none()), "{rows:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "not all tried: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        !reached.load(Ordering::SeqCst),
+        "the fetcher connected to 127.0.0.1"
+    );
+    let albums = cover_urls(&app).await;
+    for (id, _) in &urls {
+        assert_eq!(albums[*id]["coverUrl"], Value::Null, "{id}: {albums}");
+    }
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ use sea_orm::{
 };
 use sha2::{Digest, Sha256};
 
+use super::public_hosts::{host_allowed, public_only};
 use super::CatalogueVersion;
 use crate::domain::AlbumId;
 use crate::error::{ApiError, ApiResult};
@@ -39,6 +40,9 @@ pub const FETCH_DEADLINE: Duration = Duration::from_secs(10);
 
 /// How often the job looks for albums without their artwork.
 pub const EVERY: Duration = Duration::from_secs(10);
+
+/// Redirects a fetch follows at most.
+const MAX_REDIRECTS: usize = 3;
 
 /// Albums one round handles at most (the next round goes on).
 const ROUND_LIMIT: u64 = 200;
@@ -58,8 +62,9 @@ const STORED_SIDE: u32 = 600;
 pub struct Artwork {
     db: DatabaseConnection,
     blobs: BlobStore,
-    http: reqwest::Client,
+    http: Option<reqwest::Client>,
     catalogue_version: CatalogueVersion,
+    private_hosts: bool,
 }
 
 /// What one round did.
@@ -74,22 +79,32 @@ impl Artwork {
         db: DatabaseConnection,
         blobs: BlobStore,
         catalogue_version: CatalogueVersion,
+        private_hosts: bool,
     ) -> Self {
-        // Building fails only when the TLS backend cannot start, which the
-        // default client would meet as well; every request still has its
-        // own deadline below.
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(FETCH_DEADLINE)
             .connect_timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .user_agent("Cadenza artwork fetcher")
+            .user_agent("Cadenza artwork fetcher");
+        let builder = if private_hosts {
+            builder.redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+        } else {
+            public_only(builder, MAX_REDIRECTS)
+        };
+        // Building fails only when the TLS backend cannot start; then no
+        // picture is fetched (each attempt says why), rather than one
+        // fetched by a client without the guard.
+        let http = builder
             .build()
-            .unwrap_or_default();
+            .inspect_err(
+                |err| tracing::error!(error = %err, "the artwork fetcher could not be built"),
+            )
+            .ok();
         Self {
             db,
             blobs,
             http,
             catalogue_version,
+            private_hosts,
         }
     }
 
@@ -154,6 +169,9 @@ impl Artwork {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err("only http and https URLs are fetched".into());
         }
+        if !self.private_hosts && !host_allowed(&parsed) {
+            return Err("the host is not a public address".into());
+        }
         let bytes = self.fetch(parsed).await?;
         // Only a picture that decodes (JPEG or PNG, of a sane size) is kept.
         let checked = bytes.clone();
@@ -169,8 +187,11 @@ impl Artwork {
     /// The body at `url`, read to at most `MAX_COVER_BYTES` within the
     /// deadline the client carries.
     async fn fetch(&self, url: reqwest::Url) -> Result<Vec<u8>, String> {
-        let mut response = self
+        let http = self
             .http
+            .as_ref()
+            .ok_or("the server has no HTTP client to fetch with")?;
+        let mut response = http
             .get(url)
             .send()
             .await
