@@ -98,6 +98,7 @@ impl Application {
                 rate_limiter,
                 search,
                 search_feed,
+                artwork_private_hosts: settings.artwork_private_hosts,
                 server_secret: secret,
                 quota_bytes: settings.locker.quota_bytes,
                 k_anonymity: settings.recommendations.k_anonymity,
@@ -247,6 +248,21 @@ async fn start_jobs(
         let erasure = erasure.clone();
         async move { erasure.follow(beat).await }
     });
+    if settings.demo_audio && settings.seed_demo {
+        let (db, masters) = (db.clone(), services.masters.clone());
+        jobs.every(
+            "demo-audio",
+            Duration::from_secs(60 * 60),
+            true,
+            move || {
+                let (db, masters) = (db.clone(), masters.clone());
+                async move {
+                    crate::services::catalogue::demo_audio::attach(&db, &masters).await?;
+                    anyhow::Ok(())
+                }
+            },
+        );
+    }
     if settings.catalogue_artwork {
         let artwork = services.artwork.clone();
         jobs.every(

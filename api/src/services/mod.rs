@@ -113,6 +113,8 @@ pub struct ServiceConfig {
     pub export_ttl_secs: u64,
     /// Where erasures are noted apart from the database.
     pub erasure_ledger: std::path::PathBuf,
+    /// Whether the artwork job may fetch from non-public addresses.
+    pub artwork_private_hosts: bool,
 }
 
 impl Services {
@@ -201,6 +203,7 @@ impl Services {
                 db.clone(),
                 config.blobs.clone(),
                 catalogue_version.clone(),
+                config.artwork_private_hosts,
             ),
             previews: catalogue::previews::Previews::new(db.clone(), config.blobs.clone()),
             catalogue_version,

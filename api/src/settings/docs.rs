@@ -142,6 +142,16 @@ pub fn documented() -> Vec<Documented> {
             "fetch each catalogue album's picture from its feed `coverUrl` in the background (10 s deadline, 8 MiB at most, retried later on failure) and serve it from `/artwork`; the demo's are drawn, not fetched",
         ),
         row(
+            "CADENZA_DEMO_AUDIO",
+            code(d.demo_audio),
+            "make master audio for the demo catalogue's tracks in the background (generated melodies, one 8-bit 11 kHz WAV per track length, about 18 MB in all), so its previews play and its purchases stream",
+        ),
+        row(
+            "CADENZA_ARTWORK_PRIVATE_HOSTS",
+            code(d.artwork_private_hosts),
+            "let the artwork job fetch from loopback, private, link-local and other non-public addresses (a redirect's too); off, a feed's `coverUrl` cannot reach the server's own network",
+        ),
+        row(
             "CADENZA_CORS_ORIGINS",
             "unset (this origin only)",
             "comma-separated origins (`https://shop.example`) whose pages may call the API, play streams and show covers from a browser (see docs/api.md, CORS)",

@@ -56,6 +56,13 @@ pub struct Settings {
     /// Fetch catalogue albums' pictures from their feed URLs in the
     /// background, and draw the demo's (`CADENZA_CATALOGUE_ARTWORK`).
     pub catalogue_artwork: bool,
+    /// Let the artwork job fetch from loopback, private and other
+    /// non-public addresses (`CADENZA_ARTWORK_PRIVATE_HOSTS`): off, a feed
+    /// cannot point the server at its own neighbours.
+    pub artwork_private_hosts: bool,
+    /// Make master audio for the demo catalogue's tracks in the background
+    /// (`CADENZA_DEMO_AUDIO`), so its previews play and its purchases do.
+    pub demo_audio: bool,
     pub locker: LockerSettings,
     pub store: StoreSettings,
     pub privacy: PrivacySettings,
@@ -88,6 +95,8 @@ impl Settings {
             jwt_secret: None,
             seed_demo: true,
             catalogue_artwork: true,
+            artwork_private_hosts: false,
+            demo_audio: true,
             locker: LockerSettings::default(),
             store: StoreSettings::default(),
             privacy: PrivacySettings::default(),
@@ -144,6 +153,12 @@ impl Settings {
                 defaults.catalogue_artwork,
                 boolean,
             )?,
+            artwork_private_hosts: env.or(
+                "CADENZA_ARTWORK_PRIVATE_HOSTS",
+                defaults.artwork_private_hosts,
+                boolean,
+            )?,
+            demo_audio: env.or("CADENZA_DEMO_AUDIO", defaults.demo_audio, boolean)?,
             locker: LockerSettings::read(&env)?,
             store: StoreSettings::read(&env)?,
             privacy: PrivacySettings::read(&env)?,

@@ -54,9 +54,10 @@ impl Server {
         command
             .env("CADENZA_BIND", format!("127.0.0.1:{port}"))
             .env("CADENZA_PAYMENT_TIMEOUT_MS", "600000")
-            // The catalogue's artwork job writes blobs of its own; these
-            // tests count the blobs their listeners make.
+            // The catalogue's artwork and demo audio jobs write blobs of
+            // their own; these tests count the blobs their listeners make.
             .env("CADENZA_CATALOGUE_ARTWORK", "false")
+            .env("CADENZA_DEMO_AUDIO", "false")
             .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log);

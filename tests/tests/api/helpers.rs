@@ -164,6 +164,8 @@ fn settings_for(data_dir: PathBuf, database_url: Option<String>, seed_demo: bool
     // Drawing the demo's 132 pictures in every test's server would cost
     // seconds each; the artwork tests and the browser story turn it on.
     settings.catalogue_artwork = false;
+    // Likewise the demo's master audio (18 MB of WAV); its test turns it on.
+    settings.demo_audio = false;
     // Small enough that the upload-limit tests need not send gigabytes.
     settings.locker.max_upload_bytes = 8 * 1024 * 1024;
     settings.locker.quota_bytes = 1024 * 1024 * 1024;

@@ -234,3 +234,52 @@ async fn a_preview_start_outside_the_track_is_refused_with_its_line() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_catalogue_ships_audio_to_preview_and_to_buy() {
+    let app = spawn_app_with(|settings| settings.demo_audio = true).await;
+    let product = app.product_id("demo-al-usher-1-t01-trk").await;
+    let query = "query($id: ID!) { product(id: $id) { title track { durationMs hasMasterAudio previewUrl } } }";
+    // Made in the background, a few seconds after the server starts.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let track = loop {
+        let body = app.gql(query, json!({ "id": product })).await;
+        let track = data(&body)["product"]["track"].clone();
+        if track["previewUrl"].is_string() {
+            break track;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no demo audio: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    assert_eq!(track["hasMasterAudio"], true);
+
+    // 30 seconds of an 8-bit 11,025 Hz WAV, and not silence.
+    let response = app.get(track["previewUrl"].as_str().unwrap()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/wav");
+    let preview = response.bytes().await.unwrap();
+    assert_eq!(preview.len(), 44 + 30 * 11_025);
+    let loudest = preview[44..]
+        .iter()
+        .map(|s| (i32::from(*s) - 128).abs())
+        .max();
+    assert!(loudest.unwrap() > 40, "{loudest:?}");
+
+    // Bought, it streams the whole master, as long as the track says.
+    let listener = app.customer().await;
+    data(&app.add_to_cart(&listener, &product).await);
+    data(&app.checkout(&listener, "demo-buy").await);
+    let bought = app.purchases(&listener).await;
+    let item = data(&bought)["viewer"]["locker"]["items"]["nodes"][0].clone();
+    assert_eq!(item["streamable"], true, "{bought}");
+    let whole = app.get(item["streamUrl"].as_str().unwrap()).await;
+    assert_eq!(whole.status(), 200);
+    let duration_ms = track["durationMs"].as_u64().unwrap();
+    assert_eq!(
+        whole.bytes().await.unwrap().len() as u64,
+        44 + 11_025 * duration_ms / 1000
+    );
+}

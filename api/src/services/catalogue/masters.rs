@@ -79,38 +79,21 @@ impl Masters {
             active.updated_at = Set(Utc::now());
             let updated = active.update(&txn).await?;
             // Buyers who have been waiting for this master stream it now.
-            locker_item::Entity::update_many()
-                .col_expr(locker_item::Column::BlobId, Expr::value(blob.id))
-                .col_expr(locker_item::Column::SizeBytes, Expr::value(blob.size_bytes))
-                .col_expr(
-                    locker_item::Column::ContentHash,
-                    Expr::value(blob.content_hash.clone()),
-                )
-                .col_expr(locker_item::Column::Format, Expr::value(facts.format))
-                .col_expr(locker_item::Column::MimeType, Expr::value(facts.mime_type))
-                .col_expr(
-                    locker_item::Column::BitrateKbps,
-                    Expr::value(facts.bitrate_kbps),
-                )
-                .col_expr(
-                    locker_item::Column::SampleRateHz,
-                    Expr::value(facts.sample_rate_hz),
-                )
-                .col_expr(locker_item::Column::Channels, Expr::value(facts.channels))
-                .col_expr(locker_item::Column::UpdatedAt, Expr::value(Utc::now()))
-                .filter(locker_item::Column::CatalogueTrackId.eq(updated.id))
-                .filter(locker_item::Column::Source.eq(LockerSource::Purchase.as_str()))
-                .filter(locker_item::Column::BlobId.is_null())
-                .exec(&txn)
-                .await?;
-            // The old master goes unless a buyer's locker item still uses it.
+            deliver_waiting(&txn, &[updated.id], &blob, &updated).await?;
+            // The old master goes unless a buyer's locker item or another
+            // track (the demo's share theirs) still uses it.
             let orphan = match previous {
                 Some(old) => {
                     let used = locker_item::Entity::find()
                         .filter(locker_item::Column::BlobId.eq(old))
                         .count(&txn)
                         .await?
-                        > 0;
+                        > 0
+                        || track::Entity::find()
+                            .filter(track::Column::MasterBlobId.eq(old))
+                            .count(&txn)
+                            .await?
+                            > 0;
                     if used {
                         None
                     } else {
@@ -146,4 +129,93 @@ impl Masters {
             }
         }
     }
+
+    /// Gives `to` (tracks without a master) the master `from` has, the
+    /// same blob, no copy: for the demo catalogue, whose tracks of one
+    /// length share one. Purchases of them waiting for audio get it too.
+    /// The number of tracks given it.
+    pub async fn share(&self, from: &track::Model, to: &[i32]) -> ApiResult<u64> {
+        let Some(blob_id) = from.master_blob_id else {
+            return Ok(0);
+        };
+        let txn = begin_write(&self.db).await?;
+        let Some(blob) = blob::Entity::find_by_id(blob_id).one(&txn).await? else {
+            return Ok(0);
+        };
+        let given = track::Entity::update_many()
+            .col_expr(track::Column::MasterBlobId, Expr::value(blob.id))
+            .col_expr(
+                track::Column::MasterFormat,
+                Expr::value(from.master_format.clone()),
+            )
+            .col_expr(
+                track::Column::MasterMimeType,
+                Expr::value(from.master_mime_type.clone()),
+            )
+            .col_expr(
+                track::Column::MasterBitrateKbps,
+                Expr::value(from.master_bitrate_kbps),
+            )
+            .col_expr(
+                track::Column::MasterSampleRateHz,
+                Expr::value(from.master_sample_rate_hz),
+            )
+            .col_expr(
+                track::Column::MasterChannels,
+                Expr::value(from.master_channels),
+            )
+            .col_expr(track::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(track::Column::Id.is_in(to.iter().copied()))
+            .filter(track::Column::MasterBlobId.is_null())
+            .exec(&txn)
+            .await?;
+        deliver_waiting(&txn, to, &blob, from).await?;
+        txn.commit().await?;
+        self.catalogue_version.bump();
+        Ok(given.rows_affected)
+    }
+}
+
+/// Points purchases of `tracks` still waiting for audio at `blob`, the
+/// master `master` describes.
+async fn deliver_waiting(
+    txn: &sea_orm::DatabaseTransaction,
+    tracks: &[i32],
+    blob: &blob::Model,
+    master: &track::Model,
+) -> ApiResult<()> {
+    locker_item::Entity::update_many()
+        .col_expr(locker_item::Column::BlobId, Expr::value(blob.id))
+        .col_expr(locker_item::Column::SizeBytes, Expr::value(blob.size_bytes))
+        .col_expr(
+            locker_item::Column::ContentHash,
+            Expr::value(blob.content_hash.clone()),
+        )
+        .col_expr(
+            locker_item::Column::Format,
+            Expr::value(master.master_format.clone()),
+        )
+        .col_expr(
+            locker_item::Column::MimeType,
+            Expr::value(master.master_mime_type.clone()),
+        )
+        .col_expr(
+            locker_item::Column::BitrateKbps,
+            Expr::value(master.master_bitrate_kbps),
+        )
+        .col_expr(
+            locker_item::Column::SampleRateHz,
+            Expr::value(master.master_sample_rate_hz),
+        )
+        .col_expr(
+            locker_item::Column::Channels,
+            Expr::value(master.master_channels),
+        )
+        .col_expr(locker_item::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(locker_item::Column::CatalogueTrackId.is_in(tracks.iter().copied()))
+        .filter(locker_item::Column::Source.eq(LockerSource::Purchase.as_str()))
+        .filter(locker_item::Column::BlobId.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
 }

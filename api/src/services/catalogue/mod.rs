@@ -8,10 +8,12 @@ pub(crate) mod announce;
 pub mod artwork;
 mod counts;
 pub mod demo;
+pub mod demo_audio;
 pub mod import;
 pub mod masters;
 pub mod matching;
 pub mod previews;
+pub mod public_hosts;
 mod relations;
 mod version;
 

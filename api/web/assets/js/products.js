@@ -8,12 +8,13 @@ import { cover } from './cover.js';
 import { money } from './format.js';
 import { currentUser } from './session.js';
 import { setCartCount } from './cart-count.js';
+import { previewButton } from './previews.js';
 
 /** The fields every product tile needs. */
 export const PRODUCT_FIELDS = `id title kind audioFormat available ownedByViewer averageRating reviewCount
   price { amountMinor currency formatted }
   album { id title coverUrl artist { id name } }
-  track { id title artist { id name } }`;
+  track { id title previewUrl artist { id name } }`;
 
 /** The artist a product's music is by. */
 export function artistOf(product) {
@@ -52,6 +53,10 @@ export function productTile(product) {
       h('span', { class: 'tile-title' }, product.title)),
     h('span', { class: 'meta tile-artist' }, artistLink(product)),
     h('span', { class: 'tile-foot' },
+      // A track is heard from its tile; an album's tracks from its page.
+      product.track?.previewUrl
+        ? previewButton(product.track, { artist: artistOf(product), coverUrl: product.album?.coverUrl ?? null })
+        : null,
       h('span', { class: 'meta' }, kindLabel(product)),
       h('span', { class: 'price' }, money(product.price))),
   );
