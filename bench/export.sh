@@ -15,6 +15,9 @@ if [ -z "${CADENZA_BIN:-}" ]; then
 fi
 work="$(mktemp -d -p "$PWD" bench-export.XXXX)"
 export CADENZA_DATA_DIR="$work/data" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn
+# The demo's background work (drawing artwork, making audio) is not what
+# is measured here.
+export CADENZA_CATALOGUE_ARTWORK=false CADENZA_DEMO_AUDIO=false
 "$CADENZA_BIN" serve &
 server=$!
 cleanup() {

@@ -22,6 +22,9 @@ if [ -z "${CADENZA_BIN:-}" ]; then
 fi
 data_dir="$(mktemp -d)"
 export CADENZA_DATA_DIR="$data_dir" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn
+# The demo's background work (drawing artwork, making audio) is not what
+# is measured here.
+export CADENZA_CATALOGUE_ARTWORK=false CADENZA_DEMO_AUDIO=false
 if [ "$backend" = postgres ]; then
   db="cadenza_bench_$$"
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $db" postgres

@@ -23,6 +23,9 @@ if [ -z "${CADENZA_BIN:-}" ]; then
 fi
 work="$(mktemp -d)"
 export CADENZA_DATA_DIR="$work/data" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn
+# The demo's background work (drawing artwork, making audio) is not what
+# is measured here.
+export CADENZA_CATALOGUE_ARTWORK=false CADENZA_DEMO_AUDIO=false
 if [ "$backend" = postgres ]; then
   db="cadenza_soak_$$"
   psql -q -h 127.0.0.1 -U postgres -c "CREATE DATABASE $db" postgres

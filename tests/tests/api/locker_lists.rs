@@ -287,3 +287,85 @@ async fn album_and_song_lists_choose_and_order_as_asked() {
         assert_eq!(albums[0].play_count, 1);
     }
 }
+
+#[tokio::test]
+async fn newest_albums_page_past_the_first_window_in_walking_order() {
+    use entities::locker_item;
+    use sea_orm::{ActiveValue, EntityTrait, QueryFilter, Set};
+
+    let app = spawn_app().await;
+    let listener = app.customer().await;
+    let first = upload(
+        &app,
+        &listener,
+        ("Seed", "Band", "Album 9999", "Rock", "2001", "1"),
+        400,
+    )
+    .await;
+    let user = viewer(&app, &listener).await;
+    let db = app.database().await;
+    let row = locker_item::Entity::find()
+        .filter(sea_orm::ColumnTrait::eq(
+            &locker_item::Column::UserId,
+            user.0,
+        ))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.title, first["title"]);
+    // 1,200 more items: 120 albums of 10, three items to each instant so
+    // that ties are broken by id, the albums interleaved so that an album's
+    // place is its newest item's, more than two windows of 500.
+    let start = row.added_at + chrono::Duration::seconds(1);
+    let mut copies = Vec::new();
+    for n in 0..1_200u32 {
+        let album = format!("Album {:04}", (n * 7) % 120);
+        let mut copy: locker_item::ActiveModel = row.clone().into();
+        copy.id = ActiveValue::NotSet;
+        copy.album = Set(album.clone());
+        copy.album_key = Set(LockerAlbumKey::of(&album, "Band").to_string());
+        copy.content_hash = Set(format!("{n:064x}"));
+        copy.added_at = Set(start + chrono::Duration::seconds(i64::from(n / 3)));
+        copies.push(copy);
+    }
+    for chunk in copies.chunks(200) {
+        locker_item::Entity::insert_many(chunk.to_vec())
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    // What walking the items newest first meets, album by album.
+    let mut rows = locker_item::Entity::find()
+        .filter(sea_orm::ColumnTrait::eq(
+            &locker_item::Column::UserId,
+            user.0,
+        ))
+        .all(&db)
+        .await
+        .unwrap();
+    rows.sort_by(|a, b| (b.added_at, b.id).cmp(&(a.added_at, a.id)));
+    let mut expected: Vec<String> = Vec::new();
+    for row in &rows {
+        let album = row.album.clone();
+        if !expected.contains(&album) {
+            expected.push(album);
+        }
+    }
+    assert_eq!(expected.len(), 121);
+
+    let locker = app.locker_service().await;
+    for (offset, limit) in [(0, 50), (40, 50), (100, 50)] {
+        let got = locker
+            .album_list(user, &AlbumList::Newest, page(offset, limit))
+            .await
+            .unwrap();
+        let want: Vec<&str> = expected
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(String::as_str)
+            .collect();
+        assert_eq!(titles(&got), want, "from {offset}");
+    }
+}

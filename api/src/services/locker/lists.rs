@@ -70,11 +70,6 @@ pub struct RandomSongs {
     pub to_year: Option<i32>,
 }
 
-/// A window function's frame over every row of the window, in walking
-/// order (newest first).
-const WHOLE_WINDOW: &str =
-    "OVER (ORDER BY added_at DESC, id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)";
-
 impl Locker {
     /// A page of the listener's albums, as `list` chooses and orders them;
     /// `page.limit` at most `MAX_LIST_SIZE` (else BAD_USER_INPUT).
@@ -137,8 +132,6 @@ impl Locker {
         struct Seen {
             album_key: String,
             items: i64,
-            last_added_at: DateTime<Utc>,
-            last_id: i32,
         }
         let wanted = usize::try_from(page.offset + page.limit).unwrap_or(usize::MAX);
         let mut seen = std::collections::HashSet::new();
@@ -147,58 +140,20 @@ impl Locker {
         // deep page costs the items before it once, not once per window.
         let mut after: Option<(DateTime<Utc>, i32)> = None;
         loop {
-            let mut window = Query::select()
-                .columns([
-                    locker_item::Column::AlbumKey,
-                    locker_item::Column::AddedAt,
-                    locker_item::Column::Id,
-                ])
-                .from(locker_item::Entity)
-                .and_where(Expr::col(locker_item::Column::UserId).eq(user.0))
-                .order_by(locker_item::Column::AddedAt, Order::Desc)
-                .order_by(locker_item::Column::Id, Order::Desc)
-                .limit(WINDOW)
-                .to_owned();
-            if let Some((added_at, id)) = after {
-                window.and_where(
-                    Expr::tuple([
-                        Expr::col(locker_item::Column::AddedAt).into(),
-                        Expr::col(locker_item::Column::Id).into(),
-                    ])
-                    .lt(Expr::tuple([Expr::value(added_at), Expr::value(id)])),
-                );
-            }
-            // Each item's place in the window, and the window's last item.
+            let window = Self::newest_window(user, after).limit(WINDOW).to_owned();
+            // An album's place is its first item's, walking newest first;
+            // only the window's albums cross to the server.
             let placed = Query::select()
-                .columns([
-                    Alias::new("album_key"),
-                    Alias::new("added_at"),
-                    Alias::new("id"),
-                ])
+                .column(Alias::new("album_key"))
                 .expr_as(
                     Expr::cust("ROW_NUMBER() OVER (ORDER BY added_at DESC, id DESC)"),
                     Alias::new("place"),
                 )
-                .expr_as(
-                    Expr::cust(format!("LAST_VALUE(added_at) {WHOLE_WINDOW}")),
-                    Alias::new("last_added_at"),
-                )
-                .expr_as(
-                    Expr::cust(format!("LAST_VALUE(id) {WHOLE_WINDOW}")),
-                    Alias::new("last_id"),
-                )
                 .from_subquery(window, Alias::new("w"))
                 .to_owned();
-            // An album's first place walking newest first is where it
-            // stands; only the window's albums cross to the server.
             let grouped = Query::select()
                 .column(Alias::new("album_key"))
                 .expr_as(Expr::cust("COUNT(*)"), Alias::new("items"))
-                .expr_as(
-                    Expr::cust("MIN(last_added_at)"),
-                    Alias::new("last_added_at"),
-                )
-                .expr_as(Expr::cust("MIN(last_id)"), Alias::new("last_id"))
                 .from_subquery(placed, Alias::new("p"))
                 .group_by_col(Alias::new("album_key"))
                 .order_by_expr(Expr::cust("MIN(place)"), Order::Asc)
@@ -207,7 +162,6 @@ impl Locker {
                 .all(&self.db)
                 .await?;
             let in_window: i64 = rows.iter().map(|row| row.items).sum();
-            after = rows.first().map(|row| (row.last_added_at, row.last_id));
             for row in rows {
                 if keys.len() < wanted && seen.insert(row.album_key.clone()) {
                     keys.push(LockerAlbumKey::of_row(&row.album_key));
@@ -216,11 +170,61 @@ impl Locker {
             if keys.len() >= wanted || (in_window as u64) < WINDOW {
                 break;
             }
+            // The window's last item, where the next one starts: asked only
+            // when a page reaches past the first window.
+            let last = Self::newest_window(user, after)
+                .offset(WINDOW - 1)
+                .limit(1)
+                .to_owned();
+            after = Some(
+                self.db
+                    .query_one(self.db.get_database_backend().build(&last))
+                    .await?
+                    .map(|row| {
+                        Ok::<_, sea_orm::DbErr>((
+                            row.try_get::<DateTime<Utc>>("", "added_at")?,
+                            row.try_get::<i32>("", "id")?,
+                        ))
+                    })
+                    .transpose()?
+                    .ok_or_else(|| {
+                        ApiError::internal(anyhow::anyhow!("a window's last item vanished"))
+                    })?,
+            );
         }
         Ok(keys
             .into_iter()
             .skip(usize::try_from(page.offset).unwrap_or(usize::MAX))
             .collect())
+    }
+
+    /// The listener's items newest first (the `(user_id, added_at, id)`
+    /// index), after `after` when given: album key, added time and id.
+    fn newest_window(
+        user: UserId,
+        after: Option<(DateTime<Utc>, i32)>,
+    ) -> sea_orm::sea_query::SelectStatement {
+        let mut window = Query::select()
+            .columns([
+                locker_item::Column::AlbumKey,
+                locker_item::Column::AddedAt,
+                locker_item::Column::Id,
+            ])
+            .from(locker_item::Entity)
+            .and_where(Expr::col(locker_item::Column::UserId).eq(user.0))
+            .order_by(locker_item::Column::AddedAt, Order::Desc)
+            .order_by(locker_item::Column::Id, Order::Desc)
+            .to_owned();
+        if let Some((added_at, id)) = after {
+            window.and_where(
+                Expr::tuple([
+                    Expr::col(locker_item::Column::AddedAt).into(),
+                    Expr::col(locker_item::Column::Id).into(),
+                ])
+                .lt(Expr::tuple([Expr::value(added_at), Expr::value(id)])),
+            );
+        }
+        window
     }
 
     /// The albums the listener played, most played (`by_count`) or latest
