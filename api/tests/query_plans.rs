@@ -6,11 +6,18 @@
 //! plays, recommendations, cart, orders, the signed-in store), stars and
 //! rates, and the locker service makes every album and song list the
 //! Subsonic API serves. Each statement a request (or the service) sent is
-//! then planned with `EXPLAIN QUERY PLAN`
-//! against the server's own database, and a full scan of a table that
-//! holds listeners' rows fails the test: a new query or a migration cannot
-//! bring one back unseen. (A scan is what made a locker page cost the
-//! whole service's items instead of the listener's own.)
+//! then planned against the server's own database, and a full scan of a
+//! table that holds listeners' rows fails the test: a new query or a
+//! migration cannot bring one back unseen. (A scan is what made a locker
+//! page cost the whole service's items instead of the listener's own.)
+//!
+//! On SQLite the plan is `EXPLAIN QUERY PLAN`'s, a `SCAN` of such a table
+//! failing. On PostgreSQL (`CADENZA_TEST_DATABASE=postgres`) it is
+//! `EXPLAIN` of the statement prepared with its parameters unknown (the
+//! generic plan) and sequential scans disabled, since the planner would
+//! rightly scan the test's few rows: a `Seq Scan` of such a table, or an
+//! index scan of one with no index condition (a whole index read in
+//! order), is then a statement no index can serve.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -26,8 +33,10 @@ use cadenza_api::services::locker::{AlbumList, Locker, RandomSongs};
 use cadenza_api::services::media::BlobStore;
 use cadenza_api::services::search::Feed;
 use cadenza_api::settings::StorageLocation;
-use common::{cadenza, random_wav, Server};
-use sea_orm::{ConnectionTrait, Database, Statement, Value as SqlValue};
+use common::{cadenza, random_wav, Server, Store};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, Statement, TransactionTrait, Value as SqlValue,
+};
 use serde_json::{json, Value};
 
 /// Tables whose rows belong to listeners: scanning one costs every
@@ -77,17 +86,17 @@ const PAGES_BY_ID: &[&str] = &[
 
 #[tokio::test]
 async fn no_personal_page_scans_a_table_of_every_listener() {
-    if cadenza_tests::on_postgres() {
-        // The plans checked are SQLite's; PostgreSQL gets the same indexes
-        // from the same migration.
-        return;
-    }
-    let dir = tempfile::TempDir::new().unwrap();
-    let seeded = cadenza(dir.path(), None).arg("seed-demo").output().unwrap();
+    let store = Store::new().await;
+    let dir = &store.dir;
+    let url = store.url();
+    let seeded = cadenza(dir.path(), url.as_deref())
+        .arg("seed-demo")
+        .output()
+        .unwrap();
     assert!(seeded.status.success(), "{seeded:?}");
     let server = Server::start(
         dir.path(),
-        None,
+        url.as_deref(),
         &[(
             "RUST_LOG",
             "warn,cadenza::sql=debug,cadenza_api::http::telemetry=info",
@@ -295,16 +304,26 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
         "the log holds the requests' statements: {statements:#?}"
     );
 
-    let db = Database::connect(format!(
-        "sqlite://{}?mode=ro",
-        dir.path().join("cadenza.sqlite3").display()
-    ))
-    .await
-    .unwrap();
     let mut statements: BTreeSet<String> = statements.into_iter().map(str::to_owned).collect();
-    statements.extend(subsonic_lists(dir.path(), listener, item).await);
+    statements.extend(subsonic_lists(&store, listener, item).await);
+    let db = store.database().await;
+    let scans = match db.get_database_backend() {
+        DbBackend::Postgres => postgres_scans(&db, &statements).await,
+        _ => sqlite_scans(&db, &statements).await,
+    };
+    db.close().await.unwrap();
+    store.drop_database().await;
+    assert!(
+        scans.is_empty(),
+        "statements that scan a table of every listener:\n{}",
+        scans.join("\n")
+    );
+}
+
+/// `EXPLAIN QUERY PLAN`'s `SCAN`s of a per-listener table.
+async fn sqlite_scans(db: &DatabaseConnection, statements: &BTreeSet<String>) -> Vec<String> {
     let mut scans = Vec::new();
-    for sql in &statements {
+    for sql in statements {
         // The plan does not depend on the values; each parameter is bound
         // to NULL. (Values are always parameters, so a `?` in the text is
         // one.)
@@ -327,26 +346,80 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
             }
         }
     }
-    assert!(
-        scans.is_empty(),
-        "statements that scan a table of every listener:\n{}",
-        scans.join("\n")
-    );
+    scans
+}
+
+/// PostgreSQL's generic plans, sequential scans disabled: a `Seq Scan` of a
+/// per-listener table, or an index scan of one without an index condition.
+async fn postgres_scans(db: &DatabaseConnection, statements: &BTreeSet<String>) -> Vec<String> {
+    let txn = db.begin().await.unwrap();
+    txn.execute_unprepared(
+        "SET LOCAL enable_seqscan = off; SET LOCAL plan_cache_mode = force_generic_plan",
+    )
+    .await
+    .unwrap();
+    let mut scans = Vec::new();
+    for sql in statements {
+        let parameters = (1..).take_while(|n| sql.contains(&format!("${n}"))).count();
+        txn.execute_unprepared(&format!("PREPARE planned AS {sql}"))
+            .await
+            .unwrap_or_else(|err| panic!("{sql}: {err}"));
+        let arguments = vec!["NULL"; parameters].join(", ");
+        let explain = if parameters == 0 {
+            "EXPLAIN EXECUTE planned".to_owned()
+        } else {
+            format!("EXPLAIN EXECUTE planned({arguments})")
+        };
+        let plan: Vec<String> = txn
+            .query_all(Statement::from_string(DbBackend::Postgres, explain))
+            .await
+            .unwrap_or_else(|err| panic!("{sql}: {err}"))
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        txn.execute_unprepared("DEALLOCATE planned").await.unwrap();
+        for (at, line) in plan.iter().enumerate() {
+            // Nodes are the first line and those under an arrow; the lines
+            // between are a node's details ("Index Cond: ...").
+            if at > 0 && !line.contains("->") {
+                continue;
+            }
+            let node = line.trim_start().trim_start_matches("->").trim_start();
+            // "Seq Scan on t", "Index Scan using i on t", "Bitmap Heap Scan on t".
+            let Some((scan_kind, rest)) = node.split_once(" on ") else {
+                continue;
+            };
+            let table = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .trim_matches('"');
+            let index_kind =
+                scan_kind.starts_with("Index Scan") || scan_kind.starts_with("Index Only Scan");
+            if !PER_LISTENER.contains(&table) {
+                continue;
+            }
+            let conditioned = || {
+                plan[at + 1..]
+                    .iter()
+                    .take_while(|next| !next.contains("->"))
+                    .any(|next| next.trim_start().starts_with("Index Cond:"))
+            };
+            if scan_kind.starts_with("Seq Scan") || (index_kind && !conditioned()) {
+                scans.push(format!("{}\n    in {sql}", plan.join("\n      ")));
+                break;
+            }
+        }
+    }
+    txn.rollback().await.unwrap();
+    scans
 }
 
 /// The statements of every list the Subsonic API asks the locker service
 /// for, made by the service itself over the server's database.
-async fn subsonic_lists(
-    data_dir: &std::path::Path,
-    listener: UserId,
-    item: LockerItemId,
-) -> Vec<String> {
-    let mut db = Database::connect(format!(
-        "sqlite://{}?mode=ro",
-        data_dir.join("cadenza.sqlite3").display()
-    ))
-    .await
-    .unwrap();
+async fn subsonic_lists(store: &Store, listener: UserId, item: LockerItemId) -> Vec<String> {
+    let data_dir = store.dir.path();
+    let mut db = store.database().await;
     let sent = Arc::new(Mutex::new(Vec::new()));
     let log = sent.clone();
     db.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
