@@ -344,7 +344,7 @@ async fn newest_albums_page_past_the_first_window_in_walking_order() {
         .all(&db)
         .await
         .unwrap();
-    rows.sort_by(|a, b| (b.added_at, b.id).cmp(&(a.added_at, a.id)));
+    rows.sort_by_key(|row| std::cmp::Reverse((row.added_at, row.id)));
     let mut expected: Vec<String> = Vec::new();
     for row in &rows {
         let album = row.album.clone();

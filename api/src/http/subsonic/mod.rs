@@ -33,7 +33,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use self::params::Params;
 use self::response::{body, envelope, respond, Element, ErrorCode, Failure, Format};
 use super::AppState;
-use crate::services::accounts::player_keys::{Player, PlayerCredentials};
+use crate::services::accounts::player_keys::{is_player_key, Player, PlayerCredentials};
 use crate::services::rate_limit::Limit;
 
 pub use self::params::MAX_FORM_BYTES;
@@ -270,7 +270,11 @@ async fn sign_in(
     // An address past its failed sign-ins has no password checked at all,
     // right or wrong, until its window ends (keys and tokens are random
     // secrets, not guessable words: they are only counted).
-    if let (PlayerCredentials::Password { .. }, Some(client)) = (&credentials, &client) {
+    let guessable = matches!(
+        credentials,
+        PlayerCredentials::Password { password, .. } if !is_player_key(password)
+    );
+    if let (true, Some(client)) = (guessable, &client) {
         state
             .services
             .rate_limiter

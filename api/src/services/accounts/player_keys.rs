@@ -50,6 +50,12 @@ pub const PASSWORD_REMEMBERED: Duration = Duration::from_secs(5 * 60);
 /// Marks a player key, so it is recognised (and refused) anywhere else.
 const SECRET_PREFIX: &str = "cdzp_";
 
+/// Whether `secret` has a player key's form (a random secret, not a word
+/// a person chose).
+pub fn is_player_key(secret: &str) -> bool {
+    secret.starts_with(SECRET_PREFIX)
+}
+
 /// A key as created: the row, and the secret that is never shown again.
 pub struct CreatedPlayerKey {
     pub key: player_key::Model,

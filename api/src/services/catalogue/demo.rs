@@ -275,7 +275,8 @@ pub fn feed() -> String {
             let track_id = format!("{album_id}-t{:02}", index + 1);
             // In steps of 30 seconds: tracks of one length share one demo
             // master (see `demo_audio`).
-            let duration_ms = 150_000 + 30_000 * (rng.below(210) as i64 / 30);
+            let duration_ms =
+                150_000 + i64::from(super::demo_audio::STEP_MS) * (rng.below(210) as i64 / 30);
             lines.push(json!({
                 "type": "track", "id": track_id, "album": album_id, "title": track_title,
                 "trackNumber": index + 1, "discNumber": 1, "durationMs": duration_ms,

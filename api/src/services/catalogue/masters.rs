@@ -12,7 +12,7 @@ use sea_orm::{
 };
 
 use super::CatalogueVersion;
-use crate::db::begin_write;
+use crate::db::{begin_write, lock_row_for_update};
 use crate::domain::{LockerSource, TrackId};
 use crate::error::{ApiError, ApiResult};
 use crate::services::media::{BlobStore, Inspected, ReceivedFile};
@@ -135,10 +135,16 @@ impl Masters {
     /// length share one. Purchases of them waiting for audio get it too.
     /// The number of tracks given it.
     pub async fn share(&self, from: &track::Model, to: &[i32]) -> ApiResult<u64> {
+        let txn = begin_write(&self.db).await?;
+        // Read again under its lock, so that a master attached to it
+        // meanwhile cannot take away the blob being shared.
+        lock_row_for_update(&txn, "tracks", from.id).await?;
+        let Some(from) = track::Entity::find_by_id(from.id).one(&txn).await? else {
+            return Ok(0);
+        };
         let Some(blob_id) = from.master_blob_id else {
             return Ok(0);
         };
-        let txn = begin_write(&self.db).await?;
         let Some(blob) = blob::Entity::find_by_id(blob_id).one(&txn).await? else {
             return Ok(0);
         };
@@ -169,7 +175,7 @@ impl Masters {
             .filter(track::Column::MasterBlobId.is_null())
             .exec(&txn)
             .await?;
-        deliver_waiting(&txn, to, &blob, from).await?;
+        deliver_waiting(&txn, to, &blob, &from).await?;
         txn.commit().await?;
         self.catalogue_version.bump();
         Ok(given.rows_affected)

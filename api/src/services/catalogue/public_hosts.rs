@@ -57,10 +57,30 @@ fn public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80
         // Documentation, 2001:db8::/32.
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // Site-local, fec0::/10 (deprecated).
+        || (first & 0xffc0) == 0xfec0
         // IPv4-compatible and other addresses under ::/96 (deprecated).
         || ip.segments()[..6].iter().all(|segment| *segment == 0)
-        // NAT64 (64:ff9b::/96) reaches IPv4 addresses, private ones too.
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b))
+        // SIIT, ::ffff:0:0:0/96.
+        || ip.segments()[..6] == [0, 0, 0, 0, 0xffff, 0])
+        // NAT64 (64:ff9b::/96, which DNS64 gives IPv4-only hosts) and 6to4
+        // (2002::/16) carry an IPv4 address: public when it is.
+        && embedded_v4(ip).is_none_or(public_v4)
+}
+
+/// The IPv4 address inside a NAT64 or 6to4 address.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |high: u16, low: u16| {
+        let [a, b] = high.to_be_bytes();
+        let [c, d] = low.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    match s {
+        [0x0064, 0xff9b, 0, 0, 0, 0, high, low] => Some(v4(high, low)),
+        [0x2002, high, low, ..] => Some(v4(high, low)),
+        _ => None,
+    }
 }
 
 /// Whether a URL's host may be fetched: a name (checked when resolved) or
@@ -107,6 +127,9 @@ impl Resolve for PublicOnly {
 /// most `redirects` redirects, each to a host allowed as the first was.
 pub fn public_only(builder: reqwest::ClientBuilder, redirects: usize) -> reqwest::ClientBuilder {
     builder
+        // Through a proxy the proxy would resolve the host, out of the
+        // resolver's sight: no proxy, even one the environment names.
+        .no_proxy()
         .dns_resolver(Arc::new(PublicOnly))
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > redirects {
@@ -142,10 +165,18 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
+            "2002:a00:1::1",
+            "fec0::1",
         ] {
             assert!(!is_public(refused.parse().unwrap()), "{refused}");
         }
-        for allowed in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        for allowed in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+        ] {
             assert!(is_public(allowed.parse().unwrap()), "{allowed}");
         }
     }

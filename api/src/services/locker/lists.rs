@@ -176,21 +176,18 @@ impl Locker {
                 .offset(WINDOW - 1)
                 .limit(1)
                 .to_owned();
-            after = Some(
-                self.db
-                    .query_one(self.db.get_database_backend().build(&last))
-                    .await?
-                    .map(|row| {
-                        Ok::<_, sea_orm::DbErr>((
-                            row.try_get::<DateTime<Utc>>("", "added_at")?,
-                            row.try_get::<i32>("", "id")?,
-                        ))
-                    })
-                    .transpose()?
-                    .ok_or_else(|| {
-                        ApiError::internal(anyhow::anyhow!("a window's last item vanished"))
-                    })?,
-            );
+            let boundary = self
+                .db
+                .query_one(self.db.get_database_backend().build(&last))
+                .await?;
+            // Gone: items were removed meanwhile, and the page ends here.
+            let Some(boundary) = boundary else {
+                break;
+            };
+            after = Some((
+                boundary.try_get::<DateTime<Utc>>("", "added_at")?,
+                boundary.try_get::<i32>("", "id")?,
+            ));
         }
         Ok(keys
             .into_iter()

@@ -25,6 +25,10 @@ impl Locker {
     /// to it.
     pub async fn delete(&self, user: UserId, id: LockerItemId) -> ApiResult<()> {
         let txn = begin_write(&self.db).await?;
+        // The account's row first, as refunds and erasure take it, so that
+        // a delete beside them waits rather than deadlocks (`after_removal`
+        // writes it).
+        lock_row_for_update(&txn, "users", user.0).await?;
         let item = locker_item::Entity::find_owned_by(user.0)
             .filter(locker_item::Column::Id.eq(id))
             .one(&txn)

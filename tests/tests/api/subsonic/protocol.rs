@@ -404,9 +404,12 @@ async fn wrong_passwords_are_counted_like_sign_ins() {
         .await;
         assert_eq!(refused["error"]["code"], 0, "{refused}");
     }
-    // A player key is not a guessable word: it still signs in.
+    // A player key is not a guessable word: it still signs in, as `apiKey`
+    // or as the password.
     let keyed = bare(&app, "ping", &[("apiKey", &key), ("f", "json")]).await;
     assert_eq!(keyed["status"], "ok", "{keyed}");
+    let as_password = bare(&app, "ping", &[("u", &email), ("p", &key), ("f", "json")]).await;
+    assert_eq!(as_password["status"], "ok", "{as_password}");
 }
 
 #[tokio::test]
