@@ -139,8 +139,27 @@ async fn anyone_hears_thirty_seconds_of_the_master_cut_exactly_or_on_frame_bound
         );
     }
     let after = tracks(&app).await;
-    // FLAC is not cut (see docs/catalogue-feed.md): no preview rather than a wrong one.
-    assert_eq!(after["Lossless"]["previewUrl"], Value::Null);
+
+    // FLAC: whole frames (each proven by its checksum) under a STREAMINFO
+    // that counts them. The master is 1.5 s: all of it, from its first frame.
+    let flac_master = fixture("tagged.flac");
+    let response = app
+        .get(after["Lossless"]["previewUrl"].as_str().unwrap())
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "audio/flac");
+    let preview = response.bytes().await.unwrap();
+    assert_eq!(&preview[0..4], b"fLaC");
+    assert_eq!(&preview[4..8], &[0x80, 0, 0, 34], "STREAMINFO only");
+    let total = (u64::from(preview[21] & 0x0F) << 32)
+        | u64::from(u32::from_be_bytes(preview[22..26].try_into().unwrap()));
+    assert_eq!(total, 66_150, "1.5 s at 44.1 kHz");
+    let frames = flac_frames_start(&flac_master);
+    assert_eq!(
+        &preview[42..],
+        &flac_master[frames..],
+        "the master's own frames"
+    );
 
     // WAV: from the feed's 10 s, exactly 30 s (8 kHz mono 16-bit: 16,000 bytes a second).
     let url = after["Wave"]["previewUrl"].as_str().unwrap();
@@ -282,4 +301,16 @@ async fn the_demo_catalogue_ships_audio_to_preview_and_to_buy() {
         whole.bytes().await.unwrap().len() as u64,
         44 + 11_025 * duration_ms / 1000
     );
+}
+
+/// Where a FLAC file's frames start: past "fLaC" and its metadata blocks.
+fn flac_frames_start(file: &[u8]) -> usize {
+    let mut at = 4;
+    loop {
+        let header = &file[at..at + 4];
+        at += 4 + u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize;
+        if header[0] & 0x80 != 0 {
+            return at;
+        }
+    }
 }

@@ -223,10 +223,10 @@ impl Track {
     /// 30 seconds of the master audio, for anyone to hear before buying:
     /// a signed URL (like `streamUrl`, valid an hour or a little more) of
     /// a plain GET. It starts where the feed's `previewStartMs` says, else
-    /// a third of the way in. WAV and AIFF masters are cut exactly, MP3
-    /// and AAC (ADTS) on frame boundaries; null without master audio, or
-    /// when the master is FLAC, Ogg, Opus or MP4 (not cut: see
-    /// docs/catalogue-feed.md).
+    /// a third of the way in. WAV and AIFF masters are cut exactly, MP3,
+    /// AAC (ADTS) and FLAC on frame boundaries; null without master audio,
+    /// or when the master is Ogg (Vorbis, Opus, FLAC in Ogg) or MP4 (not
+    /// cut: see docs/catalogue-feed.md).
     async fn preview_url(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         if !catalogue::previews::has_preview(&self.0) {
             return Ok(None);

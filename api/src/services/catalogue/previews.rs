@@ -35,7 +35,7 @@ pub fn has_preview(track: &track::Model) -> bool {
         && track
             .master_format
             .as_deref()
-            .and_then(Cuttable::of_format)
+            .and_then(|format| Cuttable::of_master(format, track.master_mime_type.as_deref()))
             .is_some()
 }
 
@@ -52,7 +52,10 @@ impl Previews {
         };
         let (Some(blob_id), Some(kind)) = (
             track.master_blob_id,
-            track.master_format.as_deref().and_then(Cuttable::of_format),
+            track
+                .master_format
+                .as_deref()
+                .and_then(|format| Cuttable::of_master(format, track.master_mime_type.as_deref())),
         ) else {
             return Ok(None);
         };
@@ -71,6 +74,39 @@ impl Previews {
         let plan = match kind {
             Cuttable::Wav => preview::plan_wav(&head, file_len, from_ms, PREVIEW_MS),
             Cuttable::Aiff => preview::plan_aiff(&head, file_len, from_ms, PREVIEW_MS),
+            Cuttable::Flac => {
+                let Some(layout) = self.flac_layout(&blob.storage_key, &head, file_len).await?
+                else {
+                    tracing::warn!("the master's FLAC metadata could not be read for a preview");
+                    return Ok(None);
+                };
+                let Some((start, length)) = preview::frame_window(
+                    layout.frames_start,
+                    file_len,
+                    duration_ms,
+                    from_ms,
+                    PREVIEW_MS,
+                ) else {
+                    return Ok(None);
+                };
+                let window = self.read(&blob.storage_key, start, length).await?;
+                let Some((from, to, samples)) =
+                    preview::flac_cut(&window, layout.sample_rate(), PREVIEW_MS)
+                else {
+                    tracing::warn!("no FLAC frames found where the preview starts");
+                    return Ok(None);
+                };
+                let Some(frames) = preview::flac_renumber(&window[from..to]) else {
+                    tracing::warn!("the preview's FLAC frames could not be renumbered");
+                    return Ok(None);
+                };
+                let mut bytes = layout.head_for(samples);
+                bytes.extend_from_slice(&frames);
+                return Ok(Some(PreviewAudio {
+                    bytes: Bytes::from(bytes),
+                    mime_type: kind.mime_type(),
+                }));
+            }
             Cuttable::Mp3 | Cuttable::Adts => {
                 let audio_start = preview::audio_start(&head);
                 let Some((start, length)) =
@@ -106,6 +142,51 @@ impl Previews {
             bytes: Bytes::from(bytes),
             mime_type: kind.mime_type(),
         }))
+    }
+
+    /// A FLAC master's layout: from its first bytes, or, when pictures
+    /// make its metadata longer than those, walking the blocks with a read
+    /// of each header.
+    async fn flac_layout(
+        &self,
+        key: &str,
+        head: &[u8],
+        file_len: u64,
+    ) -> ApiResult<Option<preview::FlacLayout>> {
+        if let Some(layout) = preview::flac_layout(head) {
+            return Ok(Some(layout));
+        }
+        let start = preview::audio_start(head);
+        let Ok(start_at) = usize::try_from(start) else {
+            return Ok(None);
+        };
+        if head.get(start_at..start_at + 4) != Some(b"fLaC".as_slice()) {
+            return Ok(None);
+        }
+        let mut at = start + 4;
+        let mut streaminfo = None;
+        // A FLAC file has a few blocks; a bound keeps a broken one finite.
+        for _ in 0..1_000 {
+            if at + 4 > file_len {
+                return Ok(None);
+            }
+            let header = self.read(key, at, 4).await?;
+            let Some((last, kind, length)) = preview::flac_block(&header) else {
+                return Ok(None);
+            };
+            if kind == 0 && length >= 34 {
+                streaminfo =
+                    <[u8; 34]>::try_from(self.read(key, at + 4, 34).await?.as_slice()).ok();
+            }
+            at += 4 + length;
+            if last {
+                return Ok(streaminfo.map(|streaminfo| preview::FlacLayout {
+                    streaminfo,
+                    frames_start: at,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     async fn read(&self, key: &str, start: u64, length: u64) -> ApiResult<Vec<u8>> {
