@@ -401,10 +401,8 @@ async fn a_purchase_streams_its_master_and_sits_in_playlists_like_an_upload() {
         &app.add_to_cart(&lib.auth, &app.product_id("ST-T1").await)
             .await,
     );
-    assert_eq!(
-        data(&app.checkout(&lib.auth, "subsonic-buy").await)["checkout"]["status"],
-        "FULFILLED"
-    );
+    let order = data(&app.checkout(&lib.auth, "subsonic-buy").await)["checkout"].clone();
+    assert_eq!(order["status"], "FULFILLED");
 
     // The purchase is a song of the locker: it streams the master.
     let purchases = app.purchases(&lib.auth).await;
@@ -455,4 +453,21 @@ async fn a_purchase_streams_its_master_and_sits_in_playlists_like_an_upload() {
     assert_eq!(entries(&got), ["All I Want", "My Old Man"]);
     let seen = app.playlist(&lib.auth, &json!(playlist)).await;
     assert_eq!(data(&seen)["playlist"]["itemCount"], 2, "{seen}");
+
+    // A refund takes the song away, and players asking whether the
+    // library changed are told it did.
+    let before = player.ok("getIndexes", &[]).await["indexes"]["lastModified"]
+        .as_i64()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    data(&app.refund_order(&admin, &order["id"]).await);
+    let after = player
+        .ok("getIndexes", &[("ifModifiedSince", &before.to_string())])
+        .await;
+    assert!(
+        after["indexes"]["lastModified"].as_i64().unwrap() > before,
+        "{after:#}"
+    );
+    assert!(after["indexes"].get("index").is_some(), "{after:#}");
+    assert_eq!(player.fails("getSong", &[("id", &song)]).await, 70);
 }
