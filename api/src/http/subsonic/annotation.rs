@@ -203,13 +203,7 @@ pub async fn play_queue(call: &Call<'_>, by_index: bool) -> Outcome {
         .attr("username", call.player.email.as_str())
         .attr("changed", date(state.updated_at))
         .attr("changedBy", player_name(&state.device_id))
-        .list(
-            "entry",
-            entries
-                .into_iter()
-                .map(|item| songs::child("entry", item))
-                .collect(),
-        );
+        .list("entry", songs::children("entry", entries));
     Ok(body().child(element).into())
 }
 
@@ -376,13 +370,7 @@ pub async fn starred(call: &Call<'_>, name: &'static str) -> Outcome {
                         .map(|album| browse::album_element(album, id3))
                         .collect(),
                 )
-                .list(
-                    "song",
-                    items
-                        .iter()
-                        .map(|item| songs::child("song", item))
-                        .collect(),
-                ),
+                .list("song", songs::children("song", &items)),
         )
         .into())
 }

@@ -225,16 +225,7 @@ pub async fn album(call: &Call<'_>) -> Outcome {
         .await?
         .ok_or_else(|| Failure::not_found("album"))?;
     Ok(body()
-        .child(
-            id3_album("album", &group.album).list(
-                "song",
-                group
-                    .items
-                    .iter()
-                    .map(|item| songs::child("song", item))
-                    .collect(),
-            ),
-        )
+        .child(id3_album("album", &group.album).list("song", songs::children("song", &group.items)))
         .into())
 }
 
@@ -307,14 +298,7 @@ pub async fn directory(call: &Call<'_>) -> Outcome {
                 .attr("name", group.album.title.as_str())
                 .opt("starred", group.album.starred_at.map(date))
                 .attr("playCount", group.album.play_count)
-                .list(
-                    "child",
-                    group
-                        .items
-                        .iter()
-                        .map(|item| songs::child("child", item))
-                        .collect(),
-                )
+                .list("child", songs::children("child", &group.items))
         }
         _ => return Err(Failure::not_found("directory")),
     };

@@ -88,15 +88,7 @@ pub async fn random_songs(call: &Call<'_>) -> Outcome {
         .random_songs(call.player.user, &pick)
         .await?;
     Ok(body()
-        .child(
-            Element::new("randomSongs").list(
-                "song",
-                items
-                    .iter()
-                    .map(|item| songs::child("song", item))
-                    .collect(),
-            ),
-        )
+        .child(Element::new("randomSongs").list("song", songs::children("song", &items)))
         .into())
 }
 
@@ -137,14 +129,6 @@ pub async fn songs_by_genre(call: &Call<'_>) -> Outcome {
         )
         .await?;
     Ok(body()
-        .child(
-            Element::new("songsByGenre").list(
-                "song",
-                items
-                    .iter()
-                    .map(|item| songs::child("song", item))
-                    .collect(),
-            ),
-        )
+        .child(Element::new("songsByGenre").list("song", songs::children("song", &items)))
         .into())
 }

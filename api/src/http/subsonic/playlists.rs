@@ -198,13 +198,7 @@ async fn with_songs(call: &Call<'_>, id: PlaylistId) -> Result<Element, Failure>
         songs.len() as i64,
         duration,
     )
-    .list(
-        "entry",
-        songs
-            .into_iter()
-            .map(|s| songs::child("entry", &s))
-            .collect(),
-    ))
+    .list("entry", songs::children("entry", &songs)))
 }
 
 /// One playlist's entries in order.

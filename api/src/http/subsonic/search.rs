@@ -129,13 +129,7 @@ pub async fn search3(call: &Call<'_>) -> Outcome {
                         .map(|album| album_element(album, true))
                         .collect(),
                 )
-                .list(
-                    "song",
-                    songs
-                        .iter()
-                        .map(|item| songs::child("song", item))
-                        .collect(),
-                ),
+                .list("song", songs::children("song", &songs)),
         )
         .into())
 }

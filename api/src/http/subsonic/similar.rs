@@ -123,15 +123,7 @@ pub async fn similar_songs(call: &Call<'_>, name: &'static str) -> Outcome {
     items.shuffle(&mut rand::thread_rng());
     items.truncate(count as usize);
     Ok(body()
-        .child(
-            Element::new(name).list(
-                "song",
-                items
-                    .iter()
-                    .map(|item| songs::child("song", item))
-                    .collect(),
-            ),
-        )
+        .child(Element::new(name).list("song", songs::children("song", &items)))
         .into())
 }
 
@@ -150,14 +142,6 @@ pub async fn top_songs(call: &Call<'_>) -> Outcome {
         .most_played_of_artist(call.player.user, key, count)
         .await?;
     Ok(body()
-        .child(
-            Element::new("topSongs").list(
-                "song",
-                items
-                    .iter()
-                    .map(|item| songs::child("song", item))
-                    .collect(),
-            ),
-        )
+        .child(Element::new("topSongs").list("song", songs::children("song", &items)))
         .into())
 }

@@ -26,6 +26,16 @@ pub fn suffix(item: &locker_item::Model) -> String {
     }
 }
 
+/// `items` as `Child` elements called `name`: every list of songs a
+/// method answers (`song`, an album's or a queue's `entry`, a folder's
+/// `child`).
+pub fn children<'a>(
+    name: &'static str,
+    items: impl IntoIterator<Item = &'a locker_item::Model>,
+) -> Vec<Element> {
+    items.into_iter().map(|item| child(name, item)).collect()
+}
+
 /// `item` as a `Child` element called `name`.
 pub fn child(name: &'static str, item: &locker_item::Model) -> Element {
     let album_artist = item.album_artist.as_deref().unwrap_or(&item.artist);

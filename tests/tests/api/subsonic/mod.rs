@@ -109,17 +109,7 @@ impl Player<'_> {
     /// A method that changes something is sent once, in JSON (`writes` in
     /// `protocol` sends each in XML).
     pub async fn call(&self, method: &str, params: &[(&str, &str)]) -> Value {
-        let json_answer: Value = self
-            .app
-            .client
-            .get(self.url(method))
-            .query(&self.params("json", params))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let json_answer: Value = self.get(method, params).await.json().await.unwrap();
         let problems = spec::check(&json_answer);
         assert!(
             problems.is_empty(),
