@@ -258,7 +258,14 @@ async function harness({ browser, context, baseUrl, shotsDir, summary }) {
     async gql(query, variables = {}, { token, session = false, allowErrors = false } = {}) {
       const bearer = session ? await t.sessionToken() : token;
       const response = await context.request.post(t.url('/graphql'), {
-        headers: { accept: 'application/graphql-response+json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+        // A connection of its own each time: a pooled one left idle past
+        // the server's keep-alive can be closed just as it is reused, and
+        // a POST on it fails with "socket hang up" (CI saw it once).
+        headers: {
+          accept: 'application/graphql-response+json',
+          connection: 'close',
+          ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        },
         data: { query, variables },
       });
       const body = await response.json().catch(async () => ({ errors: [{ message: await response.text() }] }));
