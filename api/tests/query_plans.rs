@@ -14,10 +14,12 @@
 //! On SQLite the plan is `EXPLAIN QUERY PLAN`'s, a `SCAN` of such a table
 //! failing. On PostgreSQL (`CADENZA_TEST_DATABASE=postgres`) it is
 //! `EXPLAIN` of the statement prepared with its parameters unknown (the
-//! generic plan) and sequential scans disabled, since the planner would
-//! rightly scan the test's few rows: a `Seq Scan` of such a table, or an
-//! index scan of one with no index condition (a whole index read in
-//! order), is then a statement no index can serve.
+//! generic plan) and sequential scans disabled (and sorts, for a list of
+//! products), since the planner would rightly scan and sort the test's
+//! few rows: a `Seq Scan` of
+//! such a table, or an index scan of one with no index condition (a whole
+//! index read in order), is then a statement no index can serve, and a
+//! `Sort` above a list of products an order no index fits.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -75,6 +77,29 @@ const PAGES: &[&str] = &[
     "{ viewer { locker { artists(first: 20) { nodes { id name starred } } albums(first: 20) { nodes { id artistId starred playCount durationMs items { id } } } genres { name } } } }",
     "{ viewer { locker { items(first: 50) { nodes { albumId starred rating lyrics lockerAlbum { id title trackCount } } } } } }",
     "{ viewer { locker { items(first: 50, filter: {starred: true}) { totalCount nodes { id } } } } }",
+];
+
+/// The catalogue's tables: a store page reads the few products it shows
+/// through an index that fits its filter and order, never the whole
+/// catalogue, and never sorts it.
+const CATALOGUE: &[&str] = &["products"];
+
+/// The store's sorts and filters, each with every sort (`$artist` is an
+/// artist of the catalogue). `ownedByViewer` makes each an answer for the
+/// viewer alone, so the shared response cache cannot answer it.
+const STORE_SORTS: &[&str] = &[
+    "NEWEST",
+    "BEST_SELLING",
+    "PRICE_ASC",
+    "PRICE_DESC",
+    "TOP_RATED",
+];
+const STORE_FILTERS: &[&str] = &[
+    "{}",
+    "{genre: \"Rock\"}",
+    "{kind: ALBUM}",
+    "{genre: \"Rock\", kind: TRACK}",
+    "{artistId: $artist}",
 ];
 
 /// Pages that name a locker album and artist by id (`$album`, `$artist`).
@@ -198,6 +223,28 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
     for page in PAGES_BY_ID {
         let body = server.gql(Some(&token), page, by_id.clone()).await;
         assert!(body.get("errors").is_none(), "{page}: {body}");
+    }
+    // The store, in each sort and filter.
+    let catalogue_artist = server
+        .gql(None, "{ artists(first: 1) { nodes { id } } }", json!({}))
+        .await["data"]["artists"]["nodes"][0]["id"]
+        .clone();
+    for sort in STORE_SORTS {
+        for filter in STORE_FILTERS {
+            let variables = if filter.contains("$artist") {
+                "($artist: ID!)"
+            } else {
+                ""
+            };
+            let page = format!(
+                "query{variables} {{ products(first: 20, sort: {sort}, filter: {filter}) \
+                 {{ totalCount nodes {{ id ownedByViewer }} }} }}"
+            );
+            let body = server
+                .gql(Some(&token), &page, json!({ "artist": catalogue_artist }))
+                .await;
+            assert!(body.get("errors").is_none(), "{page}: {body}");
+        }
     }
     // A Subsonic player through the same pages (`/rest`).
     let key = server
@@ -336,17 +383,51 @@ async fn sqlite_scans(db: &DatabaseConnection, statements: &BTreeSet<String>) ->
             ))
             .await
             .unwrap_or_else(|err| panic!("{sql}: {err}"));
-        for row in plan {
-            let detail: String = row.try_get("", "detail").unwrap();
+        let details: Vec<String> = plan
+            .iter()
+            .map(|row| row.try_get("", "detail").unwrap())
+            .collect();
+        for detail in &details {
             let scanned = detail
                 .strip_prefix("SCAN ")
                 .map(|rest| rest.split_whitespace().next().unwrap_or(""));
-            if scanned.is_some_and(|table| PER_LISTENER.contains(&table)) {
+            let whole_catalogue = scanned.is_some_and(|table| {
+                CATALOGUE.contains(&table) && !detail.contains(" USING ") && !counts(sql)
+            });
+            let sorted_catalogue = lists_catalogue(sql)
+                && detail.starts_with("USE TEMP B-TREE FOR")
+                && !counts(sql)
+                && !details
+                    .iter()
+                    .any(|detail| detail.contains("(artist_id=?)"));
+            if scanned.is_some_and(|table| PER_LISTENER.contains(&table))
+                || whole_catalogue
+                || sorted_catalogue
+            {
                 scans.push(format!("{detail}\n    in {sql}"));
             }
         }
     }
     scans
+}
+
+/// A list of the catalogue itself (its first table is the catalogue's), as
+/// opposed to a listener's rows joined to the products they hold. Sorting
+/// it is allowed only for one artist's products (`artist_id=?`): an
+/// artist's catalogue is short.
+fn lists_catalogue(sql: &str) -> bool {
+    sql.split_once(" FROM ").is_some_and(|(_, from)| {
+        CATALOGUE
+            .iter()
+            .any(|table| from.starts_with(&format!("\"{table}\"")))
+    })
+}
+
+/// A count of a store filter's products: kept between requests and
+/// recounted in the background (`services::catalogue::counts`), so it may
+/// read every match.
+fn counts(sql: &str) -> bool {
+    sql.starts_with("SELECT COUNT(*)")
 }
 
 /// PostgreSQL's generic plans, sequential scans disabled: a `Seq Scan` of a
@@ -364,6 +445,12 @@ async fn postgres_scans(db: &DatabaseConnection, statements: &BTreeSet<String>) 
         txn.execute_unprepared(&format!("PREPARE planned AS {sql}"))
             .await
             .unwrap_or_else(|err| panic!("{sql}: {err}"));
+        // A listener's few cart lines or orders may be sorted; a list of the
+        // catalogue may not.
+        let sort = if lists_catalogue(sql) { "off" } else { "on" };
+        txn.execute_unprepared(&format!("SET LOCAL enable_sort = {sort}"))
+            .await
+            .unwrap();
         let arguments = vec!["NULL"; parameters].join(", ");
         let explain = if parameters == 0 {
             "EXPLAIN EXECUTE planned".to_owned()
@@ -378,6 +465,19 @@ async fn postgres_scans(db: &DatabaseConnection, statements: &BTreeSet<String>) 
             .map(|row| row.try_get_by_index::<String>(0).unwrap())
             .collect();
         txn.execute_unprepared("DEALLOCATE planned").await.unwrap();
+        // A sort above a list of the catalogue sorts every match.
+        let one_artist = plan.iter().any(|line| line.contains("(artist_id = $"));
+        if lists_catalogue(sql) && !counts(sql) && !one_artist {
+            let node = |line: &String| {
+                line.trim_start()
+                    .trim_start_matches("->")
+                    .trim_start()
+                    .to_owned()
+            };
+            if let Some(sort) = plan.iter().map(node).find(|node| node.starts_with("Sort")) {
+                scans.push(format!("{sort}\n    in {sql}"));
+            }
+        }
         for (at, line) in plan.iter().enumerate() {
             // Nodes are the first line and those under an arrow; the lines
             // between are a node's details ("Index Cond: ...").
@@ -396,6 +496,10 @@ async fn postgres_scans(db: &DatabaseConnection, statements: &BTreeSet<String>) 
                 .trim_matches('"');
             let index_kind =
                 scan_kind.starts_with("Index Scan") || scan_kind.starts_with("Index Only Scan");
+            if CATALOGUE.contains(&table) && scan_kind.starts_with("Seq Scan") && !counts(sql) {
+                scans.push(format!("{}\n    in {sql}", plan.join("\n      ")));
+                break;
+            }
             if !PER_LISTENER.contains(&table) {
                 continue;
             }

@@ -21,6 +21,12 @@ pub struct Model {
     pub rating_sum: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Copies of what the store lists a product by, kept by the feed
+    /// import so that an index of this table serves every store page: the
+    /// track's genre, else the album's; the album's artist and year.
+    pub listing_genre: Option<String>,
+    pub artist_id: Option<i32>,
+    pub release_year: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -33,6 +33,7 @@ mod m20261206_000640_index_artists_by_name;
 mod m20261206_000650_locker_removed_at;
 mod m20261206_000900_add_album_artwork;
 mod m20261206_000910_add_track_preview_start;
+mod m20261206_000920_index_store_pages;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000650_locker_removed_at::Migration),
             Box::new(m20261206_000900_add_album_artwork::Migration),
             Box::new(m20261206_000910_add_track_preview_start::Migration),
+            Box::new(m20261206_000920_index_store_pages::Migration),
         ]
     }
 }

@@ -647,3 +647,81 @@ async fn public_answers_are_shared_with_signed_in_callers_and_private_ones_never
         [json!(true), json!(false), json!(true), json!(false)]
     );
 }
+
+#[tokio::test]
+async fn a_reimported_album_moves_its_products_between_genres_artists_and_years() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let feed = |album_artist: &str, genre: &str, year: i32, track_genre: &str| {
+        format!(
+            r#"{{"type":"artist","id":"ar-one","name":"Listing One","genres":["Test Drone"]}}
+{{"type":"artist","id":"ar-two","name":"Listing Two","genres":["Test Drone"]}}
+{{"type":"album","id":"al-moves","artist":"{album_artist}","title":"Moves","year":{year},"genre":"{genre}"}}
+{{"type":"track","id":"tr-moves-1","album":"al-moves","title":"First","trackNumber":1,"durationMs":60000}}
+{{"type":"track","id":"tr-moves-2","album":"al-moves","title":"Second","trackNumber":2,"durationMs":60000{track_genre}}}
+{{"type":"product","sku":"MOVES-ALB","kind":"ALBUM","ref":"al-moves","priceMinor":999,"currency":"USD"}}
+{{"type":"product","sku":"MOVES-T1","kind":"TRACK","ref":"tr-moves-1","priceMinor":129,"currency":"USD"}}
+{{"type":"product","sku":"MOVES-T2","kind":"TRACK","ref":"tr-moves-2","priceMinor":129,"currency":"USD"}}
+"#
+        )
+    };
+    let skus = |body: &Value| -> Vec<String> {
+        let mut skus: Vec<String> = data(body)["products"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["sku"].as_str().unwrap().to_owned())
+            .collect();
+        skus.sort();
+        skus
+    };
+    let imported = app
+        .import_feed(
+            &admin,
+            feed("ar-one", "Test Ambient", 1990, r#","genre":"Test Noise""#),
+        )
+        .await;
+    assert_eq!(data(&imported)["importCatalogue"]["rejected"], json!([]));
+    let ambient = app
+        .products(Some(100), json!({ "genre": "Test Ambient" }), None)
+        .await;
+    // The second track has a genre of its own.
+    assert_eq!(skus(&ambient), ["MOVES-ALB", "MOVES-T1"]);
+    let noise = app
+        .products(Some(100), json!({ "genre": "Test Noise" }), None)
+        .await;
+    assert_eq!(skus(&noise), ["MOVES-T2"]);
+    let one = data(
+        &app.products(Some(1), json!({ "genre": "Test Ambient" }), None)
+            .await,
+    )["products"]["nodes"][0]["album"]["artist"]["id"]
+        .clone();
+
+    // The label moves the album to another genre, artist and year, and the
+    // second track back to the album's genre.
+    let imported = app
+        .import_feed(&admin, feed("ar-two", "Test Drone", 2030, ""))
+        .await;
+    assert_eq!(data(&imported)["importCatalogue"]["rejected"], json!([]));
+    let after = app
+        .products(Some(100), json!({ "genre": "Test Ambient" }), None)
+        .await;
+    assert!(skus(&after).is_empty(), "{after}");
+    let drone = app
+        .products(Some(100), json!({ "genre": "Test Drone" }), None)
+        .await;
+    assert_eq!(skus(&drone), ["MOVES-ALB", "MOVES-T1", "MOVES-T2"]);
+    let by_one = app
+        .products(Some(100), json!({ "artistId": one }), None)
+        .await;
+    assert!(skus(&by_one).is_empty(), "{by_one}");
+    let two = &data(&drone)["products"]["nodes"][0]["album"]["artist"]["id"];
+    assert_ne!(*two, one);
+    let by_two = app
+        .products(Some(100), json!({ "artistId": two }), None)
+        .await;
+    assert_eq!(skus(&by_two), ["MOVES-ALB", "MOVES-T1", "MOVES-T2"]);
+    // 2030 is newer than any demo release: the album leads the newest.
+    let newest = app.products(Some(3), Value::Null, Some("NEWEST")).await;
+    assert_eq!(skus(&newest), ["MOVES-ALB", "MOVES-T1", "MOVES-T2"]);
+}

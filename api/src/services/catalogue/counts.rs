@@ -3,8 +3,11 @@
 //! once the catalogue was large (a count over 500,000 products, joined to
 //! their albums and tracks, on each request). Which products are listed
 //! changes only with a feed import, so a count stands until this process
-//! imports again (`CatalogueVersion::listings`), or for `FRESH` at most,
-//! which bounds how long another replica's import can go unseen.
+//! imports again (`CatalogueVersion::listings`). Past `FRESH` (which bounds
+//! how long another replica's import goes unseen) one request starts a
+//! recount in the background and every request meanwhile is answered
+//! with the count kept: no page waits for a count of the whole catalogue
+//! but the first of its filter after an import.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -30,6 +33,20 @@ struct Count {
     listings: u64,
     at: Instant,
     total: u64,
+    /// When a recount began, if one is under way.
+    recounting: Option<Instant>,
+}
+
+/// What is kept for a filter.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// The count, current.
+    Current(u64),
+    /// The count, older than `FRESH`: the caller recounts in the
+    /// background (no other caller is told to until `FRESH` has passed).
+    Recount(u64),
+    /// Nothing that stands: the caller counts before answering.
+    Missing,
 }
 
 impl ProductCounts {
@@ -40,12 +57,27 @@ impl ProductCounts {
         }
     }
 
-    /// The count kept for `filter`, if it still stands.
-    pub fn get(&self, filter: &ProductFilter) -> Option<u64> {
-        let counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = counts.get(filter)?;
-        (count.listings == self.version.listings() && count.at.elapsed() < FRESH)
-            .then_some(count.total)
+    /// The count kept for `filter`, and whether the caller recounts.
+    pub fn get(&self, filter: &ProductFilter) -> Kept {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(count) = counts.get_mut(filter) else {
+            return Kept::Missing;
+        };
+        if count.listings != self.version.listings() {
+            return Kept::Missing;
+        }
+        if count.at.elapsed() < FRESH {
+            return Kept::Current(count.total);
+        }
+        // A recount that never came back (its statement failed) is retried.
+        if count
+            .recounting
+            .is_some_and(|began| began.elapsed() < FRESH)
+        {
+            return Kept::Current(count.total);
+        }
+        count.recounting = Some(Instant::now());
+        Kept::Recount(count.total)
     }
 
     /// Keeps `total` for `filter`, counted when listings were `listings`
@@ -66,6 +98,7 @@ impl ProductCounts {
                 listings,
                 at: Instant::now(),
                 total,
+                recounting: None,
             },
         );
     }
@@ -87,15 +120,15 @@ mod tests {
             genre: Some("Rock".into()),
             ..ProductFilter::default()
         };
-        assert_eq!(counts.get(&rock), None);
+        assert_eq!(counts.get(&rock), Kept::Missing);
         counts.keep(&rock, counts.listings(), 42);
-        assert_eq!(counts.get(&rock), Some(42));
-        assert_eq!(counts.get(&ProductFilter::default()), None);
+        assert_eq!(counts.get(&rock), Kept::Current(42));
+        assert_eq!(counts.get(&ProductFilter::default()), Kept::Missing);
         // A sale changes the catalogue, not which products are listed.
         version.bump();
-        assert_eq!(counts.get(&rock), Some(42));
+        assert_eq!(counts.get(&rock), Kept::Current(42));
         version.bump_listings();
-        assert_eq!(counts.get(&rock), None);
+        assert_eq!(counts.get(&rock), Kept::Missing);
     }
 
     #[test]
@@ -105,6 +138,32 @@ mod tests {
         let before = counts.listings();
         version.bump_listings();
         counts.keep(&ProductFilter::default(), before, 7);
-        assert_eq!(counts.get(&ProductFilter::default()), None);
+        assert_eq!(counts.get(&ProductFilter::default()), Kept::Missing);
+    }
+
+    #[test]
+    fn an_old_count_is_recounted_once_while_it_still_answers() {
+        let counts = ProductCounts::new(CatalogueVersion::default());
+        let all = ProductFilter::default();
+        counts.keep(&all, counts.listings(), 9);
+        let old = Instant::now()
+            .checked_sub(FRESH + Duration::from_secs(1))
+            .unwrap();
+        let age = |counts: &ProductCounts, recounting: Option<Instant>| {
+            let mut kept = counts.counts.lock().unwrap();
+            let count = kept.get_mut(&all).unwrap();
+            count.at = old;
+            count.recounting = recounting;
+        };
+        age(&counts, None);
+        assert_eq!(counts.get(&all), Kept::Recount(9));
+        // The others are answered with it while the recount runs.
+        assert_eq!(counts.get(&all), Kept::Current(9));
+        assert_eq!(counts.get(&all), Kept::Current(9));
+        // A recount that failed is asked for again once `FRESH` has passed.
+        age(&counts, Some(old));
+        assert_eq!(counts.get(&all), Kept::Recount(9));
+        counts.keep(&all, counts.listings(), 10);
+        assert_eq!(counts.get(&all), Kept::Current(10));
     }
 }

@@ -10,6 +10,7 @@ mod counts;
 pub mod demo;
 pub mod demo_audio;
 pub mod import;
+pub(crate) mod listed_by;
 pub mod masters;
 pub mod matching;
 pub mod previews;
@@ -22,7 +23,7 @@ pub use version::CatalogueVersion;
 use std::collections::HashMap;
 
 use entities::{album, artist, artist_genre, product, track};
-use sea_orm::sea_query::{Alias, Expr, Func, JoinType, NullOrdering, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, NullOrdering, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -138,30 +139,14 @@ impl Catalogue {
         sort: ProductSort,
         page: Page,
     ) -> ApiResult<Listing<product::Model>> {
-        let mut select = product::Entity::find()
-            .join_as(
-                JoinType::InnerJoin,
-                product_album_relation(),
-                Alias::new("a"),
-            )
-            .join_as(
-                JoinType::LeftJoin,
-                product_track_relation(),
-                Alias::new("t"),
-            )
-            .filter(product::Column::Available.eq(true));
+        // Every filter and order is on the product's own columns (its
+        // listing copies, `listing`), so an index of `products` serves it.
+        let mut select = product::Entity::find().filter(product::Column::Available.eq(true));
         if let Some(genre) = &filter.genre {
-            select = select.filter(
-                Expr::expr(Func::coalesce([
-                    Expr::col((Alias::new("t"), track::Column::Genre)).into(),
-                    Expr::col((Alias::new("a"), album::Column::Genre)).into(),
-                ]))
-                .eq(genre.as_str()),
-            );
+            select = select.filter(product::Column::ListingGenre.eq(genre.as_str()));
         }
         if let Some(artist_id) = filter.artist_id {
-            select =
-                select.filter(Expr::col((Alias::new("a"), album::Column::ArtistId)).eq(artist_id));
+            select = select.filter(product::Column::ArtistId.eq(artist_id));
         }
         if let Some(kind) = filter.kind {
             select = select.filter(product::Column::Kind.eq(kind.as_str()));
@@ -175,24 +160,43 @@ impl Catalogue {
         let select = match sort {
             ProductSort::Newest => select
                 .order_by_with_nulls(
-                    Expr::col((Alias::new("a"), album::Column::ReleaseYear)),
+                    product::Column::ReleaseYear,
                     Order::Desc,
                     NullOrdering::Last,
                 )
-                .order_by_desc(product::Column::CreatedAt),
-            ProductSort::PriceAsc => select.order_by_asc(product::Column::PriceMinor),
-            ProductSort::PriceDesc => select.order_by_desc(product::Column::PriceMinor),
+                .order_by_desc(product::Column::CreatedAt)
+                .order_by_asc(product::Column::Id),
+            ProductSort::PriceAsc => select
+                .order_by_asc(product::Column::PriceMinor)
+                .order_by_asc(product::Column::Id),
+            // Ties newest first: the price index read backwards.
+            ProductSort::PriceDesc => select
+                .order_by_desc(product::Column::PriceMinor)
+                .order_by_desc(product::Column::Id),
             ProductSort::TopRated => select
                 .order_by_with_nulls(average_rating(), Order::Desc, NullOrdering::Last)
-                .order_by_desc(product::Column::RatingCount),
-            ProductSort::BestSelling => select.order_by_desc(product::Column::SalesCount),
+                .order_by_desc(product::Column::RatingCount)
+                .order_by_asc(product::Column::Id),
+            ProductSort::BestSelling => select
+                .order_by_desc(product::Column::SalesCount)
+                .order_by_asc(product::Column::Id),
         };
-        let select = select.order_by_asc(product::Column::Id);
         // The count is kept between requests (`counts`); the page is read
         // each time.
         let total = match self.counts.get(filter) {
-            Some(total) => total,
-            None => {
+            counts::Kept::Current(total) => total,
+            counts::Kept::Recount(total) => {
+                let (db, counts, filter) = (self.db.clone(), self.counts.clone(), filter.clone());
+                let (select, listings) = (select.clone(), self.counts.listings());
+                tokio::spawn(async move {
+                    match select.count(&db).await {
+                        Ok(total) => counts.keep(&filter, listings, total),
+                        Err(err) => tracing::warn!(%err, "recounting store products failed"),
+                    }
+                });
+                total
+            }
+            counts::Kept::Missing => {
                 let listings = self.counts.listings();
                 let total = select.clone().count(&self.db).await?;
                 self.counts.keep(filter, listings, total);
@@ -299,6 +303,9 @@ async fn by_id<E: EntityTrait>(
     ids: &[i32],
     key: fn(&E::Model) -> i32,
 ) -> ApiResult<HashMap<i32, E::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
     let rows = E::find()
         .filter(id.is_in(ids.iter().copied()))
         .all(db)
@@ -307,19 +314,6 @@ async fn by_id<E: EntityTrait>(
 }
 
 fn average_rating() -> SimpleExpr {
-    Expr::cust("(CAST(products.rating_sum AS DOUBLE PRECISION) / NULLIF(products.rating_count, 0))")
-}
-
-fn product_album_relation() -> sea_orm::RelationDef {
-    product::Entity::belongs_to(album::Entity)
-        .from(product::Column::AlbumId)
-        .to(album::Column::Id)
-        .into()
-}
-
-fn product_track_relation() -> sea_orm::RelationDef {
-    product::Entity::belongs_to(track::Entity)
-        .from(product::Column::TrackId)
-        .to(track::Column::Id)
-        .into()
+    // The same expression as the index `idx_products_rated` is on.
+    Expr::cust("(CAST(rating_sum AS DOUBLE PRECISION) / NULLIF(rating_count, 0))")
 }

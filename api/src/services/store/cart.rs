@@ -164,10 +164,16 @@ pub(super) async fn lines_of(conn: &impl ConnectionTrait, user: UserId) -> ApiRe
         .order_by_asc(cart_line::Column::Id)
         .all(conn)
         .await?;
-    let products = product::Entity::find()
-        .filter(product::Column::Id.is_in(rows.iter().map(|row| row.product_id)))
-        .all(conn)
-        .await?;
+    // An empty list asks for no products (and sends no
+    // statement that would match none).
+    let products = if rows.is_empty() {
+        Vec::new()
+    } else {
+        product::Entity::find()
+            .filter(product::Column::Id.is_in(rows.iter().map(|row| row.product_id)))
+            .all(conn)
+            .await?
+    };
     let lines = rows
         .into_iter()
         .filter_map(|line| {

@@ -72,10 +72,16 @@ async fn with_lines(
         .order_by_asc(order_line::Column::Id)
         .all(conn)
         .await?;
-    let products = product::Entity::find()
-        .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
-        .all(conn)
-        .await?;
+    // An empty list asks for no products (and sends no
+    // statement that would match none).
+    let products = if lines.is_empty() {
+        Vec::new()
+    } else {
+        product::Entity::find()
+            .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
+            .all(conn)
+            .await?
+    };
     Ok(orders
         .into_iter()
         .map(|order| {

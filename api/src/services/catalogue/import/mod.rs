@@ -12,10 +12,11 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt};
 
+use super::listed_by::{self, Touched};
 use super::{announce, CatalogueVersion};
 use crate::db::begin_write;
 use crate::error::{ApiError, ApiResult};
-use crate::services::search::Feed;
+use crate::services::search::{Change, Feed};
 use crate::services::webhooks::{EventType, Outbox};
 
 mod fields;
@@ -109,6 +110,7 @@ impl Importer {
         }
         let updates = announce::product_updates(&txn, &run.updated_products).await?;
         let report = run.report;
+        listed_by::refresh(&txn, &touched(&run.changes)).await?;
         self.search.record(&txn, run.changes).await?;
         self.outbox.record(&txn, updates).await?;
         txn.commit().await?;
@@ -126,6 +128,28 @@ impl Importer {
         );
         Ok(report)
     }
+}
+
+/// The albums, tracks and products a run wrote, once each.
+fn touched(changes: &[Change]) -> Touched {
+    let mut touched = Touched::default();
+    for change in changes {
+        match *change {
+            Change::Album(id) => touched.albums.push(id),
+            Change::Track(id) => touched.tracks.push(id),
+            Change::Product(id) => touched.products.push(id),
+            _ => {}
+        }
+    }
+    for ids in [
+        &mut touched.albums,
+        &mut touched.tracks,
+        &mut touched.products,
+    ] {
+        ids.sort_unstable();
+        ids.dedup();
+    }
+    touched
 }
 
 enum LineRead {
