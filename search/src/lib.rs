@@ -209,9 +209,10 @@ fn key_of(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind as u64)
 }
 
+/// The audience of a catalogue document; a locker document's is its
+/// owner's (`user:<id>`). Indexes written before 2026-12-06 also carry a
+/// `private` term on locker documents, which nothing reads any more.
 const PUBLIC: &str = "public";
-/// Every locker document carries it beside its owner's term.
-const PRIVATE: &str = "private";
 
 fn audience_of(owner: Option<i64>) -> String {
     match owner {
@@ -339,9 +340,6 @@ impl SearchIndex {
         tantivy_doc.add_u64(f.kind, doc.kind as u64);
         tantivy_doc.add_i64(f.id, doc.id);
         tantivy_doc.add_text(f.audience, audience_of(doc.owner));
-        if doc.owner.is_some() {
-            tantivy_doc.add_text(f.audience, PRIVATE);
-        }
         tantivy_doc.add_text(f.title, &doc.title);
         tantivy_doc.add_text(f.artist, &doc.artist);
         tantivy_doc.add_text(f.album, &doc.album);
@@ -504,7 +502,9 @@ impl SearchIndex {
             )
             .unwrap_or(true)
         };
-        let Some(text_query) = query::text_query(&self.fields, request.text, &terms, visible)
+        let prefixes = |field, prefix: &str| words_beginning(&searcher, field, prefix);
+        let Some(text_query) =
+            query::text_query(&self.fields, request.text, &terms, visible, &prefixes)
         else {
             return Ok(SearchResults::default());
         };
@@ -589,6 +589,45 @@ impl SearchIndex {
 }
 
 /// True when some live document matches `query`; stops at the first.
+/// The most words a prefix is matched by one by one (see
+/// `query::prefix_clause`); a prefix that begins more is matched by an
+/// automaton.
+const MAX_PREFIX_WORDS: usize = 64;
+
+/// The words of `field` that begin with `prefix`, over every segment;
+/// `None` past `MAX_PREFIX_WORDS`, or when a dictionary cannot be read.
+fn words_beginning(
+    searcher: &tantivy::Searcher,
+    field: tantivy::schema::Field,
+    prefix: &str,
+) -> Option<Vec<String>> {
+    let mut words = std::collections::BTreeSet::new();
+    for segment in searcher.segment_readers() {
+        let index = segment.inverted_index(field).ok()?;
+        let mut stream = index
+            .terms()
+            .range()
+            .ge(prefix.as_bytes())
+            .into_stream()
+            .ok()?;
+        while stream.advance() {
+            let Ok(word) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            if !word.starts_with(prefix) {
+                break;
+            }
+            if !words.contains(word) {
+                if words.len() == MAX_PREFIX_WORDS {
+                    return None;
+                }
+                words.insert(word.to_owned());
+            }
+        }
+    }
+    Some(words.into_iter().collect())
+}
+
 fn matches_any(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> Result<bool> {
     use tantivy::{DocSet, TERMINATED};
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(

@@ -116,6 +116,62 @@ fn finds_what_a_listener_types() {
 }
 
 #[test]
+fn a_word_being_typed_matches_every_word_it_begins_however_many() {
+    let index = SearchIndex::in_memory(WriterOptions::default()).unwrap();
+    for (id, title) in ["Sonic", "Song", "Sonnet", "Person"].iter().enumerate() {
+        index
+            .upsert(&doc(
+                Kind::Track,
+                id as i64,
+                title,
+                "Band",
+                "Record",
+                "Rock",
+            ))
+            .unwrap();
+    }
+    // Listed one by one (a few words), and by the automaton past 64 words.
+    for n in 0..70 {
+        index
+            .upsert(&doc(Kind::Album, n, &format!("Pre{n}"), "Band", "", "Rock"))
+            .unwrap();
+    }
+    index.upsert(&locker(1, 100, "Sonata", "Mine")).unwrap();
+    index.upsert(&locker(2, 200, "Sonar", "Theirs")).unwrap();
+    index.commit(1).unwrap();
+    let found = |text: &str, viewer: Option<i64>, scope: Scope| {
+        let results = index
+            .search(&SearchRequest {
+                viewer,
+                scope,
+                limit: 100,
+                ..request(text)
+            })
+            .unwrap();
+        let mut hits: Vec<(Kind, i64)> =
+            results.hits.iter().map(|hit| (hit.kind, hit.id)).collect();
+        hits.sort_by_key(|(kind, id)| (*kind as u64, *id));
+        (results.total, hits)
+    };
+    // Sonic, Song and Sonnet; then the viewer's own Sonata, never Sonar.
+    let (sonic, song, sonnet) = ((Kind::Track, 0), (Kind::Track, 1), (Kind::Track, 2));
+    let sonata = (Kind::LockerItem, 1);
+    assert_eq!(
+        found("son", None, Scope::Catalogue).1,
+        [sonic, song, sonnet]
+    );
+    assert_eq!(
+        found("son", Some(100), Scope::All).1,
+        [sonic, song, sonnet, sonata]
+    );
+    assert_eq!(found("son", Some(100), Scope::Locker).1, [sonata]);
+    assert_eq!(found("pre", None, Scope::Catalogue).0, 70);
+    assert_eq!(found("band pre", None, Scope::Catalogue).0, 70);
+    // A whole word still ranks above the words it begins.
+    assert_eq!(top(&index, request("song")), Some((Kind::Track, 1)));
+}
+
+#[test]
 fn exact_titles_rank_above_longer_ones_and_typos() {
     let index = small_index();
     let results = index.search(&request("yeah")).unwrap();
