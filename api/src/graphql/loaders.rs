@@ -1,4 +1,5 @@
-//! Every parent-to-child lookup behind a DataLoader, registered in one place.
+//! Every parent-to-child lookup behind a loader, registered in one place,
+//! batched per request by `batch::Batcher`.
 //!
 //! One `RequestLoader` is built per request. It carries the viewer, so the
 //! viewer-specific keys (what the viewer owns, the viewer's locker items)
@@ -7,9 +8,10 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use entities::{album, artist, locker_item, playlist_entry, product, review, track};
 
+use super::batch::Batcher;
 use crate::domain::{LockerAlbumKey, UserId};
 use crate::error::ApiError;
 use crate::services::locker::AlbumGroup;
@@ -17,7 +19,7 @@ use crate::services::playlists::PlaylistStats;
 use crate::services::Services;
 
 /// Shared by the operations of one batch, which all carry the same viewer.
-pub type Loaders = std::sync::Arc<DataLoader<RequestLoader, HashMapCache>>;
+pub type Loaders = std::sync::Arc<Batcher<RequestLoader>>;
 
 pub struct RequestLoader {
     services: Services,
@@ -26,14 +28,7 @@ pub struct RequestLoader {
 
 impl RequestLoader {
     pub fn for_request(services: Services, viewer: Option<UserId>) -> Loaders {
-        // The default batching window (1 ms on tokio's timer) is kept: with
-        // none, a level's loads sometimes split into two fetches, and load
-        // tests showed no throughput to win by dropping it.
-        std::sync::Arc::new(DataLoader::with_cache(
-            Self { services, viewer },
-            tokio::spawn,
-            HashMapCache::default(),
-        ))
+        std::sync::Arc::new(Batcher::new(Self { services, viewer }))
     }
 }
 

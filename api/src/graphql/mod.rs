@@ -5,6 +5,7 @@
 //! `Query`, `Mutation` and `Subscription` are merged from those parts.
 
 pub mod accounts;
+pub mod batch;
 pub mod catalogue;
 pub mod connection;
 pub mod error;

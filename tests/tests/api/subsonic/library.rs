@@ -362,7 +362,22 @@ async fn names_beyond_ascii_are_found_as_they_are_listed() {
     let found = player.ok("getSongsByGenre", &[("genre", "ÉLECTRO")]).await;
     assert_eq!(names(&found["songsByGenre"]["song"], "title"), vec!["Été"]);
     // Artists and albums by a word of their names, their ASCII letters in
-    // any case (SQLite folds no others).
+    // any case (SQLite folds no others). Songs come from the search index,
+    // which follows the upload within moments: wait for it, or the two
+    // answers `ok` compares could differ by the song.
+    let indexed = cadenza_tests::eventually(Duration::from_secs(10), || async {
+        let found: Value = player
+            .get("search3", &[("query", "ÍSAFIRði")])
+            .await
+            .json()
+            .await
+            .unwrap();
+        found["subsonic-response"]["searchResult3"]
+            .get("song")
+            .map(|_| ())
+    })
+    .await;
+    assert!(indexed.is_some(), "the search index never had the song");
     let found = player.ok("search3", &[("query", "ÓLAFUR")]).await;
     assert_eq!(
         names(&found["searchResult3"]["artist"], "name"),
