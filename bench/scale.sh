@@ -1,64 +1,52 @@
 #!/usr/bin/env bash
-# Personal pages at service scale (SQLite, release build): one listener's
-# newest-first locker page (50 of their 300 items) and the signed-in
-# best-selling store page (20 products with `ownedByViewer`), each with
-# wrk at one connection:
-#   1. on a service that holds only that listener and the demo catalogue;
-#   2. once 1,000 other listeners hold 300,000 items and the catalogue
-#      500,000 products;
-#   3. the same, with the per-listener and store indexes dropped (how it
-#      was before migration m20261205_000810), for comparison.
-# Each step prints the statement's `EXPLAIN QUERY PLAN`.
+# Personal pages at service scale: one listener's pages on a service that
+# holds only them and the demo catalogue, then once 999 other listeners
+# hold as much as they do and the catalogue holds a million products. Each
+# page is signed in, wrk at one connection, SECONDS_EACH (default 5) s.
 #
-#   bench/scale.sh            # SECONDS_EACH (default 10) per measurement
-# Needs curl, python3, sqlite3 and wrk (Debian packages).
+#   bench/scale.sh sqlite      # the embedded default
+#   bench/scale.sh postgres    # a fresh database on 127.0.0.1, plus Redis
+#
+# The listener uploads ITEMS (default 1,000) tagged files through the API
+# (50 artists, 100 albums), plays each once and buys three products. The
+# fill copies them to LISTENERS - 1 others (default 1,000 listeners in
+# all: 1,000,000 locker items and plays) and copies the demo catalogue
+# (artists, albums, tracks, products, each with new ids) until it holds
+# PRODUCTS (default 1,000,000) products. Store pages ask `ownedByViewer`,
+# which the shared response cache cannot answer; the last row is the
+# anonymous best-selling page, which it can.
+# Needs curl, python3, wrk and sqlite3 or psql (Debian packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port=18195
-seconds="${SECONDS_EACH:-10}"
-if [ -z "${CADENZA_BIN:-}" ]; then
-  cargo build --release -p cadenza-api --quiet
-  CADENZA_BIN="${CARGO_TARGET_DIR:-target}/release/cadenza"
-fi
-work="$(mktemp -d)"
-db="$work/data/cadenza.sqlite3"
-export CADENZA_DATA_DIR="$work/data" CADENZA_BIND="127.0.0.1:$port" RUST_LOG=warn
-# The demo's background work (drawing artwork, making audio) is not what
-# is measured here.
-export CADENZA_CATALOGUE_ARTWORK=false CADENZA_DEMO_AUDIO=false
-export CADENZA_RATE_USER_MUTATIONS=1000000
-server=""
-start() {
-  "$CADENZA_BIN" serve &
-  server=$!
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.2; done
-  echo "the server did not start" >&2; exit 1
-}
-stop() { kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
-cleanup() { stop; rm -rf "$work"; }
-trap cleanup EXIT
+. bench/lib.sh
+bench_setup "${1:-sqlite}" 18195
+seconds="${SECONDS_EACH:-5}"
+items="${ITEMS:-1000}"
+listeners="${LISTENERS:-1000}"
+products="${PRODUCTS:-1000000}"
+
 "$CADENZA_BIN" seed-demo >/dev/null
 start
-url="http://127.0.0.1:$port/graphql"
-token=$(curl -sf -H 'content-type: application/json' \
-  -d '{"query":"mutation { register(input: {email: \"listener@example.com\", password: \"bench password\", displayName: \"Bench\"}) { accessToken } }"}' \
-  "$url" | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+token=$(gql -d '{"query":"mutation { register(input: {email: \"listener@example.com\", password: \"bench password\", displayName: \"Bench\"}) { accessToken } }"}' \
+  | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
 
-python3 - "$work" <<'PY'
+python3 - "$work/files" "$items" <<'PY'
 import os, struct, sys
-out = os.path.join(sys.argv[1], "small")
+out, count = sys.argv[1], int(sys.argv[2])
 os.makedirs(out)
-for i in range(300):
+for i in range(count):
     fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
     data = os.urandom(1600)
     info = b"INFO"
-    for key, value in {"INAM": f"Song {i}", "IART": f"Artist {i % 20}", "IPRD": f"Album {i % 30}", "ITRK": str(i % 12 + 1)}.items():
+    tags = {"INAM": f"Song {i}", "IART": f"Artist {i % 50}", "IPRD": f"Album {i % 100}",
+            "ITRK": str(i // 100 + 1), "IGNR": ["Rock", "Jazz", "Folk"][i % 3]}
+    for key, value in tags.items():
         text = value.encode() + b"\0"
         text += b"\0" * (len(text) % 2)
         info += key.encode() + struct.pack("<I", len(text)) + text
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
     body += b"LIST" + struct.pack("<I", len(info)) + info
-    with open(os.path.join(out, f"{i:03}.wav"), "wb") as f:
+    with open(os.path.join(out, f"{i:05}.wav"), "wb") as f:
         f.write(b"RIFF" + struct.pack("<I", len(body)) + body)
 PY
 upload() {
@@ -68,58 +56,138 @@ upload() {
 }
 export -f upload
 export token url
-ls "$work"/small/*.wav | xargs -P 4 -I{} bash -c 'upload "$1"' _ {}
+find "$work/files" -name '*.wav' | xargs -P 4 -I{} bash -c 'upload "$1"' _ {}
+listener=$(sql "SELECT id FROM users WHERE email = 'listener@example.com'")
+sql "INSERT INTO plays (user_id, locker_item_id, ms_played, completed, excluded, played_at)
+     SELECT user_id, id, 30000, true, false, added_at FROM locker_items WHERE user_id = $listener"
+# Three purchases, through the cart and checkout.
+for sort in NEWEST BEST_SELLING PRICE_ASC; do
+  product=$(gql -d "{\"query\":\"{ products(first: 1, sort: $sort, filter: {kind: ALBUM}) { nodes { id } } }\"}" \
+    | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  gql -H "Authorization: Bearer $token" \
+    -d "{\"query\":\"mutation { addToCart(productId: \\\"$product\\\") { itemCount } }\"}" >/dev/null
+  gql -H "Authorization: Bearer $token" \
+    -d "{\"query\":\"mutation { checkout(idempotencyKey: \\\"bench-$sort\\\") { id } }\"}" >/dev/null
+done
+genre=$(gql -d '{"query":"{ genres { name } }"}' | sed -E 's/.*"name":"([^"]+)".*/\1/')
+artist=$(gql -d '{"query":"{ artists(first: 1) { nodes { id } } }"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+album=$(gql -d '{"query":"{ albums(first: 1) { nodes { id } } }"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
 
-cat > "$work/locker.graphql" <<'Q'
-{ viewer { locker { items(first: 50) { totalCount nodes { id title artist album trackNumber durationMs format streamUrl } } } } }
-Q
-cat > "$work/store.graphql" <<'Q'
-{ products(first: 20, sort: BEST_SELLING) { totalCount nodes { id title price { formatted } ownedByViewer } } }
-Q
-locker_sql="SELECT * FROM locker_items WHERE user_id = 1 ORDER BY added_at DESC, id DESC LIMIT 50"
-store_sql="SELECT products.id FROM products JOIN albums a ON products.album_id = a.id LEFT JOIN tracks t ON products.track_id = t.id WHERE available = 1 ORDER BY sales_count DESC, products.id LIMIT 20"
-measure() { # label
-  echo "== $1"
-  for page in locker store; do
-    printf '  %-7s c1: ' "$page"
-    QUERY_FILE="$work/$page.graphql" TOKEN="$token" wrk -t1 -c1 -d"${seconds}s" -s bench/page.lua "$url" | tail -1
+mkdir -p "$work/pages"
+page() { printf '%s\n' "$2" > "$work/pages/$1.graphql"; order+=("$1"); }
+order=()
+store_fields='totalCount nodes { id title price { formatted } ownedByViewer }'
+page locker "{ viewer { locker { items(first: 50) { totalCount nodes { id title artist album trackNumber durationMs format streamUrl } } } } }"
+page locker-title "{ viewer { locker { items(first: 50, sort: TITLE) { totalCount nodes { id title artist } } } } }"
+page locker-artist "{ viewer { locker { items(first: 50, filter: {artist: \"Artist 7\"}) { totalCount nodes { id title } } } } }"
+page locker-albums "{ viewer { locker { artists(first: 20) { totalCount nodes { name } } albums(first: 20) { totalCount nodes { title trackCount } } } } }"
+page played "{ viewer { recentlyPlayed(first: 20) { playedAt msPlayed item { ... on LockerItem { title } } } } }"
+page orders "{ viewer { cart { itemCount } orders(first: 20) { totalCount nodes { id } } } }"
+page album "{ album(id: \"$album\") { title product { price { formatted } ownedByViewer } tracks { title product { price { formatted } ownedByViewer } } } }"
+for sort in NEWEST BEST_SELLING PRICE_ASC PRICE_DESC TOP_RATED; do
+  page "store-$sort" "{ products(first: 20, sort: $sort) { $store_fields } }"
+done
+page store-genre "{ products(first: 20, filter: {genre: \"$genre\"}) { $store_fields } }"
+page store-genre-sales "{ products(first: 20, sort: BEST_SELLING, filter: {genre: \"$genre\"}) { $store_fields } }"
+page store-albums "{ products(first: 20, filter: {kind: ALBUM}) { $store_fields } }"
+page store-artist "{ products(first: 20, filter: {artistId: \"$artist\"}) { $store_fields } }"
+page store-anonymous "{ products(first: 20, sort: BEST_SELLING) { totalCount nodes { id title price { formatted } } } }"
+
+declare -A result
+measure() { # column
+  for name in "${order[@]}"; do
+    local signed_in="$token"
+    [ "$name" = store-anonymous ] && signed_in=""
+    result[$1,$name]=$(QUERY_FILE="$work/pages/$name.graphql" TOKEN="$signed_in" \
+      wrk -t1 -c1 -d"${seconds}s" -s bench/page.lua "$url" | tail -1)
+    echo "  $name: ${result[$1,$name]}"
   done
-  stop
-  echo "  plan of the locker page: $(sqlite3 "$db" "EXPLAIN QUERY PLAN $locker_sql" | tr '\n' ' ')"
-  echo "  plan of the store page:  $(sqlite3 "$db" "EXPLAIN QUERY PLAN $store_sql" | tr '\n' ' ')"
 }
-measure "1 listener (300 items), demo catalogue ($(sqlite3 "$db" 'SELECT COUNT(*) FROM products') products)"
+echo "== $backend: 1 listener ($(sql "SELECT COUNT(*) FROM locker_items") items), $(sql "SELECT COUNT(*) FROM products") products"
+measure small
+stop
 
-echo "filling: 1,000 other listeners with 300 items each, and 500,000 products"
-sqlite3 "$db" <<'SQL'
+echo "filling: $((listeners - 1)) other listeners, and the catalogue to $products products"
+started=$(date +%s)
+ar=$(sql "SELECT MAX(id) FROM artists"); al=$(sql "SELECT MAX(id) FROM albums")
+tr=$(sql "SELECT MAX(id) FROM tracks"); pr=$(sql "SELECT MAX(id) FROM products")
+copies=$(( (products + $(sql "SELECT COUNT(*) FROM products") - 1) / $(sql "SELECT COUNT(*) FROM products") - 1 ))
+sql <<SQL
 BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $((listeners - 1)))
 INSERT INTO users (email, password_hash, display_name, role, created_at)
 SELECT 'other' || i || '@example.com', password_hash, 'Other', role, created_at
-FROM n, users WHERE users.email = 'listener@example.com';
+FROM n, users WHERE users.id = $listener;
 INSERT INTO locker_items (user_id, blob_id, source, title, artist, album, album_artist, genre,
   track_number, disc_number, year, isrc, duration_ms, format, mime_type, bitrate_kbps,
   sample_rate_hz, channels, size_bytes, content_hash, catalogue_track_id,
-  exclude_from_taste_profile, added_at, updated_at, cover_key, cover_mime_type)
+  exclude_from_taste_profile, cover_key, cover_mime_type, added_at, updated_at,
+  artist_key, album_artist_key, album_key, starred_at, rating)
 SELECT u.id, l.blob_id, l.source, l.title, l.artist, l.album, l.album_artist, l.genre,
   l.track_number, l.disc_number, l.year, l.isrc, l.duration_ms, l.format, l.mime_type,
   l.bitrate_kbps, l.sample_rate_hz, l.channels, l.size_bytes, l.content_hash,
-  l.catalogue_track_id, l.exclude_from_taste_profile, l.added_at, l.updated_at, NULL, NULL
+  l.catalogue_track_id, l.exclude_from_taste_profile, NULL, NULL, l.added_at, l.updated_at,
+  l.artist_key, l.album_artist_key, l.album_key, l.starred_at, l.rating
 FROM users u, locker_items l
-WHERE u.email LIKE 'other%' AND l.user_id = (SELECT id FROM users WHERE email = 'listener@example.com');
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 340)
-INSERT INTO products (sku, kind, album_id, track_id, price_minor, currency, audio_format,
-  available, sales_count, rating_count, rating_sum, created_at, updated_at)
-SELECT sku || '~' || i, kind, album_id, track_id, price_minor, currency, audio_format,
-  available, (sales_count * 7 + i) % 4999, rating_count, rating_sum, created_at, updated_at
-FROM n, products WHERE products.sku NOT LIKE '%~%';
+WHERE u.email LIKE 'other%' AND l.user_id = $listener;
+INSERT INTO plays (user_id, locker_item_id, ms_played, completed, excluded, played_at)
+SELECT user_id, id, 30000, true, false, added_at FROM locker_items WHERE user_id <> $listener;
+INSERT INTO orders (number, user_id, idempotency_key, status, total_minor, currency,
+  payment_reference, created_at, paid_at, refunded_at)
+SELECT o.number || '-' || u.id, u.id, o.idempotency_key, o.status, o.total_minor, o.currency,
+  o.payment_reference, o.created_at, o.paid_at, o.refunded_at
+FROM users u, orders o WHERE u.email LIKE 'other%' AND o.user_id = $listener;
+INSERT INTO entitlements (user_id, product_id, order_id, created_at)
+SELECT u.id, e.product_id, e.order_id, e.created_at
+FROM users u, entitlements e WHERE u.email LIKE 'other%' AND e.user_id = $listener;
+WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $copies)
+INSERT INTO artists (id, external_id, name, popularity, created_at, updated_at)
+SELECT id + k * $ar, external_id || '~' || k, name || ' ' || k, popularity, created_at, updated_at
+FROM n, artists WHERE id <= $ar;
+WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $copies)
+INSERT INTO albums (id, external_id, artist_id, title, release_year, genre, cover_url,
+  artwork_key, artwork_source, artwork_attempts, artwork_retry_at, created_at, updated_at)
+SELECT id + k * $al, external_id || '~' || k, artist_id + k * $ar, title, release_year, genre,
+  NULL, artwork_key, artwork_source, artwork_attempts, artwork_retry_at, created_at, updated_at
+FROM n, albums WHERE id <= $al;
+WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $copies)
+INSERT INTO tracks (id, external_id, album_id, title, track_number, disc_number, duration_ms,
+  genre, isrc, preview_start_ms, popularity, master_blob_id, master_format, master_mime_type,
+  master_bitrate_kbps, master_sample_rate_hz, master_channels, title_key, created_at, updated_at)
+SELECT id + k * $tr, external_id || '~' || k, album_id + k * $al, title, track_number,
+  disc_number, duration_ms, genre, NULL, preview_start_ms, popularity, master_blob_id,
+  master_format, master_mime_type, master_bitrate_kbps, master_sample_rate_hz, master_channels,
+  title_key, created_at, updated_at
+FROM n, tracks WHERE id <= $tr;
+WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $copies)
+INSERT INTO products (id, sku, kind, album_id, track_id, price_minor, currency, audio_format,
+  available, sales_count, rating_count, rating_sum, created_at, updated_at, listing_genre,
+  artist_id, release_year)
+SELECT id + k * $pr, sku || '~' || k, kind, album_id + k * $al, track_id + k * $tr, price_minor,
+  currency, audio_format, available, (sales_count * 7 + k) % 4999, rating_count, rating_sum,
+  created_at, updated_at, listing_genre, artist_id + k * $ar, release_year
+FROM n, products WHERE id <= $pr;
 COMMIT;
 SQL
-echo "  $(sqlite3 "$db" 'SELECT COUNT(*) FROM locker_items') locker items, $(sqlite3 "$db" 'SELECT COUNT(*) FROM products') products"
+if [ "$backend" = postgres ]; then
+  for table in artists albums tracks products; do
+    sql "SELECT setval(pg_get_serial_sequence('$table', 'id'), (SELECT MAX(id) FROM $table))" >/dev/null
+  done
+  sql "ANALYZE" >/dev/null
+fi
+echo "  in $(( $(date +%s) - started )) s: $(sql "SELECT COUNT(*) FROM users") listeners," \
+  "$(sql "SELECT COUNT(*) FROM locker_items") locker items, $(sql "SELECT COUNT(*) FROM plays") plays," \
+  "$(sql "SELECT COUNT(*) FROM products") products"
 start
-measure "at service scale"
+echo "== $backend at service scale"
+measure large
 
-sqlite3 "$db" "DROP INDEX idx_locker_items_user_added; DROP INDEX idx_locker_items_user_title;
-  DROP INDEX idx_locker_items_user_artist_album; DROP INDEX idx_products_sales; DROP INDEX idx_products_price;"
-start
-measure "at service scale, without the indexes of m20261205_000810"
+echo
+echo "| page | 1 listener, demo catalogue: req/s (p50 / p99 ms) | $listeners listeners, $(sql "SELECT COUNT(*) FROM products") products | p50 ratio |"
+echo "|---|---|---|---|"
+for name in "${order[@]}"; do
+  row() { awk '{printf "%s (%s / %s)", $2, $4, $7}' <<<"$1"; }
+  p50() { awk '{print $4}' <<<"$1"; }
+  ratio=$(awk -v a="$(p50 "${result[small,$name]}")" -v b="$(p50 "${result[large,$name]}")" 'BEGIN {printf "%.2f", b / a}')
+  echo "| $name | $(row "${result[small,$name]}") | $(row "${result[large,$name]}") | $ratio |"
+done

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The pages that depend on the listener, at 32 connections (wrk, 2
+# threads, DURATION each, default 15s), rotating over 16 listeners so that
+# no cache of one answer carries the figure, beside GET /healthz on the
+# same server:
+#   - the locker page: 50 items with title, artist, album, track number,
+#     duration, format and `streamUrl`;
+#   - the album page with `ownedByViewer` on the album and every track;
+#   - the signed-in best-selling store page (20 products, `ownedByViewer`);
+#   - `recommendations(first: 10)` with score, reason, product title and
+#     price (on this small service: the listener's few plays; see
+#     bench/recommendations.sh for a population of a million plays).
+#
+#   bench/personal.sh sqlite      # the embedded default
+#   bench/personal.sh postgres    # a fresh database on 127.0.0.1, plus Redis
+#
+# Each listener holds ITEMS (default 300) locker items (uploaded once
+# through the API, then copied with SQL), played once each, and owns one
+# album bought through checkout.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+bench_setup "${1:-sqlite}" 18196
+duration="${DURATION:-15s}"
+items="${ITEMS:-300}"
+
+"$CADENZA_BIN" seed-demo >/dev/null
+start
+register() {
+  gql -d "{\"query\":\"mutation { register(input: {email: \\\"$1\\\", password: \\\"bench password\\\", displayName: \\\"Bench\\\"}) { accessToken } }\"}" \
+    | sed -E 's/.*"accessToken":"([^"]+)".*/\1/'
+}
+first=$(register listener0@example.com)
+python3 - "$work/files" "$items" <<'PY'
+import os, struct, sys
+out, count = sys.argv[1], int(sys.argv[2])
+os.makedirs(out)
+for i in range(count):
+    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+    info = b"INFO"
+    for key, value in {"INAM": f"Song {i}", "IART": f"Artist {i % 20}", "IPRD": f"Album {i % 30}", "ITRK": str(i % 12 + 1)}.items():
+        text = value.encode() + b"\0"
+        text += b"\0" * (len(text) % 2)
+        info += key.encode() + struct.pack("<I", len(text)) + text
+    data = os.urandom(1600)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    body += b"LIST" + struct.pack("<I", len(info)) + info
+    with open(os.path.join(out, f"{i:05}.wav"), "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", len(body)) + body)
+PY
+upload() {
+  curl -sf -H "Authorization: Bearer $first" \
+    -F operations='{"query":"mutation($f: Upload!) { uploadTrack(file: $f) { id } }","variables":{"f":null}}' \
+    -F map='{"0":["variables.f"]}' -F "0=@$1" "$url" >/dev/null
+}
+export -f upload
+export first url
+find "$work/files" -name '*.wav' | xargs -P 4 -I{} bash -c 'upload "$1"' _ {}
+tokens="$first"
+for n in $(seq 1 15); do tokens="$tokens $(register "listener$n@example.com")"; done
+listener0=$(sql "SELECT id FROM users WHERE email = 'listener0@example.com'")
+sql "INSERT INTO locker_items (user_id, blob_id, source, title, artist, album, album_artist, genre,
+  track_number, disc_number, year, isrc, duration_ms, format, mime_type, bitrate_kbps,
+  sample_rate_hz, channels, size_bytes, content_hash, catalogue_track_id,
+  exclude_from_taste_profile, cover_key, cover_mime_type, added_at, updated_at,
+  artist_key, album_artist_key, album_key, starred_at, rating)
+SELECT u.id, l.blob_id, l.source, l.title, l.artist, l.album, l.album_artist, l.genre,
+  l.track_number, l.disc_number, l.year, l.isrc, l.duration_ms, l.format, l.mime_type,
+  l.bitrate_kbps, l.sample_rate_hz, l.channels, l.size_bytes, l.content_hash,
+  l.catalogue_track_id, l.exclude_from_taste_profile, NULL, NULL, l.added_at, l.updated_at,
+  l.artist_key, l.album_artist_key, l.album_key, l.starred_at, l.rating
+FROM users u, locker_items l
+WHERE u.email LIKE 'listener%' AND u.id <> $listener0 AND l.user_id = $listener0"
+sql "INSERT INTO plays (user_id, locker_item_id, ms_played, completed, excluded, played_at)
+     SELECT user_id, id, 30000, true, false, added_at FROM locker_items"
+album=$(gql -d '{"query":"{ albums(first: 1, genre: \"R&B\") { nodes { id product { id } } } }"}')
+product=$(sed -E 's/.*"product":\{"id":"([^"]+)".*/\1/' <<<"$album")
+album=$(sed -E 's/.*"nodes":\[\{"id":"([^"]+)".*/\1/' <<<"$album")
+n=0
+for token in $tokens; do
+  gql -H "Authorization: Bearer $token" \
+    -d "{\"query\":\"mutation { addToCart(productId: \\\"$product\\\") { itemCount } }\"}" >/dev/null
+  gql -H "Authorization: Bearer $token" \
+    -d "{\"query\":\"mutation { checkout(idempotencyKey: \\\"bench-$n\\\") { id } }\"}" >/dev/null
+  n=$((n + 1))
+done
+echo "$backend: 16 listeners, $(sql "SELECT COUNT(*) FROM locker_items") locker items, $(sql "SELECT COUNT(*) FROM entitlements") purchases"
+
+mkdir -p "$work/pages"
+echo '{ viewer { locker { items(first: 50) { totalCount nodes { id title artist album trackNumber durationMs format streamUrl } } } } }' > "$work/pages/locker.graphql"
+echo "{ album(id: \"$album\") { id title artist { id name } product { price { formatted } ownedByViewer } tracks { id title trackNumber durationMs product { price { formatted } ownedByViewer } } } }" > "$work/pages/album.graphql"
+echo '{ products(first: 20, sort: BEST_SELLING) { totalCount nodes { id title price { formatted } ownedByViewer } } }' > "$work/pages/store.graphql"
+echo '{ viewer { recommendations(first: 10) { score reason product { title price { formatted } } } } }' > "$work/pages/recommendations.graphql"
+statements() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^cadenza_sql_statements_total/ {print $2}'; }
+run() { # name
+  local before after
+  before=$(statements)
+  curl -sf -o /dev/null -H 'content-type: application/json' -H "Authorization: Bearer $first" \
+    --data-binary "{\"query\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$work/pages/$1.graphql")}" "$url"
+  after=$(statements)
+  QUERY_FILE="$work/pages/$1.graphql" TOKENS="$tokens" wrk -t2 -c32 -d5s -s bench/rotate.lua "$url" >/dev/null
+  printf '%-16s %s  (%s statements)\n' "$1" \
+    "$(QUERY_FILE="$work/pages/$1.graphql" TOKENS="$tokens" wrk -t2 -c32 -d"$duration" -s bench/rotate.lua "$url" | tail -1)" \
+    "$((after - before))"
+}
+printf '%-16s %s\n' healthz "$(wrk -t2 -c32 -d"$duration" "http://127.0.0.1:$port/healthz" | awk '/Requests\/sec/ {print "requests/s " int($2)}')"
+for page in locker album store recommendations; do run "$page"; done
