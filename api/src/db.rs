@@ -51,6 +51,10 @@ pub async fn connect(
                 // Deleted rows are overwritten with zeros, not left in free
                 // pages: an erased account is not readable in the file.
                 .pragma("secure_delete", "ON")
+                // 32 MiB of pages per connection (SQLite's default is 2
+                // MiB): at service scale the indexes a page reads stay in
+                // SQLite's own cache rather than a system call away.
+                .pragma("cache_size", "-32768")
         });
     let mut db = Database::connect(options)
         .await
