@@ -92,16 +92,27 @@ echo "{ album(id: \"$album\") { id title artist { id name } product { price { fo
 echo '{ products(first: 20, sort: BEST_SELLING) { totalCount nodes { id title price { formatted } ownedByViewer } } }' > "$work/pages/store.graphql"
 echo '{ viewer { recommendations(first: 10) { score reason product { title price { formatted } } } } }' > "$work/pages/recommendations.graphql"
 statements() { curl -sf "http://127.0.0.1:$port/metrics" | awk '/^cadenza_sql_statements_total/ {print $2}'; }
+# The statements one request costs: the fewest of three tries, as
+# background work (the search index following, a store count) shares the
+# metric.
+statements_of() { # name
+  local fewest=999999 before after
+  for _ in 1 2 3; do
+    before=$(statements)
+    curl -sf -o /dev/null -H 'content-type: application/json' -H "Authorization: Bearer $first" \
+      --data-binary "{\"query\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$work/pages/$1.graphql")}" "$url"
+    after=$(statements)
+    [ $((after - before)) -lt "$fewest" ] && fewest=$((after - before))
+  done
+  echo "$fewest"
+}
 run() { # name
-  local before after
-  before=$(statements)
-  curl -sf -o /dev/null -H 'content-type: application/json' -H "Authorization: Bearer $first" \
-    --data-binary "{\"query\":$(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$work/pages/$1.graphql")}" "$url"
-  after=$(statements)
+  local count
+  count=$(statements_of "$1")
   QUERY_FILE="$work/pages/$1.graphql" TOKENS="$tokens" wrk -t2 -c32 -d5s -s bench/rotate.lua "$url" >/dev/null
   printf '%-16s %s  (%s statements)\n' "$1" \
     "$(QUERY_FILE="$work/pages/$1.graphql" TOKENS="$tokens" wrk -t2 -c32 -d"$duration" -s bench/rotate.lua "$url" | tail -1)" \
-    "$((after - before))"
+    "$count"
 }
 printf '%-16s %s\n' healthz "$(wrk -t2 -c32 -d"$duration" "http://127.0.0.1:$port/healthz" | awk '/Requests\/sec/ {print "requests/s " int($2)}')"
 for page in locker album store recommendations; do run "$page"; done

@@ -197,10 +197,13 @@ impl<T: Send + Sync + 'static> Batcher<T> {
     }
 }
 
+/// Which kind a guard hands out, without owning one.
+type KindOf<K, V, E> = std::marker::PhantomData<fn() -> Kind<K, V, E>>;
+
 /// The lock on every kind, handing out one.
 struct KindGuard<'a, K, V, E> {
     kinds: MutexGuard<'a, HashMap<TypeId, Box<dyn Any + Send>>>,
-    marker: std::marker::PhantomData<fn() -> (K, V, E)>,
+    marker: KindOf<K, V, E>,
 }
 
 impl<K, V, E> KindGuard<'_, K, V, E>
