@@ -41,7 +41,8 @@ sql() {
   if [ "$backend" = postgres ]; then
     psql -qtA -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres "$db" ${1:+-c "$1"}
   else
-    sqlite3 -bail "$work/data/cadenza.sqlite3" ${1:+"$1"}
+    # The server may hold the write lock for a moment: wait for it.
+    sqlite3 -bail -cmd ".timeout 10000" "$work/data/cadenza.sqlite3" ${1:+"$1"}
   fi
 }
 

@@ -588,7 +588,6 @@ impl SearchIndex {
     }
 }
 
-/// True when some live document matches `query`; stops at the first.
 /// The most words a prefix is matched by one by one (see
 /// `query::prefix_clause`); a prefix that begins more is matched by an
 /// automaton.
@@ -628,6 +627,7 @@ fn words_beginning(
     Some(words.into_iter().collect())
 }
 
+/// True when some live document matches `query`; stops at the first.
 fn matches_any(searcher: &tantivy::Searcher, query: &dyn tantivy::query::Query) -> Result<bool> {
     use tantivy::{DocSet, TERMINATED};
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(

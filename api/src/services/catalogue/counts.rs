@@ -3,21 +3,25 @@
 //! once the catalogue was large (a count over 500,000 products, joined to
 //! their albums and tracks, on each request). Which products are listed
 //! changes only with a feed import, so a count stands until this process
-//! imports again (`CatalogueVersion::listings`). Past `FRESH` (which bounds
-//! how long another replica's import goes unseen) one request starts a
-//! recount in the background and every request meanwhile is answered
-//! with the count kept: no page waits for a count of the whole catalogue
-//! but the first of its filter after an import.
+//! imports again (`CatalogueVersion::listings`). Past `FRESH`, a request
+//! starts a recount in the background (one at a time in the process, so
+//! many filters cannot pile counts onto the pool) and every request
+//! meanwhile is answered with the count kept: no page waits for a count of
+//! the whole catalogue but the first of its filter after a start or an
+//! import here. Another replica's import is seen once a recount after it
+//! has finished: `FRESH` plus a count's time while requests come, or at
+//! the first request after a quiet spell, which is answered with the old
+//! count (a page past the old end is then empty until the recount lands).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::{CatalogueVersion, ProductFilter};
 
-/// The longest a count is kept: as long as a cached anonymous response
-/// (`http::caching::PUBLIC_MAX_AGE_SECS`), so both see another replica's
-/// import within the same time.
+/// How old a count may be before it is recounted: as long as a cached
+/// anonymous response (`http::caching::PUBLIC_MAX_AGE_SECS`).
 pub const FRESH: Duration = Duration::from_secs(5);
 /// Filters remembered at once; past this the oldest go.
 const KEPT: usize = 4096;
@@ -26,6 +30,8 @@ const KEPT: usize = 4096;
 pub struct ProductCounts {
     version: CatalogueVersion,
     counts: Arc<Mutex<HashMap<ProductFilter, Count>>>,
+    /// A background recount is running (at most one in the process).
+    recounting: Arc<AtomicBool>,
 }
 
 #[derive(Clone, Copy)]
@@ -54,6 +60,7 @@ impl ProductCounts {
         Self {
             version,
             counts: Arc::default(),
+            recounting: Arc::default(),
         }
     }
 
@@ -73,11 +80,17 @@ impl ProductCounts {
         if count
             .recounting
             .is_some_and(|began| began.elapsed() < FRESH)
+            || self.recounting.swap(true, Ordering::AcqRel)
         {
             return Kept::Current(count.total);
         }
         count.recounting = Some(Instant::now());
         Kept::Recount(count.total)
+    }
+
+    /// The background recount `get` asked for has ended, counted or not.
+    pub fn recounted(&self) {
+        self.recounting.store(false, Ordering::Release);
     }
 
     /// Keeps `total` for `filter`, counted when listings were `listings`
@@ -157,9 +170,20 @@ mod tests {
         };
         age(&counts, None);
         assert_eq!(counts.get(&all), Kept::Recount(9));
-        // The others are answered with it while the recount runs.
+        // The others are answered with it while the recount runs, and no
+        // other filter recounts meanwhile.
         assert_eq!(counts.get(&all), Kept::Current(9));
         assert_eq!(counts.get(&all), Kept::Current(9));
+        let rock = ProductFilter {
+            genre: Some("Rock".into()),
+            ..ProductFilter::default()
+        };
+        counts.keep(&rock, counts.listings(), 3);
+        counts.counts.lock().unwrap().get_mut(&rock).unwrap().at = old;
+        assert_eq!(counts.get(&rock), Kept::Current(3));
+        counts.recounted();
+        assert_eq!(counts.get(&rock), Kept::Recount(3));
+        counts.recounted();
         // A recount that failed is asked for again once `FRESH` has passed.
         age(&counts, Some(old));
         assert_eq!(counts.get(&all), Kept::Recount(9));

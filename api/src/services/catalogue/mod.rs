@@ -193,6 +193,7 @@ impl Catalogue {
                         Ok(total) => counts.keep(&filter, listings, total),
                         Err(err) => tracing::warn!(%err, "recounting store products failed"),
                     }
+                    counts.recounted();
                 });
                 total
             }
