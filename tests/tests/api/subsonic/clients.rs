@@ -27,19 +27,7 @@ fn python() -> &'static PathBuf {
 async fn settled(app: &crate::helpers::TestApp, lib: &super::library::Library) {
     let (_, key) = player_key(app, &lib.auth, "settle").await;
     let player = super::Player { app, key };
-    let found = cadenza_tests::eventually(Duration::from_secs(10), || async {
-        let found: Value = player
-            .get("search3", &[("query", "All I Want")])
-            .await
-            .json()
-            .await
-            .unwrap();
-        found["subsonic-response"]["searchResult3"]
-            .get("song")
-            .map(|_| ())
-    })
-    .await;
-    assert!(found.is_some(), "the search index never had the songs");
+    player.await_indexed("All I Want").await;
 }
 
 /// What both libraries must have seen of the same library.

@@ -365,19 +365,7 @@ async fn names_beyond_ascii_are_found_as_they_are_listed() {
     // any case (SQLite folds no others). Songs come from the search index,
     // which follows the upload within moments: wait for it, or the two
     // answers `ok` compares could differ by the song.
-    let indexed = cadenza_tests::eventually(Duration::from_secs(10), || async {
-        let found: Value = player
-            .get("search3", &[("query", "ÍSAFIRði")])
-            .await
-            .json()
-            .await
-            .unwrap();
-        found["subsonic-response"]["searchResult3"]
-            .get("song")
-            .map(|_| ())
-    })
-    .await;
-    assert!(indexed.is_some(), "the search index never had the song");
+    player.await_indexed("ÍSAFIRði").await;
     let found = player.ok("search3", &[("query", "ÓLAFUR")]).await;
     assert_eq!(
         names(&found["searchResult3"]["artist"], "name"),
@@ -398,19 +386,7 @@ async fn search_finds_by_words_and_the_empty_query_pages_through_everything() {
     let lib = library(&app, auth).await;
 
     // The search index follows uploads within moments.
-    let indexed = cadenza_tests::eventually(Duration::from_secs(10), || async {
-        let found: Value = player
-            .get("search3", &[("query", "so what")])
-            .await
-            .json()
-            .await
-            .unwrap();
-        found["subsonic-response"]["searchResult3"]
-            .get("song")
-            .map(|_| ())
-    })
-    .await;
-    assert!(indexed.is_some(), "the search index never had the songs");
+    player.await_indexed("so what").await;
     let found = player.ok("search3", &[("query", "old man")]).await;
     assert_eq!(
         names(&found["searchResult3"]["song"], "title"),

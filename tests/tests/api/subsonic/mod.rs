@@ -150,6 +150,24 @@ impl Player<'_> {
         json_answer["subsonic-response"].clone()
     }
 
+    /// Waits until `search3` for `query` finds a song: the search index
+    /// follows uploads within moments.
+    pub async fn await_indexed(&self, query: &str) {
+        let found = cadenza_tests::eventually(std::time::Duration::from_secs(10), || async {
+            let found: Value = self
+                .get("search3", &[("query", query)])
+                .await
+                .json()
+                .await
+                .unwrap();
+            found["subsonic-response"]["searchResult3"]
+                .get("song")
+                .map(|_| ())
+        })
+        .await;
+        assert!(found.is_some(), "the search index never had {query:?}");
+    }
+
     /// A method that must succeed: its answer.
     pub async fn ok(&self, method: &str, params: &[(&str, &str)]) -> Value {
         let answer = self.call(method, params).await;
