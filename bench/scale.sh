@@ -30,33 +30,7 @@ start
 token=$(gql -d '{"query":"mutation { register(input: {email: \"listener@example.com\", password: \"bench password\", displayName: \"Bench\"}) { accessToken } }"}' \
   | sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
 
-python3 - "$work/files" "$items" <<'PY'
-import os, struct, sys
-out, count = sys.argv[1], int(sys.argv[2])
-os.makedirs(out)
-for i in range(count):
-    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
-    data = os.urandom(1600)
-    info = b"INFO"
-    tags = {"INAM": f"Song {i}", "IART": f"Artist {i % 50}", "IPRD": f"Album {i % 100}",
-            "ITRK": str(i // 100 + 1), "IGNR": ["Rock", "Jazz", "Folk"][i % 3]}
-    for key, value in tags.items():
-        text = value.encode() + b"\0"
-        text += b"\0" * (len(text) % 2)
-        info += key.encode() + struct.pack("<I", len(text)) + text
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    body += b"LIST" + struct.pack("<I", len(info)) + info
-    with open(os.path.join(out, f"{i:05}.wav"), "wb") as f:
-        f.write(b"RIFF" + struct.pack("<I", len(body)) + body)
-PY
-upload() {
-  curl -sf -H "Authorization: Bearer $token" \
-    -F operations='{"query":"mutation($f: Upload!) { uploadTrack(file: $f) { id } }","variables":{"f":null}}' \
-    -F map='{"0":["variables.f"]}' -F "0=@$1" "$url" >/dev/null
-}
-export -f upload
-export token url
-find "$work/files" -name '*.wav' | xargs -P 4 -I{} bash -c 'upload "$1"' _ {}
+upload_tagged "$token" "$items"
 listener=$(sql "SELECT id FROM users WHERE email = 'listener@example.com'")
 sql "INSERT INTO plays (user_id, locker_item_id, ms_played, completed, excluded, played_at)
      SELECT user_id, id, 30000, true, false, added_at FROM locker_items WHERE user_id = $listener"
@@ -112,24 +86,13 @@ started=$(date +%s)
 ar=$(sql "SELECT MAX(id) FROM artists"); al=$(sql "SELECT MAX(id) FROM albums")
 tr=$(sql "SELECT MAX(id) FROM tracks"); pr=$(sql "SELECT MAX(id) FROM products")
 copies=$(( (products + $(sql "SELECT COUNT(*) FROM products") - 1) / $(sql "SELECT COUNT(*) FROM products") - 1 ))
-sql <<SQL
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $((listeners - 1)))
+sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $((listeners - 1)))
 INSERT INTO users (email, password_hash, display_name, role, created_at)
 SELECT 'other' || i || '@example.com', password_hash, 'Other', role, created_at
-FROM n, users WHERE users.id = $listener;
-INSERT INTO locker_items (user_id, blob_id, source, title, artist, album, album_artist, genre,
-  track_number, disc_number, year, isrc, duration_ms, format, mime_type, bitrate_kbps,
-  sample_rate_hz, channels, size_bytes, content_hash, catalogue_track_id,
-  exclude_from_taste_profile, cover_key, cover_mime_type, added_at, updated_at,
-  artist_key, album_artist_key, album_key, starred_at, rating)
-SELECT u.id, l.blob_id, l.source, l.title, l.artist, l.album, l.album_artist, l.genre,
-  l.track_number, l.disc_number, l.year, l.isrc, l.duration_ms, l.format, l.mime_type,
-  l.bitrate_kbps, l.sample_rate_hz, l.channels, l.size_bytes, l.content_hash,
-  l.catalogue_track_id, l.exclude_from_taste_profile, NULL, NULL, l.added_at, l.updated_at,
-  l.artist_key, l.album_artist_key, l.album_key, l.starred_at, l.rating
-FROM users u, locker_items l
-WHERE u.email LIKE 'other%' AND l.user_id = $listener;
+FROM n, users WHERE users.id = $listener"
+copy_locker "$listener" "u.email LIKE 'other%'"
+sql <<SQL
+BEGIN;
 INSERT INTO plays (user_id, locker_item_id, ms_played, completed, excluded, played_at)
 SELECT user_id, id, 30000, true, false, added_at FROM locker_items WHERE user_id <> $listener;
 INSERT INTO orders (number, user_id, idempotency_key, status, total_minor, currency,
