@@ -3,7 +3,9 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::SimpleObject;
 
-use crate::domain::page::{encode_cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+use crate::domain::page::{
+    encode_anchored_cursor, encode_cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+};
 use crate::domain::Page;
 
 #[derive(SimpleObject)]
@@ -19,6 +21,36 @@ pub fn paged<T, N>(items: Vec<T>, total: u64, page: Page, node: impl Fn(T) -> N)
 where
     N: async_graphql::OutputType,
 {
+    paged_with(items, total, page, |offset, _| encode_cursor(offset), node)
+}
+
+/// As `paged`, for a list in `order` that pages after an item
+/// (`services::keyset`): each cursor names its item's `id`.
+pub fn paged_anchored<T, N>(
+    items: Vec<T>,
+    total: u64,
+    page: Page,
+    order: &str,
+    id: impl Fn(&T) -> i32,
+    node: impl Fn(T) -> N,
+) -> Paged<N>
+where
+    N: async_graphql::OutputType,
+{
+    let cursor = |offset, item: &T| encode_anchored_cursor(offset, order, id(item));
+    paged_with(items, total, page, cursor, node)
+}
+
+fn paged_with<T, N>(
+    items: Vec<T>,
+    total: u64,
+    page: Page,
+    cursor: impl Fn(u64, &T) -> String,
+    node: impl Fn(T) -> N,
+) -> Paged<N>
+where
+    N: async_graphql::OutputType,
+{
     let returned = items.len() as u64;
     let mut connection = Connection::with_additional_fields(
         page.offset > 0,
@@ -31,7 +63,7 @@ where
         items
             .into_iter()
             .enumerate()
-            .map(|(index, item)| Edge::new(encode_cursor(page.offset + index as u64), node(item))),
+            .map(|(index, item)| Edge::new(cursor(page.offset + index as u64, &item), node(item))),
     );
     connection
 }

@@ -22,14 +22,16 @@
 //! - `jobs`: the supervisor every background job runs under
 //! - `signed_urls`: the signed URLs of streams and covers, for the
 //!   locker, the Subsonic API and the export alike
-//! - `listing`, `rate_limit` and `bus`: the pager, the rate limiter and
-//!   the bus of events for one user's devices, which every area uses
+//! - `listing`, `keyset`, `rate_limit` and `bus`: the pager (by offset,
+//!   and after an anchor for long lists), the rate limiter and the bus of
+//!   events for one user's devices, which every area uses
 
 pub mod accounts;
 pub mod backup;
 pub mod bus;
 pub mod catalogue;
 pub mod jobs;
+pub mod keyset;
 pub mod listening;
 pub mod listing;
 pub mod locker;

@@ -725,3 +725,122 @@ async fn a_reimported_album_moves_its_products_between_genres_artists_and_years(
     let newest = app.products(Some(3), Value::Null, Some("NEWEST")).await;
     assert_eq!(skus(&newest), ["MOVES-ALB", "MOVES-T1", "MOVES-T2"]);
 }
+
+/// Every product of `filter` in `sort`, in pages of `size`, each page
+/// after the last one's `endCursor`; and how many the first page said
+/// there are.
+async fn walk_products(app: &TestApp, sort: &str, filter: &Value, size: i64) -> (Vec<String>, i64) {
+    let mut ids = Vec::new();
+    let mut after = Value::Null;
+    let mut total = None;
+    loop {
+        let body = app
+            .gql(
+                "query($sort: ProductSort, $filter: ProductFilter, $first: Int, $after: String) {
+                    products(sort: $sort, filter: $filter, first: $first, after: $after) {
+                        totalCount pageInfo { hasNextPage endCursor } nodes { id } } }",
+                json!({ "sort": sort, "filter": filter, "first": size, "after": after }),
+            )
+            .await;
+        let products = &data(&body)["products"];
+        total.get_or_insert(products["totalCount"].as_i64().unwrap());
+        for node in products["nodes"].as_array().unwrap() {
+            ids.push(node["id"].as_str().unwrap().to_owned());
+        }
+        if products["pageInfo"]["hasNextPage"] != true {
+            return (ids, total.unwrap());
+        }
+        after = products["pageInfo"]["endCursor"].clone();
+        assert!(ids.len() < 100_000, "the pages never end");
+    }
+}
+
+/// The same list read by offset: pages of 100 after plain cursors (the
+/// kind this server handed out before cursors named their product, which
+/// it still takes).
+async fn products_by_offset(app: &TestApp, sort: &str, filter: &Value, total: i64) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    while ids.len() < total as usize {
+        let after = ids
+            .len()
+            .checked_sub(1)
+            .map(|n| base64_id(&format!("cursor:{n}")));
+        let body = app
+            .gql(
+                "query($sort: ProductSort, $filter: ProductFilter, $after: String) {
+                    products(sort: $sort, filter: $filter, first: 100, after: $after) {
+                        nodes { id } } }",
+                json!({ "sort": sort, "filter": filter, "after": after }),
+            )
+            .await;
+        let nodes = data(&body)["products"]["nodes"].as_array().unwrap().clone();
+        assert!(!nodes.is_empty(), "{sort} {filter}: {body}");
+        ids.extend(nodes.iter().map(|n| n["id"].as_str().unwrap().to_owned()));
+    }
+    ids
+}
+
+#[tokio::test]
+async fn product_pages_follow_each_other_in_every_sort_however_keys_tie() {
+    let app = spawn_app().await;
+    // Ties at every key and NULLs where the orders allow them: sales in
+    // five values, ratings in a few (and none: NULL, last), products
+    // without a year (last when newest first).
+    let db = app.database().await;
+    for sql in [
+        "UPDATE products SET sales_count = id % 5",
+        "UPDATE products SET rating_count = id % 3, rating_sum = (id % 3) * (1 + id % 4)",
+        "UPDATE products SET release_year = NULL WHERE id % 7 = 0",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    for sort in [
+        "NEWEST",
+        "BEST_SELLING",
+        "PRICE_ASC",
+        "PRICE_DESC",
+        "TOP_RATED",
+    ] {
+        for filter in [
+            json!({}),
+            json!({ "genre": "Rock" }),
+            json!({ "kind": "ALBUM" }),
+        ] {
+            let (pages, total) = walk_products(&app, sort, &filter, 37).await;
+            assert!(total > 37, "{sort} {filter}: too few products to page");
+            let mut once = pages.clone();
+            once.sort();
+            once.dedup();
+            assert_eq!(once.len(), pages.len(), "{sort} {filter}: a product twice");
+            let by_offset = products_by_offset(&app, sort, &filter, total).await;
+            assert_eq!(pages, by_offset, "{sort} {filter}: not the list's order");
+        }
+    }
+    // A cursor of another sort pages by its offset.
+    let newest = app
+        .gql(
+            "{ products(first: 20, sort: NEWEST) { pageInfo { endCursor } } }",
+            json!({}),
+        )
+        .await;
+    let by_price = app
+        .gql(
+            "query($after: String) { products(first: 1, sort: PRICE_ASC, after: $after) {
+                pageInfo { hasPreviousPage } nodes { id } } }",
+            json!({ "after": data(&newest)["products"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let (prices, _) = walk_products(&app, "PRICE_ASC", &json!({}), 100).await;
+    assert_eq!(
+        data(&by_price)["products"]["nodes"][0]["id"].as_str(),
+        Some(prices[20].as_str())
+    );
+    // A cursor that names no product of its order is refused.
+    let broken = app
+        .gql(
+            "query($after: String) { products(first: 1, after: $after) { totalCount } }",
+            json!({ "after": base64_id("cursor:1:newest:x") }),
+        )
+        .await;
+    assert_eq!(error_code(&broken), "BAD_USER_INPUT", "{broken}");
+}

@@ -10,7 +10,7 @@ pub use types::{Album, Artist, Genre, Product, Review, Track};
 use async_graphql::{Context, Object, Result, Upload, ID};
 
 use super::connection::list_complexity;
-use super::connection::{paged, Paged};
+use super::connection::{paged, paged_anchored, Paged};
 use super::ids::{decode, require};
 use super::loaders::*;
 use super::uploads::received_file;
@@ -117,14 +117,21 @@ impl ShelvesQuery {
         filter: Option<ProductFilter>,
         sort: Option<ProductSortGql>,
     ) -> Result<Paged<Product>> {
-        let page = Page::parse(first, after.as_deref())?;
         let filter = filter.unwrap_or_default().parse()?;
-        let sort = sort.unwrap_or_default().into();
+        let sort: catalogue::ProductSort = sort.unwrap_or_default().into();
+        let (page, after) = Page::parse_anchored(first, after.as_deref(), sort.name())?;
         let listing = services(ctx)?
             .catalogue
-            .products(&filter, sort, page)
+            .products(&filter, sort, page, after)
             .await?;
-        Ok(paged(listing.items, listing.total, page, Product))
+        Ok(paged_anchored(
+            listing.items,
+            listing.total,
+            page,
+            sort.name(),
+            |product| product.id,
+            Product,
+        ))
     }
 
     /// Every genre of the catalogue, by name.
@@ -152,7 +159,7 @@ impl ShelvesQuery {
         };
         let listing = services(ctx)?
             .catalogue
-            .products(&filter, catalogue::ProductSort::BestSelling, page)
+            .products(&filter, catalogue::ProductSort::BestSelling, page, None)
             .await?;
         Ok(listing.items.into_iter().map(Product).collect())
     }

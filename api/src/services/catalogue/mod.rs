@@ -23,12 +23,13 @@ pub use version::CatalogueVersion;
 use std::collections::HashMap;
 
 use entities::{album, artist, artist_genre, product, track};
-use sea_orm::sea_query::{Alias, Expr, NullOrdering, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
 };
 
+use super::keyset::{self, Key};
 use super::listing::{listing, Listing};
 use crate::domain::{ArtistId, Page, ProductKind};
 use crate::error::ApiResult;
@@ -50,6 +51,63 @@ pub enum ProductSort {
     PriceDesc,
     TopRated,
     BestSelling,
+}
+
+impl ProductSort {
+    /// The sort's name in a page's cursor.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::PriceAsc => "price",
+            Self::PriceDesc => "price-desc",
+            Self::TopRated => "rated",
+            Self::BestSelling => "sales",
+        }
+    }
+
+    /// The order, each key last the id; an index of `products` fits each
+    /// (migrations `…000810` and `…000920`).
+    fn keys(self) -> Vec<Key> {
+        use product::Column;
+        match self {
+            Self::Newest => vec![
+                Key::desc_nulls_last(Column::ReleaseYear),
+                Key::desc(Column::CreatedAt),
+                Key::asc(Column::Id),
+            ],
+            Self::PriceAsc => vec![Key::asc(Column::PriceMinor), Key::asc(Column::Id)],
+            // Ties newest first: the price index read backwards.
+            Self::PriceDesc => vec![Key::desc(Column::PriceMinor), Key::desc(Column::Id)],
+            Self::TopRated => vec![
+                Key::desc_nulls_last(average_rating()),
+                Key::desc(Column::RatingCount),
+                Key::asc(Column::Id),
+            ],
+            Self::BestSelling => vec![Key::desc(Column::SalesCount), Key::asc(Column::Id)],
+        }
+    }
+
+    /// `product`'s value of each key of `keys`.
+    fn anchor(self, product: &product::Model) -> Vec<Option<Value>> {
+        let id = Some(Value::from(product.id));
+        match self {
+            Self::Newest => vec![
+                product.release_year.map(Value::from),
+                Some(product.created_at.into()),
+                id,
+            ],
+            Self::PriceAsc | Self::PriceDesc => vec![Some(product.price_minor.into()), id],
+            // The division the database does: two integers as doubles,
+            // so the value is the same to the bit.
+            Self::TopRated => vec![
+                (product.rating_count != 0)
+                    .then(|| Value::from(product.rating_sum as f64 / product.rating_count as f64)),
+                Some(product.rating_count.into()),
+                id,
+            ],
+            Self::BestSelling => vec![Some(product.sales_count.into()), id],
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,13 +189,17 @@ impl Catalogue {
         listing(&self.db, select, page).await
     }
 
-    /// Available products, filtered and sorted. A track product's genre is the
-    /// track's own, or its album's when the track has none.
+    /// Available products, filtered and sorted: the page at `page`, or
+    /// when `after` names a product (a cursor of this sort), the page that
+    /// follows it, read from its place in the sort's index (`keyset`). A
+    /// track product's genre is the track's own, or its album's when the
+    /// track has none.
     pub async fn products(
         &self,
         filter: &ProductFilter,
         sort: ProductSort,
         page: Page,
+        after: Option<i32>,
     ) -> ApiResult<Listing<product::Model>> {
         // Every filter and order is on the product's own columns (its
         // listing copies, `listing`), so an index of `products` serves it.
@@ -157,30 +219,6 @@ impl Catalogue {
         if let Some(max) = filter.max_price_minor {
             select = select.filter(product::Column::PriceMinor.lte(max));
         }
-        let select = match sort {
-            ProductSort::Newest => select
-                .order_by_with_nulls(
-                    product::Column::ReleaseYear,
-                    Order::Desc,
-                    NullOrdering::Last,
-                )
-                .order_by_desc(product::Column::CreatedAt)
-                .order_by_asc(product::Column::Id),
-            ProductSort::PriceAsc => select
-                .order_by_asc(product::Column::PriceMinor)
-                .order_by_asc(product::Column::Id),
-            // Ties newest first: the price index read backwards.
-            ProductSort::PriceDesc => select
-                .order_by_desc(product::Column::PriceMinor)
-                .order_by_desc(product::Column::Id),
-            ProductSort::TopRated => select
-                .order_by_with_nulls(average_rating(), Order::Desc, NullOrdering::Last)
-                .order_by_desc(product::Column::RatingCount)
-                .order_by_asc(product::Column::Id),
-            ProductSort::BestSelling => select
-                .order_by_desc(product::Column::SalesCount)
-                .order_by_asc(product::Column::Id),
-        };
         // The count is kept between requests (`counts`); the page is read
         // each time.
         let total = match self.counts.get(filter) {
@@ -204,32 +242,56 @@ impl Catalogue {
                 total
             }
         };
-        let items = if page.limit == 0 || page.offset >= total {
-            Vec::new()
-        } else {
-            select
-                .offset(page.offset)
-                .limit(page.limit)
-                .all(&self.db)
-                .await?
+        if page.limit == 0 || page.offset >= total {
+            return Ok(Listing {
+                items: Vec::new(),
+                total,
+            });
+        }
+        let anchor = match after {
+            Some(id) => product::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
         };
+        // A cursor that names no product (or one made by offset) pages by
+        // its offset.
+        let items = self
+            .sorted(select, sort, anchor.as_ref(), page.offset, page.limit)
+            .await?;
         Ok(Listing { items, total })
     }
 
-    /// The ids of the available products, best-selling first (the order of
-    /// `ProductSort::BestSelling`), without counting them all.
-    pub async fn best_sellers(&self, offset: u64, limit: u64) -> ApiResult<Vec<i32>> {
-        Ok(product::Entity::find()
-            .select_only()
-            .column(product::Column::Id)
-            .filter(product::Column::Available.eq(true))
-            .order_by_desc(product::Column::SalesCount)
-            .order_by_asc(product::Column::Id)
-            .offset(offset)
-            .limit(limit)
-            .into_tuple()
-            .all(&self.db)
-            .await?)
+    /// `limit` products of `select` in `sort`: after `anchor`, or else
+    /// from `offset`.
+    async fn sorted(
+        &self,
+        select: Select<product::Entity>,
+        sort: ProductSort,
+        anchor: Option<&product::Model>,
+        offset: u64,
+        limit: u64,
+    ) -> ApiResult<Vec<product::Model>> {
+        let keys = sort.keys();
+        if let Some(anchor) = anchor {
+            return keyset::after(&self.db, select, &keys, &sort.anchor(anchor), limit).await;
+        }
+        let select = keyset::ordered(select, &keys).limit(limit);
+        Ok(match offset {
+            0 => select.all(&self.db).await?,
+            offset => select.offset(offset).all(&self.db).await?,
+        })
+    }
+
+    /// Available products, best-selling first (the order of
+    /// `ProductSort::BestSelling`), after `after` if given, without
+    /// counting them all.
+    pub async fn best_sellers(
+        &self,
+        after: Option<&product::Model>,
+        limit: u64,
+    ) -> ApiResult<Vec<product::Model>> {
+        let available = product::Entity::find().filter(product::Column::Available.eq(true));
+        self.sorted(available, ProductSort::BestSelling, after, 0, limit)
+            .await
     }
 
     /// Every genre with how many artists and albums carry it, by name.

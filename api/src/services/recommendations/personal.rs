@@ -400,13 +400,13 @@ impl Recommendations {
     /// store has no more.
     async fn popular(&self, want: usize, picks: &mut Picks) -> ApiResult<()> {
         let limit = (want * 3 + 10) as u64;
-        let mut offset = 0;
+        let mut after = None;
         while !picks.is_full() {
-            let page = self.catalogue.best_sellers(offset, limit).await?;
+            let page = self.catalogue.best_sellers(after.as_ref(), limit).await?;
             let last = (page.len() as u64) < limit;
-            offset += limit;
+            after = page.last().cloned();
             let best = page.into_iter().map(|product| Pick {
-                target: Target::Product(product),
+                target: Target::Product(product.id),
                 score: POPULAR,
                 reason: "Popular in the store".to_owned(),
                 because: Vec::new(),
