@@ -13,8 +13,9 @@
 # all: 1,000,000 locker items and plays) and copies the demo catalogue
 # (artists, albums, tracks, products, each with new ids) until it holds
 # PRODUCTS (default 1,000,000) products. Store pages ask `ownedByViewer`,
-# which the shared response cache cannot answer; the last row is the
-# anonymous best-selling page, which it can.
+# which the shared response cache cannot answer; then the anonymous
+# best-selling page, which it can, and the page in the middle of the
+# best-selling list, after a cursor and by offset.
 # Needs curl, python3, wrk and sqlite3 or psql (Debian packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,6 +67,21 @@ page store-genre-sales "{ products(first: 20, sort: BEST_SELLING, filter: {genre
 page store-albums "{ products(first: 20, filter: {kind: ALBUM}) { $store_fields } }"
 page store-artist "{ products(first: 20, filter: {artistId: \"$artist\"}) { $store_fields } }"
 page store-anonymous "{ products(first: 20, sort: BEST_SELLING) { totalCount nodes { id title price { formatted } } } }"
+# The page in the middle of the best-selling list: after a cursor that
+# names the product before it (read from there in the index), and after
+# one that only counts (by offset, as cursors were before 2026-12-06).
+middle_pages() {
+  local at id cursor
+  at=$(( $(sql "SELECT COUNT(*) FROM products WHERE available") / 2 - 1 ))
+  id=$(sql "SELECT id FROM products WHERE available ORDER BY sales_count DESC, id LIMIT 1 OFFSET $at")
+  cursor() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+  printf '%s\n' "{ products(first: 20, sort: BEST_SELLING, after: \"$(cursor "cursor:$at:sales:$id")\") { $store_fields } }" \
+    > "$work/pages/store-middle.graphql"
+  printf '%s\n' "{ products(first: 20, sort: BEST_SELLING, after: \"$(cursor "cursor:$at")\") { $store_fields } }" \
+    > "$work/pages/store-middle-by-offset.graphql"
+}
+middle_pages
+order+=(store-middle store-middle-by-offset)
 
 declare -A result
 measure() { # column
@@ -141,6 +157,7 @@ fi
 echo "  in $(( $(date +%s) - started )) s: $(sql "SELECT COUNT(*) FROM users") listeners," \
   "$(sql "SELECT COUNT(*) FROM locker_items") locker items, $(sql "SELECT COUNT(*) FROM plays") plays," \
   "$(sql "SELECT COUNT(*) FROM products") products"
+middle_pages
 start
 echo "== $backend at service scale"
 measure large

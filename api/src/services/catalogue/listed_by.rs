@@ -8,7 +8,7 @@
 
 use entities::product;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, IdenStatic, QueryFilter};
 
 use crate::error::ApiResult;
 
@@ -23,38 +23,51 @@ pub struct Touched {
     pub products: Vec<i32>,
 }
 
+/// Each copy: its column and where it comes from.
+const COPIES: [(product::Column, &str); 3] = [
+    (
+        product::Column::ListingGenre,
+        "COALESCE(\
+         (SELECT tracks.genre FROM tracks WHERE tracks.id = products.track_id), \
+         (SELECT albums.genre FROM albums WHERE albums.id = products.album_id))",
+    ),
+    (
+        product::Column::ArtistId,
+        "(SELECT albums.artist_id FROM albums WHERE albums.id = products.album_id)",
+    ),
+    (
+        product::Column::ReleaseYear,
+        "(SELECT albums.release_year FROM albums WHERE albums.id = products.album_id)",
+    ),
+];
+
 /// Copies each touched product's listing fields from its album and track.
+/// Only products whose copies differ are written (a feed that changes
+/// nothing writes nothing, nor do its products' indexes), so a product
+/// touched through its album, its track and its own line is written once.
 pub async fn refresh(db: &impl ConnectionTrait, touched: &Touched) -> ApiResult<()> {
     let by = [
         (product::Column::AlbumId, &touched.albums),
         (product::Column::TrackId, &touched.tracks),
         (product::Column::Id, &touched.products),
     ];
+    let differs = COPIES
+        .iter()
+        .fold(Condition::any(), |differs, (column, source)| {
+            differs.add(Expr::cust(format!(
+                "products.{} IS DISTINCT FROM {source}",
+                column.as_str()
+            )))
+        });
     for (column, ids) in by {
         for chunk in ids.chunks(CHUNK) {
-            product::Entity::update_many()
-                .col_expr(
-                    product::Column::ListingGenre,
-                    Expr::cust(
-                        "COALESCE(\
-                         (SELECT tracks.genre FROM tracks WHERE tracks.id = products.track_id), \
-                         (SELECT albums.genre FROM albums WHERE albums.id = products.album_id))",
-                    ),
-                )
-                .col_expr(
-                    product::Column::ArtistId,
-                    Expr::cust(
-                        "(SELECT albums.artist_id FROM albums WHERE albums.id = products.album_id)",
-                    ),
-                )
-                .col_expr(
-                    product::Column::ReleaseYear,
-                    Expr::cust(
-                        "(SELECT albums.release_year FROM albums \
-                         WHERE albums.id = products.album_id)",
-                    ),
-                )
+            let mut update = product::Entity::update_many();
+            for (copy, source) in COPIES {
+                update = update.col_expr(copy, Expr::cust(source));
+            }
+            update
                 .filter(column.is_in(chunk.iter().copied()))
+                .filter(differs.clone())
                 .exec(db)
                 .await?;
         }
