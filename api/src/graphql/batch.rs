@@ -22,6 +22,11 @@ use async_graphql::dataloader::Loader;
 use futures_util::future::{FutureExt, Shared};
 use tokio::sync::oneshot;
 
+/// Keys a loader is asked for at once (as async-graphql's `DataLoader`
+/// had it): a larger batch is fetched in parts, so an `IN` list stays
+/// well under every database's limit on bound parameters.
+const MAX_BATCH: usize = 1_000;
+
 /// Resolves when the batch holding a key has been fetched.
 type Done<E> = Shared<oneshot::Receiver<Result<(), E>>>;
 
@@ -182,7 +187,17 @@ impl<T: Send + Sync + 'static> Batcher<T> {
         let Some(batch) = batch else {
             return Ok(());
         };
-        let result = self.loader.load(&batch).await;
+        let mut result = Ok(HashMap::new());
+        for keys in batch.chunks(MAX_BATCH) {
+            match (self.loader.load(keys).await, &mut result) {
+                (Ok(values), Ok(all)) => all.extend(values),
+                (Err(err), _) => {
+                    result = Err(err);
+                    break;
+                }
+                (Ok(_), Err(_)) => unreachable!("a failed batch stops"),
+            }
+        }
         let mut guard = self.kind::<K, T::Value, T::Error>();
         let kind = guard.get();
         for key in &batch {
@@ -276,6 +291,23 @@ mod tests {
         assert_eq!(batcher.loader.batches.load(Ordering::SeqCst), 2);
         let many = batcher.load_many([1, 2, -5, 2]).await.unwrap();
         assert_eq!(many, HashMap::from([(1, 2), (2, 4)]));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_large_batch_is_fetched_in_parts() {
+        let batcher = batcher();
+        let keys = 100..(100 + MAX_BATCH as i32 * 2 + 5);
+        let values = batcher.load_many(keys.clone()).await.unwrap();
+        assert_eq!(values.len(), keys.len());
+        let sizes: Vec<usize> = batcher
+            .loader
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(Vec::len)
+            .collect();
+        assert_eq!(sizes, [MAX_BATCH, MAX_BATCH, 5]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
