@@ -34,6 +34,7 @@ mod m20261206_000650_locker_removed_at;
 mod m20261206_000900_add_album_artwork;
 mod m20261206_000910_add_track_preview_start;
 mod m20261206_000920_index_store_pages;
+mod m20261206_000930_index_catalogue_lists;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000900_add_album_artwork::Migration),
             Box::new(m20261206_000910_add_track_preview_start::Migration),
             Box::new(m20261206_000920_index_store_pages::Migration),
+            Box::new(m20261206_000930_index_catalogue_lists::Migration),
         ]
     }
 }

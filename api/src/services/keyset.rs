@@ -70,6 +70,30 @@ pub fn ordered<E: EntityTrait>(mut select: Select<E>, keys: &[Key]) -> Select<E>
     select
 }
 
+/// Up to `limit` rows of `select` (filtered, not yet ordered) in the order
+/// of `keys`: after the row whose keys are `anchor`, or else from
+/// `offset` (a first page, or a cursor that names no row).
+pub async fn page<E>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    keys: &[Key],
+    anchor: Option<&[Option<Value>]>,
+    offset: u64,
+    limit: u64,
+) -> ApiResult<Vec<E::Model>>
+where
+    E: EntityTrait,
+{
+    if let Some(anchor) = anchor {
+        return after(db, select, keys, anchor, limit).await;
+    }
+    let select = ordered(select, keys).limit(limit);
+    Ok(match offset {
+        0 => select.all(db).await?,
+        offset => select.offset(offset).all(db).await?,
+    })
+}
+
 /// Up to `limit` rows of `select` (filtered, not yet ordered) that come
 /// after the row whose keys are `anchor` (`None` for a NULL), in the order
 /// of `keys`.

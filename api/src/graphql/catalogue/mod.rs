@@ -10,7 +10,7 @@ pub use types::{Album, Artist, Genre, Product, Review, Track};
 use async_graphql::{Context, Object, Result, Upload, ID};
 
 use super::connection::list_complexity;
-use super::connection::{paged, paged_anchored, Paged};
+use super::connection::{paged_anchored, Paged};
 use super::ids::{decode, require};
 use super::loaders::*;
 use super::uploads::received_file;
@@ -66,12 +66,20 @@ impl CatalogueQuery {
         after: Option<String>,
         genre: Option<String>,
     ) -> Result<Paged<Artist>> {
-        let page = Page::parse(first, after.as_deref())?;
+        let (page, after) = Page::parse_anchored(first, after.as_deref(), "name")?;
         let listing = services(ctx)?
             .catalogue
-            .artists(genre.as_deref(), page)
+            .artists(genre.as_deref(), page, after)
             .await?;
-        Ok(paged(listing.items, listing.total, page, Artist))
+        let id = |artist: &entities::artist::Model| artist.id;
+        Ok(paged_anchored(
+            listing.items,
+            listing.total,
+            page,
+            "name",
+            id,
+            Artist,
+        ))
     }
 
     /// By title.
@@ -84,7 +92,7 @@ impl CatalogueQuery {
         genre: Option<String>,
         artist_id: Option<ID>,
     ) -> Result<Paged<Album>> {
-        let page = Page::parse(first, after.as_deref())?;
+        let (page, after) = Page::parse_anchored(first, after.as_deref(), "title")?;
         let artist_id = match artist_id {
             None => None,
             Some(id) => Some(
@@ -94,9 +102,17 @@ impl CatalogueQuery {
         };
         let listing = services(ctx)?
             .catalogue
-            .albums(genre.as_deref(), artist_id, page)
+            .albums(genre.as_deref(), artist_id, page, after)
             .await?;
-        Ok(paged(listing.items, listing.total, page, Album))
+        let id = |album: &entities::album::Model| album.id;
+        Ok(paged_anchored(
+            listing.items,
+            listing.total,
+            page,
+            "title",
+            id,
+            Album,
+        ))
     }
 }
 

@@ -26,11 +26,11 @@ use entities::{album, artist, artist_genre, product, track};
 use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
+    QueryFilter, QuerySelect, QueryTrait, Select, Value,
 };
 
 use super::keyset::{self, Key};
-use super::listing::{listing, Listing};
+use super::listing::{keyed_listing, Listing};
 use crate::domain::{ArtistId, Page, ProductKind};
 use crate::error::ApiResult;
 
@@ -147,10 +147,13 @@ impl Catalogue {
         by_id::<product::Entity>(&self.db, product::Column::Id, ids, |row| row.id).await
     }
 
+    /// Artists by name, of one genre if given: the page at `page`, or the
+    /// one after the artist `after`.
     pub async fn artists(
         &self,
         genre: Option<&str>,
         page: Page,
+        after: Option<i32>,
     ) -> ApiResult<Listing<artist::Model>> {
         let mut select = artist::Entity::find();
         if let Some(genre) = genre {
@@ -164,17 +167,23 @@ impl Catalogue {
                 ),
             );
         }
-        let select = select
-            .order_by_asc(artist::Column::Name)
-            .order_by_asc(artist::Column::Id);
-        listing(&self.db, select, page).await
+        let keys = [Key::asc(artist::Column::Name), Key::asc(artist::Column::Id)];
+        let anchor = match after {
+            Some(id) => artist::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        };
+        let anchor = anchor.map(|artist| vec![Some(artist.name.into()), Some(artist.id.into())]);
+        keyed_listing(&self.db, select, &keys, anchor, page).await
     }
 
+    /// Albums by title, of one genre or artist if given: the page at
+    /// `page`, or the one after the album `after`.
     pub async fn albums(
         &self,
         genre: Option<&str>,
         artist_id: Option<ArtistId>,
         page: Page,
+        after: Option<i32>,
     ) -> ApiResult<Listing<album::Model>> {
         let mut select = album::Entity::find();
         if let Some(genre) = genre {
@@ -183,10 +192,13 @@ impl Catalogue {
         if let Some(artist_id) = artist_id {
             select = select.filter(album::Column::ArtistId.eq(artist_id));
         }
-        let select = select
-            .order_by_asc(album::Column::Title)
-            .order_by_asc(album::Column::Id);
-        listing(&self.db, select, page).await
+        let keys = [Key::asc(album::Column::Title), Key::asc(album::Column::Id)];
+        let anchor = match after {
+            Some(id) => album::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        };
+        let anchor = anchor.map(|album| vec![Some(album.title.into()), Some(album.id.into())]);
+        keyed_listing(&self.db, select, &keys, anchor, page).await
     }
 
     /// Available products, filtered and sorted: the page at `page`, or
@@ -270,15 +282,16 @@ impl Catalogue {
         offset: u64,
         limit: u64,
     ) -> ApiResult<Vec<product::Model>> {
-        let keys = sort.keys();
-        if let Some(anchor) = anchor {
-            return keyset::after(&self.db, select, &keys, &sort.anchor(anchor), limit).await;
-        }
-        let select = keyset::ordered(select, &keys).limit(limit);
-        Ok(match offset {
-            0 => select.all(&self.db).await?,
-            offset => select.offset(offset).all(&self.db).await?,
-        })
+        let anchor = anchor.map(|anchor| sort.anchor(anchor));
+        keyset::page(
+            &self.db,
+            select,
+            &sort.keys(),
+            anchor.as_deref(),
+            offset,
+            limit,
+        )
+        .await
     }
 
     /// Available products, best-selling first (the order of
