@@ -254,6 +254,8 @@ async fn no_personal_page_scans_a_table_of_every_listener() {
                 let variables = json!({ "artist": catalogue_artist, "after": after });
                 let body = server.gql(Some(&token), &page, variables).await;
                 assert!(body.get("errors").is_none(), "{page}: {body}");
+                let nodes = &body["data"]["products"]["nodes"];
+                assert!(nodes[0].is_object(), "a page to plan: {page}: {body}");
                 after = body["data"]["products"]["pageInfo"]["endCursor"].clone();
             }
         }

@@ -21,15 +21,7 @@ impl Page {
     /// `first` defaults to 20 and must lie in 0..=100; `after` must be a
     /// cursor this server handed out. Anything else is BAD_USER_INPUT.
     pub fn parse(first: Option<i32>, after: Option<&str>) -> ApiResult<Self> {
-        let limit = Self::first(first, DEFAULT_PAGE_SIZE)?;
-        let offset = match after {
-            None => 0,
-            Some(cursor) => decode_cursor(cursor)?.0 + 1,
-        };
-        Ok(Self {
-            offset,
-            limit: limit as u64,
-        })
+        Ok(Self::parse_anchored(first, after, "")?.0)
     }
 
     /// As `parse`, with the item `after` names when it is a cursor of a
@@ -40,15 +32,18 @@ impl Page {
         after: Option<&str>,
         order: &str,
     ) -> ApiResult<(Self, Option<i32>)> {
-        let page = Self::parse(first, after)?;
-        let anchor = match after {
-            Some(cursor) => decode_cursor(cursor)?
-                .1
-                .filter(|anchor| anchor.order == order)
-                .map(|anchor| anchor.id),
-            None => None,
+        let limit = Self::first(first, DEFAULT_PAGE_SIZE)? as u64;
+        let (offset, anchor) = match after {
+            None => (0, None),
+            Some(cursor) => {
+                let (offset, anchor) = decode_cursor(cursor)?;
+                let anchor = anchor
+                    .filter(|anchor| !order.is_empty() && anchor.order == order)
+                    .map(|anchor| anchor.id);
+                (offset + 1, anchor)
+            }
         };
-        Ok((page, anchor))
+        Ok((Self { offset, limit }, anchor))
     }
 
     /// A bounded list (not a connection): `first` defaults to `default` and

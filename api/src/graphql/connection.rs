@@ -7,6 +7,7 @@ use crate::domain::page::{
     encode_anchored_cursor, encode_cursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 use crate::domain::Page;
+use crate::services::listing::KeyedListing;
 
 #[derive(SimpleObject)]
 pub struct ConnectionTotal {
@@ -21,14 +22,21 @@ pub fn paged<T, N>(items: Vec<T>, total: u64, page: Page, node: impl Fn(T) -> N)
 where
     N: async_graphql::OutputType,
 {
-    paged_with(items, total, page, |offset, _| encode_cursor(offset), node)
+    paged_with(
+        items,
+        total,
+        page,
+        None,
+        |offset, _| encode_cursor(offset),
+        node,
+    )
 }
 
 /// As `paged`, for a list in `order` that pages after an item
-/// (`services::keyset`): each cursor names its item's `id`.
+/// (`services::keyset`): each cursor names its item's `id`, and whether a
+/// page follows is the listing's `more`, not a count.
 pub fn paged_anchored<T, N>(
-    items: Vec<T>,
-    total: u64,
+    listing: KeyedListing<T>,
     page: Page,
     order: &str,
     id: impl Fn(&T) -> i32,
@@ -38,13 +46,17 @@ where
     N: async_graphql::OutputType,
 {
     let cursor = |offset, item: &T| encode_anchored_cursor(offset, order, id(item));
-    paged_with(items, total, page, cursor, node)
+    let KeyedListing { items, more, total } = listing;
+    paged_with(items, total, page, Some(more), cursor, node)
 }
 
+/// The connection of `items`; a page follows if `more` says so, or else
+/// if the count says items are left.
 fn paged_with<T, N>(
     items: Vec<T>,
     total: u64,
     page: Page,
+    more: Option<bool>,
     cursor: impl Fn(u64, &T) -> String,
     node: impl Fn(T) -> N,
 ) -> Paged<N>
@@ -54,7 +66,7 @@ where
     let returned = items.len() as u64;
     let mut connection = Connection::with_additional_fields(
         page.offset > 0,
-        page.offset + returned < total,
+        more.unwrap_or(page.offset + returned < total),
         ConnectionTotal {
             total_count: i32::try_from(total).unwrap_or(i32::MAX),
         },

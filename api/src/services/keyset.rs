@@ -8,7 +8,8 @@
 //! key but the last two and come after it on that one; and so on up to
 //! the first key. Each such run is one statement of equalities and one
 //! range, which an index of the keys seeks to and reads in order; a page
-//! reads runs until it is full (nearly always the first). A nullable key
+//! reads runs until it is full (usually one or two: the anchor's ties,
+//! then the rest of the order). A nullable key
 //! sorts its NULLs last, as the store's orders do: after the anchor's
 //! value come the smaller ones and then the NULLs, and nothing comes after
 //! a NULL but its ties.
@@ -19,7 +20,7 @@ use sea_orm::{
     QuerySelect, Select, Value,
 };
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// One key of a list's order.
 #[derive(Clone, Debug)]
@@ -107,6 +108,13 @@ pub async fn after<E>(
 where
     E: EntityTrait,
 {
+    if keys.len() != anchor.len() {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "a keyset page has {} keys and {} anchor values",
+            keys.len(),
+            anchor.len()
+        )));
+    }
     let mut items = Vec::new();
     for (run, from) in runs(keys, anchor) {
         let left = limit.saturating_sub(items.len() as u64);
@@ -127,7 +135,6 @@ where
 /// The runs of rows after `anchor`, in order: each one's condition, and
 /// the first key that varies within it.
 fn runs(keys: &[Key], anchor: &[Option<Value>]) -> Vec<(Condition, usize)> {
-    assert_eq!(keys.len(), anchor.len(), "one anchor value per key");
     let mut runs = Vec::new();
     for (at, key) in keys.iter().enumerate().rev() {
         let ties =

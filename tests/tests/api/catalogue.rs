@@ -784,12 +784,13 @@ async fn products_by_offset(app: &TestApp, sort: &str, filter: &Value, total: i6
 async fn product_pages_follow_each_other_in_every_sort_however_keys_tie() {
     let app = spawn_app().await;
     // Ties at every key and NULLs where the orders allow them: sales in
-    // five values, ratings in a few (and none: NULL, last), products
-    // without a year (last when newest first).
+    // five values, ratings in a few, averages that are not whole (5/3,
+    // 11/4; none rated is NULL, last), products without a year (last when
+    // newest first).
     let db = app.database().await;
     for sql in [
         "UPDATE products SET sales_count = id % 5",
-        "UPDATE products SET rating_count = id % 3, rating_sum = (id % 3) * (1 + id % 4)",
+        "UPDATE products SET rating_count = id % 4, rating_sum = (id % 4) * 3 - id % 2",
         "UPDATE products SET release_year = NULL WHERE id % 7 = 0",
     ] {
         db.execute_unprepared(sql).await.unwrap();
@@ -835,7 +836,19 @@ async fn product_pages_follow_each_other_in_every_sort_however_keys_tie() {
         data(&by_price)["products"]["nodes"][0]["id"].as_str(),
         Some(prices[20].as_str())
     );
-    // A cursor that names no product of its order is refused.
+    // A cursor that names a product that is not there pages by its
+    // offset; one that is not a cursor is refused.
+    let gone = app
+        .gql(
+            "query($after: String) { products(first: 1, sort: PRICE_ASC, after: $after) {
+                nodes { id } } }",
+            json!({ "after": base64_id("cursor:19:price:999999999") }),
+        )
+        .await;
+    assert_eq!(
+        data(&gone)["products"]["nodes"][0]["id"].as_str(),
+        Some(prices[20].as_str())
+    );
     let broken = app
         .gql(
             "query($after: String) { products(first: 1, after: $after) { totalCount } }",
@@ -843,4 +856,111 @@ async fn product_pages_follow_each_other_in_every_sort_however_keys_tie() {
         )
         .await;
     assert_eq!(error_code(&broken), "BAD_USER_INPUT", "{broken}");
+}
+
+#[tokio::test]
+async fn the_page_after_a_product_follows_it_when_products_above_it_are_withdrawn() {
+    let app = spawn_app().await;
+    let customer = app.customer().await;
+    let page = |after: Value| {
+        let app = &app;
+        let customer = &customer;
+        async move {
+            let body = app
+                .gql_as(
+                    customer,
+                    "query($after: String) { products(first: 30, sort: BEST_SELLING, after: $after) {
+                        totalCount pageInfo { hasNextPage endCursor } nodes { id ownedByViewer } } }",
+                    json!({ "after": after }),
+                )
+                .await;
+            data(&body)["products"].clone()
+        }
+    };
+    let (all, total) = walk_products(&app, "BEST_SELLING", &json!({}), 100).await;
+    let first = page(Value::Null).await;
+    // A feed withdraws twenty products above the page's last: the store
+    // counts its products again, twenty fewer, while the cursor's offset
+    // still counts them.
+    let db = app.database().await;
+    let withdrawn: Vec<String> = all[..20].to_vec();
+    let ids: Vec<String> = first["nodes"].as_array().unwrap()[..20]
+        .iter()
+        .map(|node| decode_product_id(node["id"].as_str().unwrap()))
+        .collect();
+    let rows = db
+        .query_all(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT p.sku, p.kind, COALESCE(t.external_id, a.external_id) AS ext,
+                        p.price_minor, p.currency
+                 FROM products p JOIN albums a ON a.id = p.album_id
+                 LEFT JOIN tracks t ON t.id = p.track_id WHERE p.id IN ({})",
+                ids.join(", ")
+            ),
+        ))
+        .await
+        .unwrap();
+    let feed: String = rows
+        .iter()
+        .map(|row| {
+            let line = json!({
+                "type": "product",
+                "sku": row.try_get::<String>("", "sku").unwrap(),
+                "kind": row.try_get::<String>("", "kind").unwrap(),
+                "ref": row.try_get::<String>("", "ext").unwrap(),
+                "priceMinor": row.try_get::<i64>("", "price_minor").unwrap(),
+                "currency": row.try_get::<String>("", "currency").unwrap(),
+                "available": false,
+            });
+            format!("{line}\n")
+        })
+        .collect();
+    let imported = app.import_feed(&app.admin().await, feed).await;
+    assert_eq!(
+        data(&imported)["importCatalogue"]["productsUpserted"],
+        20,
+        "{imported}"
+    );
+    let second = page(first["pageInfo"]["endCursor"].clone()).await;
+    assert_eq!(
+        second["totalCount"],
+        total - 20,
+        "counted again after the feed"
+    );
+    let shown: Vec<&str> = second["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| node["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = all[30..60].iter().map(String::as_str).collect();
+    assert_eq!(shown, expected, "withdrawn: {withdrawn:?}");
+    assert_eq!(second["pageInfo"]["hasNextPage"], true);
+    // The last page says no page follows, whatever the kept count says.
+    let mut after = second["pageInfo"]["endCursor"].clone();
+    let mut seen = 60;
+    loop {
+        let next = page(after).await;
+        seen += next["nodes"].as_array().unwrap().len();
+        if next["pageInfo"]["hasNextPage"] != true {
+            assert!(!next["nodes"].as_array().unwrap().is_empty(), "{next}");
+            break;
+        }
+        after = next["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(
+        seen as i64, total,
+        "every product after the withdrawn ones, once"
+    );
+}
+
+/// The database id in a product's global ID.
+fn decode_product_id(id: &str) -> String {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id)
+        .unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    raw.rsplit(':').next().unwrap().to_owned()
 }

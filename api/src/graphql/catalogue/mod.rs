@@ -20,6 +20,10 @@ use crate::domain::{AlbumId, ArtistId, Page, ProductId, TrackId};
 use crate::error::ApiError;
 use crate::services::catalogue::{self, import::ImportReport, import::Rejection};
 
+/// The orders of the artist and album lists, as their cursors name them.
+const ARTISTS_BY_NAME: &str = "name";
+const ALBUMS_BY_TITLE: &str = "title";
+
 /// Catalogue lookups by ID, and browsing by artist and album.
 #[derive(Default)]
 pub struct CatalogueQuery;
@@ -66,20 +70,13 @@ impl CatalogueQuery {
         after: Option<String>,
         genre: Option<String>,
     ) -> Result<Paged<Artist>> {
-        let (page, after) = Page::parse_anchored(first, after.as_deref(), "name")?;
+        let (page, after) = Page::parse_anchored(first, after.as_deref(), ARTISTS_BY_NAME)?;
         let listing = services(ctx)?
             .catalogue
             .artists(genre.as_deref(), page, after)
             .await?;
         let id = |artist: &entities::artist::Model| artist.id;
-        Ok(paged_anchored(
-            listing.items,
-            listing.total,
-            page,
-            "name",
-            id,
-            Artist,
-        ))
+        Ok(paged_anchored(listing, page, ARTISTS_BY_NAME, id, Artist))
     }
 
     /// By title.
@@ -92,7 +89,7 @@ impl CatalogueQuery {
         genre: Option<String>,
         artist_id: Option<ID>,
     ) -> Result<Paged<Album>> {
-        let (page, after) = Page::parse_anchored(first, after.as_deref(), "title")?;
+        let (page, after) = Page::parse_anchored(first, after.as_deref(), ALBUMS_BY_TITLE)?;
         let artist_id = match artist_id {
             None => None,
             Some(id) => Some(
@@ -105,14 +102,7 @@ impl CatalogueQuery {
             .albums(genre.as_deref(), artist_id, page, after)
             .await?;
         let id = |album: &entities::album::Model| album.id;
-        Ok(paged_anchored(
-            listing.items,
-            listing.total,
-            page,
-            "title",
-            id,
-            Album,
-        ))
+        Ok(paged_anchored(listing, page, ALBUMS_BY_TITLE, id, Album))
     }
 }
 
@@ -140,14 +130,8 @@ impl ShelvesQuery {
             .catalogue
             .products(&filter, sort, page, after)
             .await?;
-        Ok(paged_anchored(
-            listing.items,
-            listing.total,
-            page,
-            sort.name(),
-            |product| product.id,
-            Product,
-        ))
+        let id = |product: &entities::product::Model| product.id;
+        Ok(paged_anchored(listing, page, sort.name(), id, Product))
     }
 
     /// Every genre of the catalogue, by name.

@@ -30,7 +30,7 @@ use sea_orm::{
 };
 
 use super::keyset::{self, Key};
-use super::listing::{keyed_listing, Listing};
+use super::listing::{keyed_listing, keyed_page, KeyedListing};
 use crate::domain::{ArtistId, Page, ProductKind};
 use crate::error::ApiResult;
 
@@ -154,7 +154,7 @@ impl Catalogue {
         genre: Option<&str>,
         page: Page,
         after: Option<i32>,
-    ) -> ApiResult<Listing<artist::Model>> {
+    ) -> ApiResult<KeyedListing<artist::Model>> {
         let mut select = artist::Entity::find();
         if let Some(genre) = genre {
             select = select.filter(
@@ -168,11 +168,11 @@ impl Catalogue {
             );
         }
         let keys = [Key::asc(artist::Column::Name), Key::asc(artist::Column::Id)];
-        let anchor = match after {
-            Some(id) => artist::Entity::find_by_id(id).one(&self.db).await?,
-            None => None,
-        };
-        let anchor = anchor.map(|artist| vec![Some(artist.name.into()), Some(artist.id.into())]);
+        let anchor = self
+            .anchor(after.map(artist::Entity::find_by_id), |artist| {
+                vec![Some(artist.name.into()), Some(artist.id.into())]
+            })
+            .await?;
         keyed_listing(&self.db, select, &keys, anchor, page).await
     }
 
@@ -184,7 +184,7 @@ impl Catalogue {
         artist_id: Option<ArtistId>,
         page: Page,
         after: Option<i32>,
-    ) -> ApiResult<Listing<album::Model>> {
+    ) -> ApiResult<KeyedListing<album::Model>> {
         let mut select = album::Entity::find();
         if let Some(genre) = genre {
             select = select.filter(album::Column::Genre.eq(genre));
@@ -193,26 +193,39 @@ impl Catalogue {
             select = select.filter(album::Column::ArtistId.eq(artist_id));
         }
         let keys = [Key::asc(album::Column::Title), Key::asc(album::Column::Id)];
-        let anchor = match after {
-            Some(id) => album::Entity::find_by_id(id).one(&self.db).await?,
-            None => None,
-        };
-        let anchor = anchor.map(|album| vec![Some(album.title.into()), Some(album.id.into())]);
+        let anchor = self
+            .anchor(after.map(album::Entity::find_by_id), |album| {
+                vec![Some(album.title.into()), Some(album.id.into())]
+            })
+            .await?;
         keyed_listing(&self.db, select, &keys, anchor, page).await
     }
 
+    /// The keys' values (`values`) of the row `select` finds, if it finds
+    /// one: where a page after it starts.
+    async fn anchor<E: EntityTrait>(
+        &self,
+        select: Option<Select<E>>,
+        values: impl FnOnce(E::Model) -> Vec<Option<Value>>,
+    ) -> ApiResult<Option<Vec<Option<Value>>>> {
+        Ok(match select {
+            Some(select) => select.one(&self.db).await?.map(values),
+            None => None,
+        })
+    }
+
     /// Available products, filtered and sorted: the page at `page`, or
-    /// when `after` names a product (a cursor of this sort), the page that
-    /// follows it, read from its place in the sort's index (`keyset`). A
-    /// track product's genre is the track's own, or its album's when the
-    /// track has none.
+    /// when `after` names a product for sale (a cursor of this sort), the
+    /// page that follows it where it stands now, read from there in the
+    /// sort's index (`keyset`). A track product's genre is the track's
+    /// own, or its album's when the track has none.
     pub async fn products(
         &self,
         filter: &ProductFilter,
         sort: ProductSort,
         page: Page,
         after: Option<i32>,
-    ) -> ApiResult<Listing<product::Model>> {
+    ) -> ApiResult<KeyedListing<product::Model>> {
         // Every filter and order is on the product's own columns (its
         // listing copies, `listing`), so an index of `products` serves it.
         let mut select = product::Entity::find().filter(product::Column::Available.eq(true));
@@ -254,44 +267,17 @@ impl Catalogue {
                 total
             }
         };
-        if page.limit == 0 || page.offset >= total {
-            return Ok(Listing {
-                items: Vec::new(),
-                total,
-            });
-        }
-        let anchor = match after {
-            Some(id) => product::Entity::find_by_id(id).one(&self.db).await?,
-            None => None,
-        };
-        // A cursor that names no product (or one made by offset) pages by
-        // its offset.
-        let items = self
-            .sorted(select, sort, anchor.as_ref(), page.offset, page.limit)
+        // A product no longer for sale (or a cursor made by offset) pages
+        // by the cursor's offset.
+        let anchor = self
+            .anchor(
+                after.map(|id| {
+                    product::Entity::find_by_id(id).filter(product::Column::Available.eq(true))
+                }),
+                |product| sort.anchor(&product),
+            )
             .await?;
-        Ok(Listing { items, total })
-    }
-
-    /// `limit` products of `select` in `sort`: after `anchor`, or else
-    /// from `offset`.
-    async fn sorted(
-        &self,
-        select: Select<product::Entity>,
-        sort: ProductSort,
-        anchor: Option<&product::Model>,
-        offset: u64,
-        limit: u64,
-    ) -> ApiResult<Vec<product::Model>> {
-        let anchor = anchor.map(|anchor| sort.anchor(anchor));
-        keyset::page(
-            &self.db,
-            select,
-            &sort.keys(),
-            anchor.as_deref(),
-            offset,
-            limit,
-        )
-        .await
+        keyed_page(&self.db, select, &sort.keys(), anchor, page, total).await
     }
 
     /// Available products, best-selling first (the order of
@@ -303,8 +289,17 @@ impl Catalogue {
         limit: u64,
     ) -> ApiResult<Vec<product::Model>> {
         let available = product::Entity::find().filter(product::Column::Available.eq(true));
-        self.sorted(available, ProductSort::BestSelling, after, 0, limit)
-            .await
+        let sort = ProductSort::BestSelling;
+        let anchor = after.map(|product| sort.anchor(product));
+        keyset::page(
+            &self.db,
+            available,
+            &sort.keys(),
+            anchor.as_deref(),
+            0,
+            limit,
+        )
+        .await
     }
 
     /// Every genre with how many artists and albums carry it, by name.
