@@ -60,7 +60,7 @@ impl Key {
 }
 
 /// Orders `select` by `keys`.
-pub fn ordered<E: EntityTrait>(mut select: Select<E>, keys: &[Key]) -> Select<E> {
+fn ordered<E: EntityTrait>(mut select: Select<E>, keys: &[Key]) -> Select<E> {
     for key in keys {
         select = if key.nullable {
             select.order_by_with_nulls(key.expr.clone(), key.order.clone(), NullOrdering::Last)
@@ -98,7 +98,7 @@ where
 /// Up to `limit` rows of `select` (filtered, not yet ordered) that come
 /// after the row whose keys are `anchor` (`None` for a NULL), in the order
 /// of `keys`.
-pub async fn after<E>(
+async fn after<E>(
     db: &DatabaseConnection,
     select: Select<E>,
     keys: &[Key],
